@@ -1,0 +1,12 @@
+//! Rapport's domain: the CRM's nouns and the rules that must hold, with no I/O.
+//!
+//! Everything here can be read by someone who knows CRMs but not web frameworks, and tested in
+//! microseconds. Persistence and HTTP depend on this crate; it depends on neither.
+
+pub mod access;
+pub mod customers;
+pub mod sort;
+pub mod validation;
+pub mod values;
+
+pub use validation::{FieldError, FieldErrors};

@@ -1,0 +1,39 @@
+//! Rapport's schema history: one file per change, named by date and purpose, never edited after it
+//! has landed. Applied at start-up and by `rapport migrate`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_access;
+mod m20261123_000002_records;
+mod m20261123_000003_customers;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_access::Migration),
+            Box::new(m20261123_000002_records::Migration),
+            Box::new(m20261123_000003_customers::Migration),
+        ]
+    }
+}
+
+/// Runs each statement as it is; used where the schema builder cannot say it (partial indexes).
+async fn execute_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result<(), DbErr> {
+    for sql in statements {
+        manager.get_connection().execute_unprepared(sql).await?;
+    }
+    Ok(())
+}
+
+/// A non-unique index over `columns` of `table`.
+fn index(table: impl IntoIden + 'static, name: &str, columns: &[&'static str]) -> IndexCreateStatement {
+    let mut statement = Index::create();
+    statement.name(name).table(table);
+    for column in columns {
+        statement.col(Alias::new(*column));
+    }
+    statement.to_owned()
+}

@@ -1,0 +1,124 @@
+//! Refresh tokens: stored hashed, rotated on every use, grouped in families so that presenting a
+//! rotated token (a sign of theft) revokes every token descended from the same sign-in.
+
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, IntoActiveModel, QueryFilter};
+
+use crate::{Db, Error, Result};
+
+/// The `refresh_tokens` table.
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "refresh_tokens")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub family_id: Uuid,
+        pub user_id: Uuid,
+        #[sea_orm(unique)]
+        pub token_hash: String,
+        pub expires_at: DateTimeUtc,
+        pub replaced_at: Option<DateTimeUtc>,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Why a refresh token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Unknown, expired or revoked.
+    Invalid,
+    /// Already rotated: its whole family has now been revoked.
+    Reused,
+}
+
+/// Stores a new refresh token, starting a family or continuing one.
+pub async fn issue(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    family_id: Option<Uuid>,
+    token_hash: String,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    entity::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        family_id: Set(family_id.unwrap_or_else(Uuid::now_v7)),
+        user_id: Set(user_id),
+        token_hash: Set(token_hash),
+        expires_at: Set(expires_at),
+        replaced_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(crate::now()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Exchanges the token with `presented_hash` for one with `next_hash`; returns the user's id.
+pub async fn rotate(
+    db: &Db,
+    presented_hash: &str,
+    next_hash: String,
+    expires_at: DateTime<Utc>,
+) -> Result<std::result::Result<Uuid, Refusal>> {
+    let txn = db.begin_write().await?;
+    let found = crate::db::for_update(entity::Entity::find().filter(entity::Column::TokenHash.eq(presented_hash)))
+        .one(&*txn)
+        .await?;
+    let Some(token) = found else { return Ok(Err(Refusal::Invalid)) };
+    if token.replaced_at.is_some() {
+        revoke_family(&*txn, token.family_id).await?;
+        txn.commit().await?;
+        return Ok(Err(Refusal::Reused));
+    }
+    if token.revoked_at.is_some() || token.expires_at <= crate::now() {
+        return Ok(Err(Refusal::Invalid));
+    }
+    let (user_id, family_id) = (token.user_id, token.family_id);
+    let mut active = token.into_active_model();
+    active.replaced_at = Set(Some(crate::now()));
+    active.update(&*txn).await?;
+    issue(&*txn, user_id, Some(family_id), next_hash, expires_at).await?;
+    txn.commit().await?;
+    Ok(Ok(user_id))
+}
+
+/// Ends the sign-in the token belongs to; unknown tokens are ignored.
+pub async fn revoke(db: &Db, presented_hash: &str) -> Result<()> {
+    let txn = db.begin_write().await?;
+    if let Some(token) = entity::Entity::find().filter(entity::Column::TokenHash.eq(presented_hash)).one(&*txn).await? {
+        revoke_family(&*txn, token.family_id).await?;
+    }
+    txn.commit().await.map_err(Error::from)
+}
+
+async fn revoke_family(conn: &impl ConnectionTrait, family_id: Uuid) -> Result<()> {
+    entity::Entity::update_many()
+        .col_expr(entity::Column::RevokedAt, Expr::value(crate::now()))
+        .filter(entity::Column::FamilyId.eq(family_id))
+        .filter(entity::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends every sign-in of a user.
+pub async fn revoke_all_for_user(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<()> {
+    entity::Entity::update_many()
+        .col_expr(entity::Column::RevokedAt, Expr::value(crate::now()))
+        .filter(entity::Column::UserId.eq(user_id))
+        .filter(entity::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}

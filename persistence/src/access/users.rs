@@ -1,0 +1,330 @@
+//! Staff accounts.
+
+use chrono::{DateTime, Utc};
+use rapport_domain::access::{Actor, Grant};
+use rapport_domain::values::{Email, Phone};
+use sea_orm::entity::prelude::*;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+
+use super::roles;
+use crate::audit::{self, By};
+use crate::error::UniqueRule;
+use crate::events;
+use crate::idempotency::{self, IdempotencyKey, Outcome};
+use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
+use crate::{Db, Error, Result};
+
+/// The `users` table.
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "users")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        #[sea_orm(unique)]
+        pub email: String,
+        pub display_name: String,
+        pub phone: Option<String>,
+        pub role_id: Uuid,
+        pub status: String,
+        pub password_hash: String,
+        pub last_login_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Whether a user may sign in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserStatus {
+    /// Signs in and works.
+    Active,
+    /// Locked out; existing tokens stop working on the next request.
+    Disabled,
+}
+
+impl UserStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Active => "active",
+            UserStatus::Disabled => "disabled",
+        }
+    }
+}
+
+/// A staff member, without their password hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    /// Identifier.
+    pub id: Uuid,
+    /// Sign-in address, unique regardless of case.
+    pub email: String,
+    /// Name shown to colleagues.
+    pub display_name: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Role's id.
+    pub role_id: Uuid,
+    /// Role's name.
+    pub role: String,
+    /// Active or disabled.
+    pub status: UserStatus,
+    /// Last successful sign-in.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Version.
+    pub version: i64,
+}
+
+fn to_user(m: entity::Model, role: String) -> User {
+    User {
+        id: m.id,
+        email: m.email,
+        display_name: m.display_name,
+        phone: m.phone,
+        role_id: m.role_id,
+        role,
+        status: if m.status == "active" { UserStatus::Active } else { UserStatus::Disabled },
+        last_login_at: m.last_login_at,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        version: m.version,
+    }
+}
+
+async fn with_role(conn: &impl ConnectionTrait, m: entity::Model) -> Result<User> {
+    let role = roles::get(conn, m.role_id).await?;
+    Ok(to_user(m, role.name))
+}
+
+const UNIQUE: &[UniqueRule] = &[UniqueRule {
+    needles: &["users_email", "users.email"],
+    code: "email_taken",
+    field: "email",
+    message: "a user with this email already exists",
+}];
+
+/// A user about to be created.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Email.
+    pub email: Email,
+    /// Display name.
+    pub display_name: String,
+    /// Phone.
+    pub phone: Option<Phone>,
+    /// Role name.
+    pub role: String,
+    /// Argon2id hash of the password.
+    pub password_hash: String,
+}
+
+/// A partial change to a user.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    /// Display name.
+    pub display_name: Option<String>,
+    /// Phone.
+    pub phone: Option<Option<Phone>>,
+    /// Role name.
+    pub role: Option<String>,
+    /// Status.
+    pub status: Option<UserStatus>,
+}
+
+async fn role_id(conn: &impl ConnectionTrait, name: &str) -> Result<Uuid> {
+    match roles::get_by_name(conn, name).await {
+        Ok(role) => Ok(role.id),
+        Err(Error::NotFound) => Err(Error::Invalid(
+            rapport_domain::FieldError::new("role", "unknown_role", format!("no role is named `{name}`")).into(),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates a user.
+pub async fn create(db: &Db, by: By<'_>, new: NewUser, idem: Option<&IdempotencyKey>) -> Result<Outcome<User>> {
+    let txn = db.begin_write().await?;
+    if let Some(key) = idem {
+        if let Some(previous) = idempotency::claim(&*txn, key).await? {
+            return Ok(Outcome::Replayed(previous));
+        }
+    }
+    let now = crate::now();
+    let model = entity::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(new.email.as_str().to_owned()),
+        display_name: Set(new.display_name),
+        phone: Set(new.phone.map(String::from)),
+        role_id: Set(role_id(&*txn, &new.role).await?),
+        status: Set(UserStatus::Active.as_str().to_owned()),
+        password_hash: Set(new.password_hash),
+        last_login_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(&*txn)
+    .await
+    .map_err(|e| Error::from_db_with(e, UNIQUE))?;
+    let user = with_role(&*txn, model).await?;
+    let after = serde_json::to_value(&user)?;
+    audit::record(&*txn, by, "user.created", "user", user.id, None, Some(&after)).await?;
+    events::emit(&*txn, db.backend(), "user.created", "user", user.id, after, None).await?;
+    if let Some(key) = idem {
+        idempotency::complete(&*txn, key, 201, &user).await?;
+    }
+    txn.commit().await?;
+    Ok(Outcome::Done(user))
+}
+
+/// The user with this id.
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<User> {
+    let model = entity::Entity::find_by_id(id).one(conn).await?.ok_or(Error::NotFound)?;
+    with_role(conn, model).await
+}
+
+/// Every user, oldest first.
+pub async fn list(conn: &impl ConnectionTrait, request: &PageRequest) -> Result<Page<User>> {
+    use entity::Column;
+    let keys = [KeyColumn { column: Column::CreatedAt, descending: false }, KeyColumn { column: Column::Id, descending: false }];
+    let page = page::fetch(conn, entity::Entity::find(), "created_at", &keys, |m| {
+        vec![CursorValue::T(m.created_at), CursorValue::U(m.id)]
+    }, request)
+    .await?;
+    let roles: Vec<roles::Role> = roles::entity::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(roles::Role::try_from)
+        .collect::<Result<_>>()?;
+    page.try_map(|m| {
+        let role = roles.iter().find(|r| r.id == m.role_id).map(|r| r.name.clone()).unwrap_or_default();
+        Ok(to_user(m, role))
+    })
+}
+
+/// Changes a user; `expected_version` is the caller's `If-Match`.
+pub async fn update(db: &Db, actor: &Actor, id: Uuid, changes: UserChanges, expected_version: Option<i64>) -> Result<User> {
+    let txn = db.begin_write().await?;
+    let model = crate::db::for_update(entity::Entity::find_by_id(id)).one(&*txn).await?.ok_or(Error::NotFound)?;
+    if expected_version.is_some_and(|v| v != model.version) {
+        return Err(Error::PreconditionFailed { current: model.version });
+    }
+    let before = with_role(&*txn, model.clone()).await?;
+    let mut active = model.clone().into_active_model();
+    if let Some(name) = changes.display_name {
+        active.display_name = Set(name);
+    }
+    if let Some(phone) = changes.phone {
+        active.phone = Set(phone.map(String::from));
+    }
+    if let Some(role) = changes.role {
+        active.role_id = Set(role_id(&*txn, &role).await?);
+    }
+    if let Some(status) = changes.status {
+        if status == UserStatus::Disabled && actor.principal.id() == id {
+            return Err(Error::Conflict { code: "cannot_disable_self", field: Some("status"), message: "you cannot disable your own account".into() });
+        }
+        active.status = Set(status.as_str().to_owned());
+    }
+    if !active.is_changed() {
+        return Ok(before);
+    }
+    active.updated_at = Set(crate::now());
+    active.version = Set(model.version + 1);
+    let updated = with_role(&*txn, active.update(&*txn).await?).await?;
+    let (b, a) = (serde_json::to_value(&before)?, serde_json::to_value(&updated)?);
+    audit::record(&*txn, actor.into(), "user.updated", "user", id, Some(&b), Some(&a)).await?;
+    events::emit(&*txn, db.backend(), "user.updated", "user", id, a, Some(audit::diff(Some(&b), None))).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Replaces a user's password hash and ends every session they had.
+pub async fn set_password(db: &Db, by: By<'_>, id: Uuid, password_hash: String) -> Result<()> {
+    let txn = db.begin_write().await?;
+    let model = entity::Entity::find_by_id(id).one(&*txn).await?.ok_or(Error::NotFound)?;
+    let version = model.version;
+    let mut active = model.into_active_model();
+    active.password_hash = Set(password_hash);
+    active.updated_at = Set(crate::now());
+    active.version = Set(version + 1);
+    active.update(&*txn).await?;
+    super::sessions::revoke_all_for_user(&*txn, id).await?;
+    audit::record(&*txn, by, "user.password_reset", "user", id, None, None).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// What sign-in needs to know about an account.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The user.
+    pub user: User,
+    /// The stored Argon2id hash.
+    pub password_hash: String,
+}
+
+/// The account signing in with this email, if any.
+pub async fn find_credentials(conn: &impl ConnectionTrait, email: &Email) -> Result<Option<Credentials>> {
+    let Some(model) = entity::Entity::find().filter(entity::Column::Email.eq(email.as_str())).one(conn).await? else {
+        return Ok(None);
+    };
+    let password_hash = model.password_hash.clone();
+    Ok(Some(Credentials { user: with_role(conn, model).await?, password_hash }))
+}
+
+/// Notes a successful sign-in.
+pub async fn record_login(conn: &impl ConnectionTrait, id: Uuid) -> Result<()> {
+    entity::Entity::update_many()
+        .col_expr(entity::Column::LastLoginAt, Expr::value(crate::now()))
+        .filter(entity::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// A user's standing as checked on every request: active or not, and what their role grants now.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    /// The user.
+    pub user_id: Uuid,
+    /// Whether they may act.
+    pub active: bool,
+    /// The role's name.
+    pub role: String,
+    /// What the role grants.
+    pub grants: Vec<Grant>,
+}
+
+/// The user's current status and role, so a disabled account or a changed role counts at once.
+pub async fn standing(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Standing>> {
+    let Some(model) = entity::Entity::find_by_id(id).one(conn).await? else { return Ok(None) };
+    let role = roles::get(conn, model.role_id).await?;
+    Ok(Some(Standing { user_id: id, active: model.status == "active", role: role.name, grants: role.grants }))
+}
+
+/// How many users exist.
+pub async fn count(conn: &impl ConnectionTrait) -> Result<u64> {
+    Ok(entity::Entity::find().count(conn).await?)
+}
+
+/// The user with this email.
+pub async fn get_by_email(conn: &impl ConnectionTrait, email: &Email) -> Result<User> {
+    let model = entity::Entity::find().filter(entity::Column::Email.eq(email.as_str())).one(conn).await?.ok_or(Error::NotFound)?;
+    with_role(conn, model).await
+}

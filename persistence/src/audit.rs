@@ -1,0 +1,213 @@
+//! The audit trail: who changed what, when, from which request. Append-only.
+
+use chrono::{DateTime, Utc};
+use rapport_domain::access::Actor;
+use sea_orm::entity::prelude::*;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryFilter};
+use serde_json::{Map, Value};
+
+use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
+use crate::Result;
+
+/// The `audit_events` table.
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_events")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub occurred_at: DateTimeUtc,
+        pub actor_type: String,
+        pub actor_id: Option<Uuid>,
+        pub action: String,
+        pub resource_type: String,
+        pub resource_id: Uuid,
+        #[sea_orm(column_type = "Json")]
+        pub changes: Json,
+        pub request_id: String,
+        pub ip: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// One recorded change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    /// Identifier.
+    pub id: Uuid,
+    /// When.
+    pub occurred_at: DateTime<Utc>,
+    /// `user`, `api_key` or `system`.
+    pub actor_type: String,
+    /// The user or key, when there was one.
+    pub actor_id: Option<Uuid>,
+    /// What was done (`customer.updated`).
+    pub action: String,
+    /// What kind of record.
+    pub resource_type: String,
+    /// Which record.
+    pub resource_id: Uuid,
+    /// `{field: {before, after}}` for every changed field.
+    pub changes: Value,
+    /// The request that made the change.
+    pub request_id: String,
+    /// The caller's address.
+    pub ip: Option<String>,
+}
+
+/// Who made a change: an actor, or the system itself (start-up, the command line).
+#[derive(Debug, Clone, Copy)]
+pub enum By<'a> {
+    /// A caller of the API.
+    Actor(&'a Actor),
+    /// Rapport itself.
+    System,
+}
+
+impl<'a> From<&'a Actor> for By<'a> {
+    fn from(actor: &'a Actor) -> Self {
+        By::Actor(actor)
+    }
+}
+
+/// The fields that differ between two JSON objects, as `{field: {before, after}}`; `version`,
+/// `updated_at` and `search_text` are left out as noise.
+pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Value {
+    let empty = Map::new();
+    let before = before.and_then(Value::as_object).unwrap_or(&empty);
+    let after = after.and_then(Value::as_object).unwrap_or(&empty);
+    let mut changes = Map::new();
+    let keys = before.keys().chain(after.keys().filter(|k| !before.contains_key(*k)));
+    for key in keys {
+        if matches!(key.as_str(), "version" | "updated_at" | "created_at" | "id") {
+            continue;
+        }
+        let (b, a) = (before.get(key), after.get(key));
+        if b != a {
+            let mut change = Map::new();
+            change.insert("before".into(), b.cloned().unwrap_or(Value::Null));
+            change.insert("after".into(), a.cloned().unwrap_or(Value::Null));
+            changes.insert(key.clone(), Value::Object(change));
+        }
+    }
+    Value::Object(changes)
+}
+
+/// Records a change in the caller's transaction.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    by: By<'_>,
+    action: &str,
+    resource_type: &str,
+    resource_id: Uuid,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<()> {
+    let (actor_type, actor_id, request_id, ip) = match by {
+        By::Actor(actor) => (
+            actor.principal.kind(),
+            Some(actor.principal.id()),
+            actor.request_id.clone(),
+            actor.ip.clone(),
+        ),
+        By::System => ("system", None, String::from("system"), None),
+    };
+    entity::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        occurred_at: Set(crate::now()),
+        actor_type: Set(actor_type.to_owned()),
+        actor_id: Set(actor_id),
+        action: Set(action.to_owned()),
+        resource_type: Set(resource_type.to_owned()),
+        resource_id: Set(resource_id),
+        changes: Set(diff(before, after)),
+        request_id: Set(request_id),
+        ip: Set(ip),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Which audit events to list.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only this user's or key's changes.
+    pub actor_id: Option<Uuid>,
+    /// Only changes to this kind of record.
+    pub resource_type: Option<String>,
+    /// Only changes to this record.
+    pub resource_id: Option<Uuid>,
+    /// From this time on (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// Before this time (exclusive).
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Audit events, newest first.
+pub async fn list(conn: &impl ConnectionTrait, filter: &AuditFilter, request: &PageRequest) -> Result<Page<AuditEvent>> {
+    use entity::Column;
+    let mut select = entity::Entity::find();
+    if let Some(actor) = filter.actor_id {
+        select = select.filter(Column::ActorId.eq(actor));
+    }
+    if let Some(kind) = &filter.resource_type {
+        select = select.filter(Column::ResourceType.eq(kind.clone()));
+    }
+    if let Some(id) = filter.resource_id {
+        select = select.filter(Column::ResourceId.eq(id));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(Column::OccurredAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(Column::OccurredAt.lt(to));
+    }
+    let keys = [
+        KeyColumn { column: Column::OccurredAt, descending: true },
+        KeyColumn { column: Column::Id, descending: true },
+    ];
+    let page = page::fetch(conn, select, "-occurred_at", &keys, |m| {
+        vec![CursorValue::T(m.occurred_at), CursorValue::U(m.id)]
+    }, request)
+    .await?;
+    page.try_map(|m| {
+        Ok(AuditEvent {
+            id: m.id,
+            occurred_at: m.occurred_at,
+            actor_type: m.actor_type,
+            actor_id: m.actor_id,
+            action: m.action,
+            resource_type: m.resource_type,
+            resource_id: m.resource_id,
+            changes: m.changes,
+            request_id: m.request_id,
+            ip: m.ip,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn diff_lists_changed_fields_only() {
+        let before = json!({"name": "a", "email": "x@y.cn", "version": 1});
+        let after = json!({"name": "b", "email": "x@y.cn", "version": 2});
+        assert_eq!(diff(Some(&before), Some(&after)), json!({"name": {"before": "a", "after": "b"}}));
+    }
+
+    #[test]
+    fn diff_of_a_creation_lists_every_field_as_new() {
+        let after = json!({"name": "b"});
+        assert_eq!(diff(None, Some(&after)), json!({"name": {"before": null, "after": "b"}}));
+    }
+}

@@ -1,0 +1,230 @@
+//! The `customers`, `customer_tags` and `contacts` tables, and their conversion to domain values.
+
+use rapport_domain::customers::{Address, Consent, Contact, Customer, CustomerKind, Gender, LifecycleStage};
+use rapport_domain::values::{Email, Phone};
+use sea_orm::ActiveValue::Set;
+
+use crate::{Error, Result};
+
+/// The `customers` table.
+pub mod customer {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "customers")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub kind: String,
+        pub name: String,
+        pub email: Option<String>,
+        pub phone: Option<String>,
+        pub gender: Option<String>,
+        pub birthday: Option<Date>,
+        pub address_country: Option<String>,
+        pub address_province: Option<String>,
+        pub address_city: Option<String>,
+        pub address_district: Option<String>,
+        pub address_street: Option<String>,
+        pub address_postal_code: Option<String>,
+        pub source: Option<String>,
+        pub lifecycle_stage: String,
+        #[sea_orm(column_type = "Json")]
+        pub tags: Json,
+        pub owner_id: Option<Uuid>,
+        pub external_id: Option<String>,
+        pub consent_opted_in: bool,
+        pub consent_channel: Option<String>,
+        pub consent_updated_at: Option<DateTimeUtc>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub notes: Option<String>,
+        #[sea_orm(column_type = "Json")]
+        pub custom_fields: Json,
+        #[sea_orm(column_type = "Text")]
+        pub search_text: String,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The `customer_tags` table: one row per tag of a customer, for indexed tag filters and counts.
+pub mod customer_tag {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "customer_tags")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tag: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub customer_id: Uuid,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The `contacts` table.
+pub mod contact {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "contacts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub customer_id: Uuid,
+        pub name: String,
+        pub title: Option<String>,
+        pub email: Option<String>,
+        pub phone: Option<String>,
+        pub is_primary: bool,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub notes: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+fn corrupt(what: &str) -> Error {
+    Error::Internal(format!("stored {what} does not parse"))
+}
+
+fn email(raw: Option<String>) -> Result<Option<Email>> {
+    raw.map(|e| Email::parse("email", &e).map_err(|_| corrupt("email"))).transpose()
+}
+
+fn phone(raw: Option<String>) -> Result<Option<Phone>> {
+    raw.map(|p| Phone::parse("phone", &p).map_err(|_| corrupt("phone"))).transpose()
+}
+
+/// The text `q` searches: name, email and phone, lower-cased.
+pub fn search_text(c: &Customer) -> String {
+    let mut text = c.name.to_lowercase();
+    for part in [c.email.as_ref().map(Email::as_str), c.phone.as_ref().map(Phone::as_str)].into_iter().flatten() {
+        text.push(' ');
+        text.push_str(part);
+    }
+    text
+}
+
+impl TryFrom<customer::Model> for Customer {
+    type Error = Error;
+    fn try_from(m: customer::Model) -> Result<Self> {
+        Ok(Customer {
+            id: m.id,
+            kind: CustomerKind::from_name(&m.kind).ok_or_else(|| corrupt("kind"))?,
+            name: m.name,
+            email: email(m.email)?,
+            phone: phone(m.phone)?,
+            gender: m.gender.map(|g| Gender::from_name(&g).ok_or_else(|| corrupt("gender"))).transpose()?,
+            birthday: m.birthday,
+            address: Address {
+                country: m.address_country,
+                province: m.address_province,
+                city: m.address_city,
+                district: m.address_district,
+                street: m.address_street,
+                postal_code: m.address_postal_code,
+            },
+            source: m.source,
+            lifecycle_stage: LifecycleStage::from_name(&m.lifecycle_stage).ok_or_else(|| corrupt("lifecycle_stage"))?,
+            tags: serde_json::from_value(m.tags)?,
+            owner_id: m.owner_id,
+            external_id: m.external_id,
+            marketing_consent: Consent {
+                opted_in: m.consent_opted_in,
+                channel: m.consent_channel,
+                updated_at: m.consent_updated_at,
+            },
+            notes: m.notes,
+            custom_fields: serde_json::from_value(m.custom_fields)?,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        })
+    }
+}
+
+/// Every column of a customer, set from the domain value.
+pub fn active_customer(c: &Customer) -> customer::ActiveModel {
+    customer::ActiveModel {
+        id: Set(c.id),
+        kind: Set(c.kind.as_str().to_owned()),
+        name: Set(c.name.clone()),
+        email: Set(c.email.as_ref().map(|e| e.as_str().to_owned())),
+        phone: Set(c.phone.as_ref().map(|p| p.as_str().to_owned())),
+        gender: Set(c.gender.map(|g| g.as_str().to_owned())),
+        birthday: Set(c.birthday),
+        address_country: Set(c.address.country.clone()),
+        address_province: Set(c.address.province.clone()),
+        address_city: Set(c.address.city.clone()),
+        address_district: Set(c.address.district.clone()),
+        address_street: Set(c.address.street.clone()),
+        address_postal_code: Set(c.address.postal_code.clone()),
+        source: Set(c.source.clone()),
+        lifecycle_stage: Set(c.lifecycle_stage.as_str().to_owned()),
+        tags: Set(serde_json::Value::from(c.tags.clone())),
+        owner_id: Set(c.owner_id),
+        external_id: Set(c.external_id.clone()),
+        consent_opted_in: Set(c.marketing_consent.opted_in),
+        consent_channel: Set(c.marketing_consent.channel.clone()),
+        consent_updated_at: Set(c.marketing_consent.updated_at),
+        notes: Set(c.notes.clone()),
+        custom_fields: Set(serde_json::Value::Object(c.custom_fields.clone())),
+        search_text: Set(search_text(c)),
+        created_at: Set(c.created_at),
+        updated_at: Set(c.updated_at),
+        version: Set(c.version),
+    }
+}
+
+impl TryFrom<contact::Model> for Contact {
+    type Error = Error;
+    fn try_from(m: contact::Model) -> Result<Self> {
+        Ok(Contact {
+            id: m.id,
+            customer_id: m.customer_id,
+            name: m.name,
+            title: m.title,
+            email: email(m.email)?,
+            phone: phone(m.phone)?,
+            is_primary: m.is_primary,
+            notes: m.notes,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        })
+    }
+}
+
+/// Every column of a contact, set from the domain value.
+pub fn active_contact(c: &Contact) -> contact::ActiveModel {
+    contact::ActiveModel {
+        id: Set(c.id),
+        customer_id: Set(c.customer_id),
+        name: Set(c.name.clone()),
+        title: Set(c.title.clone()),
+        email: Set(c.email.as_ref().map(|e| e.as_str().to_owned())),
+        phone: Set(c.phone.as_ref().map(|p| p.as_str().to_owned())),
+        is_primary: Set(c.is_primary),
+        notes: Set(c.notes.clone()),
+        created_at: Set(c.created_at),
+        updated_at: Set(c.updated_at),
+        version: Set(c.version),
+    }
+}

@@ -1,0 +1,164 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use rapport_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
+    TransactionTrait,
+};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::Result;
+
+/// Which database engine is behind a [`Db`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL: production.
+    Postgres,
+    /// SQLite: the embedded default.
+    Sqlite,
+}
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Most connections in the pool.
+    pub max_connections: u32,
+    /// How long a request waits for a connection before the database counts as unavailable.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// The database: a connection pool plus, on SQLite, the gate that lets one writer in at a time.
+///
+/// SQLite allows one writer; a transaction that reads and then writes fails at once with
+/// `SQLITE_BUSY` when another writer committed in between. Serialising write transactions inside
+/// the process (SQLite is the single-node embedded mode) removes that failure while reads stay
+/// concurrent under WAL. On PostgreSQL the gate is absent and row locks do the work.
+#[derive(Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+    write_gate: Option<Arc<Mutex<()>>>,
+}
+
+/// A transaction that may write. Dropping it without [`WriteTxn::commit`] rolls it back.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    _gate: Option<OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteTxn {
+    type Target = DatabaseTransaction;
+    fn deref(&self) -> &Self::Target {
+        &self.txn
+    }
+}
+
+impl WriteTxn {
+    /// Makes every write of the transaction durable.
+    pub async fn commit(self) -> Result<()> {
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+impl Db {
+    /// Connects to `url` (`postgres://…` or `sqlite://…`). SQLite files are created when missing
+    /// and run with WAL, `synchronous=FULL` and foreign keys on.
+    pub async fn connect(url: &str, options: &DbOptions) -> Result<Self> {
+        let mut connect = ConnectOptions::new(url.to_owned());
+        connect
+            .max_connections(options.max_connections)
+            .min_connections(1)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_timeout(options.acquire_timeout)
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|opts| {
+                opts.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .statement_cache_capacity(256)
+            });
+        let conn = Database::connect(connect).await?;
+        let write_gate = match conn.get_database_backend() {
+            DatabaseBackend::Sqlite => Some(Arc::new(Mutex::new(()))),
+            _ => None,
+        };
+        Ok(Self { conn, write_gate })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<()> {
+        Migrator::up(&self.conn, None).await?;
+        Ok(())
+    }
+
+    /// The names of migrations not yet applied.
+    pub async fn pending_migrations(&self) -> Result<Vec<String>> {
+        let pending = Migrator::get_pending_migrations(&self.conn).await?;
+        Ok(pending.iter().map(|m| m.name().to_owned()).collect())
+    }
+
+    /// The engine behind this pool.
+    pub fn backend(&self) -> Backend {
+        match self.conn.get_database_backend() {
+            DatabaseBackend::Sqlite => Backend::Sqlite,
+            _ => Backend::Postgres,
+        }
+    }
+
+    /// The pool, for reads.
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Begins a transaction that may write.
+    pub async fn begin_write(&self) -> Result<WriteTxn> {
+        let gate = match &self.write_gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = self.conn.begin().await?;
+        Ok(WriteTxn { txn, _gate: gate })
+    }
+
+    /// Answers when the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        self.conn.ping().await?;
+        Ok(())
+    }
+
+    /// Closes the pool.
+    pub async fn close(self) -> Result<()> {
+        self.conn.close().await?;
+        Ok(())
+    }
+}
+
+/// The current time at the precision both databases store (microseconds), so a value read back
+/// compares equal to the value written.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// Locks the selected rows until the transaction ends where the database has row locks
+/// (PostgreSQL); on SQLite the write gate already excludes other writers.
+pub(crate) fn for_update<E: sea_orm::EntityTrait>(select: sea_orm::Select<E>) -> sea_orm::Select<E> {
+    use sea_orm::QuerySelect;
+    select.lock_exclusive()
+}
+
+/// Runs a statement on whichever connection or transaction is given.
+pub(crate) async fn execute(conn: &impl ConnectionTrait, sql: &str) -> Result<()> {
+    conn.execute_unprepared(sql).await?;
+    Ok(())
+}

@@ -1,0 +1,101 @@
+use rapport_domain::FieldErrors;
+use sea_orm::{DbErr, SqlErr};
+
+/// What can go wrong in a use case, beyond the domain's own rules.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No such record, or one outside the actor's scope.
+    #[error("not found")]
+    NotFound,
+    /// A unique value is taken or the record's state forbids the change.
+    #[error("{message}")]
+    Conflict {
+        /// Stable code, such as `email_taken`.
+        code: &'static str,
+        /// The field the conflict is about, if any.
+        field: Option<&'static str>,
+        /// Explanation.
+        message: String,
+    },
+    /// `If-Match` named a version that is not the current one.
+    #[error("the record is at version {current}, not the expected one")]
+    PreconditionFailed {
+        /// The record's current version.
+        current: i64,
+    },
+    /// Input that breaks a rule only the database can check (a missing owner, say).
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// The same idempotency key came with a different request.
+    #[error("the idempotency key was used for a different request")]
+    IdempotencyKeyReused,
+    /// A cursor that this list did not produce, or produced for another sort order.
+    #[error("the cursor is not valid for this list")]
+    BadCursor,
+    /// The database could not be reached.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or an unexpected database answer.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The result of a persistence operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A unique index and the conflict its violation means.
+pub(crate) struct UniqueRule {
+    /// Substrings that identify the index in PostgreSQL's and SQLite's messages.
+    pub needles: &'static [&'static str],
+    pub code: &'static str,
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+impl Error {
+    /// Translates a database error, naming the conflict when a known unique index was violated.
+    pub(crate) fn from_db_with(err: DbErr, rules: &[UniqueRule]) -> Self {
+        if let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() {
+            if let Some(rule) = rules.iter().find(|r| r.needles.iter().any(|n| message.contains(n))) {
+                return Error::Conflict { code: rule.code, field: Some(rule.field), message: rule.message.into() };
+            }
+        }
+        Error::from(err)
+    }
+}
+
+impl From<DbErr> for Error {
+    fn from(err: DbErr) -> Self {
+        match &err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Error::Unavailable(err.to_string()),
+            DbErr::RecordNotFound(_) => Error::NotFound,
+            _ => match err.sql_err() {
+                Some(SqlErr::UniqueConstraintViolation(m)) => Error::Conflict {
+                    code: "conflict",
+                    field: None,
+                    message: format!("a unique value is already taken ({m})"),
+                },
+                _ => {
+                    let text = err.to_string();
+                    if text.contains("PoolTimedOut") || text.contains("Connection refused") || text.contains("Io(") {
+                        Error::Unavailable(text)
+                    } else {
+                        Error::Internal(text)
+                    }
+                }
+            },
+        }
+    }
+}
+
+impl From<FieldErrors> for Error {
+    fn from(errors: FieldErrors) -> Self {
+        Error::Invalid(errors)
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(err: serde_json::Error) -> Self {
+        Error::Internal(format!("stored JSON does not fit its type: {err}"))
+    }
+}

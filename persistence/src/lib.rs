@@ -1,0 +1,19 @@
+//! Rapport's persistence: one sea-orm entity per table and, per CRM area, the queries and use cases.
+//!
+//! A use case is one function and one transaction: it loads what it needs, asks the domain whether
+//! the change is allowed, writes the rows, the audit event and the outbox event together, and returns
+//! a domain value. Entities never leave this crate.
+
+pub mod access;
+pub mod audit;
+pub mod customers;
+mod db;
+mod error;
+pub mod events;
+pub mod idempotency;
+pub mod page;
+pub mod settings;
+
+pub use db::{Backend, Db, DbOptions, WriteTxn, now};
+pub use error::{Error, Result};
+pub use sea_orm::DbErr;
