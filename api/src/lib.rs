@@ -1,1 +1,17 @@
+//! Rapport's HTTP API: handlers, DTOs, authentication and the conventions every resource shares.
+//! The `rapport` binary lives in `main.rs`; tests build the same server with [`startup::build`].
 
+pub mod auth;
+pub mod config;
+pub mod customers;
+pub mod envelope;
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod problem;
+pub mod records;
+pub mod respond;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod users;

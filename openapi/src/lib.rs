@@ -1,1 +1,80 @@
+//! The OpenAPI document's frame (info, servers, security scheme, tags), the Swagger UI served from
+//! the binary, and the path of the committed copy of the generated document.
 
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_swagger_ui::SwaggerUi;
+
+/// Where the committed document lives, relative to the workspace root.
+pub const COMMITTED_PATH: &str = "openapi/openapi.json";
+
+/// The committed document's absolute path on the machine that built this crate.
+pub fn committed_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json")
+}
+
+/// Where the document is served.
+pub const SPEC_URL: &str = "/api-docs/openapi.json";
+
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from `POST /api/v1/auth/login`."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Rapport",
+        version = env!("CARGO_PKG_VERSION"),
+        description = "Rapport is a headless CRM: customers and their contacts, staff and roles, an audit trail \
+and an event feed, as one documented JSON API.\n\n\
+**Conventions.** JSON in and out, `snake_case` fields, UUID v7 ids, RFC 3339 UTC timestamps. Lists return \
+`{data, next_cursor, has_more}` with keyset paging (`limit` 1–200, default 25; pass `next_cursor` back as \
+`cursor`). Every error is `application/problem+json` with a stable `code` and, for field errors, every \
+problem at once in `errors`. Single records carry `ETag: \"<version>\"`; send it back as `If-Match` on \
+PATCH and DELETE to get 412 instead of overwriting someone else's change. Every POST that creates a \
+record accepts `Idempotency-Key`: a retry with the same key and body within 24 hours replays the first \
+answer (with `Idempotent-Replayed: true`), the same key with another body is 422 `idempotency_key_reused`.\n\n\
+**Authentication.** `POST /api/v1/auth/login` returns a bearer token; click *Authorize* and paste it. \
+Each operation states the permission it needs; records outside the caller's data scope answer 404.\n\n\
+**Languages.** Problem titles and field messages follow `Accept-Language` (English, or `zh-CN`).",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+        contact(name = "Rapport")
+    ),
+    servers((url = "/", description = "This server")),
+    tags(
+        (name = "auth", description = "Sign in, rotate and revoke tokens, and the caller's own account."),
+        (name = "customers", description = "Customers: people and companies the business serves."),
+        (name = "contacts", description = "The people behind a company customer; at most one is primary."),
+        (name = "users", description = "Staff accounts (administrators)."),
+        (name = "roles", description = "Roles and their permissions with data scope `own` or `all`."),
+        (name = "audit", description = "Who changed what, when (administrators)."),
+        (name = "events", description = "The ordered feed of domain events for integrators who pull."),
+        (name = "health", description = "Liveness and readiness for load balancers and orchestrators."),
+    ),
+    modifiers(&BearerScheme)
+)]
+struct Frame;
+
+/// The document's frame; the API crate adds the paths.
+pub fn frame() -> utoipa::openapi::OpenApi {
+    Frame::openapi()
+}
+
+/// The Swagger UI at `/swagger-ui/`, showing `spec`; its assets are compiled into the binary.
+pub fn swagger_ui(spec: utoipa::openapi::OpenApi) -> SwaggerUi {
+    SwaggerUi::new("/swagger-ui/{_:.*}").url(SPEC_URL, spec)
+}

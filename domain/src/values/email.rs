@@ -24,7 +24,7 @@ impl Email {
         let well_formed = !local.is_empty()
             && local.len() <= 64
             && !domain.contains('@')
-            && domain.contains('.')
+            && !domain.is_empty()
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
@@ -68,9 +68,14 @@ mod tests {
 
     #[test]
     fn malformed_addresses_are_refused() {
-        for raw in ["", "plain", "@example.com", "a@b", "a@@b.com", "a b@c.com", "a@.com", "a@b..com"] {
+        for raw in ["", "plain", "@example.com", "a@", "a@@b.com", "a b@c.com", "a@.com", "a@b..com"] {
             assert_eq!(Email::parse("email", raw).unwrap_err().code, "invalid_email", "{raw}");
         }
+    }
+
+    #[test]
+    fn single_label_domains_are_accepted() {
+        assert!(Email::parse("email", "admin@localhost").is_ok());
     }
 
     #[test]

@@ -1,0 +1,82 @@
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::Data;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use rapport_domain::access::{Actor, Principal, Scope};
+use rapport_persistence::access::users;
+use uuid::Uuid;
+
+use super::permissions::{self, Access};
+use crate::envelope::RequestId;
+use crate::problem::{ApiError, ErrorCode};
+use crate::state::AppState;
+
+/// An authenticated and authorised caller: the actor and the scope in which the route's
+/// permission is held. Taking this extractor is what makes a handler require authentication.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    /// Who calls.
+    pub actor: Actor,
+    /// The scope of the route's permission.
+    pub scope: Scope,
+}
+
+impl Auth {
+    /// The owner every query must be restricted to, for scope `own`.
+    pub fn owner(&self) -> Option<Uuid> {
+        self.actor.owner_filter(self.scope)
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+impl FromRequest for Auth {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<Data<AppState>>().cloned();
+        let token = bearer(req);
+        let method = req.method().as_str().to_owned();
+        let pattern = req.match_pattern().unwrap_or_default();
+        let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let ip = req.peer_addr().map(|a| a.ip().to_string());
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::new(ErrorCode::Internal, "application state missing"))?;
+            let token = token.ok_or_else(|| ApiError::unauthenticated("send a bearer token in the Authorization header"))?;
+            let user_id = state
+                .tokens
+                .verify(&token)
+                .ok_or_else(|| ApiError::unauthenticated("the token is invalid or expired"))?;
+            let standing = users::standing(state.db.conn(), user_id)
+                .await?
+                .filter(|s| s.active)
+                .ok_or_else(|| ApiError::unauthenticated("the account is disabled or no longer exists"))?;
+            let actor = Actor {
+                principal: Principal::User(standing.user_id),
+                owner_id: standing.user_id,
+                role: standing.role,
+                grants: standing.grants,
+                request_id,
+                ip,
+            };
+            let forbidden = || ApiError::new(ErrorCode::Forbidden, "your role does not allow this operation");
+            let scope = match permissions::required(&method, &pattern) {
+                Some(Access::SignedIn) => Scope::Own,
+                Some(Access::Requires(permission)) => actor.scope_for(permission).ok_or_else(forbidden)?,
+                None => {
+                    tracing::error!(%method, %pattern, "route missing from the permission table; denied");
+                    return Err(forbidden());
+                }
+            };
+            Ok(Auth { actor, scope })
+        })
+    }
+}

@@ -1,0 +1,204 @@
+//! `/auth/login`, `/auth/refresh`, `/auth/logout` and `/me`.
+
+use actix_web::web::Data;
+use actix_web::{HttpRequest, HttpResponse, get, post};
+use rapport_domain::values::Email;
+use rapport_persistence::access::{sessions, users};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::tokens::{hash_token, new_refresh_token};
+use super::{Auth, password};
+use crate::extract::ValidJson;
+use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::state::AppState;
+use crate::users::dto::UserView;
+
+/// Credentials.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "admin@localhost", "password": "correct horse battery staple"}))]
+pub struct LoginRequest {
+    /// Sign-in email.
+    #[schema(max_length = 254)]
+    pub email: String,
+    /// Password.
+    #[schema(max_length = 128)]
+    pub password: String,
+}
+
+/// A refresh token to rotate or revoke.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "rt_5f0c…"}))]
+pub struct RefreshRequest {
+    /// The refresh token from the last login or refresh.
+    #[schema(max_length = 512)]
+    pub refresh_token: String,
+}
+
+/// A token pair.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMTkz…",
+    "refresh_token": "rt_5f0c2a…",
+    "token_type": "Bearer",
+    "expires_in": 900
+}))]
+pub struct TokenPair {
+    /// A JWT for the `Authorization: Bearer` header.
+    pub access_token: String,
+    /// An opaque token for `/auth/refresh`; each one works once.
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+}
+
+async fn issue_pair(state: &AppState, user_id: uuid::Uuid, refresh: String) -> Result<TokenPair, ApiError> {
+    let access_token = state
+        .tokens
+        .issue(user_id)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, format!("could not sign a token: {e}")))?;
+    Ok(TokenPair { access_token, refresh_token: refresh, token_type: "Bearer".into(), expires_in: state.tokens.access_ttl })
+}
+
+fn refresh_expiry(state: &AppState) -> chrono::DateTime<chrono::Utc> {
+    rapport_persistence::now() + chrono::Duration::seconds(state.tokens.refresh_ttl)
+}
+
+/// Sign in.
+///
+/// Exchanges email and password for an access token and a refresh token. Wrong credentials and
+/// unknown accounts get the same answer. Repeated failures for one account or from one address
+/// are refused with 429 and `Retry-After` for a while.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "login",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field has the wrong type or is unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[post("/auth/login")]
+pub async fn login(state: Data<AppState>, req: HttpRequest, body: ValidJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
+    let LoginRequest { email, password: given } = body.value;
+    let account = email.trim().to_lowercase();
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    if let Some(seconds) = state.login_throttle.blocked_for(&account, &address) {
+        return Err(ApiError { retry_after: Some(seconds), ..ApiError::new(ErrorCode::RateLimited, "too many failed sign-ins; try again later") });
+    }
+    let credentials = match Email::parse("email", &email) {
+        Ok(email) => users::find_credentials(state.db.conn(), &email).await?,
+        Err(_) => None,
+    };
+    let stored = credentials.as_ref().map_or(password::decoy(), |c| c.password_hash.as_str()).to_owned();
+    let given_owned = given.clone();
+    let matches = tokio::task::spawn_blocking(move || password::verify(&given_owned, &stored))
+        .await
+        .unwrap_or(false);
+    let user = match credentials {
+        Some(c) if matches && c.user.status == users::UserStatus::Active => c.user,
+        _ => {
+            state.login_throttle.fail(&account, &address);
+            return Err(ApiError::unauthenticated("wrong email or password"));
+        }
+    };
+    state.login_throttle.succeed(&account);
+    let (refresh, refresh_hash) = new_refresh_token();
+    let txn = state.db.begin_write().await?;
+    sessions::issue(&*txn, user.id, None, refresh_hash, refresh_expiry(&state)).await?;
+    users::record_login(&*txn, user.id).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok().json(issue_pair(&state, user.id, refresh).await?))
+}
+
+/// Rotate a refresh token.
+///
+/// Returns a new token pair; the refresh token sent stops working. Sending a refresh token that
+/// was already rotated revokes every token of that sign-in, since it suggests the token leaked.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "refresh_token",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New token pair", body = TokenPair),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field has the wrong type or is unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[post("/auth/refresh")]
+pub async fn refresh_token(state: Data<AppState>, body: ValidJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+    let (next, next_hash) = new_refresh_token();
+    let rotated = sessions::rotate(&state.db, &hash_token(&body.value.refresh_token), next_hash, refresh_expiry(&state)).await?;
+    let user_id = match rotated {
+        Ok(user_id) => user_id,
+        Err(sessions::Refusal::Reused) => {
+            tracing::warn!("a rotated refresh token was presented again; its family was revoked");
+            return Err(ApiError::unauthenticated("this refresh token was already used; sign in again"));
+        }
+        Err(sessions::Refusal::Invalid) => return Err(ApiError::unauthenticated("the refresh token is invalid or expired")),
+    };
+    let active = users::standing(state.db.conn(), user_id).await?.is_some_and(|s| s.active);
+    if !active {
+        return Err(ApiError::unauthenticated("the account is disabled"));
+    }
+    Ok(HttpResponse::Ok().json(issue_pair(&state, user_id, next).await?))
+}
+
+/// Sign out.
+///
+/// Revokes the refresh token and every token rotated from the same sign-in. Unknown tokens are
+/// accepted silently. Access tokens already issued stay valid until they expire.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "logout",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field has the wrong type or is unknown", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[post("/auth/logout")]
+pub async fn logout(state: Data<AppState>, body: ValidJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+    sessions::revoke(&state.db, &hash_token(&body.value.refresh_token)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller.
+///
+/// The signed-in user's own account, with their role.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "get_me",
+    responses(
+        (status = 200, description = "The caller's account", body = UserView),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/me")]
+pub async fn get_me(state: Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
+    let user = users::get(state.db.conn(), auth.actor.principal.id()).await?;
+    Ok(crate::respond::ok_versioned(&UserView::from(user.clone()), user.version))
+}

@@ -1,0 +1,155 @@
+//! Customer handlers: parse, authorise (the `Auth` extractor), call one use case, map the result.
+
+use actix_web::web::{Data, Path};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
+use rapport_domain::customers::{DEFAULT_SORT, SORTABLE_FIELDS};
+use rapport_domain::sort::SortOrder;
+use rapport_persistence::customers::{self, CustomerFilter};
+use uuid::Uuid;
+
+use super::dto::{CreateCustomer, CustomerListQuery, CustomerView, UpdateCustomer};
+use crate::auth::Auth;
+use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
+use crate::problem::{ApiError, Problem};
+use crate::respond::{PageOf, created, ok_versioned, page};
+use crate::state::AppState;
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// List customers.
+///
+/// Newest first unless `sort` says otherwise. Callers whose role reaches only their own customers
+/// see only those. Every filter is backed by an index.
+#[utoipa::path(
+    tag = "customers",
+    operation_id = "list_customers",
+    params(CustomerListQuery),
+    responses((status = 200, description = "One page of customers", body = PageOf<CustomerView>)),
+    security(("bearer" = []))
+)]
+#[get("/customers")]
+pub async fn list_customers(state: Data<AppState>, auth: Auth, query: ValidQuery<CustomerListQuery>) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let request = page_request(q.limit, q.cursor, q.include_total)?;
+    let order = SortOrder::parse(q.sort.as_deref(), SORTABLE_FIELDS, DEFAULT_SORT)
+        .map_err(|e| ApiError::bad_parameter("sort", "invalid_sort", e.to_string()))?;
+    if q.q.as_ref().is_some_and(|t| t.chars().count() > 100) {
+        return Err(ApiError::bad_parameter("q", "too_long", "must be at most 100 characters"));
+    }
+    let filter = CustomerFilter {
+        lifecycle_stage: q.lifecycle_stage.map(Into::into),
+        owner_id: q.owner_id,
+        tag: q.tag,
+        kind: q.kind.map(Into::into),
+        created_from: q.created_from,
+        created_to: q.created_to,
+        q: q.q,
+    };
+    let customers = customers::list(state.db.conn(), auth.owner(), &filter, &order, &request).await?;
+    Ok(page(&PageOf::from_page(customers, CustomerView::from)))
+}
+
+/// Create a customer.
+///
+/// Returns the customer with `Location` and `ETag`. Email, phone and (source, external id) are
+/// unique. With an `Idempotency-Key`, a retry of the same request replays the first answer.
+#[utoipa::path(
+    tag = "customers",
+    operation_id = "create_customer",
+    request_body = CreateCustomer,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry for 24 hours")),
+    responses(
+        (status = 201, description = "Created", body = CustomerView,
+            headers(("Location" = String, description = "The customer's URL"), ("ETag" = String, description = "The version"))),
+        (status = 409, description = "`email_taken`, `phone_taken` or `external_id_taken`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/customers")]
+pub async fn create_customer(
+    state: Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    idempotency: IdempotencyHeader,
+    body: ValidJson<CreateCustomer>,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency.scoped(&auth, &req, &body.raw);
+    let new = body.value.into_domain(today())?;
+    let outcome = customers::create(&state.db, &auth.actor, auth.scope, new, key.as_ref()).await?;
+    let replayed = outcome.is_replay();
+    let customer = outcome.into_inner();
+    let location = format!("/api/v1/customers/{}", customer.id);
+    let version = customer.version;
+    Ok(created(&CustomerView::from(customer), location, version, replayed))
+}
+
+/// Get a customer.
+///
+/// 404 also for customers outside the caller's scope.
+#[utoipa::path(
+    tag = "customers",
+    operation_id = "get_customer",
+    params(("id" = Uuid, Path, description = "Customer id")),
+    responses((status = 200, description = "The customer", body = CustomerView,
+        headers(("ETag" = String, description = "The version, for If-Match")))),
+    security(("bearer" = []))
+)]
+#[get("/customers/{id}")]
+pub async fn get_customer(state: Data<AppState>, auth: Auth, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let customer = customers::get(state.db.conn(), auth.owner(), id.into_inner()).await?;
+    let version = customer.version;
+    Ok(ok_versioned(&CustomerView::from(customer), version))
+}
+
+/// Change a customer.
+///
+/// Absent fields stay as they are, `null` clears a field. With `If-Match: "<version>"` the change
+/// applies only to that version; otherwise 412 and nothing changes.
+#[utoipa::path(
+    tag = "customers",
+    operation_id = "update_customer",
+    request_body = UpdateCustomer,
+    params(
+        ("id" = Uuid, Path, description = "Customer id"),
+        ("If-Match" = Option<String>, Header, description = "The version last seen, as in ETag: `\"3\"`"),
+    ),
+    responses(
+        (status = 200, description = "The changed customer", body = CustomerView, headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "`email_taken`, `phone_taken` or `external_id_taken`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/customers/{id}")]
+pub async fn update_customer(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateCustomer>,
+) -> Result<HttpResponse, ApiError> {
+    let changes = body.value.into_domain(today())?;
+    let customer = customers::update(&state.db, &auth.actor, auth.scope, id.into_inner(), changes, if_match.0).await?;
+    let version = customer.version;
+    Ok(ok_versioned(&CustomerView::from(customer), version))
+}
+
+/// Delete a customer.
+///
+/// Deletes the customer with its contacts and tags.
+#[utoipa::path(
+    tag = "customers",
+    operation_id = "delete_customer",
+    params(
+        ("id" = Uuid, Path, description = "Customer id"),
+        ("If-Match" = Option<String>, Header, description = "The version last seen, as in ETag: `\"3\"`"),
+    ),
+    responses((status = 204, description = "Deleted")),
+    security(("bearer" = []))
+)]
+#[delete("/customers/{id}")]
+pub async fn delete_customer(state: Data<AppState>, auth: Auth, id: Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
+    customers::delete(&state.db, &auth.actor, auth.scope, id.into_inner(), if_match.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,315 @@
+//! Errors as `application/problem+json` (RFC 9457), from one table of stable codes.
+//!
+//! Handlers return [`ApiError`]; the envelope middleware renders every error response, the
+//! framework's own included, into a [`Problem`] with the request id, the path and the caller's
+//! language.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use rapport_domain::{FieldError, FieldErrors};
+use rapport_persistence::Error as StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+macro_rules! error_codes {
+    ($($variant:ident => $code:literal, $status:literal, $title:literal, $title_zh:literal;)+) => {
+        /// Every error code Rapport returns. Codes are stable; texts follow `Accept-Language`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode { $($variant),+ }
+
+        impl ErrorCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),+];
+            /// The code as sent.
+            pub fn as_str(self) -> &'static str { match self { $(ErrorCode::$variant => $code),+ } }
+            /// The HTTP status it comes with.
+            pub fn status(self) -> StatusCode {
+                match self { $(ErrorCode::$variant => StatusCode::from_u16($status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)),+ }
+            }
+            /// A short title in English or Simplified Chinese.
+            pub fn title(self, lang: Lang) -> &'static str {
+                match (self, lang) { $((ErrorCode::$variant, Lang::En) => $title, (ErrorCode::$variant, Lang::ZhCn) => $title_zh),+ }
+            }
+        }
+    };
+}
+
+error_codes! {
+    BadRequest => "bad_request", 400, "Bad request", "请求有误";
+    Unauthenticated => "unauthenticated", 401, "Authentication required", "需要身份验证";
+    Forbidden => "forbidden", 403, "Forbidden", "无权执行此操作";
+    NotFound => "not_found", 404, "Not found", "未找到";
+    MethodNotAllowed => "method_not_allowed", 405, "Method not allowed", "不支持该请求方法";
+    Conflict => "conflict", 409, "Conflict", "冲突";
+    EmailTaken => "email_taken", 409, "Email already in use", "邮箱已被使用";
+    PhoneTaken => "phone_taken", 409, "Phone number already in use", "手机号已被使用";
+    ExternalIdTaken => "external_id_taken", 409, "External id already in use", "外部编号已被使用";
+    ContactsRequireCompany => "contacts_require_company", 409, "Only company customers have contacts", "只有企业客户才能添加联系人";
+    CannotDisableSelf => "cannot_disable_self", 409, "You cannot disable your own account", "不能停用自己的账号";
+    IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
+    PreconditionFailed => "precondition_failed", 412, "Precondition failed", "版本不匹配";
+    PayloadTooLarge => "payload_too_large", 413, "Payload too large", "请求体过大";
+    UnsupportedMediaType => "unsupported_media_type", 415, "Unsupported media type", "不支持的内容类型";
+    ValidationFailed => "validation_failed", 422, "Validation failed", "校验失败";
+    IdempotencyKeyReused => "idempotency_key_reused", 422, "Idempotency key reused", "幂等键已用于其他请求";
+    RateLimited => "rate_limited", 429, "Too many requests", "请求过于频繁";
+    Internal => "internal", 500, "Internal error", "服务器内部错误";
+    Unavailable => "unavailable", 503, "Service unavailable", "服务暂不可用";
+}
+
+impl ErrorCode {
+    /// The code for a status the framework produced on its own.
+    pub fn for_status(status: StatusCode) -> ErrorCode {
+        ErrorCode::ALL
+            .iter()
+            .copied()
+            .find(|code| code.status() == status)
+            .unwrap_or(if status.is_server_error() { ErrorCode::Internal } else { ErrorCode::BadRequest })
+    }
+}
+
+/// The languages problem texts come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English, the default.
+    En,
+    /// Simplified Chinese.
+    ZhCn,
+}
+
+impl Lang {
+    /// The first supported language of an `Accept-Language` header, English otherwise.
+    pub fn negotiate(header: Option<&str>) -> Lang {
+        let Some(header) = header else { return Lang::En };
+        for part in header.split(',') {
+            let tag = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            if tag == "zh" || tag.starts_with("zh-cn") || tag.starts_with("zh-hans") || tag == "zh-sg" {
+                return Lang::ZhCn;
+            }
+            if tag.starts_with("en") {
+                return Lang::En;
+            }
+        }
+        Lang::En
+    }
+}
+
+/// A field-level problem inside a 422 (or 409) answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"field": "email", "code": "invalid_email", "message": "not an email address"}))]
+pub struct ProblemField {
+    /// The field's path in the request body, or the query parameter's name.
+    pub field: String,
+    /// A stable code for the rule that broke, such as `invalid_email`, `too_long`, `required`.
+    pub code: String,
+    /// What is wrong, in the caller's language.
+    pub message: String,
+}
+
+/// An error, as RFC 9457 problem details with Rapport's stable `code`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "https://rapport.dev/problems/validation_failed",
+    "title": "Validation failed",
+    "status": 422,
+    "detail": "2 fields are invalid",
+    "instance": "/api/v1/customers",
+    "code": "validation_failed",
+    "request_id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20",
+    "errors": [{"field": "email", "code": "invalid_email", "message": "not an email address"}]
+}))]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong this time.
+    pub detail: String,
+    /// The request path.
+    pub instance: String,
+    /// The stable machine-readable code.
+    pub code: ErrorCode,
+    /// The request's id, as in the `X-Request-Id` header and the server's logs.
+    pub request_id: String,
+    /// Every field problem, for `validation_failed` and field conflicts.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub errors: Vec<ProblemField>,
+    /// The record's current version, for `precondition_failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+/// An error a handler returns; rendered into a [`Problem`] by the envelope middleware.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// The code.
+    pub code: ErrorCode,
+    /// What went wrong this time.
+    pub detail: String,
+    /// Field problems.
+    pub errors: Vec<FieldError>,
+    /// The current version, for 412.
+    pub current_version: Option<i64>,
+    /// Seconds to wait, for 429.
+    pub retry_after: Option<u64>,
+    /// The methods a path allows, for 405.
+    pub allow: Option<String>,
+}
+
+impl ApiError {
+    /// An error with a code and a detail.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self { code, detail: detail.into(), errors: Vec::new(), current_version: None, retry_after: None, allow: None }
+    }
+
+    /// 422 with every field problem.
+    pub fn validation(errors: FieldErrors) -> Self {
+        let count = errors.0.len();
+        let detail = if count == 1 { "1 field is invalid".to_owned() } else { format!("{count} fields are invalid") };
+        Self { errors: errors.0, ..Self::new(ErrorCode::ValidationFailed, detail) }
+    }
+
+    /// 400 naming a query parameter.
+    pub fn bad_parameter(parameter: &str, code: &'static str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            errors: vec![FieldError::new(parameter, code, message.clone())],
+            ..Self::new(ErrorCode::BadRequest, format!("query parameter `{parameter}`: {message}"))
+        }
+    }
+
+    /// 401.
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unauthenticated, detail)
+    }
+
+    /// The same error with an `Allow` header.
+    pub fn with_allow(self, methods: String) -> Self {
+        Self { allow: Some(methods), ..self }
+    }
+
+    /// 404.
+    pub fn not_found() -> Self {
+        Self::new(ErrorCode::NotFound, "no such record")
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.code.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        // The envelope middleware renders the body; it finds this error on the response.
+        HttpResponse::build(self.status_code()).finish()
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        ApiError::validation(errors)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => ApiError::not_found(),
+            StoreError::Conflict { code, field, message } => {
+                let error_code = match code {
+                    "email_taken" => ErrorCode::EmailTaken,
+                    "phone_taken" => ErrorCode::PhoneTaken,
+                    "external_id_taken" => ErrorCode::ExternalIdTaken,
+                    "contacts_require_company" => ErrorCode::ContactsRequireCompany,
+                    "cannot_disable_self" => ErrorCode::CannotDisableSelf,
+                    "idempotency_key_in_use" => ErrorCode::IdempotencyKeyInUse,
+                    _ => ErrorCode::Conflict,
+                };
+                let errors = field.map(|f| vec![FieldError::new(f, code, message.clone())]).unwrap_or_default();
+                ApiError { errors, ..ApiError::new(error_code, message) }
+            }
+            StoreError::PreconditionFailed { current } => ApiError {
+                current_version: Some(current),
+                ..ApiError::new(
+                    ErrorCode::PreconditionFailed,
+                    format!("If-Match does not match the current version {current}; fetch the record again"),
+                )
+            },
+            StoreError::Invalid(errors) => ApiError::validation(errors),
+            StoreError::IdempotencyKeyReused => ApiError::new(
+                ErrorCode::IdempotencyKeyReused,
+                "this Idempotency-Key was used with a different request; use a new key",
+            ),
+            StoreError::BadCursor => ApiError::bad_parameter("cursor", "invalid_cursor", "not a cursor from this list and sort order"),
+            StoreError::Unavailable(reason) => {
+                tracing::error!(%reason, "database unavailable");
+                ApiError::new(ErrorCode::Unavailable, "the database is unavailable; retry shortly")
+            }
+            StoreError::Internal(reason) => {
+                tracing::error!(%reason, "internal error");
+                ApiError::new(ErrorCode::Internal, "an internal error occurred; the request id identifies it in the logs")
+            }
+        }
+    }
+}
+
+/// Field messages in Simplified Chinese, by rule code; English stays where there is none.
+pub fn field_message(code: &str, english: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return english.to_owned();
+    }
+    let zh = match code {
+        "blank" => "不能为空",
+        "required" => "必填",
+        "too_long" => "太长",
+        "too_short" => "太短",
+        "too_many" => "数量过多",
+        "invalid_email" => "不是有效的邮箱地址",
+        "invalid_phone" => "不是有效的电话号码",
+        "invalid_type" => "类型不正确",
+        "unknown_field" => "未知字段",
+        "in_future" => "不能是将来的日期",
+        "email_taken" => "邮箱已被使用",
+        "phone_taken" => "手机号已被使用",
+        _ => return english.to_owned(),
+    };
+    zh.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_distinct_name() {
+        let mut names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn codes_serialise_as_their_names() {
+        for code in ErrorCode::ALL {
+            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(code.as_str()));
+        }
+    }
+
+    #[test]
+    fn chinese_is_chosen_for_zh_cn() {
+        assert_eq!(Lang::negotiate(Some("zh-CN,zh;q=0.9,en;q=0.8")), Lang::ZhCn);
+        assert_eq!(Lang::negotiate(Some("en-US")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("fr")), Lang::En);
+        assert_eq!(Lang::negotiate(None), Lang::En);
+    }
+}

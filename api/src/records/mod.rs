@@ -1,0 +1,4 @@
+//! The audit trail and the integration event feed.
+
+pub mod audit;
+pub mod events;

@@ -1,0 +1,54 @@
+//! Response shapes shared by every resource: single records with `ETag`, created records with
+//! `Location`, and list pages.
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use rapport_persistence::page::Page;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageOf<T: ToSchema> {
+    /// The records on this page.
+    pub data: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// True when another page follows.
+    pub has_more: bool,
+    /// Every matching record, present when `include_total=true` was asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}
+
+impl<T: ToSchema> PageOf<T> {
+    /// Converts a store page into the wire page.
+    pub fn from_page<U>(page: Page<U>, view: impl FnMut(U) -> T) -> Self {
+        PageOf { data: page.items.into_iter().map(view).collect(), next_cursor: page.next_cursor, has_more: page.has_more, total: page.total }
+    }
+}
+
+/// `ETag` value for a version.
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// 200 with the record and its `ETag`.
+pub fn ok_versioned<T: Serialize>(body: &T, version: i64) -> HttpResponse {
+    HttpResponse::Ok().insert_header((header::ETAG, etag(version))).json(body)
+}
+
+/// 201 with the record, its `Location` and `ETag`; a replayed idempotent request says so.
+pub fn created<T: Serialize>(body: &T, location: String, version: i64, replayed: bool) -> HttpResponse {
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, location)).insert_header((header::ETAG, etag(version)));
+    if replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.json(body)
+}
+
+/// 200 with a list page.
+pub fn page<T: Serialize + ToSchema>(page: &PageOf<T>) -> HttpResponse {
+    HttpResponse::Ok().json(page)
+}

@@ -1,0 +1,229 @@
+//! Building the server: database, first start, state, routes and middleware. Returns a server bound
+//! to the port the caller chose (0 for any), so tests run the real thing.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::{Method, header};
+use actix_web::middleware::from_fn;
+use actix_web::web::{self, Data};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
+use rapport_domain::values::Email;
+use rapport_persistence::access::{roles, users};
+use rapport_persistence::audit::By;
+use rapport_persistence::{Db, DbOptions, settings};
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::tokens::TokenKeys;
+use crate::auth::{self, password};
+use crate::config::Config;
+use crate::problem::{ApiError, ErrorCode};
+use crate::state::AppState;
+use crate::{customers, envelope, health, records, users as user_routes};
+
+/// Every documented route; the only place routes are registered.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope::scope("/api/v1")
+            .service(auth::routes::login)
+            .service(auth::routes::refresh_token)
+            .service(auth::routes::logout)
+            .service(auth::routes::get_me)
+            .service(customers::routes::list_customers)
+            .service(customers::routes::create_customer)
+            .service(customers::routes::get_customer)
+            .service(customers::routes::update_customer)
+            .service(customers::routes::delete_customer)
+            .service(customers::contacts::list_contacts)
+            .service(customers::contacts::create_contact)
+            .service(customers::contacts::get_contact)
+            .service(customers::contacts::update_contact)
+            .service(customers::contacts::delete_contact)
+            .service(user_routes::routes::list_users)
+            .service(user_routes::routes::create_user)
+            .service(user_routes::routes::get_user)
+            .service(user_routes::routes::update_user)
+            .service(user_routes::routes::reset_user_password)
+            .service(user_routes::roles::list_roles)
+            .service(user_routes::roles::get_role)
+            .service(records::audit::list_audit_events)
+            .service(records::events::list_events),
+    )
+    .service(health::health_live)
+    .service(health::health_ready);
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database refused.
+    #[error("database: {0}")]
+    Database(#[from] rapport_persistence::Error),
+    /// The address could not be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+    /// A setting is wrong.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// The first administrator's credentials, when this start created them.
+#[derive(Debug, Clone)]
+pub struct FirstAdmin {
+    /// Email.
+    pub email: String,
+    /// Password, when it was generated (print it once).
+    pub generated_password: Option<String>,
+}
+
+/// A built server, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+    /// Set when this start created the first administrator.
+    pub first_admin: Option<FirstAdmin>,
+}
+
+impl Application {
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until stopped; SIGTERM and Ctrl-C drain in-flight requests first.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Connects and migrates the database.
+pub async fn connect(config: &Config) -> Result<Db, StartupError> {
+    let options = DbOptions { max_connections: config.db_max_connections, ..DbOptions::default() };
+    let db = Db::connect(&config.database_url, &options).await?;
+    db.migrate().await?;
+    roles::ensure_built_ins(db.conn()).await?;
+    Ok(db)
+}
+
+/// On an empty database, creates the first administrator.
+async fn ensure_first_admin(db: &Db, config: &Config) -> Result<Option<FirstAdmin>, StartupError> {
+    if users::count(db.conn()).await? > 0 {
+        return Ok(None);
+    }
+    let email_text = config.admin_email.clone().unwrap_or_else(|| "admin@localhost".into());
+    let email = Email::parse("RAPPORT_ADMIN_EMAIL", &email_text)
+        .map_err(|e| StartupError::Config(format!("RAPPORT_ADMIN_EMAIL: {}", e.message)))?;
+    let (password_text, generated) = match &config.admin_password {
+        Some(p) => (p.clone(), None),
+        None => {
+            let p = auth::random_secret(1)[..20].to_owned();
+            (p.clone(), Some(p))
+        }
+    };
+    password::check_new("RAPPORT_ADMIN_PASSWORD", &password_text).map_err(|e| StartupError::Config(format!("RAPPORT_ADMIN_PASSWORD {}", e.message)))?;
+    let password_hash = password::hash(&password_text).map_err(StartupError::Config)?;
+    let new = users::NewUser { email, display_name: "Administrator".into(), phone: None, role: "admin".into(), password_hash };
+    match users::create(db, By::System, new, None).await {
+        Ok(_) => Ok(Some(FirstAdmin { email: email_text, generated_password: generated })),
+        // Another node created it first.
+        Err(rapport_persistence::Error::Conflict { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn jwt_secret(db: &Db, config: &Config) -> Result<String, StartupError> {
+    if let Some(secret) = &config.jwt_secret {
+        if secret.len() < 32 {
+            return Err(StartupError::Config("RAPPORT_JWT_SECRET must be at least 32 characters".into()));
+        }
+        return Ok(secret.clone());
+    }
+    let stored = settings::get_or_insert(db.conn(), "jwt_secret", serde_json::json!(auth::random_secret(4))).await?;
+    stored.as_str().map(str::to_owned).ok_or_else(|| StartupError::Config("stored jwt_secret is not text".into()))
+}
+
+/// The methods the document lists for a concrete path, if it lists the path at all.
+fn documented_methods(doc: &utoipa::openapi::OpenApi, path: &str) -> Option<Vec<&'static str>> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    doc.paths.paths.iter().find_map(|(template, item)| {
+        let parts: Vec<&str> = template.split('/').collect();
+        let matches = parts.len() == segments.len()
+            && parts.iter().zip(&segments).all(|(t, s)| t.starts_with('{') || t == s);
+        matches.then(|| {
+            [("GET", item.get.is_some()), ("POST", item.post.is_some()), ("PATCH", item.patch.is_some()), ("PUT", item.put.is_some()), ("DELETE", item.delete.is_some())]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect()
+        })
+    })
+}
+
+/// Answers requests no route took: 405 with `Allow` for documented paths, 404 otherwise.
+async fn fallback(req: HttpRequest, doc: Data<utoipa::openapi::OpenApi>) -> Result<HttpResponse, ApiError> {
+    if req.path() == "/swagger-ui" {
+        return Ok(HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/swagger-ui/")).finish());
+    }
+    match documented_methods(&doc, req.path()) {
+        Some(methods) if !methods.is_empty() => {
+            if req.method() == Method::OPTIONS {
+                return Ok(HttpResponse::NoContent().insert_header((header::ALLOW, methods.join(", "))).finish());
+            }
+            Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{} is not allowed here; use {}", req.method(), methods.join(", "))))
+                .map_err(|e| e.with_allow(methods.join(", ")))
+        }
+        _ => Err(ApiError::new(ErrorCode::NotFound, format!("no route matches {}", req.path()))),
+    }
+}
+
+/// Builds the server for `config`, creating the first admin on an empty database.
+pub async fn build(config: Config) -> Result<Application, StartupError> {
+    let db = connect(&config).await?;
+    let first_admin = ensure_first_admin(&db, &config).await?;
+    let secret = jwt_secret(&db, &config).await?;
+    let state = Data::new(AppState {
+        db,
+        tokens: TokenKeys::new(&secret, config.access_token_ttl, config.refresh_token_ttl),
+        login_throttle: LoginThrottle::new(
+            Duration::from_secs(config.login_window),
+            config.login_failures_per_account,
+            config.login_failures_per_address,
+        ),
+        config: Arc::new(config.clone()),
+    });
+    let doc = Data::new(crate::openapi::document());
+    let listener = TcpListener::bind(&config.bind).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
+    let port = listener.local_addr().map_err(|e| StartupError::Bind(config.bind.clone(), e))?.port();
+    let body_limit = config.body_limit;
+    let origins = config.cors_origins.clone();
+    let mut server = HttpServer::new(move || {
+        let cors = origins.iter().fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+            .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE"])
+            .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT_LANGUAGE])
+            .allowed_header("idempotency-key")
+            .allowed_header("x-request-id")
+            .expose_headers(["etag", "location", "x-request-id", "retry-after", "idempotent-replayed"])
+            .max_age(600);
+        let (app, _) = App::new().into_utoipa_app().configure(routes).split_for_parts();
+        app.app_data(state.clone())
+            .app_data(doc.clone())
+            .app_data(web::PayloadConfig::new(body_limit))
+            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
+            .service(rapport_openapi::swagger_ui(doc.get_ref().clone()))
+            .default_service(web::to(fallback))
+            .wrap(cors)
+            .wrap(from_fn(envelope::envelope))
+    })
+    .listen(listener)
+    .map_err(|e| StartupError::Bind(config.bind.clone(), e))?
+    .shutdown_timeout(30);
+    if config.workers > 0 {
+        server = server.workers(config.workers);
+    }
+    Ok(Application { port, server: server.run(), first_admin })
+}

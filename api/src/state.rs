@@ -1,0 +1,21 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use rapport_persistence::Db;
+
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::tokens::TokenKeys;
+use crate::config::Config;
+
+/// Shared application state.
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// Access-token keys.
+    pub tokens: TokenKeys,
+    /// Failed sign-in throttle.
+    pub login_throttle: LoginThrottle,
+    /// The configuration the server started with.
+    pub config: Arc<Config>,
+}

@@ -1,0 +1,5 @@
+//! `/users` and `/roles`.
+
+pub mod dto;
+pub mod roles;
+pub mod routes;
