@@ -90,8 +90,10 @@ impl Config {
         let file = file.or_else(|| default_file.exists().then_some(default_file));
         let mut config = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-                toml::from_str(&text).map_err(|e| ConfigError(format!("{}: {e}", path.display())))?
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+                toml::from_str(&text)
+                    .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?
             }
             None => Config::default(),
         };
@@ -102,33 +104,73 @@ impl Config {
     /// Overrides settings from environment variables, read through `var`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         fn parse<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, ConfigError> {
-            value.parse().map_err(|_| ConfigError(format!("{name}={value} is not valid")))
+            value
+                .parse()
+                .map_err(|_| ConfigError(format!("{name}={value} is not valid")))
         }
         let var = |name: &str| var(name).filter(|v| !v.is_empty());
-        if let Some(v) = var("RAPPORT_BIND") { self.bind = v; }
-        if let Some(v) = var("DATABASE_URL") { self.database_url = v; }
-        if let Some(v) = var("RAPPORT_DB_MAX_CONNECTIONS") { self.db_max_connections = parse("RAPPORT_DB_MAX_CONNECTIONS", &v)?; }
-        if let Some(v) = var("REDIS_URL") { self.redis_url = Some(v); }
-        if let Some(v) = var("RAPPORT_JWT_SECRET") { self.jwt_secret = Some(v); }
-        if let Some(v) = var("RAPPORT_ADMIN_EMAIL") { self.admin_email = Some(v); }
-        if let Some(v) = var("RAPPORT_ADMIN_PASSWORD") { self.admin_password = Some(v); }
+        if let Some(v) = var("RAPPORT_BIND") {
+            self.bind = v;
+        }
+        if let Some(v) = var("DATABASE_URL") {
+            self.database_url = v;
+        }
+        if let Some(v) = var("RAPPORT_DB_MAX_CONNECTIONS") {
+            self.db_max_connections = parse("RAPPORT_DB_MAX_CONNECTIONS", &v)?;
+        }
+        if let Some(v) = var("REDIS_URL") {
+            self.redis_url = Some(v);
+        }
+        if let Some(v) = var("RAPPORT_JWT_SECRET") {
+            self.jwt_secret = Some(v);
+        }
+        if let Some(v) = var("RAPPORT_ADMIN_EMAIL") {
+            self.admin_email = Some(v);
+        }
+        if let Some(v) = var("RAPPORT_ADMIN_PASSWORD") {
+            self.admin_password = Some(v);
+        }
         if let Some(v) = var("RAPPORT_LOG_FORMAT") {
             self.log_format = match v.as_str() {
                 "json" => LogFormat::Json,
                 "pretty" => LogFormat::Pretty,
-                _ => return Err(ConfigError(format!("RAPPORT_LOG_FORMAT={v}: use pretty or json"))),
+                _ => {
+                    return Err(ConfigError(format!(
+                        "RAPPORT_LOG_FORMAT={v}: use pretty or json"
+                    )));
+                }
             };
         }
-        if let Some(v) = var("RAPPORT_LOG_LEVEL") { self.log_level = v; }
-        if let Some(v) = var("RAPPORT_BODY_LIMIT") { self.body_limit = parse("RAPPORT_BODY_LIMIT", &v)?; }
-        if let Some(v) = var("RAPPORT_ACCESS_TOKEN_TTL") { self.access_token_ttl = parse("RAPPORT_ACCESS_TOKEN_TTL", &v)?; }
-        if let Some(v) = var("RAPPORT_REFRESH_TOKEN_TTL") { self.refresh_token_ttl = parse("RAPPORT_REFRESH_TOKEN_TTL", &v)?; }
-        if let Some(v) = var("RAPPORT_LOGIN_WINDOW") { self.login_window = parse("RAPPORT_LOGIN_WINDOW", &v)?; }
-        if let Some(v) = var("RAPPORT_LOGIN_FAILURES_PER_ACCOUNT") { self.login_failures_per_account = parse("RAPPORT_LOGIN_FAILURES_PER_ACCOUNT", &v)?; }
-        if let Some(v) = var("RAPPORT_LOGIN_FAILURES_PER_ADDRESS") { self.login_failures_per_address = parse("RAPPORT_LOGIN_FAILURES_PER_ADDRESS", &v)?; }
-        if let Some(v) = var("RAPPORT_WORKERS") { self.workers = parse("RAPPORT_WORKERS", &v)?; }
+        if let Some(v) = var("RAPPORT_LOG_LEVEL") {
+            self.log_level = v;
+        }
+        if let Some(v) = var("RAPPORT_BODY_LIMIT") {
+            self.body_limit = parse("RAPPORT_BODY_LIMIT", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_ACCESS_TOKEN_TTL") {
+            self.access_token_ttl = parse("RAPPORT_ACCESS_TOKEN_TTL", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_REFRESH_TOKEN_TTL") {
+            self.refresh_token_ttl = parse("RAPPORT_REFRESH_TOKEN_TTL", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_LOGIN_WINDOW") {
+            self.login_window = parse("RAPPORT_LOGIN_WINDOW", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_LOGIN_FAILURES_PER_ACCOUNT") {
+            self.login_failures_per_account = parse("RAPPORT_LOGIN_FAILURES_PER_ACCOUNT", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_LOGIN_FAILURES_PER_ADDRESS") {
+            self.login_failures_per_address = parse("RAPPORT_LOGIN_FAILURES_PER_ADDRESS", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_WORKERS") {
+            self.workers = parse("RAPPORT_WORKERS", &v)?;
+        }
         if let Some(v) = var("RAPPORT_CORS_ORIGINS") {
-            self.cors_origins = v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+            self.cors_origins = v
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
         }
         Ok(())
     }
@@ -149,20 +191,26 @@ mod tests {
             })
             .unwrap();
         assert_eq!(config.bind, "0.0.0.0:9000");
-        assert_eq!(config.cors_origins, vec!["https://a.example", "https://b.example"]);
+        assert_eq!(
+            config.cors_origins,
+            vec!["https://a.example", "https://b.example"]
+        );
         assert_eq!(config.database_url, "sqlite://rapport.db?mode=rwc");
     }
 
     #[test]
     fn bad_numbers_are_reported_by_name() {
         let mut config = Config::default();
-        let err = config.apply_env(|name| (name == "RAPPORT_BODY_LIMIT").then(|| "lots".into())).unwrap_err();
+        let err = config
+            .apply_env(|name| (name == "RAPPORT_BODY_LIMIT").then(|| "lots".into()))
+            .unwrap_err();
         assert!(err.0.contains("RAPPORT_BODY_LIMIT"));
     }
 
     #[test]
     fn toml_files_use_the_field_names() {
-        let config: Config = toml::from_str("bind = \"127.0.0.1:1\"\nlog_format = \"json\"").unwrap();
+        let config: Config =
+            toml::from_str("bind = \"127.0.0.1:1\"\nlog_format = \"json\"").unwrap();
         assert_eq!(config.log_format, LogFormat::Json);
         assert!(toml::from_str::<Config>("binds = 1").is_err());
     }

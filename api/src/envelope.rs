@@ -34,7 +34,11 @@ pub async fn envelope(
 ) -> Result<ServiceResponse<EitherBody<BoxBody>>, Error> {
     let id = request_id(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let lang = Lang::negotiate(req.headers().get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()));
+    let lang = Lang::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
     let path = req.path().to_owned();
     let is_docs = path.starts_with("/swagger-ui");
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), route = tracing::field::Empty);
@@ -51,10 +55,18 @@ pub async fn envelope(
         if is_problem {
             None
         } else {
-            let error = res.response().error().and_then(|e| e.as_error::<ApiError>()).cloned();
+            let error = res
+                .response()
+                .error()
+                .and_then(|e| e.as_error::<ApiError>())
+                .cloned();
             let error = error.unwrap_or_else(|| {
                 let code = ErrorCode::for_status(status);
-                let detail = res.response().error().map(|e| e.to_string()).unwrap_or_else(|| code.title(Lang::En).to_owned());
+                let detail = res
+                    .response()
+                    .error()
+                    .map(|e| e.to_string())
+                    .unwrap_or_else(|| code.title(Lang::En).to_owned());
                 ApiError::new(code, detail)
             });
             Some(error)
@@ -75,7 +87,8 @@ pub async fn envelope(
             res.into_response(response).map_into_right_body()
         }
         None => {
-            let r: ServiceResponse<EitherBody<BoxBody>> = res.map_body(|_, body| EitherBody::left(body.boxed()));
+            let r: ServiceResponse<EitherBody<BoxBody>> =
+                res.map_body(|_, body| EitherBody::left(body.boxed()));
             r
         }
     };
@@ -83,8 +96,14 @@ pub async fn envelope(
     if let Ok(value) = HeaderValue::from_str(&id) {
         headers.insert(REQUEST_ID, value);
     }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     if !is_docs {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
@@ -94,7 +113,13 @@ pub async fn envelope(
     Ok(res)
 }
 
-fn render<B>(error: &ApiError, path: &str, request_id: &str, lang: Lang, original: &ServiceResponse<B>) -> HttpResponse<BoxBody> {
+fn render<B>(
+    error: &ApiError,
+    path: &str,
+    request_id: &str,
+    lang: Lang,
+    original: &ServiceResponse<B>,
+) -> HttpResponse<BoxBody> {
     let status = error.code.status();
     let problem = Problem {
         kind: format!("https://rapport.dev/problems/{}", error.code.as_str()),
@@ -107,7 +132,11 @@ fn render<B>(error: &ApiError, path: &str, request_id: &str, lang: Lang, origina
         errors: error
             .errors
             .iter()
-            .map(|e| ProblemField { field: e.field.clone(), code: e.code.to_owned(), message: field_message(e.code, &e.message, lang) })
+            .map(|e| ProblemField {
+                field: e.field.clone(),
+                code: e.code.to_owned(),
+                message: field_message(e.code, &e.message, lang),
+            })
             .collect(),
         current_version: error.current_version,
     };
@@ -118,7 +147,9 @@ fn render<B>(error: &ApiError, path: &str, request_id: &str, lang: Lang, origina
             response.insert_header((name, value.clone()));
         }
     }
-    if status == actix_web::http::StatusCode::UNAUTHORIZED && !original.headers().contains_key(header::WWW_AUTHENTICATE) {
+    if status == actix_web::http::StatusCode::UNAUTHORIZED
+        && !original.headers().contains_key(header::WWW_AUTHENTICATE)
+    {
         response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
     }
     if let Some(methods) = &error.allow {

@@ -17,19 +17,38 @@ use sha2::{Digest, Sha256};
 use crate::auth::Auth;
 use crate::problem::{ApiError, ErrorCode};
 
-/// A JSON body parsed strictly: 415 unless it is JSON, 400 when it is malformed, 422 naming the
-/// field when a value has the wrong type, a required field is missing or an unknown field is sent.
+/// A JSON body, parsed strictly by [`ValidJson::value`]: 415 unless it is JSON, 400 when it is
+/// malformed, 422 naming the field when a value has the wrong type, a required field is missing or
+/// an unknown field is sent. Parsing waits for the handler, so authentication and permission
+/// failures always come first.
 pub struct ValidJson<T> {
-    /// The parsed body.
-    pub value: T,
     /// The raw body, for the idempotency fingerprint.
     pub raw: Bytes,
+    is_json: bool,
+    _body: std::marker::PhantomData<T>,
+}
+
+impl<T: DeserializeOwned> ValidJson<T> {
+    /// The parsed body.
+    pub fn value(&self) -> Result<T, ApiError> {
+        if !self.is_json {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "send the body as application/json",
+            ));
+        }
+        parse_json(&self.raw)
+    }
 }
 
 fn field_error_of(err: &serde_path_to_error::Error<serde_json::Error>) -> FieldError {
     let path = err.path().to_string();
     let message = err.inner().to_string();
-    let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
     let join = |name: &str| {
         if path == "." || path.is_empty() {
             name.to_owned()
@@ -41,7 +60,11 @@ fn field_error_of(err: &serde_path_to_error::Error<serde_json::Error>) -> FieldE
     };
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let name = rest.split('`').next().unwrap_or_default();
-        return FieldError::new(join(name), "unknown_field", "is not a field of this request; read-only fields cannot be sent");
+        return FieldError::new(
+            join(name),
+            "unknown_field",
+            "is not a field of this request; read-only fields cannot be sent",
+        );
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or_default();
@@ -53,9 +76,14 @@ fn field_error_of(err: &serde_path_to_error::Error<serde_json::Error>) -> FieldE
 
 /// Parses a JSON document into `T`, classifying the failure.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let document: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::new(ErrorCode::BadRequest, format!("the body is not valid JSON: {e}")))?;
-    serde_path_to_error::deserialize(document).map_err(|err| ApiError::validation(field_error_of(&err).into()))
+    let document: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
+    serde_path_to_error::deserialize(document)
+        .map_err(|err| ApiError::validation(field_error_of(&err).into()))
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
@@ -69,21 +97,30 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(';').next())
             .map(|v| v.trim().to_ascii_lowercase())
-            .is_some_and(|v| v == "application/json" || (v.starts_with("application/") && v.ends_with("+json")));
+            .is_some_and(|v| {
+                v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+            });
         let bytes = Bytes::from_request(req, payload);
         Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json"));
-            }
             let raw = bytes.await.map_err(|e| {
                 let status = e.as_response_error().status_code();
                 if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::new(ErrorCode::PayloadTooLarge, "the body is larger than the configured limit")
+                    ApiError::new(
+                        ErrorCode::PayloadTooLarge,
+                        "the body is larger than the configured limit",
+                    )
                 } else {
-                    ApiError::new(ErrorCode::BadRequest, format!("the body could not be read: {e}"))
+                    ApiError::new(
+                        ErrorCode::BadRequest,
+                        format!("the body could not be read: {e}"),
+                    )
                 }
             })?;
-            Ok(ValidJson { value: parse_json(&raw)?, raw })
+            Ok(ValidJson {
+                raw,
+                is_json,
+                _body: std::marker::PhantomData,
+            })
         })
     }
 }
@@ -96,16 +133,24 @@ impl<T: DeserializeOwned> FromRequest for ValidQuery<T> {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(req.query_string().as_bytes()));
-        let result = serde_path_to_error::deserialize(deserializer).map(ValidQuery).map_err(|err| {
-            let message = err.inner().to_string();
-            if let Some(rest) = message.strip_prefix("unknown field `") {
-                let name = rest.split('`').next().unwrap_or_default();
-                return ApiError::bad_parameter(name, "unknown_parameter", "is not a parameter of this operation");
-            }
-            let name = err.path().to_string();
-            ApiError::bad_parameter(&name, "invalid_value", message)
-        });
+        let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(
+            req.query_string().as_bytes(),
+        ));
+        let result = serde_path_to_error::deserialize(deserializer)
+            .map(ValidQuery)
+            .map_err(|err| {
+                let message = err.inner().to_string();
+                if let Some(rest) = message.strip_prefix("unknown field `") {
+                    let name = rest.split('`').next().unwrap_or_default();
+                    return ApiError::bad_parameter(
+                        name,
+                        "unknown_parameter",
+                        "is not a parameter of this operation",
+                    );
+                }
+                let name = err.path().to_string();
+                ApiError::bad_parameter(&name, "invalid_value", message)
+            });
         std::future::ready(result)
     }
 }
@@ -118,7 +163,9 @@ impl FromRequest for IfMatch {
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(raw) = req.headers().get(header::IF_MATCH) else { return std::future::ready(Ok(IfMatch(None))) };
+        let Some(raw) = req.headers().get(header::IF_MATCH) else {
+            return std::future::ready(Ok(IfMatch(None)));
+        };
         let raw = raw.to_str().unwrap_or("").trim();
         if raw == "*" {
             return std::future::ready(Ok(IfMatch(None)));
@@ -140,12 +187,22 @@ impl FromRequest for IdempotencyHeader {
         let result = match req.headers().get("idempotency-key") {
             None => Ok(IdempotencyHeader(None)),
             Some(value) => match value.to_str() {
-                Ok(key) if (1..=255).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()) => {
+                Ok(key)
+                    if (1..=255).contains(&key.len())
+                        && key.chars().all(|c| c.is_ascii_graphic()) =>
+                {
                     Ok(IdempotencyHeader(Some(key.to_owned())))
                 }
                 _ => Err(ApiError {
-                    errors: vec![FieldError::new("Idempotency-Key", "invalid_value", "must be 1 to 255 visible ASCII characters")],
-                    ..ApiError::new(ErrorCode::BadRequest, "the Idempotency-Key header is malformed")
+                    errors: vec![FieldError::new(
+                        "Idempotency-Key",
+                        "invalid_value",
+                        "must be 1 to 255 visible ASCII characters",
+                    )],
+                    ..ApiError::new(
+                        ErrorCode::BadRequest,
+                        "the Idempotency-Key header is malformed",
+                    )
                 }),
             },
         };
@@ -183,15 +240,34 @@ pub const MAX_LIMIT: u64 = 200;
 pub const DEFAULT_LIMIT: u64 = 25;
 
 /// Checks `limit` and builds the page request.
-pub fn page_request(limit: Option<u64>, cursor: Option<String>, include_total: Option<bool>) -> Result<PageRequest, ApiError> {
+pub fn page_request(
+    limit: Option<u64>,
+    cursor: Option<String>,
+    include_total: Option<bool>,
+) -> Result<PageRequest, ApiError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_parameter("limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}")));
+        return Err(ApiError::bad_parameter(
+            "limit",
+            "out_of_range",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
     }
-    if cursor.as_ref().is_some_and(|c| c.is_empty() || c.len() > 1024) {
-        return Err(ApiError::bad_parameter("cursor", "invalid_cursor", "not a cursor from this list"));
+    if cursor
+        .as_ref()
+        .is_some_and(|c| c.is_empty() || c.len() > 1024)
+    {
+        return Err(ApiError::bad_parameter(
+            "cursor",
+            "invalid_cursor",
+            "not a cursor from this list",
+        ));
     }
-    Ok(PageRequest { limit, cursor, include_total: include_total.unwrap_or(false) })
+    Ok(PageRequest {
+        limit,
+        cursor,
+        include_total: include_total.unwrap_or(false),
+    })
 }
 
 /// Collects field errors into a 422.

@@ -30,7 +30,10 @@ pub struct Health {
 )]
 #[get("/health/live")]
 pub async fn health_live() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok".into(), database: None })
+    HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+        database: None,
+    })
 }
 
 /// Readiness.
@@ -47,6 +50,13 @@ pub async fn health_live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn health_ready(state: Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.db.ping().await.map_err(|_| ApiError::new(ErrorCode::Unavailable, "the database does not answer"))?;
-    Ok(HttpResponse::Ok().json(Health { status: "ok".into(), database: Some("ok".into()) }))
+    state
+        .db
+        .ping()
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Unavailable, "the database does not answer"))?;
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ok".into(),
+        database: Some("ok".into()),
+    }))
 }

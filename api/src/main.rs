@@ -92,7 +92,9 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         }
         Command::Serve => {
             telemetry::init(config.log_format, &config.log_level);
-            let app = startup::build(config.clone()).await.map_err(|e| e.to_string())?;
+            let app = startup::build(config.clone())
+                .await
+                .map_err(|e| e.to_string())?;
             if let Some(admin) = &app.first_admin {
                 println!("Created the first administrator: {}", admin.email);
                 if let Some(password) = &admin.generated_password {
@@ -113,20 +115,49 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         Command::Admin { action } => {
             let db = startup::connect(&config).await.map_err(|e| e.to_string())?;
             match action {
-                AdminAction::CreateUser { email, password: given, role, name } => {
+                AdminAction::CreateUser {
+                    email,
+                    password: given,
+                    role,
+                    name,
+                } => {
                     let email = Email::parse("email", &email).map_err(|e| e.message)?;
-                    password::check_new("password", &given).map_err(|e| format!("password {}", e.message))?;
+                    password::check_new("password", &given)
+                        .map_err(|e| format!("password {}", e.message))?;
                     let password_hash = password::hash(&given)?;
-                    let new = users::NewUser { email, display_name: name, phone: None, role, password_hash };
-                    let user = users::create(&db, By::System, new, None).await.map_err(|e| e.to_string())?.into_inner();
-                    println!("Created user {} ({}) with role {}", user.email, user.id, user.role);
+                    let new = users::NewUser {
+                        email,
+                        display_name: name,
+                        phone: None,
+                        role,
+                        password_hash,
+                    };
+                    let user = users::create(&db, By::System, new, None)
+                        .await
+                        .map_err(|e| e.to_string())?
+                        .into_inner();
+                    println!(
+                        "Created user {} ({}) with role {}",
+                        user.email, user.id, user.role
+                    );
                 }
-                AdminAction::ResetPassword { email, password: given } => {
+                AdminAction::ResetPassword {
+                    email,
+                    password: given,
+                } => {
                     let email = Email::parse("email", &email).map_err(|e| e.message)?;
-                    password::check_new("password", &given).map_err(|e| format!("password {}", e.message))?;
-                    let user = users::get_by_email(db.conn(), &email).await.map_err(|_| format!("no user has the email {email}"))?;
-                    users::set_password(&db, By::System, user.id, password::hash(&given)?).await.map_err(|e| e.to_string())?;
-                    println!("Password replaced for {}; their sessions have ended.", user.email);
+                    password::check_new("password", &given)
+                        .map_err(|e| format!("password {}", e.message))?;
+                    let user = users::get_by_email(db.conn(), &email)
+                        .await
+                        .map_err(|_| format!("no user has the email {email}"))?;
+                    users::set_password(&db, By::System, user.id, password::hash(&given)?)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    println!(
+                        "Password replaced for {}; their sessions have ended.",
+                        user.email
+                    );
                 }
             }
             Ok(())

@@ -14,9 +14,38 @@ use crate::auth::permissions::{self, Access};
 
 /// The document the server serves.
 pub fn document() -> OpenApi {
-    let (_, mut doc) = App::new().into_utoipa_app().openapi(rapport_openapi::frame()).configure(crate::startup::routes).split_for_parts();
+    let (_, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(rapport_openapi::frame())
+        .configure(crate::startup::routes)
+        .split_for_parts();
     complete(&mut doc);
-    doc
+    with_page_examples(doc)
+}
+
+/// Gives every page schema (`PageOf_X`) an example made from X's example.
+fn with_page_examples(doc: OpenApi) -> OpenApi {
+    let Ok(mut value) = serde_json::to_value(&doc) else {
+        return doc;
+    };
+    let schemas = &mut value["components"]["schemas"];
+    let names: Vec<String> = schemas
+        .as_object()
+        .map(|o| {
+            o.keys()
+                .filter(|k| k.starts_with("PageOf_"))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    for name in names {
+        let item = name.trim_start_matches("PageOf_");
+        let example = schemas[item].get("example").cloned();
+        if let Some(example) = example {
+            schemas[&name]["example"] = json!({"data": [example], "next_cursor": "eyJzIjoiLWNyZWF0ZWRfYXQiLCJ2IjpbXX0", "has_more": true});
+        }
+    }
+    serde_json::from_value(value).unwrap_or(doc)
 }
 
 /// The document as the committed file holds it: pretty JSON with a final newline.
@@ -30,13 +59,21 @@ fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
     RefOr::T(
         ResponseBuilder::new()
             .description(description)
-            .content("application/problem+json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
             .build(),
     )
 }
 
-fn has_param(op: &Operation, name: &str, location: ParameterIn) -> bool {
-    op.parameters.as_ref().is_some_and(|ps| ps.iter().any(|p| p.name == name && p.parameter_in == location))
+fn has_param(op: &Operation, name: &str, location: &ParameterIn) -> bool {
+    op.parameters.as_ref().is_some_and(|ps| {
+        ps.iter()
+            .any(|p| p.name == name && p.parameter_in == *location)
+    })
 }
 
 fn complete(doc: &mut OpenApi) {
@@ -51,46 +88,95 @@ fn complete(doc: &mut OpenApi) {
         for (method, op) in operations {
             let Some(op) = op.as_mut() else { continue };
             let has_body = op.request_body.is_some();
-            let has_query = op.parameters.as_ref().is_some_and(|ps| ps.iter().any(|p| p.parameter_in == ParameterIn::Query));
-            let has_if_match = has_param(op, "If-Match", ParameterIn::Header);
-            let has_idempotency = has_param(op, "Idempotency-Key", ParameterIn::Header);
+            let has_query = op
+                .parameters
+                .as_ref()
+                .is_some_and(|ps| ps.iter().any(|p| p.parameter_in == ParameterIn::Query));
+            let has_if_match = has_param(op, "If-Match", &ParameterIn::Header);
+            let has_idempotency = has_param(op, "Idempotency-Key", &ParameterIn::Header);
             let access = permissions::required(method, path);
             let mut extras: Vec<(&str, &str, &str)> = Vec::new();
-            let mut add = |status: &'static str, code: &'static str, text: &'static str| extras.push((status, code, text));
+            let mut add = |status: &'static str, code: &'static str, text: &'static str| {
+                extras.push((status, code, text))
+            };
             if method != "GET" && has_body {
                 add("400", "bad_request", "the body is not valid JSON");
-                add("413", "payload_too_large", "the body is larger than the configured limit");
-                add("415", "unsupported_media_type", "the body is not application/json");
-                add("422", "validation_failed", "fields break the rules; every problem is listed in `errors`");
+                add(
+                    "413",
+                    "payload_too_large",
+                    "the body is larger than the configured limit",
+                );
+                add(
+                    "415",
+                    "unsupported_media_type",
+                    "the body is not application/json",
+                );
+                add(
+                    "422",
+                    "validation_failed",
+                    "fields break the rules; every problem is listed in `errors`",
+                );
             }
             if has_query {
-                add("400", "bad_request", "a query parameter is unknown or has a bad value; `errors` names it");
+                add(
+                    "400",
+                    "bad_request",
+                    "a query parameter is unknown or has a bad value; `errors` names it",
+                );
             }
             if path.contains('{') {
-                add("404", "not_found", "no such record, or one outside your data scope");
+                add(
+                    "404",
+                    "not_found",
+                    "no such record, or one outside your data scope",
+                );
             }
             if has_if_match {
-                add("412", "precondition_failed", "If-Match does not match the current version; nothing changed");
+                add(
+                    "412",
+                    "precondition_failed",
+                    "If-Match does not match the current version; nothing changed",
+                );
             }
             if has_idempotency {
-                add("409", "idempotency_key_in_use", "a request with this key is still running");
-                add("422", "idempotency_key_reused", "the key was used with a different request");
+                add(
+                    "409",
+                    "idempotency_key_in_use",
+                    "a request with this key is still running",
+                );
+                add(
+                    "422",
+                    "idempotency_key_reused",
+                    "the key was used with a different request",
+                );
             }
             if let Some(access) = access {
-                add("401", "unauthenticated", "no, expired or invalid bearer token");
+                add(
+                    "401",
+                    "unauthenticated",
+                    "no, expired or invalid bearer token",
+                );
                 if let Access::Requires(_) = access {
                     add("403", "forbidden", "your role lacks the permission");
                 }
             }
             add("503", "unavailable", "the database is unreachable; retry");
             for (status, code, text) in extras {
-                op.responses.responses.entry(status.to_owned()).or_insert_with(|| problem(&format!("`{code}`: {text}")));
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| problem(&format!("`{code}`: {text}")));
             }
             if let Some(access) = access {
                 let stated = permissions::describe(access);
                 let line = format!("\n\n**Permission:** `{stated}`.");
-                op.description = Some(format!("{}{line}", op.description.clone().unwrap_or_default()));
-                let extension = ExtensionsBuilder::new().add("x-permission", json!(stated)).build();
+                op.description = Some(format!(
+                    "{}{line}",
+                    op.description.clone().unwrap_or_default()
+                ));
+                let extension = ExtensionsBuilder::new()
+                    .add("x-permission", json!(stated))
+                    .build();
                 match op.extensions.as_mut() {
                     Some(extensions) => extensions.merge(extension),
                     None => op.extensions = Some(extension),

@@ -65,7 +65,11 @@ impl ErrorCode {
             .iter()
             .copied()
             .find(|code| code.status() == status)
-            .unwrap_or(if status.is_server_error() { ErrorCode::Internal } else { ErrorCode::BadRequest })
+            .unwrap_or(if status.is_server_error() {
+                ErrorCode::Internal
+            } else {
+                ErrorCode::BadRequest
+            })
     }
 }
 
@@ -81,10 +85,21 @@ pub enum Lang {
 impl Lang {
     /// The first supported language of an `Accept-Language` header, English otherwise.
     pub fn negotiate(header: Option<&str>) -> Lang {
-        let Some(header) = header else { return Lang::En };
+        let Some(header) = header else {
+            return Lang::En;
+        };
         for part in header.split(',') {
-            let tag = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-            if tag == "zh" || tag.starts_with("zh-cn") || tag.starts_with("zh-hans") || tag == "zh-sg" {
+            let tag = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if tag == "zh"
+                || tag.starts_with("zh-cn")
+                || tag.starts_with("zh-hans")
+                || tag == "zh-sg"
+            {
                 return Lang::ZhCn;
             }
             if tag.starts_with("en") {
@@ -163,14 +178,28 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a code and a detail.
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
-        Self { code, detail: detail.into(), errors: Vec::new(), current_version: None, retry_after: None, allow: None }
+        Self {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+            current_version: None,
+            retry_after: None,
+            allow: None,
+        }
     }
 
     /// 422 with every field problem.
     pub fn validation(errors: FieldErrors) -> Self {
         let count = errors.0.len();
-        let detail = if count == 1 { "1 field is invalid".to_owned() } else { format!("{count} fields are invalid") };
-        Self { errors: errors.0, ..Self::new(ErrorCode::ValidationFailed, detail) }
+        let detail = if count == 1 {
+            "1 field is invalid".to_owned()
+        } else {
+            format!("{count} fields are invalid")
+        };
+        Self {
+            errors: errors.0,
+            ..Self::new(ErrorCode::ValidationFailed, detail)
+        }
     }
 
     /// 400 naming a query parameter.
@@ -178,7 +207,10 @@ impl ApiError {
         let message = message.into();
         Self {
             errors: vec![FieldError::new(parameter, code, message.clone())],
-            ..Self::new(ErrorCode::BadRequest, format!("query parameter `{parameter}`: {message}"))
+            ..Self::new(
+                ErrorCode::BadRequest,
+                format!("query parameter `{parameter}`: {message}"),
+            )
         }
     }
 
@@ -189,7 +221,10 @@ impl ApiError {
 
     /// The same error with an `Allow` header.
     pub fn with_allow(self, methods: String) -> Self {
-        Self { allow: Some(methods), ..self }
+        Self {
+            allow: Some(methods),
+            ..self
+        }
     }
 
     /// 404.
@@ -225,7 +260,11 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound => ApiError::not_found(),
-            StoreError::Conflict { code, field, message } => {
+            StoreError::Conflict {
+                code,
+                field,
+                message,
+            } => {
                 let error_code = match code {
                     "email_taken" => ErrorCode::EmailTaken,
                     "phone_taken" => ErrorCode::PhoneTaken,
@@ -235,14 +274,21 @@ impl From<StoreError> for ApiError {
                     "idempotency_key_in_use" => ErrorCode::IdempotencyKeyInUse,
                     _ => ErrorCode::Conflict,
                 };
-                let errors = field.map(|f| vec![FieldError::new(f, code, message.clone())]).unwrap_or_default();
-                ApiError { errors, ..ApiError::new(error_code, message) }
+                let errors = field
+                    .map(|f| vec![FieldError::new(f, code, message.clone())])
+                    .unwrap_or_default();
+                ApiError {
+                    errors,
+                    ..ApiError::new(error_code, message)
+                }
             }
             StoreError::PreconditionFailed { current } => ApiError {
                 current_version: Some(current),
                 ..ApiError::new(
                     ErrorCode::PreconditionFailed,
-                    format!("If-Match does not match the current version {current}; fetch the record again"),
+                    format!(
+                        "If-Match does not match the current version {current}; fetch the record again"
+                    ),
                 )
             },
             StoreError::Invalid(errors) => ApiError::validation(errors),
@@ -250,14 +296,24 @@ impl From<StoreError> for ApiError {
                 ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was used with a different request; use a new key",
             ),
-            StoreError::BadCursor => ApiError::bad_parameter("cursor", "invalid_cursor", "not a cursor from this list and sort order"),
+            StoreError::BadCursor => ApiError::bad_parameter(
+                "cursor",
+                "invalid_cursor",
+                "not a cursor from this list and sort order",
+            ),
             StoreError::Unavailable(reason) => {
                 tracing::error!(%reason, "database unavailable");
-                ApiError::new(ErrorCode::Unavailable, "the database is unavailable; retry shortly")
+                ApiError::new(
+                    ErrorCode::Unavailable,
+                    "the database is unavailable; retry shortly",
+                )
             }
             StoreError::Internal(reason) => {
                 tracing::error!(%reason, "internal error");
-                ApiError::new(ErrorCode::Internal, "an internal error occurred; the request id identifies it in the logs")
+                ApiError::new(
+                    ErrorCode::Internal,
+                    "an internal error occurred; the request id identifies it in the logs",
+                )
             }
         }
     }
@@ -301,7 +357,10 @@ mod tests {
     #[test]
     fn codes_serialise_as_their_names() {
         for code in ErrorCode::ALL {
-            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::json!(code.as_str()));
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::json!(code.as_str())
+            );
         }
     }
 

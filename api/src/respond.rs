@@ -24,7 +24,12 @@ pub struct PageOf<T: ToSchema> {
 impl<T: ToSchema> PageOf<T> {
     /// Converts a store page into the wire page.
     pub fn from_page<U>(page: Page<U>, view: impl FnMut(U) -> T) -> Self {
-        PageOf { data: page.items.into_iter().map(view).collect(), next_cursor: page.next_cursor, has_more: page.has_more, total: page.total }
+        PageOf {
+            data: page.items.into_iter().map(view).collect(),
+            next_cursor: page.next_cursor,
+            has_more: page.has_more,
+            total: page.total,
+        }
     }
 }
 
@@ -35,13 +40,22 @@ pub fn etag(version: i64) -> String {
 
 /// 200 with the record and its `ETag`.
 pub fn ok_versioned<T: Serialize>(body: &T, version: i64) -> HttpResponse {
-    HttpResponse::Ok().insert_header((header::ETAG, etag(version))).json(body)
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
 }
 
 /// 201 with the record, its `Location` and `ETag`; a replayed idempotent request says so.
-pub fn created<T: Serialize>(body: &T, location: String, version: i64, replayed: bool) -> HttpResponse {
+pub fn created<T: Serialize>(
+    body: &T,
+    location: String,
+    version: i64,
+    replayed: bool,
+) -> HttpResponse {
     let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, location)).insert_header((header::ETAG, etag(version)));
+    response
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::ETAG, etag(version)));
     if replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }

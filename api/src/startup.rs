@@ -104,7 +104,10 @@ impl Application {
 
 /// Connects and migrates the database.
 pub async fn connect(config: &Config) -> Result<Db, StartupError> {
-    let options = DbOptions { max_connections: config.db_max_connections, ..DbOptions::default() };
+    let options = DbOptions {
+        max_connections: config.db_max_connections,
+        ..DbOptions::default()
+    };
     let db = Db::connect(&config.database_url, &options).await?;
     db.migrate().await?;
     roles::ensure_built_ins(db.conn()).await?;
@@ -116,7 +119,10 @@ async fn ensure_first_admin(db: &Db, config: &Config) -> Result<Option<FirstAdmi
     if users::count(db.conn()).await? > 0 {
         return Ok(None);
     }
-    let email_text = config.admin_email.clone().unwrap_or_else(|| "admin@localhost".into());
+    let email_text = config
+        .admin_email
+        .clone()
+        .unwrap_or_else(|| "admin@localhost".into());
     let email = Email::parse("RAPPORT_ADMIN_EMAIL", &email_text)
         .map_err(|e| StartupError::Config(format!("RAPPORT_ADMIN_EMAIL: {}", e.message)))?;
     let (password_text, generated) = match &config.admin_password {
@@ -126,11 +132,21 @@ async fn ensure_first_admin(db: &Db, config: &Config) -> Result<Option<FirstAdmi
             (p.clone(), Some(p))
         }
     };
-    password::check_new("RAPPORT_ADMIN_PASSWORD", &password_text).map_err(|e| StartupError::Config(format!("RAPPORT_ADMIN_PASSWORD {}", e.message)))?;
+    password::check_new("RAPPORT_ADMIN_PASSWORD", &password_text)
+        .map_err(|e| StartupError::Config(format!("RAPPORT_ADMIN_PASSWORD {}", e.message)))?;
     let password_hash = password::hash(&password_text).map_err(StartupError::Config)?;
-    let new = users::NewUser { email, display_name: "Administrator".into(), phone: None, role: "admin".into(), password_hash };
+    let new = users::NewUser {
+        email,
+        display_name: "Administrator".into(),
+        phone: None,
+        role: "admin".into(),
+        password_hash,
+    };
     match users::create(db, By::System, new, None).await {
-        Ok(_) => Ok(Some(FirstAdmin { email: email_text, generated_password: generated })),
+        Ok(_) => Ok(Some(FirstAdmin {
+            email: email_text,
+            generated_password: generated,
+        })),
         // Another node created it first.
         Err(rapport_persistence::Error::Conflict { .. }) => Ok(None),
         Err(e) => Err(e.into()),
@@ -140,12 +156,22 @@ async fn ensure_first_admin(db: &Db, config: &Config) -> Result<Option<FirstAdmi
 async fn jwt_secret(db: &Db, config: &Config) -> Result<String, StartupError> {
     if let Some(secret) = &config.jwt_secret {
         if secret.len() < 32 {
-            return Err(StartupError::Config("RAPPORT_JWT_SECRET must be at least 32 characters".into()));
+            return Err(StartupError::Config(
+                "RAPPORT_JWT_SECRET must be at least 32 characters".into(),
+            ));
         }
         return Ok(secret.clone());
     }
-    let stored = settings::get_or_insert(db.conn(), "jwt_secret", serde_json::json!(auth::random_secret(4))).await?;
-    stored.as_str().map(str::to_owned).ok_or_else(|| StartupError::Config("stored jwt_secret is not text".into()))
+    let stored = settings::get_or_insert(
+        db.conn(),
+        "jwt_secret",
+        serde_json::json!(auth::random_secret(4)),
+    )
+    .await?;
+    stored
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| StartupError::Config("stored jwt_secret is not text".into()))
 }
 
 /// The methods the document lists for a concrete path, if it lists the path at all.
@@ -154,30 +180,56 @@ fn documented_methods(doc: &utoipa::openapi::OpenApi, path: &str) -> Option<Vec<
     doc.paths.paths.iter().find_map(|(template, item)| {
         let parts: Vec<&str> = template.split('/').collect();
         let matches = parts.len() == segments.len()
-            && parts.iter().zip(&segments).all(|(t, s)| t.starts_with('{') || t == s);
+            && parts
+                .iter()
+                .zip(&segments)
+                .all(|(t, s)| t.starts_with('{') || t == s);
         matches.then(|| {
-            [("GET", item.get.is_some()), ("POST", item.post.is_some()), ("PATCH", item.patch.is_some()), ("PUT", item.put.is_some()), ("DELETE", item.delete.is_some())]
-                .into_iter()
-                .filter_map(|(m, present)| present.then_some(m))
-                .collect()
+            [
+                ("GET", item.get.is_some()),
+                ("POST", item.post.is_some()),
+                ("PATCH", item.patch.is_some()),
+                ("PUT", item.put.is_some()),
+                ("DELETE", item.delete.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(m, present)| present.then_some(m))
+            .collect()
         })
     })
 }
 
 /// Answers requests no route took: 405 with `Allow` for documented paths, 404 otherwise.
-async fn fallback(req: HttpRequest, doc: Data<utoipa::openapi::OpenApi>) -> Result<HttpResponse, ApiError> {
+async fn fallback(
+    req: HttpRequest,
+    doc: Data<utoipa::openapi::OpenApi>,
+) -> Result<HttpResponse, ApiError> {
     if req.path() == "/swagger-ui" {
-        return Ok(HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/swagger-ui/")).finish());
+        return Ok(HttpResponse::PermanentRedirect()
+            .insert_header((header::LOCATION, "/swagger-ui/"))
+            .finish());
     }
     match documented_methods(&doc, req.path()) {
         Some(methods) if !methods.is_empty() => {
             if req.method() == Method::OPTIONS {
-                return Ok(HttpResponse::NoContent().insert_header((header::ALLOW, methods.join(", "))).finish());
+                return Ok(HttpResponse::NoContent()
+                    .insert_header((header::ALLOW, methods.join(", ")))
+                    .finish());
             }
-            Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{} is not allowed here; use {}", req.method(), methods.join(", "))))
-                .map_err(|e| e.with_allow(methods.join(", ")))
+            Err(ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!(
+                    "{} is not allowed here; use {}",
+                    req.method(),
+                    methods.join(", ")
+                ),
+            ))
+            .map_err(|e| e.with_allow(methods.join(", ")))
         }
-        _ => Err(ApiError::new(ErrorCode::NotFound, format!("no route matches {}", req.path()))),
+        _ => Err(ApiError::new(
+            ErrorCode::NotFound,
+            format!("no route matches {}", req.path()),
+        )),
     }
 }
 
@@ -197,19 +249,39 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
         config: Arc::new(config.clone()),
     });
     let doc = Data::new(crate::openapi::document());
-    let listener = TcpListener::bind(&config.bind).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
-    let port = listener.local_addr().map_err(|e| StartupError::Bind(config.bind.clone(), e))?.port();
+    let listener =
+        TcpListener::bind(&config.bind).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| StartupError::Bind(config.bind.clone(), e))?
+        .port();
     let body_limit = config.body_limit;
     let origins = config.cors_origins.clone();
     let mut server = HttpServer::new(move || {
-        let cors = origins.iter().fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        let cors = origins
+            .iter()
+            .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
             .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE"])
-            .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT_LANGUAGE])
+            .allowed_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_MATCH,
+                header::ACCEPT_LANGUAGE,
+            ])
             .allowed_header("idempotency-key")
             .allowed_header("x-request-id")
-            .expose_headers(["etag", "location", "x-request-id", "retry-after", "idempotent-replayed"])
+            .expose_headers([
+                "etag",
+                "location",
+                "x-request-id",
+                "retry-after",
+                "idempotent-replayed",
+            ])
             .max_age(600);
-        let (app, _) = App::new().into_utoipa_app().configure(routes).split_for_parts();
+        let (app, _) = App::new()
+            .into_utoipa_app()
+            .configure(routes)
+            .split_for_parts();
         app.app_data(state.clone())
             .app_data(doc.clone())
             .app_data(web::PayloadConfig::new(body_limit))
@@ -225,5 +297,9 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
     if config.workers > 0 {
         server = server.workers(config.workers);
     }
-    Ok(Application { port, server: server.run(), first_admin })
+    Ok(Application {
+        port,
+        server: server.run(),
+        first_admin,
+    })
 }

@@ -36,7 +36,11 @@ impl SortOrder {
     pub const MAX_KEYS: usize = 3;
 
     /// Parses `raw` (`-created_at,name`) against the `sortable` fields; `default` when absent.
-    pub fn parse(raw: Option<&str>, sortable: &[&'static str], default: SortKey) -> Result<Self, SortError> {
+    pub fn parse(
+        raw: Option<&str>,
+        sortable: &[&'static str],
+        default: SortKey,
+    ) -> Result<Self, SortError> {
         let Some(raw) = raw.filter(|raw| !raw.trim().is_empty()) else {
             return Ok(Self(vec![default]));
         };
@@ -47,13 +51,20 @@ impl SortOrder {
                 Some(name) => (true, name),
                 None => (false, part),
             };
-            if name.is_empty() || keys.iter().any(|k| k.field == name) || keys.len() == Self::MAX_KEYS {
+            if name.is_empty()
+                || keys.iter().any(|k| k.field == name)
+                || keys.len() == Self::MAX_KEYS
+            {
                 return Err(SortError::Malformed(part.to_owned()));
             }
-            let field = sortable.iter().find(|f| **f == name).ok_or_else(|| SortError::UnknownField {
-                field: name.to_owned(),
-                allowed: sortable.join(", "),
-            })?;
+            let field =
+                sortable
+                    .iter()
+                    .find(|f| **f == name)
+                    .ok_or_else(|| SortError::UnknownField {
+                        field: name.to_owned(),
+                        allowed: sortable.join(", "),
+                    })?;
             keys.push(SortKey { field, descending });
         }
         Ok(Self(keys))
@@ -63,7 +74,13 @@ impl SortOrder {
     pub fn canonical(&self) -> String {
         self.0
             .iter()
-            .map(|k| if k.descending { format!("-{}", k.field) } else { k.field.to_owned() })
+            .map(|k| {
+                if k.descending {
+                    format!("-{}", k.field)
+                } else {
+                    k.field.to_owned()
+                }
+            })
             .collect::<Vec<_>>()
             .join(",")
     }
@@ -74,11 +91,17 @@ mod tests {
     use super::*;
 
     const FIELDS: &[&str] = &["created_at", "name"];
-    const DEFAULT: SortKey = SortKey { field: "created_at", descending: true };
+    const DEFAULT: SortKey = SortKey {
+        field: "created_at",
+        descending: true,
+    };
 
     #[test]
     fn absent_sort_uses_the_default() {
-        assert_eq!(SortOrder::parse(None, FIELDS, DEFAULT).unwrap().0, vec![DEFAULT]);
+        assert_eq!(
+            SortOrder::parse(None, FIELDS, DEFAULT).unwrap().0,
+            vec![DEFAULT]
+        );
     }
 
     #[test]
@@ -89,7 +112,10 @@ mod tests {
 
     #[test]
     fn unknown_repeated_and_empty_keys_are_refused() {
-        assert!(matches!(SortOrder::parse(Some("email"), FIELDS, DEFAULT), Err(SortError::UnknownField { .. })));
+        assert!(matches!(
+            SortOrder::parse(Some("email"), FIELDS, DEFAULT),
+            Err(SortError::UnknownField { .. })
+        ));
         assert!(SortOrder::parse(Some("name,name"), FIELDS, DEFAULT).is_err());
         assert!(SortOrder::parse(Some("name,"), FIELDS, DEFAULT).is_err());
     }

@@ -16,7 +16,11 @@ pub struct FieldError {
 impl FieldError {
     /// A violation of `code` on `field`, explained by `message`.
     pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code, message: message.into() }
+        Self {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -53,7 +57,11 @@ impl FieldErrors {
 
     /// `Ok(value)` when nothing was broken, otherwise every error.
     pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
-        if self.0.is_empty() { Ok(value()) } else { Err(self) }
+        if self.0.is_empty() {
+            Ok(value())
+        } else {
+            Err(self)
+        }
     }
 }
 
@@ -64,32 +72,46 @@ impl From<FieldError> for FieldErrors {
 }
 
 /// Checks a free-text field's length in characters (not bytes) after trimming.
-pub fn text(
-    field: &str,
-    value: &str,
-    min: usize,
-    max: usize,
-) -> Result<String, FieldError> {
+pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
     let trimmed = value.trim();
     let length = trimmed.chars().count();
     if length < min {
         return Err(if min == 1 {
             FieldError::new(field, "blank", "must not be blank")
         } else {
-            FieldError::new(field, "too_short", format!("must be at least {min} characters"))
+            FieldError::new(
+                field,
+                "too_short",
+                format!("must be at least {min} characters"),
+            )
         });
     }
     if length > max {
-        return Err(FieldError::new(field, "too_long", format!("must be at most {max} characters")));
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        ));
     }
-    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(FieldError::new(field, "invalid_characters", "must not contain control characters"));
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(FieldError::new(
+            field,
+            "invalid_characters",
+            "must not contain control characters",
+        ));
     }
     Ok(trimmed.to_owned())
 }
 
 /// Like [`text`], but an empty value means "none".
-pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+pub fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(value) => text(field, value, 1, max).map(Some),
@@ -113,7 +135,10 @@ mod tests {
 
     #[test]
     fn control_characters_are_refused() {
-        assert_eq!(text("name", "a\u{0}b", 1, 10).unwrap_err().code, "invalid_characters");
+        assert_eq!(
+            text("name", "a\u{0}b", 1, 10).unwrap_err().code,
+            "invalid_characters"
+        );
     }
 
     #[test]

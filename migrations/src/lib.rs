@@ -29,7 +29,11 @@ async fn execute_all(manager: &SchemaManager<'_>, statements: &[&str]) -> Result
 }
 
 /// A non-unique index over `columns` of `table`.
-fn index(table: impl IntoIden + 'static, name: &str, columns: &[&'static str]) -> IndexCreateStatement {
+fn index(
+    table: impl IntoIden + 'static,
+    name: &str,
+    columns: &[&'static str],
+) -> IndexCreateStatement {
     let mut statement = Index::create();
     statement.name(name).table(table);
     for column in columns {

@@ -8,25 +8,71 @@ use crate::index;
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum Roles { Table, Id, Name, Description, BuiltIn, Permissions, CreatedAt, UpdatedAt, Version }
+enum Roles {
+    Table,
+    Id,
+    Name,
+    Description,
+    BuiltIn,
+    Permissions,
+    CreatedAt,
+    UpdatedAt,
+    Version,
+}
 
 #[derive(DeriveIden)]
 enum Users {
-    Table, Id, Email, DisplayName, Phone, RoleId, Status, PasswordHash, LastLoginAt, CreatedAt, UpdatedAt,
+    Table,
+    Id,
+    Email,
+    DisplayName,
+    Phone,
+    RoleId,
+    Status,
+    PasswordHash,
+    LastLoginAt,
+    CreatedAt,
+    UpdatedAt,
     Version,
 }
 
 #[derive(DeriveIden)]
 enum ApiKeys {
-    Table, Id, Name, Prefix, KeyHash, RoleId, CreatedBy, ExpiresAt, LastUsedAt, RevokedAt, CreatedAt, UpdatedAt,
+    Table,
+    Id,
+    Name,
+    Prefix,
+    KeyHash,
+    RoleId,
+    CreatedBy,
+    ExpiresAt,
+    LastUsedAt,
+    RevokedAt,
+    CreatedAt,
+    UpdatedAt,
     Version,
 }
 
 #[derive(DeriveIden)]
-enum RefreshTokens { Table, Id, FamilyId, UserId, TokenHash, ExpiresAt, ReplacedAt, RevokedAt, CreatedAt }
+enum RefreshTokens {
+    Table,
+    Id,
+    FamilyId,
+    UserId,
+    TokenHash,
+    ExpiresAt,
+    ReplacedAt,
+    RevokedAt,
+    CreatedAt,
+}
 
 #[derive(DeriveIden)]
-enum Settings { Table, Key, Value, UpdatedAt }
+enum Settings {
+    Table,
+    Key,
+    Value,
+    UpdatedAt,
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -61,12 +107,24 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(Users::CreatedAt))
                     .col(timestamp_with_time_zone(Users::UpdatedAt))
                     .col(big_integer(Users::Version))
-                    .foreign_key(ForeignKey::create().from(Users::Table, Users::RoleId).to(Roles::Table, Roles::Id))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(Users::Table, Users::RoleId)
+                            .to(Roles::Table, Roles::Id),
+                    )
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index(Users::Table, "users_role_id", &["role_id"])).await?;
-        manager.create_index(index(Users::Table, "users_created_at", &["created_at", "id"])).await?;
+        manager
+            .create_index(index(Users::Table, "users_role_id", &["role_id"]))
+            .await?;
+        manager
+            .create_index(index(
+                Users::Table,
+                "users_created_at",
+                &["created_at", "id"],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -83,12 +141,26 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone(ApiKeys::CreatedAt))
                     .col(timestamp_with_time_zone(ApiKeys::UpdatedAt))
                     .col(big_integer(ApiKeys::Version))
-                    .foreign_key(ForeignKey::create().from(ApiKeys::Table, ApiKeys::RoleId).to(Roles::Table, Roles::Id))
-                    .foreign_key(ForeignKey::create().from(ApiKeys::Table, ApiKeys::CreatedBy).to(Users::Table, Users::Id))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(ApiKeys::Table, ApiKeys::RoleId)
+                            .to(Roles::Table, Roles::Id),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(ApiKeys::Table, ApiKeys::CreatedBy)
+                            .to(Users::Table, Users::Id),
+                    )
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index(ApiKeys::Table, "api_keys_created_at", &["created_at", "id"])).await?;
+        manager
+            .create_index(index(
+                ApiKeys::Table,
+                "api_keys_created_at",
+                &["created_at", "id"],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -110,8 +182,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index(RefreshTokens::Table, "refresh_tokens_family_id", &["family_id"])).await?;
-        manager.create_index(index(RefreshTokens::Table, "refresh_tokens_user_id", &["user_id"])).await?;
+        manager
+            .create_index(index(
+                RefreshTokens::Table,
+                "refresh_tokens_family_id",
+                &["family_id"],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                RefreshTokens::Table,
+                "refresh_tokens_user_id",
+                &["user_id"],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()

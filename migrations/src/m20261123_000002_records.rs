@@ -9,14 +9,42 @@ pub struct Migration;
 
 #[derive(DeriveIden)]
 enum AuditEvents {
-    Table, Id, OccurredAt, ActorType, ActorId, Action, ResourceType, ResourceId, Changes, RequestId, Ip,
+    Table,
+    Id,
+    OccurredAt,
+    ActorType,
+    ActorId,
+    Action,
+    ResourceType,
+    ResourceId,
+    Changes,
+    RequestId,
+    Ip,
 }
 
 #[derive(DeriveIden)]
-enum Events { Table, Seq, Id, Type, ResourceType, ResourceId, OccurredAt, Data, Previous }
+enum Events {
+    Table,
+    Seq,
+    Id,
+    Type,
+    ResourceType,
+    ResourceId,
+    OccurredAt,
+    Data,
+    Previous,
+}
 
 #[derive(DeriveIden)]
-enum IdempotencyKeys { Table, Principal, Key, RequestHash, ResponseStatus, ResponseBody, CreatedAt }
+enum IdempotencyKeys {
+    Table,
+    Principal,
+    Key,
+    RequestHash,
+    ResponseStatus,
+    ResponseBody,
+    CreatedAt,
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -38,9 +66,19 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index(AuditEvents::Table, "audit_events_occurred_at", &["occurred_at", "id"])).await?;
         manager
-            .create_index(index(AuditEvents::Table, "audit_events_actor", &["actor_id", "occurred_at", "id"]))
+            .create_index(index(
+                AuditEvents::Table,
+                "audit_events_occurred_at",
+                &["occurred_at", "id"],
+            ))
+            .await?;
+        manager
+            .create_index(index(
+                AuditEvents::Table,
+                "audit_events_actor",
+                &["actor_id", "occurred_at", "id"],
+            ))
             .await?;
         manager
             .create_index(index(
@@ -64,7 +102,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index(Events::Table, "events_type_seq", &["type", "seq"])).await?;
+        manager
+            .create_index(index(Events::Table, "events_type_seq", &["type", "seq"]))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -75,12 +115,20 @@ impl MigrationTrait for Migration {
                     .col(small_integer(IdempotencyKeys::ResponseStatus))
                     .col(json(IdempotencyKeys::ResponseBody))
                     .col(timestamp_with_time_zone(IdempotencyKeys::CreatedAt))
-                    .primary_key(Index::create().col(IdempotencyKeys::Principal).col(IdempotencyKeys::Key))
+                    .primary_key(
+                        Index::create()
+                            .col(IdempotencyKeys::Principal)
+                            .col(IdempotencyKeys::Key),
+                    )
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index(IdempotencyKeys::Table, "idempotency_keys_created_at", &["created_at"]))
+            .create_index(index(
+                IdempotencyKeys::Table,
+                "idempotency_keys_created_at",
+                &["created_at"],
+            ))
             .await
     }
 }

@@ -1,7 +1,7 @@
 //! Customers, their tags and their contacts, with an index behind every documented filter and sort.
 
-use sea_orm_migration::{prelude::*, schema::*};
 use sea_orm_migration::sea_orm::DatabaseBackend;
+use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::{execute_all, index};
 
@@ -9,21 +9,65 @@ use crate::{execute_all, index};
 pub struct Migration;
 
 #[derive(DeriveIden)]
-enum Users { Table, Id }
+enum Users {
+    Table,
+    Id,
+}
 
 #[derive(DeriveIden)]
 enum Customers {
-    Table, Id, Kind, Name, Email, Phone, Gender, Birthday, AddressCountry, AddressProvince, AddressCity,
-    AddressDistrict, AddressStreet, AddressPostalCode, Source, LifecycleStage, Tags, OwnerId, ExternalId,
-    ConsentOptedIn, ConsentChannel, ConsentUpdatedAt, Notes, CustomFields, SearchText, CreatedAt, UpdatedAt,
+    Table,
+    Id,
+    Kind,
+    Name,
+    Email,
+    Phone,
+    Gender,
+    Birthday,
+    AddressCountry,
+    AddressProvince,
+    AddressCity,
+    AddressDistrict,
+    AddressStreet,
+    AddressPostalCode,
+    Source,
+    LifecycleStage,
+    Tags,
+    OwnerId,
+    ExternalId,
+    ConsentOptedIn,
+    ConsentChannel,
+    ConsentUpdatedAt,
+    Notes,
+    CustomFields,
+    SearchText,
+    CreatedAt,
+    UpdatedAt,
     Version,
 }
 
 #[derive(DeriveIden)]
-enum CustomerTags { Table, CustomerId, Tag }
+enum CustomerTags {
+    Table,
+    CustomerId,
+    Tag,
+}
 
 #[derive(DeriveIden)]
-enum Contacts { Table, Id, CustomerId, Name, Title, Email, Phone, IsPrimary, Notes, CreatedAt, UpdatedAt, Version }
+enum Contacts {
+    Table,
+    Id,
+    CustomerId,
+    Name,
+    Title,
+    Email,
+    Phone,
+    IsPrimary,
+    Notes,
+    CreatedAt,
+    UpdatedAt,
+    Version,
+}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -72,11 +116,19 @@ impl MigrationTrait for Migration {
             ("customers_created_at", &["created_at", "id"][..]),
             ("customers_updated_at", &["updated_at", "id"]),
             ("customers_name", &["name", "id"]),
-            ("customers_owner_created_at", &["owner_id", "created_at", "id"]),
-            ("customers_stage_created_at", &["lifecycle_stage", "created_at", "id"]),
+            (
+                "customers_owner_created_at",
+                &["owner_id", "created_at", "id"],
+            ),
+            (
+                "customers_stage_created_at",
+                &["lifecycle_stage", "created_at", "id"],
+            ),
             ("customers_kind_created_at", &["kind", "created_at", "id"]),
         ] {
-            manager.create_index(index(Customers::Table, name, columns)).await?;
+            manager
+                .create_index(index(Customers::Table, name, columns))
+                .await?;
         }
         execute_all(
             manager,
@@ -108,7 +160,11 @@ impl MigrationTrait for Migration {
                     .table(CustomerTags::Table)
                     .col(string_len(CustomerTags::Tag, 50))
                     .col(uuid(CustomerTags::CustomerId))
-                    .primary_key(Index::create().col(CustomerTags::Tag).col(CustomerTags::CustomerId))
+                    .primary_key(
+                        Index::create()
+                            .col(CustomerTags::Tag)
+                            .col(CustomerTags::CustomerId),
+                    )
                     .foreign_key(
                         ForeignKey::create()
                             .from(CustomerTags::Table, CustomerTags::CustomerId)
@@ -118,7 +174,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index(CustomerTags::Table, "customer_tags_customer_id", &["customer_id"])).await?;
+        manager
+            .create_index(index(
+                CustomerTags::Table,
+                "customer_tags_customer_id",
+                &["customer_id"],
+            ))
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -143,7 +205,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.create_index(index(Contacts::Table, "contacts_customer_created_at", &["customer_id", "created_at", "id"])).await?;
+        manager
+            .create_index(index(
+                Contacts::Table,
+                "contacts_customer_created_at",
+                &["customer_id", "created_at", "id"],
+            ))
+            .await?;
         execute_all(
             manager,
             &["CREATE UNIQUE INDEX contacts_one_primary ON contacts (customer_id) WHERE is_primary"],

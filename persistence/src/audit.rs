@@ -6,8 +6,8 @@ use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryFilter};
 use serde_json::{Map, Value};
 
-use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
 use crate::Result;
+use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
 
 /// The `audit_events` table.
 pub mod entity {
@@ -83,7 +83,9 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Value {
     let before = before.and_then(Value::as_object).unwrap_or(&empty);
     let after = after.and_then(Value::as_object).unwrap_or(&empty);
     let mut changes = Map::new();
-    let keys = before.keys().chain(after.keys().filter(|k| !before.contains_key(*k)));
+    let keys = before
+        .keys()
+        .chain(after.keys().filter(|k| !before.contains_key(*k)));
     for key in keys {
         if matches!(key.as_str(), "version" | "updated_at" | "created_at" | "id") {
             continue;
@@ -151,7 +153,11 @@ pub struct AuditFilter {
 }
 
 /// Audit events, newest first.
-pub async fn list(conn: &impl ConnectionTrait, filter: &AuditFilter, request: &PageRequest) -> Result<Page<AuditEvent>> {
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    request: &PageRequest,
+) -> Result<Page<AuditEvent>> {
     use entity::Column;
     let mut select = entity::Entity::find();
     if let Some(actor) = filter.actor_id {
@@ -170,12 +176,23 @@ pub async fn list(conn: &impl ConnectionTrait, filter: &AuditFilter, request: &P
         select = select.filter(Column::OccurredAt.lt(to));
     }
     let keys = [
-        KeyColumn { column: Column::OccurredAt, descending: true },
-        KeyColumn { column: Column::Id, descending: true },
+        KeyColumn {
+            column: Column::OccurredAt,
+            descending: true,
+        },
+        KeyColumn {
+            column: Column::Id,
+            descending: true,
+        },
     ];
-    let page = page::fetch(conn, select, "-occurred_at", &keys, |m| {
-        vec![CursorValue::T(m.occurred_at), CursorValue::U(m.id)]
-    }, request)
+    let page = page::fetch(
+        conn,
+        select,
+        "-occurred_at",
+        &keys,
+        |m| vec![CursorValue::T(m.occurred_at), CursorValue::U(m.id)],
+        request,
+    )
     .await?;
     page.try_map(|m| {
         Ok(AuditEvent {
@@ -202,12 +219,18 @@ mod tests {
     fn diff_lists_changed_fields_only() {
         let before = json!({"name": "a", "email": "x@y.cn", "version": 1});
         let after = json!({"name": "b", "email": "x@y.cn", "version": 2});
-        assert_eq!(diff(Some(&before), Some(&after)), json!({"name": {"before": "a", "after": "b"}}));
+        assert_eq!(
+            diff(Some(&before), Some(&after)),
+            json!({"name": {"before": "a", "after": "b"}})
+        );
     }
 
     #[test]
     fn diff_of_a_creation_lists_every_field_as_new() {
         let after = json!({"name": "b"});
-        assert_eq!(diff(None, Some(&after)), json!({"name": {"before": null, "after": "b"}}));
+        assert_eq!(
+            diff(None, Some(&after)),
+            json!({"name": {"before": null, "after": "b"}})
+        );
     }
 }

@@ -5,8 +5,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use rapport_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -32,7 +32,10 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        Self { max_connections: 16, acquire_timeout: Duration::from_secs(5) }
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -152,7 +155,9 @@ pub fn now() -> DateTime<Utc> {
 
 /// Locks the selected rows until the transaction ends where the database has row locks
 /// (PostgreSQL); on SQLite the write gate already excludes other writers.
-pub(crate) fn for_update<E: sea_orm::EntityTrait>(select: sea_orm::Select<E>) -> sea_orm::Select<E> {
+pub(crate) fn for_update<E: sea_orm::EntityTrait>(
+    select: sea_orm::Select<E>,
+) -> sea_orm::Select<E> {
     use sea_orm::QuerySelect;
     select.lock_exclusive()
 }

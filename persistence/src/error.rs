@@ -55,10 +55,16 @@ pub(crate) struct UniqueRule {
 impl Error {
     /// Translates a database error, naming the conflict when a known unique index was violated.
     pub(crate) fn from_db_with(err: DbErr, rules: &[UniqueRule]) -> Self {
-        if let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err() {
-            if let Some(rule) = rules.iter().find(|r| r.needles.iter().any(|n| message.contains(n))) {
-                return Error::Conflict { code: rule.code, field: Some(rule.field), message: rule.message.into() };
-            }
+        if let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err()
+            && let Some(rule) = rules
+                .iter()
+                .find(|r| r.needles.iter().any(|n| message.contains(n)))
+        {
+            return Error::Conflict {
+                code: rule.code,
+                field: Some(rule.field),
+                message: rule.message.into(),
+            };
         }
         Error::from(err)
     }
@@ -77,7 +83,10 @@ impl From<DbErr> for Error {
                 },
                 _ => {
                     let text = err.to_string();
-                    if text.contains("PoolTimedOut") || text.contains("Connection refused") || text.contains("Io(") {
+                    if text.contains("PoolTimedOut")
+                        || text.contains("Connection refused")
+                        || text.contains("Io(")
+                    {
                         Error::Unavailable(text)
                     } else {
                         Error::Internal(text)

@@ -3,7 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
-use sea_orm::{ActiveValue::{NotSet, Set}, ConnectionTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ConnectionTrait, QueryFilter,
+};
 use serde_json::Value;
 
 use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
@@ -90,14 +93,29 @@ pub async fn emit(
 }
 
 /// Events in feed order, optionally of some types only.
-pub async fn feed(conn: &impl ConnectionTrait, types: &[String], request: &PageRequest) -> Result<Page<Event>> {
+pub async fn feed(
+    conn: &impl ConnectionTrait,
+    types: &[String],
+    request: &PageRequest,
+) -> Result<Page<Event>> {
     use entity::Column;
     let mut select = entity::Entity::find();
     if !types.is_empty() {
         select = select.filter(Column::Type.is_in(types.iter().cloned()));
     }
-    let keys = [KeyColumn { column: Column::Seq, descending: false }];
-    let page = page::fetch(conn, select, "seq", &keys, |m| vec![CursorValue::I(m.seq)], request).await?;
+    let keys = [KeyColumn {
+        column: Column::Seq,
+        descending: false,
+    }];
+    let page = page::fetch(
+        conn,
+        select,
+        "seq",
+        &keys,
+        |m| vec![CursorValue::I(m.seq)],
+        request,
+    )
+    .await?;
     page.try_map(|m| {
         Ok(Event {
             seq: m.seq,

@@ -78,7 +78,10 @@ const IN_PROGRESS: i16 = 0;
 
 /// Claims `key` inside the caller's transaction. Returns the stored result when the key was
 /// already used for the same request, and fails when it was used for a different one.
-pub async fn claim<T: DeserializeOwned>(conn: &impl ConnectionTrait, key: &IdempotencyKey) -> Result<Option<T>> {
+pub async fn claim<T: DeserializeOwned>(
+    conn: &impl ConnectionTrait,
+    key: &IdempotencyKey,
+) -> Result<Option<T>> {
     use entity::Column;
     let expired = crate::now() - Duration::hours(RETENTION_HOURS);
     entity::Entity::delete_many()
@@ -119,11 +122,22 @@ pub async fn claim<T: DeserializeOwned>(conn: &impl ConnectionTrait, key: &Idemp
 }
 
 /// Stores the result of the work under `key`, in the same transaction as the work.
-pub async fn complete<T: Serialize>(conn: &impl ConnectionTrait, key: &IdempotencyKey, status: u16, result: &T) -> Result<()> {
+pub async fn complete<T: Serialize>(
+    conn: &impl ConnectionTrait,
+    key: &IdempotencyKey,
+    status: u16,
+    result: &T,
+) -> Result<()> {
     use entity::Column;
     entity::Entity::update_many()
-        .col_expr(Column::ResponseStatus, Expr::value(i16::try_from(status).unwrap_or(i16::MAX)))
-        .col_expr(Column::ResponseBody, Expr::value(serde_json::to_value(result)?))
+        .col_expr(
+            Column::ResponseStatus,
+            Expr::value(i16::try_from(status).unwrap_or(i16::MAX)),
+        )
+        .col_expr(
+            Column::ResponseBody,
+            Expr::value(serde_json::to_value(result)?),
+        )
         .filter(Column::Principal.eq(key.principal.clone()))
         .filter(Column::Key.eq(key.key.clone()))
         .exec(conn)
@@ -134,6 +148,33 @@ pub async fn complete<T: Serialize>(conn: &impl ConnectionTrait, key: &Idempoten
 /// Forgets keys older than the retention period; returns how many.
 pub async fn purge_expired(conn: &impl ConnectionTrait) -> Result<u64> {
     let expired = crate::now() - Duration::hours(RETENTION_HOURS);
-    let result = entity::Entity::delete_many().filter(entity::Column::CreatedAt.lt(expired)).exec(conn).await?;
+    let result = entity::Entity::delete_many()
+        .filter(entity::Column::CreatedAt.lt(expired))
+        .exec(conn)
+        .await?;
     Ok(result.rows_affected)
+}
+
+/// [`claim`] when the request came with a key: the earlier result to replay, if any.
+pub async fn replay<T: DeserializeOwned>(
+    conn: &impl ConnectionTrait,
+    key: Option<&IdempotencyKey>,
+) -> Result<Option<T>> {
+    match key {
+        Some(key) => claim(conn, key).await,
+        None => Ok(None),
+    }
+}
+
+/// [`complete`] when the request came with a key.
+pub async fn remember<T: Serialize>(
+    conn: &impl ConnectionTrait,
+    key: Option<&IdempotencyKey>,
+    status: u16,
+    result: &T,
+) -> Result<()> {
+    match key {
+        Some(key) => complete(conn, key, status, result).await,
+        None => Ok(()),
+    }
 }

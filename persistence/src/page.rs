@@ -7,7 +7,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::IntoCondition;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Value};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Value,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -47,7 +50,11 @@ struct Cursor {
 }
 
 fn encode(sort: &str, values: Vec<CursorValue>) -> String {
-    let json = serde_json::to_vec(&Cursor { s: sort.to_owned(), v: values }).unwrap_or_default();
+    let json = serde_json::to_vec(&Cursor {
+        s: sort.to_owned(),
+        v: values,
+    })
+    .unwrap_or_default();
     URL_SAFE_NO_PAD.encode(json)
 }
 
@@ -119,14 +126,25 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
-    let total = if request.include_total { Some(select.clone().count(conn).await?) } else { None };
+    let total = if request.include_total {
+        Some(select.clone().count(conn).await?)
+    } else {
+        None
+    };
     let mut select = select;
     if let Some(raw) = &request.cursor {
         let values = decode(raw, sort, keys.len())?;
         select = select.filter(after(keys, values));
     }
     for key in keys {
-        select = select.order_by(key.column, if key.descending { Order::Desc } else { Order::Asc });
+        select = select.order_by(
+            key.column,
+            if key.descending {
+                Order::Desc
+            } else {
+                Order::Asc
+            },
+        );
     }
     let mut rows = select.limit(request.limit + 1).all(conn).await?;
     let has_more = rows.len() as u64 > request.limit;
@@ -135,7 +153,12 @@ where
         Some(last) if has_more => Some(encode(sort, values_of(last))),
         _ => None,
     };
-    Ok(Page { items: rows, next_cursor, has_more, total })
+    Ok(Page {
+        items: rows,
+        next_cursor,
+        has_more,
+        total,
+    })
 }
 
 /// `(k1, k2, …) > (v1, v2, …)` in the keys' own directions, spelled out so mixed directions work:
@@ -149,7 +172,11 @@ fn after<C: ColumnTrait>(keys: &[KeyColumn<C>], values: Vec<CursorValue>) -> Con
             all = all.add(prior.column.eq(value.clone()));
         }
         let value = values[i].clone();
-        let step = if key.descending { key.column.lt(value) } else { key.column.gt(value) };
+        let step = if key.descending {
+            key.column.lt(value)
+        } else {
+            key.column.gt(value)
+        };
         any = any.add(all.add(step.into_condition()));
     }
     any
@@ -161,9 +188,15 @@ mod tests {
 
     #[test]
     fn a_cursor_is_tied_to_its_sort_order() {
-        let raw = encode("-created_at", vec![CursorValue::I(5), CursorValue::U(Uuid::nil())]);
+        let raw = encode(
+            "-created_at",
+            vec![CursorValue::I(5), CursorValue::U(Uuid::nil())],
+        );
         assert!(decode(&raw, "-created_at", 2).is_ok());
         assert!(matches!(decode(&raw, "name", 2), Err(Error::BadCursor)));
-        assert!(matches!(decode("not a cursor", "name", 2), Err(Error::BadCursor)));
+        assert!(matches!(
+            decode("not a cursor", "name", 2),
+            Err(Error::BadCursor)
+        ));
     }
 }

@@ -28,7 +28,10 @@ pub mod entity {
 
 /// The value of `key`, if set.
 pub async fn get(conn: &impl ConnectionTrait, key: &str) -> Result<Option<Value>> {
-    Ok(entity::Entity::find_by_id(key.to_owned()).one(conn).await?.map(|m| m.value))
+    Ok(entity::Entity::find_by_id(key.to_owned())
+        .one(conn)
+        .await?
+        .map(|m| m.value))
 }
 
 /// Sets `key` to `value` unless it is set already, and returns the value that holds afterwards.
@@ -42,5 +45,7 @@ pub async fn get_or_insert(conn: &impl ConnectionTrait, key: &str, value: Value)
     .on_conflict_do_nothing()
     .exec(conn)
     .await?;
-    get(conn, key).await?.ok_or_else(|| crate::Error::Internal(format!("setting {key} vanished")))
+    get(conn, key)
+        .await?
+        .ok_or_else(|| crate::Error::Internal(format!("setting {key} vanished")))
 }

@@ -1,1 +1,282 @@
+//! Test support: start the real server on a random port, on SQLite or on a fresh PostgreSQL
+//! database, and talk to it over HTTP like any client.
 
+use std::time::Duration;
+
+use rapport_api::config::Config;
+use reqwest::{Client, Method, Response, StatusCode};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The administrator every test server starts with.
+pub const ADMIN_EMAIL: &str = "admin@rapport.test";
+/// Their password.
+pub const ADMIN_PASSWORD: &str = "admin password for tests";
+/// The password of users the tests create.
+pub const USER_PASSWORD: &str = "user password for tests";
+
+/// Which database a test server runs on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file in the temp directory.
+    Sqlite,
+    /// A new database on the server `RAPPORT_TEST_POSTGRES_URL` points at.
+    Postgres(String),
+}
+
+/// SQLite always; PostgreSQL too when `RAPPORT_TEST_POSTGRES_URL` is set.
+pub fn backends() -> Vec<Backend> {
+    let mut backends = vec![Backend::Sqlite];
+    if let Ok(url) = std::env::var("RAPPORT_TEST_POSTGRES_URL")
+        && !url.is_empty()
+    {
+        backends.push(Backend::Postgres(url));
+    }
+    backends
+}
+
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let (server, _) = base.rsplit_once('/').unwrap_or((base, ""));
+    match query {
+        Some(q) => format!("{server}/{database}?{q}"),
+        None => format!("{server}/{database}"),
+    }
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+/// A running server and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The HTTP client.
+    pub client: Client,
+    /// The admin's access token.
+    pub admin_token: String,
+    /// Which backend.
+    pub backend: Backend,
+    /// The database URL the server uses.
+    pub database_url: String,
+    cleanup: Option<Cleanup>,
+}
+
+impl TestApp {
+    /// Starts a server on `backend` with the default test configuration.
+    pub async fn spawn(backend: &Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts a server on `backend`, letting the test adjust the configuration first.
+    pub async fn spawn_with(backend: &Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let id = Uuid::new_v4().simple().to_string();
+        let (database_url, cleanup) = match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("rapport-test-{id}.db"));
+                (
+                    format!("sqlite://{}?mode=rwc", path.display()),
+                    Cleanup::File(path),
+                )
+            }
+            Backend::Postgres(admin_url) => {
+                let name = format!("rapport_test_{id}");
+                let admin = Database::connect(admin_url.as_str())
+                    .await
+                    .expect("connect to RAPPORT_TEST_POSTGRES_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                (
+                    with_database(admin_url, &name),
+                    Cleanup::Database {
+                        admin_url: admin_url.clone(),
+                        name,
+                    },
+                )
+            }
+        };
+        let mut config = Config {
+            bind: "127.0.0.1:0".into(),
+            database_url: database_url.clone(),
+            db_max_connections: 8,
+            admin_email: Some(ADMIN_EMAIL.into()),
+            admin_password: Some(ADMIN_PASSWORD.into()),
+            login_failures_per_account: 1000,
+            login_failures_per_address: 1000,
+            workers: 2,
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let app = rapport_api::startup::build(config)
+            .await
+            .expect("server starts");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run());
+        let client = Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("client");
+        let mut test_app = TestApp {
+            base,
+            client,
+            admin_token: String::new(),
+            backend: backend.clone(),
+            database_url,
+            cleanup: Some(cleanup),
+        };
+        test_app.admin_token = test_app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        test_app
+    }
+
+    /// The full URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Signs in and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let (status, body) = self.login_pair(email, password).await;
+        assert_eq!(status, StatusCode::OK, "login as {email}: {body}");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// Signs in and returns the whole answer.
+    pub async fn login_pair(&self, email: &str, password: &str) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login request");
+        read(response).await
+    }
+
+    /// Creates a user with `role` and returns their id and token.
+    pub async fn user_with_role(&self, role: &str) -> (Uuid, String) {
+        let email = format!("{role}-{}@rapport.test", Uuid::new_v4().simple());
+        let (status, body) = self
+            .send(Method::POST, "/api/v1/users", &self.admin_token, Some(json!({
+                "email": email, "display_name": format!("Test {role}"), "role": role, "password": USER_PASSWORD
+            })))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "create {role} user: {body}");
+        let id = body["id"]
+            .as_str()
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .expect("user id");
+        (id, self.login(&email, USER_PASSWORD).await)
+    }
+
+    /// Sends a request with a bearer token and an optional JSON body; returns status and JSON body.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        read(
+            self.request(method, path, token, body)
+                .send()
+                .await
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// A request builder with the bearer token and body set.
+    pub fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> reqwest::RequestBuilder {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request
+    }
+
+    /// Creates a customer as `token` and returns it.
+    pub async fn create_customer(&self, token: &str, body: Value) -> Value {
+        let (status, created) = self
+            .send(Method::POST, "/api/v1/customers", token, Some(body))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        created
+    }
+}
+
+/// Status and JSON body (`null` when empty or not JSON).
+pub async fn read(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let bytes = response.bytes().await.unwrap_or_default();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        match self.cleanup.take() {
+            Some(Cleanup::File(path)) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Some(Cleanup::Database { admin_url, name }) => {
+                // Dropping needs async I/O; Drop cannot await, so a short-lived runtime does it.
+                let _ = std::thread::spawn(move || {
+                    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    else {
+                        return;
+                    };
+                    runtime.block_on(async move {
+                        if let Ok(admin) = Database::connect(admin_url.as_str()).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+            None => {}
+        }
+    }
+}
+
+/// Asserts a problem+json answer with `status` and `code`.
+pub fn assert_problem(status: StatusCode, body: &Value, expected_status: u16, code: &str) {
+    assert_eq!(status.as_u16(), expected_status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], expected_status, "{body}");
+    assert!(
+        body["request_id"].as_str().is_some_and(|r| !r.is_empty()),
+        "{body}"
+    );
+}

@@ -34,7 +34,10 @@ impl Auth {
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
+        .filter(|t| !t.is_empty())
 }
 
 impl FromRequest for Auth {
@@ -46,11 +49,18 @@ impl FromRequest for Auth {
         let token = bearer(req);
         let method = req.method().as_str().to_owned();
         let pattern = req.match_pattern().unwrap_or_default();
-        let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
+        let request_id = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
         let ip = req.peer_addr().map(|a| a.ip().to_string());
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::new(ErrorCode::Internal, "application state missing"))?;
-            let token = token.ok_or_else(|| ApiError::unauthenticated("send a bearer token in the Authorization header"))?;
+            let state = state
+                .ok_or_else(|| ApiError::new(ErrorCode::Internal, "application state missing"))?;
+            let token = token.ok_or_else(|| {
+                ApiError::unauthenticated("send a bearer token in the Authorization header")
+            })?;
             let user_id = state
                 .tokens
                 .verify(&token)
@@ -58,7 +68,9 @@ impl FromRequest for Auth {
             let standing = users::standing(state.db.conn(), user_id)
                 .await?
                 .filter(|s| s.active)
-                .ok_or_else(|| ApiError::unauthenticated("the account is disabled or no longer exists"))?;
+                .ok_or_else(|| {
+                    ApiError::unauthenticated("the account is disabled or no longer exists")
+                })?;
             let actor = Actor {
                 principal: Principal::User(standing.user_id),
                 owner_id: standing.user_id,
@@ -67,10 +79,17 @@ impl FromRequest for Auth {
                 request_id,
                 ip,
             };
-            let forbidden = || ApiError::new(ErrorCode::Forbidden, "your role does not allow this operation");
+            let forbidden = || {
+                ApiError::new(
+                    ErrorCode::Forbidden,
+                    "your role does not allow this operation",
+                )
+            };
             let scope = match permissions::required(&method, &pattern) {
                 Some(Access::SignedIn) => Scope::Own,
-                Some(Access::Requires(permission)) => actor.scope_for(permission).ok_or_else(forbidden)?,
+                Some(Access::Requires(permission)) => {
+                    actor.scope_for(permission).ok_or_else(forbidden)?
+                }
                 None => {
                     tracing::error!(%method, %pattern, "route missing from the permission table; denied");
                     return Err(forbidden());

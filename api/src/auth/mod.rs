@@ -12,5 +12,7 @@ pub use extractor::Auth;
 
 /// A random secret of `n` × 122 bits, hex-encoded (UUID v4 draws from the OS's random source).
 pub fn random_secret(n: usize) -> String {
-    (0..n).map(|_| uuid::Uuid::new_v4().simple().to_string()).collect()
+    (0..n)
+        .map(|_| uuid::Uuid::new_v4().simple().to_string())
+        .collect()
 }

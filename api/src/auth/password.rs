@@ -5,12 +5,17 @@ use rapport_domain::FieldError;
 
 /// Hashes a password.
 pub fn hash(password: &str) -> Result<String, String> {
-    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| e.to_string())
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
 }
 
 /// True when `password` matches the stored hash.
 pub fn verify(password: &str, stored: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), stored).is_ok()
+    Argon2::default()
+        .verify_password(password.as_bytes(), stored)
+        .is_ok()
 }
 
 /// A hash to verify against when the account does not exist, so both paths take as long.
@@ -23,9 +28,17 @@ pub fn decoy() -> &'static str {
 pub fn check_new(field: &str, password: &str) -> Result<(), FieldError> {
     let length = password.chars().count();
     if length < 10 {
-        Err(FieldError::new(field, "too_short", "must be at least 10 characters"))
+        Err(FieldError::new(
+            field,
+            "too_short",
+            "must be at least 10 characters",
+        ))
     } else if length > 128 {
-        Err(FieldError::new(field, "too_long", "must be at most 128 characters"))
+        Err(FieldError::new(
+            field,
+            "too_long",
+            "must be at most 128 characters",
+        ))
     } else {
         Ok(())
     }

@@ -29,10 +29,26 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/v1/customers/{id}", p(Customers, Write)),
     ("DELETE", "/api/v1/customers/{id}", p(Customers, Delete)),
     ("GET", "/api/v1/customers/{id}/contacts", p(Customers, Read)),
-    ("POST", "/api/v1/customers/{id}/contacts", p(Customers, Write)),
-    ("GET", "/api/v1/customers/{id}/contacts/{contact_id}", p(Customers, Read)),
-    ("PATCH", "/api/v1/customers/{id}/contacts/{contact_id}", p(Customers, Write)),
-    ("DELETE", "/api/v1/customers/{id}/contacts/{contact_id}", p(Customers, Write)),
+    (
+        "POST",
+        "/api/v1/customers/{id}/contacts",
+        p(Customers, Write),
+    ),
+    (
+        "GET",
+        "/api/v1/customers/{id}/contacts/{contact_id}",
+        p(Customers, Read),
+    ),
+    (
+        "PATCH",
+        "/api/v1/customers/{id}/contacts/{contact_id}",
+        p(Customers, Write),
+    ),
+    (
+        "DELETE",
+        "/api/v1/customers/{id}/contacts/{contact_id}",
+        p(Customers, Write),
+    ),
     ("GET", "/api/v1/users", p(Users, Read)),
     ("POST", "/api/v1/users", p(Users, Write)),
     ("GET", "/api/v1/users/{id}", p(Users, Read)),
@@ -46,7 +62,10 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
 
 /// The access an operation requires, or `None` when it is not in the table (denied).
 pub fn required(method: &str, pattern: &str) -> Option<Access> {
-    ROUTES.iter().find(|(m, p, _)| *m == method && *p == pattern).map(|(_, _, access)| *access)
+    ROUTES
+        .iter()
+        .find(|(m, p, _)| *m == method && *p == pattern)
+        .map(|(_, _, access)| *access)
 }
 
 /// The permission text stated in the OpenAPI document.

@@ -56,12 +56,21 @@ pub struct TokenPair {
     pub expires_in: i64,
 }
 
-async fn issue_pair(state: &AppState, user_id: uuid::Uuid, refresh: String) -> Result<TokenPair, ApiError> {
+async fn issue_pair(
+    state: &AppState,
+    user_id: uuid::Uuid,
+    refresh: String,
+) -> Result<TokenPair, ApiError> {
     let access_token = state
         .tokens
         .issue(user_id)
         .map_err(|e| ApiError::new(ErrorCode::Internal, format!("could not sign a token: {e}")))?;
-    Ok(TokenPair { access_token, refresh_token: refresh, token_type: "Bearer".into(), expires_in: state.tokens.access_ttl })
+    Ok(TokenPair {
+        access_token,
+        refresh_token: refresh,
+        token_type: "Bearer".into(),
+        expires_in: state.tokens.access_ttl,
+    })
 }
 
 fn refresh_expiry(state: &AppState) -> chrono::DateTime<chrono::Utc> {
@@ -90,18 +99,37 @@ fn refresh_expiry(state: &AppState) -> chrono::DateTime<chrono::Utc> {
     security(())
 )]
 #[post("/auth/login")]
-pub async fn login(state: Data<AppState>, req: HttpRequest, body: ValidJson<LoginRequest>) -> Result<HttpResponse, ApiError> {
-    let LoginRequest { email, password: given } = body.value;
+pub async fn login(
+    state: Data<AppState>,
+    req: HttpRequest,
+    body: ValidJson<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest {
+        email,
+        password: given,
+    } = body.value()?;
     let account = email.trim().to_lowercase();
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
     if let Some(seconds) = state.login_throttle.blocked_for(&account, &address) {
-        return Err(ApiError { retry_after: Some(seconds), ..ApiError::new(ErrorCode::RateLimited, "too many failed sign-ins; try again later") });
+        return Err(ApiError {
+            retry_after: Some(seconds),
+            ..ApiError::new(
+                ErrorCode::RateLimited,
+                "too many failed sign-ins; try again later",
+            )
+        });
     }
     let credentials = match Email::parse("email", &email) {
         Ok(email) => users::find_credentials(state.db.conn(), &email).await?,
         Err(_) => None,
     };
-    let stored = credentials.as_ref().map_or(password::decoy(), |c| c.password_hash.as_str()).to_owned();
+    let stored = credentials
+        .as_ref()
+        .map_or(password::decoy(), |c| c.password_hash.as_str())
+        .to_owned();
     let given_owned = given.clone();
     let matches = tokio::task::spawn_blocking(move || password::verify(&given_owned, &stored))
         .await
@@ -142,18 +170,35 @@ pub async fn login(state: Data<AppState>, req: HttpRequest, body: ValidJson<Logi
     security(())
 )]
 #[post("/auth/refresh")]
-pub async fn refresh_token(state: Data<AppState>, body: ValidJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn refresh_token(
+    state: Data<AppState>,
+    body: ValidJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
     let (next, next_hash) = new_refresh_token();
-    let rotated = sessions::rotate(&state.db, &hash_token(&body.value.refresh_token), next_hash, refresh_expiry(&state)).await?;
+    let rotated = sessions::rotate(
+        &state.db,
+        &hash_token(&body.value()?.refresh_token),
+        next_hash,
+        refresh_expiry(&state),
+    )
+    .await?;
     let user_id = match rotated {
         Ok(user_id) => user_id,
         Err(sessions::Refusal::Reused) => {
             tracing::warn!("a rotated refresh token was presented again; its family was revoked");
-            return Err(ApiError::unauthenticated("this refresh token was already used; sign in again"));
+            return Err(ApiError::unauthenticated(
+                "this refresh token was already used; sign in again",
+            ));
         }
-        Err(sessions::Refusal::Invalid) => return Err(ApiError::unauthenticated("the refresh token is invalid or expired")),
+        Err(sessions::Refusal::Invalid) => {
+            return Err(ApiError::unauthenticated(
+                "the refresh token is invalid or expired",
+            ));
+        }
     };
-    let active = users::standing(state.db.conn(), user_id).await?.is_some_and(|s| s.active);
+    let active = users::standing(state.db.conn(), user_id)
+        .await?
+        .is_some_and(|s| s.active);
     if !active {
         return Err(ApiError::unauthenticated("the account is disabled"));
     }
@@ -179,8 +224,11 @@ pub async fn refresh_token(state: Data<AppState>, body: ValidJson<RefreshRequest
     security(())
 )]
 #[post("/auth/logout")]
-pub async fn logout(state: Data<AppState>, body: ValidJson<RefreshRequest>) -> Result<HttpResponse, ApiError> {
-    sessions::revoke(&state.db, &hash_token(&body.value.refresh_token)).await?;
+pub async fn logout(
+    state: Data<AppState>,
+    body: ValidJson<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    sessions::revoke(&state.db, &hash_token(&body.value()?.refresh_token)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -200,5 +248,8 @@ pub async fn logout(state: Data<AppState>, body: ValidJson<RefreshRequest>) -> R
 #[get("/me")]
 pub async fn get_me(state: Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
     let user = users::get(state.db.conn(), auth.actor.principal.id()).await?;
-    Ok(crate::respond::ok_versioned(&UserView::from(user.clone()), user.version))
+    Ok(crate::respond::ok_versioned(
+        &UserView::from(user.clone()),
+        user.version,
+    ))
 }

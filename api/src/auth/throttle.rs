@@ -16,7 +16,12 @@ pub struct LoginThrottle {
 impl LoginThrottle {
     /// A throttle allowing `per_account` and `per_address` failures per `window`.
     pub fn new(window: Duration, per_account: u32, per_address: u32) -> Self {
-        Self { window, per_account, per_address, failures: Mutex::new(HashMap::new()) }
+        Self {
+            window,
+            per_account,
+            per_address,
+            failures: Mutex::new(HashMap::new()),
+        }
     }
 
     fn keys(account: &str, address: &str) -> [String; 2] {
@@ -28,14 +33,18 @@ impl LoginThrottle {
         let now = Instant::now();
         let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let [account_key, address_key] = Self::keys(account, address);
-        [(account_key, self.per_account), (address_key, self.per_address)]
-            .into_iter()
-            .filter_map(|(key, limit)| {
-                let (start, count) = failures.get(&key)?;
-                let elapsed = now.duration_since(*start);
-                (*count >= limit && elapsed < self.window).then(|| (self.window - elapsed).as_secs().max(1))
-            })
-            .max()
+        [
+            (account_key, self.per_account),
+            (address_key, self.per_address),
+        ]
+        .into_iter()
+        .filter_map(|(key, limit)| {
+            let (start, count) = failures.get(&key)?;
+            let elapsed = now.duration_since(*start);
+            (*count >= limit && elapsed < self.window)
+                .then(|| (self.window - elapsed).as_secs().max(1))
+        })
+        .max()
     }
 
     /// Records a failed attempt.

@@ -77,7 +77,11 @@ impl TokenKeys {
     }
 
     /// Signs arbitrary claims with any header; for tests that forge tokens.
-    pub fn sign(&self, header: &Header, claims: &serde_json::Value) -> Result<String, jsonwebtoken::errors::Error> {
+    pub fn sign(
+        &self,
+        header: &Header,
+        claims: &serde_json::Value,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         encode(header, claims, &self.encoding)
     }
 
@@ -119,14 +123,21 @@ mod tests {
     #[test]
     fn another_secret_does_not_verify() {
         let token = keys().issue(Uuid::now_v7()).unwrap();
-        assert_eq!(TokenKeys::new("another secret", 900, 3600).verify(&token), None);
+        assert_eq!(
+            TokenKeys::new("another secret", 900, 3600).verify(&token),
+            None
+        );
     }
 
     #[test]
     fn tokens_missing_a_required_claim_are_refused() {
         let now = chrono::Utc::now().timestamp();
         let full = json!({"sub": Uuid::now_v7().to_string(), "iss": ISSUER, "aud": AUDIENCE, "exp": now + 60, "nbf": now, "iat": now});
-        assert!(keys().verify(&keys().sign(&Header::default(), &full).unwrap()).is_some());
+        assert!(
+            keys()
+                .verify(&keys().sign(&Header::default(), &full).unwrap())
+                .is_some()
+        );
         for claim in ["sub", "iss", "aud", "exp", "nbf"] {
             let mut claims = full.clone();
             claims.as_object_mut().unwrap().remove(claim);
@@ -139,7 +150,9 @@ mod tests {
     fn another_algorithm_is_refused() {
         let now = chrono::Utc::now().timestamp();
         let claims = json!({"sub": Uuid::now_v7().to_string(), "iss": ISSUER, "aud": AUDIENCE, "exp": now + 60, "nbf": now});
-        let token = keys().sign(&Header::new(Algorithm::HS512), &claims).unwrap();
+        let token = keys()
+            .sign(&Header::new(Algorithm::HS512), &claims)
+            .unwrap();
         assert_eq!(keys().verify(&token), None);
     }
 }

@@ -23,7 +23,12 @@ use crate::state::AppState;
     security(("bearer" = []))
 )]
 #[get("/customers/{id}/contacts")]
-pub async fn list_contacts(state: Data<AppState>, auth: Auth, id: Path<Uuid>, query: ValidQuery<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_contacts(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    query: ValidQuery<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let request = page_request(q.limit, q.cursor, q.include_total)?;
     let list = contacts::list(state.db.conn(), auth.owner(), id.into_inner(), &request).await?;
@@ -58,14 +63,27 @@ pub async fn create_contact(
     body: ValidJson<CreateContact>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth, &req, &body.raw);
-    let new = body.value.into_domain()?;
+    let new = body.value()?.into_domain()?;
     let customer_id = id.into_inner();
-    let outcome = contacts::create(&state.db, &auth.actor, auth.scope, customer_id, new, key.as_ref()).await?;
+    let outcome = contacts::create(
+        &state.db,
+        &auth.actor,
+        auth.scope,
+        customer_id,
+        new,
+        key.as_ref(),
+    )
+    .await?;
     let replayed = outcome.is_replay();
     let contact = outcome.into_inner();
     let location = format!("/api/v1/customers/{customer_id}/contacts/{}", contact.id);
     let version = contact.version;
-    Ok(created(&ContactView::from(contact), location, version, replayed))
+    Ok(created(
+        &ContactView::from(contact),
+        location,
+        version,
+        replayed,
+    ))
 }
 
 /// Get a contact.
@@ -77,7 +95,11 @@ pub async fn create_contact(
     security(("bearer" = []))
 )]
 #[get("/customers/{id}/contacts/{contact_id}")]
-pub async fn get_contact(state: Data<AppState>, auth: Auth, path: Path<(Uuid, Uuid)>) -> Result<HttpResponse, ApiError> {
+pub async fn get_contact(
+    state: Data<AppState>,
+    auth: Auth,
+    path: Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
     let (customer_id, id) = path.into_inner();
     let contact = contacts::get(state.db.conn(), auth.owner(), customer_id, id).await?;
     let version = contact.version;
@@ -106,8 +128,17 @@ pub async fn update_contact(
     body: ValidJson<UpdateContact>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, id) = path.into_inner();
-    let changes = body.value.into_domain()?;
-    let contact = contacts::update(&state.db, &auth.actor, auth.scope, customer_id, id, changes, if_match.0).await?;
+    let changes = body.value()?.into_domain()?;
+    let contact = contacts::update(
+        &state.db,
+        &auth.actor,
+        auth.scope,
+        customer_id,
+        id,
+        changes,
+        if_match.0,
+    )
+    .await?;
     let version = contact.version;
     Ok(ok_versioned(&ContactView::from(contact), version))
 }
@@ -125,8 +156,21 @@ pub async fn update_contact(
     security(("bearer" = []))
 )]
 #[delete("/customers/{id}/contacts/{contact_id}")]
-pub async fn delete_contact(state: Data<AppState>, auth: Auth, path: Path<(Uuid, Uuid)>, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
+pub async fn delete_contact(
+    state: Data<AppState>,
+    auth: Auth,
+    path: Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
     let (customer_id, id) = path.into_inner();
-    contacts::delete(&state.db, &auth.actor, auth.scope, customer_id, id, if_match.0).await?;
+    contacts::delete(
+        &state.db,
+        &auth.actor,
+        auth.scope,
+        customer_id,
+        id,
+        if_match.0,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

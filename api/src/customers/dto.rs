@@ -1,20 +1,22 @@
 //! What goes over the wire for customers and contacts, and its translation to domain values.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rapport_domain::FieldErrors;
 use rapport_domain::customers::{
-    self, Address, Consent, ConsentInput, Contact, ContactChanges, Customer, CustomerChanges, CustomerKind, Gender,
-    LifecycleStage, NewContact, NewCustomer,
+    self, Address, Consent, ConsentInput, Contact, ContactChanges, Customer, CustomerChanges,
+    CustomerKind, Gender, LifecycleStage, NewContact, NewCustomer,
 };
 use rapport_domain::validation::{optional_text, text};
 use rapport_domain::values::{Email, Phone};
-use rapport_domain::FieldErrors;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// Absent stays `None`; `null` becomes `Some(None)`.
-pub fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+pub fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -93,13 +95,27 @@ pub struct AddressDto {
 
 impl From<AddressDto> for Address {
     fn from(a: AddressDto) -> Self {
-        Address { country: a.country, province: a.province, city: a.city, district: a.district, street: a.street, postal_code: a.postal_code }
+        Address {
+            country: a.country,
+            province: a.province,
+            city: a.city,
+            district: a.district,
+            street: a.street,
+            postal_code: a.postal_code,
+        }
     }
 }
 
 impl From<Address> for AddressDto {
     fn from(a: Address) -> Self {
-        AddressDto { country: a.country, province: a.province, city: a.city, district: a.district, street: a.street, postal_code: a.postal_code }
+        AddressDto {
+            country: a.country,
+            province: a.province,
+            city: a.city,
+            district: a.district,
+            street: a.street,
+            postal_code: a.postal_code,
+        }
     }
 }
 
@@ -128,13 +144,24 @@ pub struct ConsentView {
 
 impl From<Consent> for ConsentView {
     fn from(c: Consent) -> Self {
-        ConsentView { opted_in: c.opted_in, channel: c.channel, updated_at: c.updated_at }
+        ConsentView {
+            opted_in: c.opted_in,
+            channel: c.channel,
+            updated_at: c.updated_at,
+        }
     }
 }
 
-fn consent(errors: &mut FieldErrors, dto: ConsentDto) -> Option<ConsentInput> {
-    let channel = errors.take(optional_text("marketing_consent.channel", dto.channel.as_deref(), 50))?;
-    Some(ConsentInput { opted_in: dto.opted_in, channel })
+fn consent(errors: &mut FieldErrors, dto: &ConsentDto) -> Option<ConsentInput> {
+    let channel = errors.take(optional_text(
+        "marketing_consent.channel",
+        dto.channel.as_deref(),
+        50,
+    ))?;
+    Some(ConsentInput {
+        opted_in: dto.opted_in,
+        channel,
+    })
 }
 
 /// A new customer. Only `name` is required.
@@ -256,15 +283,22 @@ pub struct UpdateCustomer {
 }
 
 fn email(errors: &mut FieldErrors, raw: Option<String>) -> Option<Email> {
-    raw.filter(|e| !e.trim().is_empty()).and_then(|e| errors.take(Email::parse("email", &e)))
+    raw.filter(|e| !e.trim().is_empty())
+        .and_then(|e| errors.take(Email::parse("email", &e)))
 }
 
 fn phone(errors: &mut FieldErrors, raw: Option<String>) -> Option<Phone> {
-    raw.filter(|p| !p.trim().is_empty()).and_then(|p| errors.take(Phone::parse("phone", &p)))
+    raw.filter(|p| !p.trim().is_empty())
+        .and_then(|p| errors.take(Phone::parse("phone", &p)))
 }
 
-fn extend<T>(errors: &mut FieldErrors, result: Result<T, Vec<rapport_domain::FieldError>>) -> Option<T> {
-    result.map_err(|list| list.into_iter().for_each(|e| errors.push(e))).ok()
+fn extend<T>(
+    errors: &mut FieldErrors,
+    result: Result<T, Vec<rapport_domain::FieldError>>,
+) -> Option<T> {
+    result
+        .map_err(|list| list.into_iter().for_each(|e| errors.push(e)))
+        .ok()
 }
 
 impl CreateCustomer {
@@ -274,15 +308,40 @@ impl CreateCustomer {
         let name = errors.take(text("name", &self.name, 1, 200));
         let email = email(&mut errors, self.email);
         let phone = phone(&mut errors, self.phone);
-        let birthday = self.birthday.and_then(|d| errors.take(customers::birthday("birthday", d, today)));
-        let address = extend(&mut errors, Address::parse("address", self.address.unwrap_or_default().into()));
-        let source = errors.take(optional_text("source", self.source.as_deref(), 100)).flatten();
-        let tags = extend(&mut errors, customers::tags("tags", self.tags.unwrap_or_default()));
-        let external_id = errors.take(optional_text("external_id", self.external_id.as_deref(), 200)).flatten();
-        let notes = errors.take(optional_text("notes", self.notes.as_deref(), 10_000)).flatten();
-        let custom_fields = extend(&mut errors, customers::custom_fields("custom_fields", self.custom_fields.unwrap_or_default()));
-        let marketing_consent = self.marketing_consent.and_then(|c| consent(&mut errors, c));
-        let (Some(name), Some(address), Some(tags), Some(custom_fields)) = (name, address, tags, custom_fields) else {
+        let birthday = self
+            .birthday
+            .and_then(|d| errors.take(customers::birthday("birthday", d, today)));
+        let address = extend(
+            &mut errors,
+            Address::parse("address", self.address.unwrap_or_default().into()),
+        );
+        let source = errors
+            .take(optional_text("source", self.source.as_deref(), 100))
+            .flatten();
+        let tags = extend(
+            &mut errors,
+            customers::tags("tags", self.tags.unwrap_or_default()),
+        );
+        let external_id = errors
+            .take(optional_text(
+                "external_id",
+                self.external_id.as_deref(),
+                200,
+            ))
+            .flatten();
+        let notes = errors
+            .take(optional_text("notes", self.notes.as_deref(), 10_000))
+            .flatten();
+        let custom_fields = extend(
+            &mut errors,
+            customers::custom_fields("custom_fields", self.custom_fields.unwrap_or_default()),
+        );
+        let marketing_consent = self
+            .marketing_consent
+            .and_then(|c| consent(&mut errors, &c));
+        let (Some(name), Some(address), Some(tags), Some(custom_fields)) =
+            (name, address, tags, custom_fields)
+        else {
             return Err(errors);
         };
         errors.into_result(|| NewCustomer {
@@ -316,17 +375,38 @@ impl UpdateCustomer {
             owner_id: self.owner_id,
             ..Default::default()
         };
-        changes.name = self.name.and_then(|n| errors.take(text("name", &n, 1, 200)));
+        changes.name = self
+            .name
+            .and_then(|n| errors.take(text("name", &n, 1, 200)));
         changes.email = self.email.map(|e| email(&mut errors, e));
         changes.phone = self.phone.map(|p| phone(&mut errors, p));
-        changes.birthday = self.birthday.map(|b| b.and_then(|d| errors.take(customers::birthday("birthday", d, today))));
-        changes.address = self.address.and_then(|a| extend(&mut errors, Address::parse("address", a.unwrap_or_default().into())));
-        changes.source = self.source.and_then(|s| errors.take(optional_text("source", s.as_deref(), 100)));
-        changes.tags = self.tags.and_then(|t| extend(&mut errors, customers::tags("tags", t)));
-        changes.external_id = self.external_id.and_then(|s| errors.take(optional_text("external_id", s.as_deref(), 200)));
-        changes.notes = self.notes.and_then(|s| errors.take(optional_text("notes", s.as_deref(), 10_000)));
-        changes.custom_fields = self.custom_fields.and_then(|c| extend(&mut errors, customers::custom_fields("custom_fields", c)));
-        changes.marketing_consent = self.marketing_consent.and_then(|c| consent(&mut errors, c));
+        changes.birthday = self
+            .birthday
+            .map(|b| b.and_then(|d| errors.take(customers::birthday("birthday", d, today))));
+        changes.address = self.address.and_then(|a| {
+            extend(
+                &mut errors,
+                Address::parse("address", a.unwrap_or_default().into()),
+            )
+        });
+        changes.source = self
+            .source
+            .and_then(|s| errors.take(optional_text("source", s.as_deref(), 100)));
+        changes.tags = self
+            .tags
+            .and_then(|t| extend(&mut errors, customers::tags("tags", t)));
+        changes.external_id = self
+            .external_id
+            .and_then(|s| errors.take(optional_text("external_id", s.as_deref(), 200)));
+        changes.notes = self
+            .notes
+            .and_then(|s| errors.take(optional_text("notes", s.as_deref(), 10_000)));
+        changes.custom_fields = self
+            .custom_fields
+            .and_then(|c| extend(&mut errors, customers::custom_fields("custom_fields", c)));
+        changes.marketing_consent = self
+            .marketing_consent
+            .and_then(|c| consent(&mut errors, &c));
         errors.into_result(|| changes)
     }
 }
@@ -512,12 +592,23 @@ impl CreateContact {
     pub fn into_domain(self) -> Result<NewContact, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = errors.take(text("name", &self.name, 1, 200));
-        let title = errors.take(optional_text("title", self.title.as_deref(), 100)).flatten();
+        let title = errors
+            .take(optional_text("title", self.title.as_deref(), 100))
+            .flatten();
         let email = email(&mut errors, self.email);
         let phone = phone(&mut errors, self.phone);
-        let notes = errors.take(optional_text("notes", self.notes.as_deref(), 10_000)).flatten();
+        let notes = errors
+            .take(optional_text("notes", self.notes.as_deref(), 10_000))
+            .flatten();
         let Some(name) = name else { return Err(errors) };
-        errors.into_result(|| NewContact { name, title, email, phone, is_primary: self.is_primary.unwrap_or(false), notes })
+        errors.into_result(|| NewContact {
+            name,
+            title,
+            email,
+            phone,
+            is_primary: self.is_primary.unwrap_or(false),
+            notes,
+        })
     }
 }
 
@@ -526,12 +617,18 @@ impl UpdateContact {
     pub fn into_domain(self) -> Result<ContactChanges, FieldErrors> {
         let mut errors = FieldErrors::new();
         let changes = ContactChanges {
-            name: self.name.and_then(|n| errors.take(text("name", &n, 1, 200))),
-            title: self.title.and_then(|t| errors.take(optional_text("title", t.as_deref(), 100))),
+            name: self
+                .name
+                .and_then(|n| errors.take(text("name", &n, 1, 200))),
+            title: self
+                .title
+                .and_then(|t| errors.take(optional_text("title", t.as_deref(), 100))),
             email: self.email.map(|e| email(&mut errors, e)),
             phone: self.phone.map(|p| phone(&mut errors, p)),
             is_primary: self.is_primary,
-            notes: self.notes.and_then(|t| errors.take(optional_text("notes", t.as_deref(), 10_000))),
+            notes: self
+                .notes
+                .and_then(|t| errors.take(optional_text("notes", t.as_deref(), 10_000))),
         };
         errors.into_result(|| changes)
     }

@@ -30,13 +30,21 @@ fn today() -> chrono::NaiveDate {
     security(("bearer" = []))
 )]
 #[get("/customers")]
-pub async fn list_customers(state: Data<AppState>, auth: Auth, query: ValidQuery<CustomerListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_customers(
+    state: Data<AppState>,
+    auth: Auth,
+    query: ValidQuery<CustomerListQuery>,
+) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let request = page_request(q.limit, q.cursor, q.include_total)?;
     let order = SortOrder::parse(q.sort.as_deref(), SORTABLE_FIELDS, DEFAULT_SORT)
         .map_err(|e| ApiError::bad_parameter("sort", "invalid_sort", e.to_string()))?;
     if q.q.as_ref().is_some_and(|t| t.chars().count() > 100) {
-        return Err(ApiError::bad_parameter("q", "too_long", "must be at most 100 characters"));
+        return Err(ApiError::bad_parameter(
+            "q",
+            "too_long",
+            "must be at most 100 characters",
+        ));
     }
     let filter = CustomerFilter {
         lifecycle_stage: q.lifecycle_stage.map(Into::into),
@@ -47,7 +55,8 @@ pub async fn list_customers(state: Data<AppState>, auth: Auth, query: ValidQuery
         created_to: q.created_to,
         q: q.q,
     };
-    let customers = customers::list(state.db.conn(), auth.owner(), &filter, &order, &request).await?;
+    let customers =
+        customers::list(state.db.conn(), auth.owner(), &filter, &order, &request).await?;
     Ok(page(&PageOf::from_page(customers, CustomerView::from)))
 }
 
@@ -76,13 +85,18 @@ pub async fn create_customer(
     body: ValidJson<CreateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth, &req, &body.raw);
-    let new = body.value.into_domain(today())?;
+    let new = body.value()?.into_domain(today())?;
     let outcome = customers::create(&state.db, &auth.actor, auth.scope, new, key.as_ref()).await?;
     let replayed = outcome.is_replay();
     let customer = outcome.into_inner();
     let location = format!("/api/v1/customers/{}", customer.id);
     let version = customer.version;
-    Ok(created(&CustomerView::from(customer), location, version, replayed))
+    Ok(created(
+        &CustomerView::from(customer),
+        location,
+        version,
+        replayed,
+    ))
 }
 
 /// Get a customer.
@@ -97,7 +111,11 @@ pub async fn create_customer(
     security(("bearer" = []))
 )]
 #[get("/customers/{id}")]
-pub async fn get_customer(state: Data<AppState>, auth: Auth, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_customer(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let customer = customers::get(state.db.conn(), auth.owner(), id.into_inner()).await?;
     let version = customer.version;
     Ok(ok_versioned(&CustomerView::from(customer), version))
@@ -129,8 +147,16 @@ pub async fn update_customer(
     if_match: IfMatch,
     body: ValidJson<UpdateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = body.value.into_domain(today())?;
-    let customer = customers::update(&state.db, &auth.actor, auth.scope, id.into_inner(), changes, if_match.0).await?;
+    let changes = body.value()?.into_domain(today())?;
+    let customer = customers::update(
+        &state.db,
+        &auth.actor,
+        auth.scope,
+        id.into_inner(),
+        changes,
+        if_match.0,
+    )
+    .await?;
     let version = customer.version;
     Ok(ok_versioned(&CustomerView::from(customer), version))
 }
@@ -149,7 +175,19 @@ pub async fn update_customer(
     security(("bearer" = []))
 )]
 #[delete("/customers/{id}")]
-pub async fn delete_customer(state: Data<AppState>, auth: Auth, id: Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
-    customers::delete(&state.db, &auth.actor, auth.scope, id.into_inner(), if_match.0).await?;
+pub async fn delete_customer(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    customers::delete(
+        &state.db,
+        &auth.actor,
+        auth.scope,
+        id.into_inner(),
+        if_match.0,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -105,7 +105,11 @@ pub struct AuditQuery {
     security(("bearer" = []))
 )]
 #[get("/audit-events")]
-pub async fn list_audit_events(state: Data<AppState>, _auth: Auth, query: ValidQuery<AuditQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_audit_events(
+    state: Data<AppState>,
+    _auth: Auth,
+    query: ValidQuery<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let request = page_request(q.limit, q.cursor, q.include_total)?;
     let filter = AuditFilter {

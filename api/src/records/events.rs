@@ -93,13 +93,22 @@ pub struct EventQuery {
     security(("bearer" = []))
 )]
 #[get("/events")]
-pub async fn list_events(state: Data<AppState>, _auth: Auth, query: ValidQuery<EventQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_events(
+    state: Data<AppState>,
+    _auth: Auth,
+    query: ValidQuery<EventQuery>,
+) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let request = page_request(q.limit, q.cursor, q.include_total)?;
     let types: Vec<String> = q
         .types
         .as_deref()
-        .map(|t| t.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+        .map(|t| {
+            t.split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     let list = events::feed(state.db.conn(), &types, &request).await?;
     Ok(page(&PageOf::from_page(list, EventView::from)))

@@ -24,7 +24,11 @@ use crate::state::AppState;
     security(("bearer" = []))
 )]
 #[get("/roles")]
-pub async fn list_roles(state: Data<AppState>, _auth: Auth, query: ValidQuery<PageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_roles(
+    state: Data<AppState>,
+    _auth: Auth,
+    query: ValidQuery<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let request = page_request(q.limit, q.cursor, q.include_total)?;
     let list = roles::list(state.db.conn(), &request).await?;
@@ -40,7 +44,11 @@ pub async fn list_roles(state: Data<AppState>, _auth: Auth, query: ValidQuery<Pa
     security(("bearer" = []))
 )]
 #[get("/roles/{id}")]
-pub async fn get_role(state: Data<AppState>, _auth: Auth, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_role(
+    state: Data<AppState>,
+    _auth: Auth,
+    id: Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let role = roles::get(state.db.conn(), id.into_inner()).await?;
     let version = role.version;
     Ok(ok_versioned(&RoleView::from(role), version))

@@ -2,9 +2,9 @@
 
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post};
+use rapport_domain::FieldErrors;
 use rapport_domain::validation::text;
 use rapport_domain::values::{Email, Phone};
-use rapport_domain::FieldErrors;
 use rapport_persistence::access::users::{self, NewUser, UserChanges};
 use rapport_persistence::audit::By;
 use uuid::Uuid;
@@ -33,7 +33,11 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
     security(("bearer" = []))
 )]
 #[get("/users")]
-pub async fn list_users(state: Data<AppState>, _auth: Auth, query: ValidQuery<PageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_users(
+    state: Data<AppState>,
+    _auth: Auth,
+    query: ValidQuery<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let request = page_request(q.limit, q.cursor, q.include_total)?;
     let list = users::list(state.db.conn(), &request).await?;
@@ -62,17 +66,26 @@ pub async fn create_user(
     body: ValidJson<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth, &req, &body.raw);
-    let dto = body.value;
+    let dto = body.value()?;
     let mut errors = FieldErrors::new();
     let email = errors.take(Email::parse("email", &dto.email));
     let display_name = errors.take(text("display_name", &dto.display_name, 1, 200));
-    let phone = dto.phone.filter(|p| !p.trim().is_empty()).and_then(|p| errors.take(Phone::parse("phone", &p)));
+    let phone = dto
+        .phone
+        .filter(|p| !p.trim().is_empty())
+        .and_then(|p| errors.take(Phone::parse("phone", &p)));
     errors.take(password::check_new("password", &dto.password));
     let (Some(email), Some(display_name), true) = (email, display_name, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
     let password_hash = hash_password(dto.password).await?;
-    let new = NewUser { email, display_name, phone, role: dto.role, password_hash };
+    let new = NewUser {
+        email,
+        display_name,
+        phone,
+        role: dto.role,
+        password_hash,
+    };
     let outcome = users::create(&state.db, By::Actor(&auth.actor), new, key.as_ref()).await?;
     let replayed = outcome.is_replay();
     let user = outcome.into_inner();
@@ -90,7 +103,11 @@ pub async fn create_user(
     security(("bearer" = []))
 )]
 #[get("/users/{id}")]
-pub async fn get_user(state: Data<AppState>, _auth: Auth, id: Path<Uuid>) -> Result<HttpResponse, ApiError> {
+pub async fn get_user(
+    state: Data<AppState>,
+    _auth: Auth,
+    id: Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
     let user = users::get(state.db.conn(), id.into_inner()).await?;
     let version = user.version;
     Ok(ok_versioned(&UserView::from(user), version))
@@ -121,11 +138,16 @@ pub async fn update_user(
     if_match: IfMatch,
     body: ValidJson<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let dto = body.value;
+    let dto = body.value()?;
     let mut errors = FieldErrors::new();
     let changes = UserChanges {
-        display_name: dto.display_name.and_then(|n| errors.take(text("display_name", &n, 1, 200))),
-        phone: dto.phone.map(|p| p.filter(|p| !p.trim().is_empty()).and_then(|p| errors.take(Phone::parse("phone", &p)))),
+        display_name: dto
+            .display_name
+            .and_then(|n| errors.take(text("display_name", &n, 1, 200))),
+        phone: dto.phone.map(|p| {
+            p.filter(|p| !p.trim().is_empty())
+                .and_then(|p| errors.take(Phone::parse("phone", &p)))
+        }),
         role: dto.role,
         status: dto.status.map(Into::into),
     };
@@ -149,8 +171,13 @@ pub async fn update_user(
     security(("bearer" = []))
 )]
 #[post("/users/{id}/reset-password")]
-pub async fn reset_user_password(state: Data<AppState>, auth: Auth, id: Path<Uuid>, body: ValidJson<ResetPassword>) -> Result<HttpResponse, ApiError> {
-    let new_password = body.value.password;
+pub async fn reset_user_password(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    body: ValidJson<ResetPassword>,
+) -> Result<HttpResponse, ApiError> {
+    let new_password = body.value()?.password;
     password::check_new("password", &new_password).map_err(|e| ApiError::validation(e.into()))?;
     let id = id.into_inner();
     users::get(state.db.conn(), id).await?;

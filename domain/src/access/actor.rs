@@ -86,8 +86,14 @@ mod tests {
     #[test]
     fn permissions_not_granted_are_denied() {
         let viewer = actor(BuiltInRole::Viewer);
-        assert_eq!(viewer.scope_for(Permission::new(Resource::Customers, Action::Write)), None);
-        assert_eq!(viewer.scope_for(Permission::new(Resource::Customers, Action::Read)), Some(Scope::All));
+        assert_eq!(
+            viewer.scope_for(Permission::new(Resource::Customers, Action::Write)),
+            None
+        );
+        assert_eq!(
+            viewer.scope_for(Permission::new(Resource::Customers, Action::Read)),
+            Some(Scope::All)
+        );
     }
 
     #[test]
@@ -95,7 +101,10 @@ mod tests {
         let mut sales = actor(BuiltInRole::Sales);
         let read = Permission::new(Resource::Customers, Action::Read);
         assert_eq!(sales.scope_for(read), Some(Scope::Own));
-        sales.grants.push(Grant { permission: read, scope: Scope::All });
+        sales.grants.push(Grant {
+            permission: read,
+            scope: Scope::All,
+        });
         assert_eq!(sales.scope_for(read), Some(Scope::All));
     }
 }

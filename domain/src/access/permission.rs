@@ -160,7 +160,10 @@ mod tests {
         for permission in Permission::all() {
             assert_eq!(permission.to_string().parse::<Permission>(), Ok(permission));
         }
-        assert_eq!("api_keys:delete".parse::<Permission>().unwrap().resource, Resource::ApiKeys);
+        assert_eq!(
+            "api_keys:delete".parse::<Permission>().unwrap().resource,
+            Resource::ApiKeys
+        );
     }
 
     #[test]

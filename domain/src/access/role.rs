@@ -12,7 +12,9 @@ impl RoleName {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let ok = (2..=50).contains(&raw.len())
             && raw.starts_with(|c: char| c.is_ascii_lowercase())
-            && raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
@@ -74,8 +76,12 @@ impl BuiltInRole {
     pub fn description(self) -> &'static str {
         match self {
             BuiltInRole::Admin => "Administers the workspace: every permission over every record.",
-            BuiltInRole::Manager => "Leads the team: all customers, staff directory and event feed.",
-            BuiltInRole::Sales => "Works their own customers: reads and changes the customers they own.",
+            BuiltInRole::Manager => {
+                "Leads the team: all customers, staff directory and event feed."
+            }
+            BuiltInRole::Sales => {
+                "Works their own customers: reads and changes the customers they own."
+            }
             BuiltInRole::Support => "Serves customers: reads every customer and their contacts.",
             BuiltInRole::Marketing => "Plans campaigns: reads every customer.",
             BuiltInRole::Viewer => "Looks without touching: reads every customer.",
@@ -89,17 +95,35 @@ impl BuiltInRole {
         let all = |resource, actions: &[Action]| {
             actions
                 .iter()
-                .map(move |&action| Grant { permission: Permission::new(resource, action), scope: Scope::All })
+                .map(move |&action| Grant {
+                    permission: Permission::new(resource, action),
+                    scope: Scope::All,
+                })
                 .collect::<Vec<_>>()
         };
         match self {
-            BuiltInRole::Admin => Permission::all().map(|permission| Grant { permission, scope: Scope::All }).collect(),
-            BuiltInRole::Manager => [all(Customers, &[Read, Write, Delete]), all(Users, &[Read]), all(Events, &[Read])].concat(),
+            BuiltInRole::Admin => Permission::all()
+                .map(|permission| Grant {
+                    permission,
+                    scope: Scope::All,
+                })
+                .collect(),
+            BuiltInRole::Manager => [
+                all(Customers, &[Read, Write, Delete]),
+                all(Users, &[Read]),
+                all(Events, &[Read]),
+            ]
+            .concat(),
             BuiltInRole::Sales => [Read, Write]
                 .into_iter()
-                .map(|action| Grant { permission: Permission::new(Customers, action), scope: Scope::Own })
+                .map(|action| Grant {
+                    permission: Permission::new(Customers, action),
+                    scope: Scope::Own,
+                })
                 .collect(),
-            BuiltInRole::Support | BuiltInRole::Marketing | BuiltInRole::Viewer => all(Customers, &[Read]),
+            BuiltInRole::Support | BuiltInRole::Marketing | BuiltInRole::Viewer => {
+                all(Customers, &[Read])
+            }
         }
     }
 
@@ -123,13 +147,22 @@ mod tests {
     #[test]
     fn sales_reaches_only_its_own_customers() {
         let grants = BuiltInRole::Sales.grants();
-        assert!(grants.iter().all(|g| g.scope == Scope::Own && g.permission.resource == Resource::Customers));
+        assert!(
+            grants
+                .iter()
+                .all(|g| g.scope == Scope::Own && g.permission.resource == Resource::Customers)
+        );
         assert!(!grants.iter().any(|g| g.permission.action == Action::Delete));
     }
 
     #[test]
     fn viewer_cannot_write() {
-        assert!(BuiltInRole::Viewer.grants().iter().all(|g| g.permission.action == Action::Read));
+        assert!(
+            BuiltInRole::Viewer
+                .grants()
+                .iter()
+                .all(|g| g.permission.action == Action::Read)
+        );
     }
 
     #[test]

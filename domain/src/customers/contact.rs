@@ -116,7 +116,13 @@ mod tests {
             notes: None,
         }
         .into_contact(Uuid::nil(), Uuid::nil(), now);
-        let changed = contact.apply(ContactChanges { is_primary: Some(true), ..Default::default() }, now);
+        let changed = contact.apply(
+            ContactChanges {
+                is_primary: Some(true),
+                ..Default::default()
+            },
+            now,
+        );
         assert!(changed.is_primary);
         assert_eq!(changed.version, 2);
         assert_eq!(contact.apply(ContactChanges::default(), now).version, 1);

@@ -3,9 +3,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::FieldError;
 use crate::sort::SortKey;
 use crate::values::{Email, Phone};
-use crate::FieldError;
 
 /// Whether the customer is a person or an organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -92,11 +92,15 @@ impl Address {
     pub fn parse(field: &str, raw: Address) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut part = |name: &str, value: Option<String>| {
-            crate::validation::optional_text(&format!("{field}.{name}"), value.as_deref(), Self::MAX_PART)
-                .unwrap_or_else(|e| {
-                    errors.push(e);
-                    None
-                })
+            crate::validation::optional_text(
+                &format!("{field}.{name}"),
+                value.as_deref(),
+                Self::MAX_PART,
+            )
+            .unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            })
         };
         let address = Address {
             country: part("country", raw.country),
@@ -106,7 +110,11 @@ impl Address {
             street: part("street", raw.street),
             postal_code: part("postal_code", raw.postal_code),
         };
-        if errors.is_empty() { Ok(address) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(address)
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -136,7 +144,11 @@ impl Consent {
         if self.opted_in == input.opted_in && self.channel == input.channel {
             return self.clone();
         }
-        Consent { opted_in: input.opted_in, channel: input.channel, updated_at: Some(now) }
+        Consent {
+            opted_in: input.opted_in,
+            channel: input.channel,
+            updated_at: Some(now),
+        }
     }
 }
 
@@ -291,8 +303,22 @@ impl Customer {
         macro_rules! set {
             ($($field:ident),+) => { $(if let Some(value) = changes.$field { next.$field = value; })+ };
         }
-        set!(kind, name, email, phone, gender, birthday, address, source, lifecycle_stage, tags, owner_id,
-            external_id, notes, custom_fields);
+        set!(
+            kind,
+            name,
+            email,
+            phone,
+            gender,
+            birthday,
+            address,
+            source,
+            lifecycle_stage,
+            tags,
+            owner_id,
+            external_id,
+            notes,
+            custom_fields
+        );
         if let Some(consent) = changes.marketing_consent {
             next.marketing_consent = self.marketing_consent.record(consent, now);
         }
@@ -308,14 +334,25 @@ impl Customer {
 pub const SORTABLE_FIELDS: &[&str] = &["created_at", "updated_at", "name"];
 
 /// Newest first.
-pub const DEFAULT_SORT: SortKey = SortKey { field: "created_at", descending: true };
+pub const DEFAULT_SORT: SortKey = SortKey {
+    field: "created_at",
+    descending: true,
+};
 
 /// A birthday must lie between 1900-01-01 and `today`.
 pub fn birthday(field: &str, date: NaiveDate, today: NaiveDate) -> Result<NaiveDate, FieldError> {
     if date > today {
-        Err(FieldError::new(field, "in_future", "must not be in the future"))
+        Err(FieldError::new(
+            field,
+            "in_future",
+            "must not be in the future",
+        ))
     } else if date.year() < 1900 {
-        Err(FieldError::new(field, "too_early", "must be on or after 1900-01-01"))
+        Err(FieldError::new(
+            field,
+            "too_early",
+            "must be on or after 1900-01-01",
+        ))
     } else {
         Ok(date)
     }
@@ -330,7 +367,11 @@ pub fn tags(field: &str, raw: Vec<String>) -> Result<Vec<String>, Vec<FieldError
     let mut errors = Vec::new();
     let mut tags: Vec<String> = Vec::with_capacity(raw.len());
     if raw.len() > MAX_TAGS {
-        errors.push(FieldError::new(field, "too_many", format!("at most {MAX_TAGS} tags")));
+        errors.push(FieldError::new(
+            field,
+            "too_many",
+            format!("at most {MAX_TAGS} tags"),
+        ));
     }
     for (i, tag) in raw.into_iter().enumerate() {
         match crate::validation::text(&format!("{field}[{i}]"), &tag, 1, MAX_TAG_LEN) {
@@ -339,7 +380,11 @@ pub fn tags(field: &str, raw: Vec<String>) -> Result<Vec<String>, Vec<FieldError
             Err(e) => errors.push(e),
         }
     }
-    if errors.is_empty() { Ok(tags) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(tags)
+    } else {
+        Err(errors)
+    }
 }
 
 /// The most custom-field keys, and the largest serialised object.
@@ -347,15 +392,24 @@ pub const MAX_CUSTOM_FIELDS: usize = 64;
 const MAX_CUSTOM_FIELDS_BYTES: usize = 16 * 1024;
 
 /// Checks the size and key names of a `custom_fields` object.
-pub fn custom_fields(field: &str, raw: Map<String, Value>) -> Result<Map<String, Value>, Vec<FieldError>> {
+pub fn custom_fields(
+    field: &str,
+    raw: Map<String, Value>,
+) -> Result<Map<String, Value>, Vec<FieldError>> {
     let mut errors = Vec::new();
     if raw.len() > MAX_CUSTOM_FIELDS {
-        errors.push(FieldError::new(field, "too_many", format!("at most {MAX_CUSTOM_FIELDS} keys")));
+        errors.push(FieldError::new(
+            field,
+            "too_many",
+            format!("at most {MAX_CUSTOM_FIELDS} keys"),
+        ));
     }
     for key in raw.keys() {
         let ok = (1..=64).contains(&key.len())
             && key.starts_with(|c: char| c.is_ascii_lowercase())
-            && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !ok {
             errors.push(FieldError::new(
                 format!("{field}.{key}"),
@@ -365,9 +419,17 @@ pub fn custom_fields(field: &str, raw: Map<String, Value>) -> Result<Map<String,
         }
     }
     if Value::Object(raw.clone()).to_string().len() > MAX_CUSTOM_FIELDS_BYTES {
-        errors.push(FieldError::new(field, "too_large", "must be at most 16 KiB as JSON"));
+        errors.push(FieldError::new(
+            field,
+            "too_large",
+            "must be at most 16 KiB as JSON",
+        ));
     }
-    if errors.is_empty() { Ok(raw) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(raw)
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]
@@ -400,7 +462,13 @@ mod tests {
     fn a_change_moves_the_version_on_by_one() {
         let now = Utc::now();
         let before = sample(now);
-        let after = before.apply(CustomerChanges { name: Some("王芳芳".into()), ..Default::default() }, now);
+        let after = before.apply(
+            CustomerChanges {
+                name: Some("王芳芳".into()),
+                ..Default::default()
+            },
+            now,
+        );
         assert_eq!(after.version, 2);
         assert_eq!(after.name, "王芳芳");
     }
@@ -409,7 +477,13 @@ mod tests {
     fn a_change_to_the_same_values_keeps_the_version() {
         let now = Utc::now();
         let before = sample(now);
-        let after = before.apply(CustomerChanges { name: Some("王芳".into()), ..Default::default() }, now);
+        let after = before.apply(
+            CustomerChanges {
+                name: Some("王芳".into()),
+                ..Default::default()
+            },
+            now,
+        );
         assert_eq!(after.version, 1);
     }
 
@@ -418,7 +492,13 @@ mod tests {
         let now = Utc::now();
         let mut before = sample(now);
         before.notes = Some("x".into());
-        let after = before.apply(CustomerChanges { notes: Some(None), ..Default::default() }, now);
+        let after = before.apply(
+            CustomerChanges {
+                notes: Some(None),
+                ..Default::default()
+            },
+            now,
+        );
         assert_eq!(after.notes, None);
     }
 
@@ -426,9 +506,21 @@ mod tests {
     fn consent_time_moves_only_when_consent_changes() {
         let t1 = Utc::now();
         let t2 = t1 + chrono::Duration::seconds(5);
-        let given = Consent::default().record(ConsentInput { opted_in: true, channel: Some("web".into()) }, t1);
+        let given = Consent::default().record(
+            ConsentInput {
+                opted_in: true,
+                channel: Some("web".into()),
+            },
+            t1,
+        );
         assert_eq!(given.updated_at, Some(t1));
-        let again = given.record(ConsentInput { opted_in: true, channel: Some("web".into()) }, t2);
+        let again = given.record(
+            ConsentInput {
+                opted_in: true,
+                channel: Some("web".into()),
+            },
+            t2,
+        );
         assert_eq!(again.updated_at, Some(t1));
     }
 
@@ -436,14 +528,34 @@ mod tests {
     fn birthdays_in_the_future_are_refused() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         assert!(birthday("birthday", today, today).is_ok());
-        assert_eq!(birthday("birthday", today.succ_opt().unwrap(), today).unwrap_err().code, "in_future");
-        assert_eq!(birthday("birthday", NaiveDate::from_ymd_opt(1899, 1, 1).unwrap(), today).unwrap_err().code, "too_early");
+        assert_eq!(
+            birthday("birthday", today.succ_opt().unwrap(), today)
+                .unwrap_err()
+                .code,
+            "in_future"
+        );
+        assert_eq!(
+            birthday(
+                "birthday",
+                NaiveDate::from_ymd_opt(1899, 1, 1).unwrap(),
+                today
+            )
+            .unwrap_err()
+            .code,
+            "too_early"
+        );
     }
 
     #[test]
     fn tags_are_trimmed_and_deduplicated() {
-        assert_eq!(tags("tags", vec![" vip ".into(), "vip".into(), "新客".into()]).unwrap(), vec!["vip", "新客"]);
-        assert_eq!(tags("tags", vec!["".into()]).unwrap_err()[0].field, "tags[0]");
+        assert_eq!(
+            tags("tags", vec![" vip ".into(), "vip".into(), "新客".into()]).unwrap(),
+            vec!["vip", "新客"]
+        );
+        assert_eq!(
+            tags("tags", vec!["".into()]).unwrap_err()[0].field,
+            "tags[0]"
+        );
     }
 
     #[test]
@@ -456,7 +568,11 @@ mod tests {
 
     #[test]
     fn address_parts_are_checked_with_their_paths() {
-        let raw = Address { city: Some("x".repeat(201)), street: Some("  ".into()), ..Default::default() };
+        let raw = Address {
+            city: Some("x".repeat(201)),
+            street: Some("  ".into()),
+            ..Default::default()
+        };
         let errors = Address::parse("address", raw).unwrap_err();
         assert_eq!(errors[0].field, "address.city");
     }

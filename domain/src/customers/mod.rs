@@ -5,8 +5,8 @@ mod customer;
 
 pub use contact::{Contact, ContactChanges, NewContact};
 pub use customer::{
-    Address, Consent, ConsentInput, Customer, CustomerChanges, CustomerKind, Gender, LifecycleStage,
-    NewCustomer, birthday, custom_fields, tags, SORTABLE_FIELDS, DEFAULT_SORT,
+    Address, Consent, ConsentInput, Customer, CustomerChanges, CustomerKind, DEFAULT_SORT, Gender,
+    LifecycleStage, NewCustomer, SORTABLE_FIELDS, birthday, custom_fields, tags,
 };
 
 /// Errors of the customer rules that are not about one field.

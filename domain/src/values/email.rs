@@ -18,7 +18,11 @@ impl Email {
         let value = raw.trim().to_lowercase();
         let invalid = || FieldError::new(field, "invalid_email", "not an email address");
         if value.chars().count() > Self::MAX_LEN {
-            return Err(FieldError::new(field, "too_long", "must be at most 254 characters"));
+            return Err(FieldError::new(
+                field,
+                "too_long",
+                "must be at most 254 characters",
+            ));
         }
         let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
         let well_formed = !local.is_empty()
@@ -29,7 +33,11 @@ impl Email {
             && !domain.ends_with('.')
             && !domain.contains("..")
             && !value.chars().any(|c| c.is_whitespace() || c.is_control());
-        if well_formed { Ok(Self(value)) } else { Err(invalid()) }
+        if well_formed {
+            Ok(Self(value))
+        } else {
+            Err(invalid())
+        }
     }
 
     /// The normalised address.
@@ -63,13 +71,31 @@ mod tests {
 
     #[test]
     fn addresses_are_normalised_to_lower_case() {
-        assert_eq!(Email::parse("email", " Li.Na@Example.COM ").unwrap().as_str(), "li.na@example.com");
+        assert_eq!(
+            Email::parse("email", " Li.Na@Example.COM ")
+                .unwrap()
+                .as_str(),
+            "li.na@example.com"
+        );
     }
 
     #[test]
     fn malformed_addresses_are_refused() {
-        for raw in ["", "plain", "@example.com", "a@", "a@@b.com", "a b@c.com", "a@.com", "a@b..com"] {
-            assert_eq!(Email::parse("email", raw).unwrap_err().code, "invalid_email", "{raw}");
+        for raw in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@@b.com",
+            "a b@c.com",
+            "a@.com",
+            "a@b..com",
+        ] {
+            assert_eq!(
+                Email::parse("email", raw).unwrap_err().code,
+                "invalid_email",
+                "{raw}"
+            );
         }
     }
 

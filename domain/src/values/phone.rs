@@ -15,7 +15,11 @@ impl Phone {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let trimmed = raw.trim();
         let invalid = || {
-            FieldError::new(field, "invalid_phone", "must be 5 to 20 digits, optionally with a leading +")
+            FieldError::new(
+                field,
+                "invalid_phone",
+                "must be 5 to 20 digits, optionally with a leading +",
+            )
         };
         let (plus, rest) = match trimmed.strip_prefix('+') {
             Some(rest) => ("+", rest),
@@ -29,7 +33,11 @@ impl Phone {
                 _ => return Err(invalid()),
             }
         }
-        if (5..=20).contains(&digits.len()) { Ok(Self(format!("{plus}{digits}"))) } else { Err(invalid()) }
+        if (5..=20).contains(&digits.len()) {
+            Ok(Self(format!("{plus}{digits}")))
+        } else {
+            Err(invalid())
+        }
     }
 
     /// The normalised number.
@@ -64,8 +72,14 @@ mod tests {
 
     #[test]
     fn separators_are_removed() {
-        assert_eq!(Phone::parse("phone", "+86 138-0013-8000").unwrap().as_str(), "+8613800138000");
-        assert_eq!(Phone::parse("phone", "(021) 6234 5678").unwrap().as_str(), "02162345678");
+        assert_eq!(
+            Phone::parse("phone", "+86 138-0013-8000").unwrap().as_str(),
+            "+8613800138000"
+        );
+        assert_eq!(
+            Phone::parse("phone", "(021) 6234 5678").unwrap().as_str(),
+            "02162345678"
+        );
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! Staff accounts, roles, API keys and sign-in sessions.
 
-
 pub mod roles;
 pub mod sessions;
 pub mod users;

@@ -94,7 +94,11 @@ pub async fn ensure_built_ins(conn: &impl ConnectionTrait) -> Result<()> {
 
 /// The role with this id.
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Role> {
-    entity::Entity::find_by_id(id).one(conn).await?.ok_or(Error::NotFound)?.try_into()
+    entity::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound)?
+        .try_into()
 }
 
 /// The role with this name.
@@ -110,10 +114,24 @@ pub async fn get_by_name(conn: &impl ConnectionTrait, name: &str) -> Result<Role
 /// Every role, by name.
 pub async fn list(conn: &impl ConnectionTrait, request: &PageRequest) -> Result<Page<Role>> {
     use entity::Column;
-    let keys = [KeyColumn { column: Column::Name, descending: false }, KeyColumn { column: Column::Id, descending: false }];
-    let page = page::fetch(conn, entity::Entity::find(), "name", &keys, |m| {
-        vec![CursorValue::S(m.name.clone()), CursorValue::U(m.id)]
-    }, request)
+    let keys = [
+        KeyColumn {
+            column: Column::Name,
+            descending: false,
+        },
+        KeyColumn {
+            column: Column::Id,
+            descending: false,
+        },
+    ];
+    let page = page::fetch(
+        conn,
+        entity::Entity::find(),
+        "name",
+        &keys,
+        |m| vec![CursorValue::S(m.name.clone()), CursorValue::U(m.id)],
+        request,
+    )
     .await?;
     page.try_map(Role::try_from)
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, IntoActiveModel, QueryFilter};
 
-use crate::{Db, Error, Result};
+use crate::{Db, Result};
 
 /// The `refresh_tokens` table.
 pub mod entity {
@@ -72,10 +72,14 @@ pub async fn rotate(
     expires_at: DateTime<Utc>,
 ) -> Result<std::result::Result<Uuid, Refusal>> {
     let txn = db.begin_write().await?;
-    let found = crate::db::for_update(entity::Entity::find().filter(entity::Column::TokenHash.eq(presented_hash)))
-        .one(&*txn)
-        .await?;
-    let Some(token) = found else { return Ok(Err(Refusal::Invalid)) };
+    let found = crate::db::for_update(
+        entity::Entity::find().filter(entity::Column::TokenHash.eq(presented_hash)),
+    )
+    .one(&*txn)
+    .await?;
+    let Some(token) = found else {
+        return Ok(Err(Refusal::Invalid));
+    };
     if token.replaced_at.is_some() {
         revoke_family(&*txn, token.family_id).await?;
         txn.commit().await?;
@@ -96,10 +100,14 @@ pub async fn rotate(
 /// Ends the sign-in the token belongs to; unknown tokens are ignored.
 pub async fn revoke(db: &Db, presented_hash: &str) -> Result<()> {
     let txn = db.begin_write().await?;
-    if let Some(token) = entity::Entity::find().filter(entity::Column::TokenHash.eq(presented_hash)).one(&*txn).await? {
+    if let Some(token) = entity::Entity::find()
+        .filter(entity::Column::TokenHash.eq(presented_hash))
+        .one(&*txn)
+        .await?
+    {
         revoke_family(&*txn, token.family_id).await?;
     }
-    txn.commit().await.map_err(Error::from)
+    txn.commit().await
 }
 
 async fn revoke_family(conn: &impl ConnectionTrait, family_id: Uuid) -> Result<()> {

@@ -97,7 +97,11 @@ fn to_user(m: entity::Model, role: String) -> User {
         phone: m.phone,
         role_id: m.role_id,
         role,
-        status: if m.status == "active" { UserStatus::Active } else { UserStatus::Disabled },
+        status: if m.status == "active" {
+            UserStatus::Active
+        } else {
+            UserStatus::Disabled
+        },
         last_login_at: m.last_login_at,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -149,19 +153,27 @@ async fn role_id(conn: &impl ConnectionTrait, name: &str) -> Result<Uuid> {
     match roles::get_by_name(conn, name).await {
         Ok(role) => Ok(role.id),
         Err(Error::NotFound) => Err(Error::Invalid(
-            rapport_domain::FieldError::new("role", "unknown_role", format!("no role is named `{name}`")).into(),
+            rapport_domain::FieldError::new(
+                "role",
+                "unknown_role",
+                format!("no role is named `{name}`"),
+            )
+            .into(),
         )),
         Err(e) => Err(e),
     }
 }
 
 /// Creates a user.
-pub async fn create(db: &Db, by: By<'_>, new: NewUser, idem: Option<&IdempotencyKey>) -> Result<Outcome<User>> {
+pub async fn create(
+    db: &Db,
+    by: By<'_>,
+    new: NewUser,
+    idem: Option<&IdempotencyKey>,
+) -> Result<Outcome<User>> {
     let txn = db.begin_write().await?;
-    if let Some(key) = idem {
-        if let Some(previous) = idempotency::claim(&*txn, key).await? {
-            return Ok(Outcome::Replayed(previous));
-        }
+    if let Some(previous) = idempotency::replay(&*txn, idem).await? {
+        return Ok(Outcome::Replayed(previous));
     }
     let now = crate::now();
     let model = entity::ActiveModel {
@@ -182,28 +194,61 @@ pub async fn create(db: &Db, by: By<'_>, new: NewUser, idem: Option<&Idempotency
     .map_err(|e| Error::from_db_with(e, UNIQUE))?;
     let user = with_role(&*txn, model).await?;
     let after = serde_json::to_value(&user)?;
-    audit::record(&*txn, by, "user.created", "user", user.id, None, Some(&after)).await?;
-    events::emit(&*txn, db.backend(), "user.created", "user", user.id, after, None).await?;
-    if let Some(key) = idem {
-        idempotency::complete(&*txn, key, 201, &user).await?;
-    }
+    audit::record(
+        &*txn,
+        by,
+        "user.created",
+        "user",
+        user.id,
+        None,
+        Some(&after),
+    )
+    .await?;
+    events::emit(
+        &*txn,
+        db.backend(),
+        "user.created",
+        "user",
+        user.id,
+        after,
+        None,
+    )
+    .await?;
+    idempotency::remember(&*txn, idem, 201, &user).await?;
     txn.commit().await?;
     Ok(Outcome::Done(user))
 }
 
 /// The user with this id.
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<User> {
-    let model = entity::Entity::find_by_id(id).one(conn).await?.ok_or(Error::NotFound)?;
+    let model = entity::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound)?;
     with_role(conn, model).await
 }
 
 /// Every user, oldest first.
 pub async fn list(conn: &impl ConnectionTrait, request: &PageRequest) -> Result<Page<User>> {
     use entity::Column;
-    let keys = [KeyColumn { column: Column::CreatedAt, descending: false }, KeyColumn { column: Column::Id, descending: false }];
-    let page = page::fetch(conn, entity::Entity::find(), "created_at", &keys, |m| {
-        vec![CursorValue::T(m.created_at), CursorValue::U(m.id)]
-    }, request)
+    let keys = [
+        KeyColumn {
+            column: Column::CreatedAt,
+            descending: false,
+        },
+        KeyColumn {
+            column: Column::Id,
+            descending: false,
+        },
+    ];
+    let page = page::fetch(
+        conn,
+        entity::Entity::find(),
+        "created_at",
+        &keys,
+        |m| vec![CursorValue::T(m.created_at), CursorValue::U(m.id)],
+        request,
+    )
     .await?;
     let roles: Vec<roles::Role> = roles::entity::Entity::find()
         .all(conn)
@@ -212,17 +257,32 @@ pub async fn list(conn: &impl ConnectionTrait, request: &PageRequest) -> Result<
         .map(roles::Role::try_from)
         .collect::<Result<_>>()?;
     page.try_map(|m| {
-        let role = roles.iter().find(|r| r.id == m.role_id).map(|r| r.name.clone()).unwrap_or_default();
+        let role = roles
+            .iter()
+            .find(|r| r.id == m.role_id)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
         Ok(to_user(m, role))
     })
 }
 
 /// Changes a user; `expected_version` is the caller's `If-Match`.
-pub async fn update(db: &Db, actor: &Actor, id: Uuid, changes: UserChanges, expected_version: Option<i64>) -> Result<User> {
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    changes: UserChanges,
+    expected_version: Option<i64>,
+) -> Result<User> {
     let txn = db.begin_write().await?;
-    let model = crate::db::for_update(entity::Entity::find_by_id(id)).one(&*txn).await?.ok_or(Error::NotFound)?;
+    let model = crate::db::for_update(entity::Entity::find_by_id(id))
+        .one(&*txn)
+        .await?
+        .ok_or(Error::NotFound)?;
     if expected_version.is_some_and(|v| v != model.version) {
-        return Err(Error::PreconditionFailed { current: model.version });
+        return Err(Error::PreconditionFailed {
+            current: model.version,
+        });
     }
     let before = with_role(&*txn, model.clone()).await?;
     let mut active = model.clone().into_active_model();
@@ -237,7 +297,11 @@ pub async fn update(db: &Db, actor: &Actor, id: Uuid, changes: UserChanges, expe
     }
     if let Some(status) = changes.status {
         if status == UserStatus::Disabled && actor.principal.id() == id {
-            return Err(Error::Conflict { code: "cannot_disable_self", field: Some("status"), message: "you cannot disable your own account".into() });
+            return Err(Error::Conflict {
+                code: "cannot_disable_self",
+                field: Some("status"),
+                message: "you cannot disable your own account".into(),
+            });
         }
         active.status = Set(status.as_str().to_owned());
     }
@@ -247,9 +311,30 @@ pub async fn update(db: &Db, actor: &Actor, id: Uuid, changes: UserChanges, expe
     active.updated_at = Set(crate::now());
     active.version = Set(model.version + 1);
     let updated = with_role(&*txn, active.update(&*txn).await?).await?;
-    let (b, a) = (serde_json::to_value(&before)?, serde_json::to_value(&updated)?);
-    audit::record(&*txn, actor.into(), "user.updated", "user", id, Some(&b), Some(&a)).await?;
-    events::emit(&*txn, db.backend(), "user.updated", "user", id, a, Some(audit::diff(Some(&b), None))).await?;
+    let (b, a) = (
+        serde_json::to_value(&before)?,
+        serde_json::to_value(&updated)?,
+    );
+    audit::record(
+        &*txn,
+        actor.into(),
+        "user.updated",
+        "user",
+        id,
+        Some(&b),
+        Some(&a),
+    )
+    .await?;
+    events::emit(
+        &*txn,
+        db.backend(),
+        "user.updated",
+        "user",
+        id,
+        a,
+        Some(audit::diff(Some(&b), None)),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -257,7 +342,10 @@ pub async fn update(db: &Db, actor: &Actor, id: Uuid, changes: UserChanges, expe
 /// Replaces a user's password hash and ends every session they had.
 pub async fn set_password(db: &Db, by: By<'_>, id: Uuid, password_hash: String) -> Result<()> {
     let txn = db.begin_write().await?;
-    let model = entity::Entity::find_by_id(id).one(&*txn).await?.ok_or(Error::NotFound)?;
+    let model = entity::Entity::find_by_id(id)
+        .one(&*txn)
+        .await?
+        .ok_or(Error::NotFound)?;
     let version = model.version;
     let mut active = model.into_active_model();
     active.password_hash = Set(password_hash);
@@ -280,12 +368,22 @@ pub struct Credentials {
 }
 
 /// The account signing in with this email, if any.
-pub async fn find_credentials(conn: &impl ConnectionTrait, email: &Email) -> Result<Option<Credentials>> {
-    let Some(model) = entity::Entity::find().filter(entity::Column::Email.eq(email.as_str())).one(conn).await? else {
+pub async fn find_credentials(
+    conn: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<Credentials>> {
+    let Some(model) = entity::Entity::find()
+        .filter(entity::Column::Email.eq(email.as_str()))
+        .one(conn)
+        .await?
+    else {
         return Ok(None);
     };
     let password_hash = model.password_hash.clone();
-    Ok(Some(Credentials { user: with_role(conn, model).await?, password_hash }))
+    Ok(Some(Credentials {
+        user: with_role(conn, model).await?,
+        password_hash,
+    }))
 }
 
 /// Notes a successful sign-in.
@@ -313,9 +411,16 @@ pub struct Standing {
 
 /// The user's current status and role, so a disabled account or a changed role counts at once.
 pub async fn standing(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Standing>> {
-    let Some(model) = entity::Entity::find_by_id(id).one(conn).await? else { return Ok(None) };
+    let Some(model) = entity::Entity::find_by_id(id).one(conn).await? else {
+        return Ok(None);
+    };
     let role = roles::get(conn, model.role_id).await?;
-    Ok(Some(Standing { user_id: id, active: model.status == "active", role: role.name, grants: role.grants }))
+    Ok(Some(Standing {
+        user_id: id,
+        active: model.status == "active",
+        role: role.name,
+        grants: role.grants,
+    }))
 }
 
 /// How many users exist.
@@ -325,6 +430,10 @@ pub async fn count(conn: &impl ConnectionTrait) -> Result<u64> {
 
 /// The user with this email.
 pub async fn get_by_email(conn: &impl ConnectionTrait, email: &Email) -> Result<User> {
-    let model = entity::Entity::find().filter(entity::Column::Email.eq(email.as_str())).one(conn).await?.ok_or(Error::NotFound)?;
+    let model = entity::Entity::find()
+        .filter(entity::Column::Email.eq(email.as_str()))
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound)?;
     with_role(conn, model).await
 }

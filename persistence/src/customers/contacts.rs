@@ -25,19 +25,43 @@ async fn find(conn: &impl ConnectionTrait, customer_id: Uuid, id: Uuid) -> Resul
 }
 
 /// A customer's contacts, oldest first.
-pub async fn list(conn: &impl ConnectionTrait, owner: Option<Uuid>, customer_id: Uuid, request: &PageRequest) -> Result<Page<Contact>> {
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    customer_id: Uuid,
+    request: &PageRequest,
+) -> Result<Page<Contact>> {
     queries::get(conn, owner, customer_id).await?;
     let select = contact::Entity::find().filter(contact::Column::CustomerId.eq(customer_id));
     let keys = [
-        KeyColumn { column: contact::Column::CreatedAt, descending: false },
-        KeyColumn { column: contact::Column::Id, descending: false },
+        KeyColumn {
+            column: contact::Column::CreatedAt,
+            descending: false,
+        },
+        KeyColumn {
+            column: contact::Column::Id,
+            descending: false,
+        },
     ];
-    let page = page::fetch(conn, select, "created_at", &keys, |m| vec![CursorValue::T(m.created_at), CursorValue::U(m.id)], request).await?;
+    let page = page::fetch(
+        conn,
+        select,
+        "created_at",
+        &keys,
+        |m| vec![CursorValue::T(m.created_at), CursorValue::U(m.id)],
+        request,
+    )
+    .await?;
     page.try_map(Contact::try_from)
 }
 
 /// One contact of a customer the scope reaches.
-pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, customer_id: Uuid, id: Uuid) -> Result<Contact> {
+pub async fn get(
+    conn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    customer_id: Uuid,
+    id: Uuid,
+) -> Result<Contact> {
     queries::get(conn, owner, customer_id).await?;
     find(conn, customer_id, id).await?.try_into()
 }
@@ -46,7 +70,10 @@ pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, customer_id: 
 async fn demote_others(conn: &impl ConnectionTrait, customer_id: Uuid, id: Uuid) -> Result<()> {
     contact::Entity::update_many()
         .col_expr(contact::Column::IsPrimary, Expr::value(false))
-        .col_expr(contact::Column::Version, Expr::col(contact::Column::Version).add(1))
+        .col_expr(
+            contact::Column::Version,
+            Expr::col(contact::Column::Version).add(1),
+        )
         .col_expr(contact::Column::UpdatedAt, Expr::value(crate::now()))
         .filter(contact::Column::CustomerId.eq(customer_id))
         .filter(contact::Column::IsPrimary.eq(true))
@@ -67,10 +94,8 @@ pub async fn create(
     idem: Option<&IdempotencyKey>,
 ) -> Result<Outcome<Contact>> {
     let txn = db.begin_write().await?;
-    if let Some(key) = idem {
-        if let Some(previous) = idempotency::claim(&*txn, key).await? {
-            return Ok(Outcome::Replayed(previous));
-        }
+    if let Some(previous) = idempotency::replay(&*txn, idem).await? {
+        return Ok(Outcome::Replayed(previous));
     }
     let customer = load_for_change(&*txn, actor.owner_filter(scope), customer_id, None).await?;
     if customer.kind != CustomerKind::Company {
@@ -86,11 +111,27 @@ pub async fn create(
     }
     active_contact(&contact).insert(&*txn).await?;
     let after = serde_json::to_value(&contact)?;
-    audit::record(&*txn, actor.into(), "contact.created", "contact", contact.id, None, Some(&after)).await?;
-    events::emit(&*txn, db.backend(), "contact.created", "contact", contact.id, after, None).await?;
-    if let Some(key) = idem {
-        idempotency::complete(&*txn, key, 201, &contact).await?;
-    }
+    audit::record(
+        &*txn,
+        actor.into(),
+        "contact.created",
+        "contact",
+        contact.id,
+        None,
+        Some(&after),
+    )
+    .await?;
+    events::emit(
+        &*txn,
+        db.backend(),
+        "contact.created",
+        "contact",
+        contact.id,
+        after,
+        None,
+    )
+    .await?;
+    idempotency::remember(&*txn, idem, 201, &contact).await?;
     txn.commit().await?;
     Ok(Outcome::Done(contact))
 }
@@ -109,7 +150,9 @@ pub async fn update(
     load_for_change(&*txn, actor.owner_filter(scope), customer_id, None).await?;
     let before: Contact = find(&*txn, customer_id, id).await?.try_into()?;
     if expected_version.is_some_and(|v| v != before.version) {
-        return Err(Error::PreconditionFailed { current: before.version });
+        return Err(Error::PreconditionFailed {
+            current: before.version,
+        });
     }
     let after = before.apply(changes, crate::now());
     if after.version == before.version {
@@ -119,25 +162,73 @@ pub async fn update(
         demote_others(&*txn, customer_id, id).await?;
     }
     active_contact(&after).update(&*txn).await?;
-    let (b, a) = (serde_json::to_value(&before)?, serde_json::to_value(&after)?);
-    audit::record(&*txn, actor.into(), "contact.updated", "contact", id, Some(&b), Some(&a)).await?;
-    events::emit(&*txn, db.backend(), "contact.updated", "contact", id, a, None).await?;
+    let (b, a) = (
+        serde_json::to_value(&before)?,
+        serde_json::to_value(&after)?,
+    );
+    audit::record(
+        &*txn,
+        actor.into(),
+        "contact.updated",
+        "contact",
+        id,
+        Some(&b),
+        Some(&a),
+    )
+    .await?;
+    events::emit(
+        &*txn,
+        db.backend(),
+        "contact.updated",
+        "contact",
+        id,
+        a,
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
 
 /// Removes a contact.
-pub async fn delete(db: &Db, actor: &Actor, scope: Scope, customer_id: Uuid, id: Uuid, expected_version: Option<i64>) -> Result<()> {
+pub async fn delete(
+    db: &Db,
+    actor: &Actor,
+    scope: Scope,
+    customer_id: Uuid,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<()> {
     let txn = db.begin_write().await?;
     load_for_change(&*txn, actor.owner_filter(scope), customer_id, None).await?;
     let before: Contact = find(&*txn, customer_id, id).await?.try_into()?;
     if expected_version.is_some_and(|v| v != before.version) {
-        return Err(Error::PreconditionFailed { current: before.version });
+        return Err(Error::PreconditionFailed {
+            current: before.version,
+        });
     }
     contact::Entity::delete_by_id(id).exec(&*txn).await?;
     let b = serde_json::to_value(&before)?;
-    audit::record(&*txn, actor.into(), "contact.deleted", "contact", id, Some(&b), None).await?;
-    events::emit(&*txn, db.backend(), "contact.deleted", "contact", id, b, None).await?;
+    audit::record(
+        &*txn,
+        actor.into(),
+        "contact.deleted",
+        "contact",
+        id,
+        Some(&b),
+        None,
+    )
+    .await?;
+    events::emit(
+        &*txn,
+        db.backend(),
+        "contact.deleted",
+        "contact",
+        id,
+        b,
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

@@ -1,6 +1,8 @@
 //! The `customers`, `customer_tags` and `contacts` tables, and their conversion to domain values.
 
-use rapport_domain::customers::{Address, Consent, Contact, Customer, CustomerKind, Gender, LifecycleStage};
+use rapport_domain::customers::{
+    Address, Consent, Contact, Customer, CustomerKind, Gender, LifecycleStage,
+};
 use rapport_domain::values::{Email, Phone};
 use sea_orm::ActiveValue::Set;
 
@@ -105,17 +107,25 @@ fn corrupt(what: &str) -> Error {
 }
 
 fn email(raw: Option<String>) -> Result<Option<Email>> {
-    raw.map(|e| Email::parse("email", &e).map_err(|_| corrupt("email"))).transpose()
+    raw.map(|e| Email::parse("email", &e).map_err(|_| corrupt("email")))
+        .transpose()
 }
 
 fn phone(raw: Option<String>) -> Result<Option<Phone>> {
-    raw.map(|p| Phone::parse("phone", &p).map_err(|_| corrupt("phone"))).transpose()
+    raw.map(|p| Phone::parse("phone", &p).map_err(|_| corrupt("phone")))
+        .transpose()
 }
 
 /// The text `q` searches: name, email and phone, lower-cased.
 pub fn search_text(c: &Customer) -> String {
     let mut text = c.name.to_lowercase();
-    for part in [c.email.as_ref().map(Email::as_str), c.phone.as_ref().map(Phone::as_str)].into_iter().flatten() {
+    for part in [
+        c.email.as_ref().map(Email::as_str),
+        c.phone.as_ref().map(Phone::as_str),
+    ]
+    .into_iter()
+    .flatten()
+    {
         text.push(' ');
         text.push_str(part);
     }
@@ -131,7 +141,10 @@ impl TryFrom<customer::Model> for Customer {
             name: m.name,
             email: email(m.email)?,
             phone: phone(m.phone)?,
-            gender: m.gender.map(|g| Gender::from_name(&g).ok_or_else(|| corrupt("gender"))).transpose()?,
+            gender: m
+                .gender
+                .map(|g| Gender::from_name(&g).ok_or_else(|| corrupt("gender")))
+                .transpose()?,
             birthday: m.birthday,
             address: Address {
                 country: m.address_country,
@@ -142,7 +155,8 @@ impl TryFrom<customer::Model> for Customer {
                 postal_code: m.address_postal_code,
             },
             source: m.source,
-            lifecycle_stage: LifecycleStage::from_name(&m.lifecycle_stage).ok_or_else(|| corrupt("lifecycle_stage"))?,
+            lifecycle_stage: LifecycleStage::from_name(&m.lifecycle_stage)
+                .ok_or_else(|| corrupt("lifecycle_stage"))?,
             tags: serde_json::from_value(m.tags)?,
             owner_id: m.owner_id,
             external_id: m.external_id,

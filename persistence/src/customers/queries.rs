@@ -41,7 +41,12 @@ pub(crate) fn scoped(owner: Option<Uuid>) -> Select<customer::Entity> {
 
 /// The customer with this id, if the scope reaches it.
 pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> Result<Customer> {
-    scoped(owner).filter(customer::Column::Id.eq(id)).one(conn).await?.ok_or(Error::NotFound)?.try_into()
+    scoped(owner)
+        .filter(customer::Column::Id.eq(id))
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound)?
+        .try_into()
 }
 
 fn like_pattern(text: &str) -> String {
@@ -90,7 +95,9 @@ pub async fn list(
         select = select.filter(Column::Id.in_subquery(tagged));
     }
     if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        select = select.filter(Expr::col(Column::SearchText).like(LikeExpr::new(like_pattern(q)).escape('\\')));
+        select = select.filter(
+            Expr::col(Column::SearchText).like(LikeExpr::new(like_pattern(q)).escape('\\')),
+        );
     }
     let mut keys: Vec<KeyColumn<Column>> = order
         .0
@@ -105,7 +112,10 @@ pub async fn list(
         })
         .collect();
     let last_descending = keys.last().is_some_and(|k| k.descending);
-    keys.push(KeyColumn { column: Column::Id, descending: last_descending });
+    keys.push(KeyColumn {
+        column: Column::Id,
+        descending: last_descending,
+    });
     let fields: Vec<&str> = order.0.iter().map(|k| k.field).collect();
     let values_of = |m: &customer::Model| {
         let mut values: Vec<CursorValue> = fields

@@ -1,14 +1,14 @@
 //! Creating, changing and deleting customers: one transaction each, with audit and outbox rows.
 
+use rapport_domain::FieldError;
 use rapport_domain::access::{Actor, Scope};
 use rapport_domain::customers::{Customer, CustomerChanges, NewCustomer};
-use rapport_domain::FieldError;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::UNIQUE;
 use super::entity::{active_customer, customer, customer_tag};
 use super::queries::scoped;
-use super::UNIQUE;
 use crate::access::users;
 use crate::audit;
 use crate::events;
@@ -16,22 +16,40 @@ use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::{Db, Error, Result};
 
 /// Checks that the owner exists and that a caller with scope `own` keeps the customer as their own.
-async fn check_owner(conn: &impl ConnectionTrait, actor: &Actor, scope: Scope, owner: Option<Uuid>) -> Result<()> {
+async fn check_owner(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    scope: Scope,
+    owner: Option<Uuid>,
+) -> Result<()> {
     if scope == Scope::Own && owner != Some(actor.owner_id) {
         return Err(Error::Invalid(
-            FieldError::new("owner_id", "owner_out_of_scope", "you can only own customers yourself").into(),
+            FieldError::new(
+                "owner_id",
+                "owner_out_of_scope",
+                "you can only own customers yourself",
+            )
+            .into(),
         ));
     }
-    if let Some(owner) = owner {
-        if users::entity::Entity::find_by_id(owner).one(conn).await?.is_none() {
-            return Err(Error::Invalid(FieldError::new("owner_id", "unknown_user", "no user has this id").into()));
-        }
+    if let Some(owner) = owner
+        && users::entity::Entity::find_by_id(owner)
+            .one(conn)
+            .await?
+            .is_none()
+    {
+        return Err(Error::Invalid(
+            FieldError::new("owner_id", "unknown_user", "no user has this id").into(),
+        ));
     }
     Ok(())
 }
 
 async fn write_tags(conn: &impl ConnectionTrait, id: Uuid, tags: &[String]) -> Result<()> {
-    customer_tag::Entity::delete_many().filter(customer_tag::Column::CustomerId.eq(id)).exec(conn).await?;
+    customer_tag::Entity::delete_many()
+        .filter(customer_tag::Column::CustomerId.eq(id))
+        .exec(conn)
+        .await?;
     if !tags.is_empty() {
         let rows = tags.iter().map(|tag| customer_tag::ActiveModel {
             tag: sea_orm::ActiveValue::Set(tag.clone()),
@@ -51,24 +69,41 @@ pub async fn create(
     idem: Option<&IdempotencyKey>,
 ) -> Result<Outcome<Customer>> {
     let txn = db.begin_write().await?;
-    if let Some(key) = idem {
-        if let Some(previous) = idempotency::claim(&*txn, key).await? {
-            return Ok(Outcome::Replayed(previous));
-        }
+    if let Some(previous) = idempotency::replay(&*txn, idem).await? {
+        return Ok(Outcome::Replayed(previous));
     }
     if scope == Scope::Own && new.owner_id.is_none() {
         new.owner_id = Some(actor.owner_id);
     }
     check_owner(&*txn, actor, scope, new.owner_id).await?;
     let customer = new.into_customer(Uuid::now_v7(), crate::now());
-    active_customer(&customer).insert(&*txn).await.map_err(|e| Error::from_db_with(e, UNIQUE))?;
+    active_customer(&customer)
+        .insert(&*txn)
+        .await
+        .map_err(|e| Error::from_db_with(e, UNIQUE))?;
     write_tags(&*txn, customer.id, &customer.tags).await?;
     let after = serde_json::to_value(&customer)?;
-    audit::record(&*txn, actor.into(), "customer.created", "customer", customer.id, None, Some(&after)).await?;
-    events::emit(&*txn, db.backend(), "customer.created", "customer", customer.id, after, None).await?;
-    if let Some(key) = idem {
-        idempotency::complete(&*txn, key, 201, &customer).await?;
-    }
+    audit::record(
+        &*txn,
+        actor.into(),
+        "customer.created",
+        "customer",
+        customer.id,
+        None,
+        Some(&after),
+    )
+    .await?;
+    events::emit(
+        &*txn,
+        db.backend(),
+        "customer.created",
+        "customer",
+        customer.id,
+        after,
+        None,
+    )
+    .await?;
+    idempotency::remember(&*txn, idem, 201, &customer).await?;
     txn.commit().await?;
     Ok(Outcome::Done(customer))
 }
@@ -85,7 +120,9 @@ pub(crate) async fn load_for_change(
         .await?
         .ok_or(Error::NotFound)?;
     if expected_version.is_some_and(|v| v != model.version) {
-        return Err(Error::PreconditionFailed { current: model.version });
+        return Err(Error::PreconditionFailed {
+            current: model.version,
+        });
     }
     model.try_into()
 }
@@ -101,7 +138,9 @@ pub async fn update(
 ) -> Result<Customer> {
     let txn = db.begin_write().await?;
     let before = load_for_change(&*txn, actor.owner_filter(scope), id, expected_version).await?;
-    let owner_changed = changes.owner_id.is_some_and(|owner| owner != before.owner_id);
+    let owner_changed = changes
+        .owner_id
+        .is_some_and(|owner| owner != before.owner_id);
     let after = before.apply(changes, crate::now());
     if after.version == before.version {
         return Ok(before);
@@ -109,29 +148,80 @@ pub async fn update(
     if owner_changed {
         check_owner(&*txn, actor, scope, after.owner_id).await?;
     }
-    active_customer(&after).update(&*txn).await.map_err(|e| Error::from_db_with(e, UNIQUE))?;
+    active_customer(&after)
+        .update(&*txn)
+        .await
+        .map_err(|e| Error::from_db_with(e, UNIQUE))?;
     if after.tags != before.tags {
         write_tags(&*txn, id, &after.tags).await?;
     }
-    let (b, a) = (serde_json::to_value(&before)?, serde_json::to_value(&after)?);
+    let (b, a) = (
+        serde_json::to_value(&before)?,
+        serde_json::to_value(&after)?,
+    );
     let changed = audit::diff(Some(&b), Some(&a));
-    audit::record(&*txn, actor.into(), "customer.updated", "customer", id, Some(&b), Some(&a)).await?;
+    audit::record(
+        &*txn,
+        actor.into(),
+        "customer.updated",
+        "customer",
+        id,
+        Some(&b),
+        Some(&a),
+    )
+    .await?;
     let previous = changed.as_object().map(|fields| {
-        fields.iter().map(|(k, v)| (k.clone(), v["before"].clone())).collect::<serde_json::Map<_, _>>()
+        fields
+            .iter()
+            .map(|(k, v)| (k.clone(), v["before"].clone()))
+            .collect::<serde_json::Map<_, _>>()
     });
-    events::emit(&*txn, db.backend(), "customer.updated", "customer", id, a, previous.map(serde_json::Value::Object)).await?;
+    events::emit(
+        &*txn,
+        db.backend(),
+        "customer.updated",
+        "customer",
+        id,
+        a,
+        previous.map(serde_json::Value::Object),
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
 
 /// Deletes a customer with its contacts and tags.
-pub async fn delete(db: &Db, actor: &Actor, scope: Scope, id: Uuid, expected_version: Option<i64>) -> Result<()> {
+pub async fn delete(
+    db: &Db,
+    actor: &Actor,
+    scope: Scope,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<()> {
     let txn = db.begin_write().await?;
     let before = load_for_change(&*txn, actor.owner_filter(scope), id, expected_version).await?;
     customer::Entity::delete_by_id(id).exec(&*txn).await?;
     let b = serde_json::to_value(&before)?;
-    audit::record(&*txn, actor.into(), "customer.deleted", "customer", id, Some(&b), None).await?;
-    events::emit(&*txn, db.backend(), "customer.deleted", "customer", id, b, None).await?;
+    audit::record(
+        &*txn,
+        actor.into(),
+        "customer.deleted",
+        "customer",
+        id,
+        Some(&b),
+        None,
+    )
+    .await?;
+    events::emit(
+        &*txn,
+        db.backend(),
+        "customer.deleted",
+        "customer",
+        id,
+        b,
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }

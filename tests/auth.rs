@@ -1,0 +1,257 @@
+//! Sign-in, token rotation and the attacks a bearer-token API must refuse.
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rapport_tests::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, TestApp, USER_PASSWORD, assert_problem, backends,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn secret(app: &TestApp) -> String {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let db = Database::connect(app.database_url.as_str()).await.unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT value FROM settings WHERE key = 'jwt_secret'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let value: Value = row.try_get("", "value").unwrap();
+    db.close().await.ok();
+    value.as_str().unwrap().to_owned()
+}
+
+fn base_claims(sub: &str) -> Value {
+    let now = chrono::Utc::now().timestamp();
+    json!({"sub": sub, "iss": "rapport", "aud": "rapport-api", "exp": now + 300, "nbf": now - 1, "iat": now})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_me_refresh_and_logout() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let (status, pair) = app.login_pair(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(pair["token_type"], "Bearer");
+        assert_eq!(pair["expires_in"], 900);
+        let access = pair["access_token"].as_str().unwrap();
+        let (status, me) = app.send(Method::GET, "/api/v1/me", access, None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(me["email"], ADMIN_EMAIL);
+        assert_eq!(me["role"], "admin");
+        assert!(me.get("password_hash").is_none());
+
+        let refresh = pair["refresh_token"].as_str().unwrap().to_owned();
+        let rotate = |token: String| {
+            app.client
+                .post(app.url("/api/v1/auth/refresh"))
+                .json(&json!({"refresh_token": token}))
+                .send()
+        };
+        let (status, next) = rapport_tests::read(rotate(refresh.clone()).await.unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{next}");
+        let next_refresh = next["refresh_token"].as_str().unwrap().to_owned();
+        assert_ne!(next_refresh, refresh);
+
+        // The rotated token presented again: the whole family is revoked, the newer token included.
+        let (status, body) = rapport_tests::read(rotate(refresh).await.unwrap()).await;
+        assert_problem(status, &body, 401, "unauthenticated");
+        let (status, body) = rapport_tests::read(rotate(next_refresh).await.unwrap()).await;
+        assert_problem(status, &body, 401, "unauthenticated");
+
+        let (_, pair) = app.login_pair(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let refresh = pair["refresh_token"].as_str().unwrap().to_owned();
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/logout"))
+            .json(&json!({"refresh_token": refresh}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let (status, _) = rapport_tests::read(rotate(refresh).await.unwrap()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_and_unknown_account_get_the_same_answer() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let (s1, wrong) = app.login_pair(ADMIN_EMAIL, "not the password").await;
+        let (s2, unknown) = app
+            .login_pair("nobody@rapport.test", "not the password")
+            .await;
+        assert_problem(s1, &wrong, 401, "unauthenticated");
+        assert_problem(s2, &unknown, 401, "unauthenticated");
+        assert_eq!(wrong["detail"], unknown["detail"]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_failures_are_throttled_with_retry_after() {
+    for backend in backends() {
+        let app = TestApp::spawn_with(&backend, |c| c.login_failures_per_account = 3).await;
+        for _ in 0..3 {
+            let (status, _) = app.login_pair(ADMIN_EMAIL, "wrong password!").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        let response = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        let retry: u64 = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(retry > 0);
+        let (status, body) = rapport_tests::read(response).await;
+        assert_problem(status, &body, 429, "rate_limited");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_expired_and_misaddressed_tokens_are_refused() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let secret = secret(&app).await;
+        let key = EncodingKey::from_secret(secret.as_bytes());
+        let (_, me) = app
+            .send(Method::GET, "/api/v1/me", &app.admin_token, None)
+            .await;
+        let sub = me["id"].as_str().unwrap();
+        let sign = |claims: &Value| {
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &key).unwrap()
+        };
+        assert_eq!(
+            app.send(Method::GET, "/api/v1/me", &sign(&base_claims(sub)), None)
+                .await
+                .0,
+            StatusCode::OK,
+            "control: a well-formed token works"
+        );
+
+        let now = chrono::Utc::now().timestamp();
+        let mut attacks: Vec<(&str, String)> = Vec::new();
+        let mut claims = base_claims(sub);
+        claims["exp"] = json!(now - 120);
+        attacks.push(("expired", sign(&claims)));
+        let mut claims = base_claims(sub);
+        claims["nbf"] = json!(now + 600);
+        attacks.push(("not yet valid", sign(&claims)));
+        let mut claims = base_claims(sub);
+        claims["aud"] = json!("someone-else");
+        attacks.push(("wrong audience", sign(&claims)));
+        let mut claims = base_claims(sub);
+        claims["iss"] = json!("evil");
+        attacks.push(("wrong issuer", sign(&claims)));
+        let mut claims = base_claims(sub);
+        claims.as_object_mut().unwrap().remove("exp");
+        attacks.push(("no expiry", sign(&claims)));
+        let other = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &base_claims(sub),
+            &EncodingKey::from_secret(b"another secret entirely"),
+        )
+        .unwrap();
+        attacks.push(("another key", other));
+
+        use base64::Engine;
+        let b64 =
+            |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let valid = sign(&base_claims(sub));
+        let parts: Vec<&str> = valid.split('.').collect();
+        attacks.push((
+            "alg none",
+            format!(
+                "{}.{}.",
+                b64(&json!({"alg": "none", "typ": "JWT"})),
+                parts[1]
+            ),
+        ));
+        let mut tampered = base_claims(sub);
+        tampered["sub"] = json!(uuid::Uuid::now_v7().to_string());
+        attacks.push((
+            "tampered payload",
+            format!("{}.{}.{}", parts[0], b64(&tampered), parts[2]),
+        ));
+        attacks.push(("garbage", "not-a-jwt".into()));
+
+        for (name, token) in attacks {
+            let (status, body) = app.send(Method::GET, "/api/v1/me", &token, None).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{name}: {body}");
+            assert_eq!(body["code"], "unauthenticated", "{name}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_user_or_a_changed_role_counts_on_the_next_request() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let (id, token) = app.user_with_role("viewer").await;
+        let user = format!("/api/v1/users/{id}");
+        let (status, _) = app
+            .send(
+                Method::POST,
+                "/api/v1/customers",
+                &token,
+                Some(json!({"name": "x"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = app
+            .send(
+                Method::PATCH,
+                &user,
+                &app.admin_token,
+                Some(json!({"role": "manager"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = app
+            .send(
+                Method::POST,
+                "/api/v1/customers",
+                &token,
+                Some(json!({"name": "x"})),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "the same token now carries the new role"
+        );
+        let (status, _) = app
+            .send(
+                Method::PATCH,
+                &user,
+                &app.admin_token,
+                Some(json!({"status": "disabled"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, body) = app.send(Method::GET, "/api/v1/me", &token, None).await;
+        assert_problem(status, &body, 401, "unauthenticated");
+        let (_, me) = app
+            .send(Method::GET, "/api/v1/me", &app.admin_token, None)
+            .await;
+        let (status, body) = app
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/users/{}", me["id"].as_str().unwrap()),
+                &app.admin_token,
+                Some(json!({"status": "disabled"})),
+            )
+            .await;
+        assert_problem(status, &body, 409, "cannot_disable_self");
+        let _ = USER_PASSWORD;
+    }
+}

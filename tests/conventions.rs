@@ -1,0 +1,191 @@
+//! The conventions every resource shares, seen from outside: problem+json for every error, the
+//! framework's own included; request ids; security headers; strict query strings.
+
+use rapport_tests::{TestApp, assert_problem, backends, read};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn framework_errors_are_problem_json() {
+    let backend = &backends()[0];
+    let app = TestApp::spawn_with(backend, |c| c.body_limit = 1024).await;
+    let token = &app.admin_token;
+    let cases = [
+        (app.client.get(app.url("/no/such/route")), 404, "not_found"),
+        (
+            app.client
+                .put(app.url("/api/v1/customers"))
+                .bearer_auth(token),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            app.client
+                .get(app.url("/api/v1/customers/not-a-uuid"))
+                .bearer_auth(token),
+            404,
+            "not_found",
+        ),
+        (
+            app.client
+                .post(app.url("/api/v1/customers"))
+                .bearer_auth(token)
+                .header("content-type", "application/json")
+                .body("{\"name\":"),
+            400,
+            "bad_request",
+        ),
+        (
+            app.client
+                .post(app.url("/api/v1/customers"))
+                .bearer_auth(token)
+                .header("content-type", "text/plain")
+                .body("name"),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            app.client
+                .post(app.url("/api/v1/customers"))
+                .bearer_auth(token)
+                .json(&json!({"name": "x".repeat(5000)})),
+            413,
+            "payload_too_large",
+        ),
+        (
+            app.client.get(app.url("/api/v1/customers")),
+            401,
+            "unauthenticated",
+        ),
+    ];
+    for (request, status, code) in cases {
+        let response = request.send().await.unwrap();
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json",
+            "{code}"
+        );
+        if status == 405 {
+            assert_eq!(response.headers()["allow"], "GET, POST");
+        }
+        if status == 401 {
+            assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        }
+        let (actual, body) = read(response).await;
+        assert_problem(actual, &body, status, code);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_query_parameters_are_named() {
+    let backend = &backends()[0];
+    let app = TestApp::spawn(backend).await;
+    for (query, parameter) in [
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=ten", "limit"),
+        ("sort=email", "sort"),
+        ("sort=name,name", "sort"),
+        ("cursor=garbage", "cursor"),
+        ("lifecycle_stage=vip", "lifecycle_stage"),
+        ("colour=red", "colour"),
+    ] {
+        let (status, body) = app
+            .send(
+                Method::GET,
+                &format!("/api/v1/customers?{query}"),
+                &app.admin_token,
+                None,
+            )
+            .await;
+        assert_problem(status, &body, 400, "bad_request");
+        assert_eq!(body["errors"][0]["field"], parameter, "{query}: {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_ids_and_security_headers_are_on_every_response() {
+    let backend = &backends()[0];
+    let app = TestApp::spawn(backend).await;
+    let response = app
+        .client
+        .get(app.url("/health/live"))
+        .header("x-request-id", "trace-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-123");
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert!(response.headers().contains_key("content-security-policy"));
+    assert!(!response.headers().contains_key("server"));
+    let response = app
+        .client
+        .get(app.url("/api/v1/customers/01939f8e-0000-7000-8000-000000000000"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    let generated = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = read(response).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["request_id"], generated.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn problem_texts_follow_accept_language_and_codes_do_not() {
+    let backend = &backends()[0];
+    let app = TestApp::spawn(backend).await;
+    let response = app
+        .request(
+            Method::POST,
+            "/api/v1/customers",
+            &app.admin_token,
+            Some(json!({"name": "", "email": "x"})),
+        )
+        .header("accept-language", "zh-CN,zh;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_problem(status, &body, 422, "validation_failed");
+    assert_eq!(body["title"], "校验失败");
+    assert_eq!(body["errors"][0]["code"], "blank");
+    assert_eq!(body["errors"][0]["message"], "不能为空");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_reports_the_database() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let (status, body) = read(
+            app.client
+                .get(app.url("/health/ready"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["database"], "ok");
+        let response = app
+            .client
+            .get(app.url("/swagger-ui/"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "the Swagger UI is served from the binary"
+        );
+        let response = app.client.get(app.url("/swagger-ui")).send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "the redirect leads to the UI"
+        );
+    }
+}
