@@ -255,3 +255,94 @@ async fn a_disabled_user_or_a_changed_role_counts_on_the_next_request() {
         let _ = USER_PASSWORD;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_keys_are_shown_once_act_with_their_role_and_stop_when_revoked() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let admin = &app.admin_token;
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/api-keys",
+                admin,
+                Some(
+                    json!({"name": "old", "role": "viewer", "expires_at": "2001-01-01T00:00:00Z"}),
+                ),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        let response = app
+            .request(
+                Method::POST,
+                "/api/v1/api-keys",
+                admin,
+                Some(json!({"name": "Shop sync", "role": "viewer"})),
+            )
+            .header("idempotency-key", "key-create-1")
+            .send()
+            .await
+            .unwrap();
+        let (status, created) = rapport_tests::read(response).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let secret = created["secret"].as_str().unwrap().to_owned();
+        assert!(secret.starts_with(created["prefix"].as_str().unwrap()));
+        let replay = app
+            .request(
+                Method::POST,
+                "/api/v1/api-keys",
+                admin,
+                Some(json!({"name": "Shop sync", "role": "viewer"})),
+            )
+            .header("idempotency-key", "key-create-1")
+            .send()
+            .await
+            .unwrap();
+        let (_, replayed) = rapport_tests::read(replay).await;
+        assert_eq!(replayed["id"], created["id"]);
+        assert!(
+            replayed.get("secret").is_none(),
+            "a replay never shows the secret again"
+        );
+
+        let (status, _) = app
+            .send(Method::GET, "/api/v1/customers", &secret, None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "a viewer key reads customers");
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/customers",
+                &secret,
+                Some(json!({"name": "x"})),
+            )
+            .await;
+        assert_problem(status, &body, 403, "forbidden");
+        let (_, me) = app.send(Method::GET, "/api/v1/me", &secret, None).await;
+        assert_eq!(me["email"], ADMIN_EMAIL, "a key acts for its creator");
+
+        let path = format!("/api/v1/api-keys/{}", created["id"].as_str().unwrap());
+        let (_, listed) = app.send(Method::GET, &path, admin, None).await;
+        assert!(listed.get("secret").is_none());
+        assert!(listed["last_used_at"].is_string(), "use is recorded");
+        let (status, _) = app.send(Method::DELETE, &path, admin, None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, body) = app
+            .send(Method::GET, "/api/v1/customers", &secret, None)
+            .await;
+        assert_problem(status, &body, 401, "unauthenticated");
+        let (_, audit) = app
+            .send(
+                Method::GET,
+                "/api/v1/audit-events?resource_type=api_key",
+                admin,
+                None,
+            )
+            .await;
+        assert_eq!(audit["data"][0]["action"], "api_key.revoked");
+        assert!(
+            !audit.to_string().contains(&secret),
+            "the secret is never stored in the audit trail"
+        );
+    }
+}

@@ -189,3 +189,58 @@ async fn health_reports_the_database() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn budgets_are_announced_and_enforced_with_retry_after() {
+    let backend = &backends()[0];
+    let app = TestApp::spawn_with(backend, |c| c.rate_limit = 5).await;
+    let mut last = None;
+    for expected_remaining in (0..5).rev() {
+        let response = app
+            .request(Method::GET, "/api/v1/customers", &app.admin_token, None)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()["ratelimit-policy"],
+            "\"default\";q=5;w=60"
+        );
+        let state = response.headers()["ratelimit"].to_str().unwrap().to_owned();
+        assert!(
+            state.starts_with(&format!("\"default\";r={expected_remaining};t=")),
+            "{state}"
+        );
+        last = Some(state);
+    }
+    assert!(last.is_some());
+    let response = app
+        .request(Method::GET, "/api/v1/customers", &app.admin_token, None)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let (status, body) = read(response).await;
+    assert_problem(status, &body, 429, "rate_limited");
+    let other = app
+        .request(Method::GET, "/health/live", "", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        other.status(),
+        StatusCode::OK,
+        "health checks are not budgeted"
+    );
+}

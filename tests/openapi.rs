@@ -73,6 +73,9 @@ fn every_operation_is_fully_described() {
             }
             let responses = op["responses"].as_object().unwrap();
             assert!(responses.contains_key("503"), "{at}: 503");
+            if path.starts_with("/api/v1/") {
+                assert!(responses.contains_key("429"), "{at}: 429");
+            }
             for (status, response) in responses {
                 assert!(
                     response["description"]

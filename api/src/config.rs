@@ -48,6 +48,10 @@ pub struct Config {
     pub login_failures_per_account: u32,
     /// `RAPPORT_LOGIN_FAILURES_PER_ADDRESS`: failures allowed per client address per window.
     pub login_failures_per_address: u32,
+    /// `RAPPORT_RATE_LIMIT`: requests per minute per credential.
+    pub rate_limit: u32,
+    /// `RAPPORT_AUTH_RATE_LIMIT`: sign-in, refresh and sign-out requests per minute per address.
+    pub auth_rate_limit: u32,
     /// `RAPPORT_WORKERS`: HTTP worker threads; 0 means one per core.
     pub workers: usize,
     /// `RAPPORT_CORS_ORIGINS`: comma-separated origins allowed to call from browsers; none by default.
@@ -72,6 +76,8 @@ impl Default for Config {
             login_window: 300,
             login_failures_per_account: 5,
             login_failures_per_address: 20,
+            rate_limit: 600,
+            auth_rate_limit: 30,
             workers: 0,
             cors_origins: Vec::new(),
         }
@@ -161,6 +167,12 @@ impl Config {
         }
         if let Some(v) = var("RAPPORT_LOGIN_FAILURES_PER_ADDRESS") {
             self.login_failures_per_address = parse("RAPPORT_LOGIN_FAILURES_PER_ADDRESS", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_RATE_LIMIT") {
+            self.rate_limit = parse("RAPPORT_RATE_LIMIT", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_AUTH_RATE_LIMIT") {
+            self.auth_rate_limit = parse("RAPPORT_AUTH_RATE_LIMIT", &v)?;
         }
         if let Some(v) = var("RAPPORT_WORKERS") {
             self.workers = parse("RAPPORT_WORKERS", &v)?;

@@ -142,9 +142,10 @@ fn render<B>(
     };
     let mut response = HttpResponse::build(status);
     response.content_type("application/problem+json");
-    for name in [header::ALLOW, header::WWW_AUTHENTICATE, header::RETRY_AFTER] {
-        if let Some(value) = original.headers().get(&name) {
-            response.insert_header((name, value.clone()));
+    // Keep what inner layers said (Allow, Retry-After, rate-limit fields, CORS); only the body changes.
+    for (name, value) in original.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            response.insert_header((name.clone(), value.clone()));
         }
     }
     if status == actix_web::http::StatusCode::UNAUTHORIZED

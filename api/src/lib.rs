@@ -1,6 +1,7 @@
 //! Rapport's HTTP API: handlers, DTOs, authentication and the conventions every resource shares.
 //! The `rapport` binary lives in `main.rs`; tests build the same server with [`startup::build`].
 
+pub mod api_keys;
 pub mod auth;
 pub mod config;
 pub mod customers;
@@ -9,6 +10,7 @@ pub mod extract;
 pub mod health;
 pub mod openapi;
 pub mod problem;
+pub mod rate_limit;
 pub mod records;
 pub mod respond;
 pub mod startup;

@@ -160,6 +160,13 @@ fn complete(doc: &mut OpenApi) {
                     add("403", "forbidden", "your role lacks the permission");
                 }
             }
+            if path.starts_with("/api/v1/") {
+                add(
+                    "429",
+                    "rate_limited",
+                    "the request budget is spent; wait for Retry-After seconds",
+                );
+            }
             add("503", "unavailable", "the database is unreachable; retry");
             for (status, code, text) in extras {
                 op.responses

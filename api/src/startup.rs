@@ -25,7 +25,7 @@ use crate::auth::{self, password};
 use crate::config::Config;
 use crate::problem::{ApiError, ErrorCode};
 use crate::state::AppState;
-use crate::{customers, envelope, health, records, users as user_routes};
+use crate::{api_keys, customers, envelope, health, records, users as user_routes};
 
 /// Every documented route; the only place routes are registered.
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -52,6 +52,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(user_routes::routes::reset_user_password)
             .service(user_routes::roles::list_roles)
             .service(user_routes::roles::get_role)
+            .service(api_keys::create_api_key)
+            .service(api_keys::list_api_keys)
+            .service(api_keys::get_api_key)
+            .service(api_keys::revoke_api_key)
             .service(records::audit::list_audit_events)
             .service(records::events::list_events),
     )
@@ -255,6 +259,10 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
         .local_addr()
         .map_err(|e| StartupError::Bind(config.bind.clone(), e))?
         .port();
+    let limiter = Data::new(crate::rate_limit::RateLimiter::per_minute(
+        config.auth_rate_limit,
+        config.rate_limit,
+    ));
     let body_limit = config.body_limit;
     let origins = config.cors_origins.clone();
     let mut server = HttpServer::new(move || {
@@ -276,6 +284,8 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
                 "x-request-id",
                 "retry-after",
                 "idempotent-replayed",
+                "ratelimit",
+                "ratelimit-policy",
             ])
             .max_age(600);
         let (app, _) = App::new()
@@ -284,10 +294,12 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
             .split_for_parts();
         app.app_data(state.clone())
             .app_data(doc.clone())
+            .app_data(limiter.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
             .service(rapport_openapi::swagger_ui(doc.get_ref().clone()))
             .default_service(web::to(fallback))
+            .wrap(from_fn(crate::rate_limit::limit))
             .wrap(cors)
             .wrap(from_fn(envelope::envelope))
     })

@@ -61,6 +61,7 @@ Each operation states the permission it needs; records outside the caller's data
         (name = "contacts", description = "The people behind a company customer; at most one is primary."),
         (name = "users", description = "Staff accounts (administrators)."),
         (name = "roles", description = "Roles and their permissions with data scope `own` or `all`."),
+        (name = "api-keys", description = "Keys for integrators, bound to a role; shown once, stored hashed."),
         (name = "audit", description = "Who changed what, when (administrators)."),
         (name = "events", description = "The ordered feed of domain events for integrators who pull."),
         (name = "health", description = "Liveness and readiness for load balancers and orchestrators."),

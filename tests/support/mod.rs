@@ -112,6 +112,8 @@ impl TestApp {
             admin_password: Some(ADMIN_PASSWORD.into()),
             login_failures_per_account: 1000,
             login_failures_per_address: 1000,
+            rate_limit: 100_000,
+            auth_rate_limit: 10_000,
             workers: 2,
             ..Config::default()
         };

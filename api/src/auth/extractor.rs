@@ -6,10 +6,11 @@ use actix_web::http::header;
 use actix_web::web::Data;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use rapport_domain::access::{Actor, Principal, Scope};
-use rapport_persistence::access::users;
+use rapport_persistence::access::{api_keys, users};
 use uuid::Uuid;
 
 use super::permissions::{self, Access};
+use super::tokens::hash_token;
 use crate::envelope::RequestId;
 use crate::problem::{ApiError, ErrorCode};
 use crate::state::AppState;
@@ -61,23 +62,39 @@ impl FromRequest for Auth {
             let token = token.ok_or_else(|| {
                 ApiError::unauthenticated("send a bearer token in the Authorization header")
             })?;
-            let user_id = state
-                .tokens
-                .verify(&token)
-                .ok_or_else(|| ApiError::unauthenticated("the token is invalid or expired"))?;
-            let standing = users::standing(state.db.conn(), user_id)
-                .await?
-                .filter(|s| s.active)
-                .ok_or_else(|| {
-                    ApiError::unauthenticated("the account is disabled or no longer exists")
-                })?;
-            let actor = Actor {
-                principal: Principal::User(standing.user_id),
-                owner_id: standing.user_id,
-                role: standing.role,
-                grants: standing.grants,
-                request_id,
-                ip,
+            let actor = if token.starts_with("rk_") {
+                let key = api_keys::authenticate(state.db.conn(), &hash_token(&token))
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::unauthenticated("the API key is unknown, expired or revoked")
+                    })?;
+                Actor {
+                    principal: Principal::ApiKey(key.key_id),
+                    owner_id: key.owner_id,
+                    role: key.role,
+                    grants: key.grants,
+                    request_id,
+                    ip,
+                }
+            } else {
+                let user_id = state
+                    .tokens
+                    .verify(&token)
+                    .ok_or_else(|| ApiError::unauthenticated("the token is invalid or expired"))?;
+                let standing = users::standing(state.db.conn(), user_id)
+                    .await?
+                    .filter(|s| s.active)
+                    .ok_or_else(|| {
+                        ApiError::unauthenticated("the account is disabled or no longer exists")
+                    })?;
+                Actor {
+                    principal: Principal::User(standing.user_id),
+                    owner_id: standing.user_id,
+                    role: standing.role,
+                    grants: standing.grants,
+                    request_id,
+                    ip,
+                }
             };
             let forbidden = || {
                 ApiError::new(

@@ -18,7 +18,7 @@ const fn p(resource: Resource, action: Action) -> Access {
 }
 
 use Action::{Delete, Read, Write};
-use Resource::{AuditEvents, Customers, Events, Roles, Users};
+use Resource::{ApiKeys, AuditEvents, Customers, Events, Roles, Users};
 
 /// (method, route pattern, access) for every authenticated operation.
 pub const ROUTES: &[(&str, &str, Access)] = &[
@@ -56,6 +56,10 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/users/{id}/reset-password", p(Users, Write)),
     ("GET", "/api/v1/roles", p(Roles, Read)),
     ("GET", "/api/v1/roles/{id}", p(Roles, Read)),
+    ("GET", "/api/v1/api-keys", p(ApiKeys, Read)),
+    ("POST", "/api/v1/api-keys", p(ApiKeys, Write)),
+    ("GET", "/api/v1/api-keys/{id}", p(ApiKeys, Read)),
+    ("DELETE", "/api/v1/api-keys/{id}", p(ApiKeys, Delete)),
     ("GET", "/api/v1/audit-events", p(AuditEvents, Read)),
     ("GET", "/api/v1/events", p(Events, Read)),
 ];

@@ -234,7 +234,8 @@ pub async fn logout(
 
 /// The caller.
 ///
-/// The signed-in user's own account, with their role.
+/// The signed-in user's own account, with their role. Called with an API key, it returns the
+/// account of the user who created the key.
 #[utoipa::path(
     tag = "auth",
     operation_id = "get_me",
@@ -247,7 +248,7 @@ pub async fn logout(
 )]
 #[get("/me")]
 pub async fn get_me(state: Data<AppState>, auth: Auth) -> Result<HttpResponse, ApiError> {
-    let user = users::get(state.db.conn(), auth.actor.principal.id()).await?;
+    let user = users::get(state.db.conn(), auth.actor.owner_id).await?;
     Ok(crate::respond::ok_versioned(
         &UserView::from(user.clone()),
         user.version,

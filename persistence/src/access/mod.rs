@@ -1,5 +1,6 @@
 //! Staff accounts, roles, API keys and sign-in sessions.
 
+pub mod api_keys;
 pub mod roles;
 pub mod sessions;
 pub mod users;
