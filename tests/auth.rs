@@ -346,3 +346,121 @@ async fn api_keys_are_shown_once_act_with_their_role_and_stop_when_revoked() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_define_roles_whose_changes_count_on_the_next_request() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let admin = &app.admin_token;
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/roles",
+                admin,
+                Some(json!({"name": "Bad Name", "permissions": [
+                    {"permission": "customers:fly", "scope": "all"},
+                    {"permission": "users:read", "scope": "own"},
+                    {"permission": "customers:read", "scope": "all"},
+                    {"permission": "customers:read", "scope": "own"}
+                ]})),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        let codes: Vec<&str> = body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["code"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            codes,
+            vec![
+                "invalid_role_name",
+                "unknown_permission",
+                "scope_not_applicable",
+                "duplicate"
+            ]
+        );
+
+        let (status, role) = app
+            .send(Method::POST, "/api/v1/roles", admin, Some(json!({"name": "regional", "description": "East region", "permissions": [
+                {"permission": "customers:read", "scope": "all"}, {"permission": "customers:write", "scope": "own"}
+            ]})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{role}");
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/roles",
+                admin,
+                Some(json!({"name": "regional", "permissions": []})),
+            )
+            .await;
+        assert_problem(status, &body, 409, "role_name_taken");
+
+        let (user_id, token) = app.user_with_role("regional").await;
+        assert_eq!(
+            app.send(
+                Method::POST,
+                "/api/v1/customers",
+                &token,
+                Some(json!({"name": "East"}))
+            )
+            .await
+            .0,
+            StatusCode::CREATED
+        );
+        let role_path = format!("/api/v1/roles/{}", role["id"].as_str().unwrap());
+        let (status, _) = app
+            .send(
+                Method::PATCH,
+                &role_path,
+                admin,
+                Some(json!({"permissions": [{"permission": "customers:read", "scope": "all"}]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = app
+            .send(
+                Method::POST,
+                "/api/v1/customers",
+                &token,
+                Some(json!({"name": "West"})),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "the narrower role counts on the next request"
+        );
+
+        let (status, body) = app.send(Method::DELETE, &role_path, admin, None).await;
+        assert_problem(status, &body, 409, "role_in_use");
+        app.send(
+            Method::PATCH,
+            &format!("/api/v1/users/{user_id}"),
+            admin,
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+        let (status, _) = app.send(Method::DELETE, &role_path, admin, None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+
+        let (_, roles) = app.send(Method::GET, "/api/v1/roles", admin, None).await;
+        let admin_role = roles["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "admin")
+            .unwrap();
+        let (status, body) = app
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/roles/{}", admin_role["id"].as_str().unwrap()),
+                admin,
+                Some(json!({"description": "x"})),
+            )
+            .await;
+        assert_problem(status, &body, 409, "built_in_role");
+    }
+}

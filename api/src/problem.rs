@@ -46,6 +46,9 @@ error_codes! {
     PhoneTaken => "phone_taken", 409, "Phone number already in use", "手机号已被使用";
     ExternalIdTaken => "external_id_taken", 409, "External id already in use", "外部编号已被使用";
     ContactsRequireCompany => "contacts_require_company", 409, "Only company customers have contacts", "只有企业客户才能添加联系人";
+    BuiltInRole => "built_in_role", 409, "Built-in roles cannot change", "内置角色不可修改";
+    RoleInUse => "role_in_use", 409, "Role in use", "角色仍在使用中";
+    RoleNameTaken => "role_name_taken", 409, "Role name already in use", "角色名已被使用";
     CannotDisableSelf => "cannot_disable_self", 409, "You cannot disable your own account", "不能停用自己的账号";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     PreconditionFailed => "precondition_failed", 412, "Precondition failed", "版本不匹配";
@@ -271,6 +274,9 @@ impl From<StoreError> for ApiError {
                     "external_id_taken" => ErrorCode::ExternalIdTaken,
                     "contacts_require_company" => ErrorCode::ContactsRequireCompany,
                     "cannot_disable_self" => ErrorCode::CannotDisableSelf,
+                    "built_in_role" => ErrorCode::BuiltInRole,
+                    "role_in_use" => ErrorCode::RoleInUse,
+                    "role_name_taken" => ErrorCode::RoleNameTaken,
                     "idempotency_key_in_use" => ErrorCode::IdempotencyKeyInUse,
                     _ => ErrorCode::Conflict,
                 };

@@ -221,3 +221,100 @@ pub struct PageQuery {
     /// Add `total`.
     pub include_total: Option<bool>,
 }
+
+/// A permission to grant, with its scope.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"permission": "customers:read", "scope": "all"}))]
+pub struct GrantInput {
+    /// `resource:action`: resources `customers`, `users`, `roles`, `api_keys`, `audit_events`,
+    /// `events`; actions `read`, `write`, `delete`.
+    #[schema(example = "customers:read")]
+    pub permission: String,
+    /// `own` (only for `customers`: the records the caller owns) or `all`.
+    pub scope: ScopeDto,
+}
+
+/// A data scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeDto {
+    /// Records the caller owns.
+    Own,
+    /// Every record.
+    All,
+}
+
+/// A new custom role.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "regional_manager",
+    "description": "Manages the customers of one region.",
+    "permissions": [{"permission": "customers:read", "scope": "all"}, {"permission": "customers:write", "scope": "own"}]
+}))]
+pub struct CreateRole {
+    /// Unique name: 2 to 50 characters of a-z, 0-9 and `_`, starting with a letter.
+    #[schema(min_length = 2, max_length = 50, pattern = "^[a-z][a-z0-9_]{1,49}$")]
+    pub name: String,
+    /// What the role is for, at most 500 characters.
+    #[schema(max_length = 500)]
+    pub description: Option<String>,
+    /// What it grants; each permission at most once.
+    #[schema(max_items = 18)]
+    pub permissions: Vec<GrantInput>,
+}
+
+/// Changes to a custom role.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"permissions": [{"permission": "customers:read", "scope": "all"}]}))]
+pub struct UpdateRole {
+    /// Description.
+    #[schema(max_length = 500)]
+    pub description: Option<String>,
+    /// Grants, replaced as a whole.
+    #[schema(max_items = 18)]
+    pub permissions: Option<Vec<GrantInput>>,
+}
+
+/// Checks grants: known permissions, each once, scope `own` only where records have owners.
+pub fn grants(
+    inputs: Vec<GrantInput>,
+    errors: &mut rapport_domain::FieldErrors,
+) -> Vec<rapport_domain::access::Grant> {
+    use rapport_domain::FieldError;
+    use rapport_domain::access::{Grant, Permission, Scope};
+    let mut grants: Vec<Grant> = Vec::new();
+    for (i, input) in inputs.into_iter().enumerate() {
+        let field = format!("permissions[{i}].permission");
+        let Ok(permission) = input.permission.parse::<Permission>() else {
+            errors.push(FieldError::new(
+                field,
+                "unknown_permission",
+                "not a permission; see the roles list for names",
+            ));
+            continue;
+        };
+        let scope = match input.scope {
+            ScopeDto::Own => Scope::Own,
+            ScopeDto::All => Scope::All,
+        };
+        if scope == Scope::Own && !permission.resource.is_owned() {
+            errors.push(FieldError::new(
+                format!("permissions[{i}].scope"),
+                "scope_not_applicable",
+                "only customers have owners; use `all`",
+            ));
+        } else if grants.iter().any(|g| g.permission == permission) {
+            errors.push(FieldError::new(
+                field,
+                "duplicate",
+                "each permission may appear once",
+            ));
+        } else {
+            grants.push(Grant { permission, scope });
+        }
+    }
+    grants
+}

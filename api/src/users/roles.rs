@@ -1,15 +1,18 @@
 //! Role handlers.
 
 use actix_web::web::{Data, Path};
-use actix_web::{HttpResponse, get};
-use rapport_persistence::access::roles;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
+use rapport_domain::FieldErrors;
+use rapport_domain::access::RoleName;
+use rapport_domain::validation::optional_text;
+use rapport_persistence::access::roles::{self, NewRole, RoleChanges};
 use uuid::Uuid;
 
-use super::dto::{PageQuery, RoleView};
+use super::dto::{CreateRole, PageQuery, RoleView, UpdateRole, grants};
 use crate::auth::Auth;
-use crate::extract::{ValidQuery, page_request};
-use crate::problem::ApiError;
-use crate::respond::{PageOf, ok_versioned, page};
+use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
+use crate::problem::{ApiError, Problem};
+use crate::respond::{PageOf, created, ok_versioned, page};
 use crate::state::AppState;
 
 /// List roles.
@@ -52,4 +55,130 @@ pub async fn get_role(
     let role = roles::get(state.db.conn(), id.into_inner()).await?;
     let version = role.version;
     Ok(ok_versioned(&RoleView::from(role), version))
+}
+
+/// Create a custom role.
+#[utoipa::path(
+    tag = "roles",
+    operation_id = "create_role",
+    request_body = CreateRole,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry for 24 hours")),
+    responses(
+        (status = 201, description = "Created", body = RoleView,
+            headers(("Location" = String, description = "The role's URL"), ("ETag" = String, description = "The version"))),
+        (status = 409, description = "`role_name_taken`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/roles")]
+pub async fn create_role(
+    state: Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    idempotency: IdempotencyHeader,
+    body: ValidJson<CreateRole>,
+) -> Result<HttpResponse, ApiError> {
+    let idem = idempotency.scoped(&auth, &req, &body.raw);
+    let dto = body.value()?;
+    let mut errors = FieldErrors::new();
+    let name = errors.take(RoleName::parse("name", &dto.name));
+    let description = errors
+        .take(optional_text(
+            "description",
+            dto.description.as_deref(),
+            500,
+        ))
+        .flatten();
+    let grants = grants(dto.permissions, &mut errors);
+    let (Some(name), true) = (name, errors.is_empty()) else {
+        return Err(ApiError::validation(errors));
+    };
+    let new = NewRole {
+        name,
+        description: description.unwrap_or_default(),
+        grants,
+    };
+    let outcome = roles::create(&state.db, &auth.actor, new, idem.as_ref()).await?;
+    let replayed = outcome.is_replay();
+    let role = outcome.into_inner();
+    let location = format!("/api/v1/roles/{}", role.id);
+    let version = role.version;
+    Ok(created(&RoleView::from(role), location, version, replayed))
+}
+
+/// Change a custom role.
+///
+/// Users and API keys holding the role get its new permissions on their next request.
+#[utoipa::path(
+    tag = "roles",
+    operation_id = "update_role",
+    request_body = UpdateRole,
+    params(
+        ("id" = Uuid, Path, description = "Role id"),
+        ("If-Match" = Option<String>, Header, description = "The version last seen, as in ETag: `\"3\"`"),
+    ),
+    responses(
+        (status = 200, description = "The changed role", body = RoleView, headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "`built_in_role`: built-in roles do not change", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/roles/{id}")]
+pub async fn update_role(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateRole>,
+) -> Result<HttpResponse, ApiError> {
+    let dto = body.value()?;
+    let mut errors = FieldErrors::new();
+    let description = dto
+        .description
+        .and_then(|d| errors.take(optional_text("description", Some(&d), 500)))
+        .map(Option::unwrap_or_default);
+    let grants = dto.permissions.map(|p| grants(p, &mut errors));
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let role = roles::update(
+        &state.db,
+        &auth.actor,
+        id.into_inner(),
+        RoleChanges {
+            description,
+            grants,
+        },
+        if_match.0,
+    )
+    .await?;
+    let version = role.version;
+    Ok(ok_versioned(&RoleView::from(role), version))
+}
+
+/// Delete a custom role.
+///
+/// Only roles that no user or API key holds.
+#[utoipa::path(
+    tag = "roles",
+    operation_id = "delete_role",
+    params(
+        ("id" = Uuid, Path, description = "Role id"),
+        ("If-Match" = Option<String>, Header, description = "The version last seen, as in ETag: `\"3\"`"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "`built_in_role` or `role_in_use`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/roles/{id}")]
+pub async fn delete_role(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    roles::delete(&state.db, &auth.actor, id.into_inner(), if_match.0).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

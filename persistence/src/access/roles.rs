@@ -135,3 +135,207 @@ pub async fn list(conn: &impl ConnectionTrait, request: &PageRequest) -> Result<
     .await?;
     page.try_map(Role::try_from)
 }
+
+const UNIQUE: &[crate::error::UniqueRule] = &[crate::error::UniqueRule {
+    needles: &["roles_name", "roles.name"],
+    code: "role_name_taken",
+    field: "name",
+    message: "a role with this name exists",
+}];
+
+/// A custom role about to be created.
+#[derive(Debug, Clone)]
+pub struct NewRole {
+    /// Unique name.
+    pub name: rapport_domain::access::RoleName,
+    /// What it is for.
+    pub description: String,
+    /// What it grants.
+    pub grants: Vec<Grant>,
+}
+
+/// A change to a custom role.
+#[derive(Debug, Clone, Default)]
+pub struct RoleChanges {
+    /// Description.
+    pub description: Option<String>,
+    /// Grants, replaced as a whole.
+    pub grants: Option<Vec<Grant>>,
+}
+
+fn built_in() -> Error {
+    Error::Conflict {
+        code: "built_in_role",
+        field: None,
+        message: "built-in roles cannot be changed or deleted".into(),
+    }
+}
+
+/// Creates a custom role.
+pub async fn create(
+    db: &crate::Db,
+    actor: &rapport_domain::access::Actor,
+    new: NewRole,
+    idem: Option<&crate::idempotency::IdempotencyKey>,
+) -> Result<crate::idempotency::Outcome<Role>> {
+    use crate::idempotency::{self, Outcome};
+    let txn = db.begin_write().await?;
+    if let Some(previous) = idempotency::replay(&*txn, idem).await? {
+        return Ok(Outcome::Replayed(previous));
+    }
+    let now = crate::now();
+    let model = entity::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(new.name.as_str().to_owned()),
+        description: Set(new.description),
+        built_in: Set(false),
+        permissions: Set(serde_json::to_value(&new.grants)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+    }
+    .insert(&*txn)
+    .await
+    .map_err(|e| Error::from_db_with(e, UNIQUE))?;
+    let role = Role::try_from(model)?;
+    let after = serde_json::to_value(&role)?;
+    crate::audit::record(
+        &*txn,
+        actor.into(),
+        "role.created",
+        "role",
+        role.id,
+        None,
+        Some(&after),
+    )
+    .await?;
+    crate::events::emit(
+        &*txn,
+        db.backend(),
+        "role.created",
+        "role",
+        role.id,
+        after,
+        None,
+    )
+    .await?;
+    idempotency::remember(&*txn, idem, 201, &role).await?;
+    txn.commit().await?;
+    Ok(Outcome::Done(role))
+}
+
+/// Changes a custom role; users and keys holding it get the new grants on their next request.
+pub async fn update(
+    db: &crate::Db,
+    actor: &rapport_domain::access::Actor,
+    id: Uuid,
+    changes: RoleChanges,
+    expected_version: Option<i64>,
+) -> Result<Role> {
+    use sea_orm::IntoActiveModel;
+    let txn = db.begin_write().await?;
+    let model = crate::db::for_update(entity::Entity::find_by_id(id))
+        .one(&*txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if expected_version.is_some_and(|v| v != model.version) {
+        return Err(Error::PreconditionFailed {
+            current: model.version,
+        });
+    }
+    if model.built_in {
+        return Err(built_in());
+    }
+    let before = Role::try_from(model.clone())?;
+    let mut active = model.clone().into_active_model();
+    if let Some(description) = changes.description {
+        active.description = Set(description);
+    }
+    if let Some(grants) = changes.grants {
+        active.permissions = Set(serde_json::to_value(&grants)?);
+    }
+    if !active.is_changed() {
+        return Ok(before);
+    }
+    active.updated_at = Set(crate::now());
+    active.version = Set(model.version + 1);
+    let role = Role::try_from(active.update(&*txn).await?)?;
+    let (b, a) = (serde_json::to_value(&before)?, serde_json::to_value(&role)?);
+    crate::audit::record(
+        &*txn,
+        actor.into(),
+        "role.updated",
+        "role",
+        id,
+        Some(&b),
+        Some(&a),
+    )
+    .await?;
+    crate::events::emit(&*txn, db.backend(), "role.updated", "role", id, a, None).await?;
+    txn.commit().await?;
+    Ok(role)
+}
+
+/// Deletes a custom role that no user or API key holds.
+pub async fn delete(
+    db: &crate::Db,
+    actor: &rapport_domain::access::Actor,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<()> {
+    use sea_orm::PaginatorTrait;
+    let txn = db.begin_write().await?;
+    let model = crate::db::for_update(entity::Entity::find_by_id(id))
+        .one(&*txn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if expected_version.is_some_and(|v| v != model.version) {
+        return Err(Error::PreconditionFailed {
+            current: model.version,
+        });
+    }
+    if model.built_in {
+        return Err(built_in());
+    }
+    let holders = super::users::entity::Entity::find()
+        .filter(super::users::entity::Column::RoleId.eq(id))
+        .count(&*txn)
+        .await?
+        + super::api_keys::entity::Entity::find()
+            .filter(super::api_keys::entity::Column::RoleId.eq(id))
+            .count(&*txn)
+            .await?;
+    if holders > 0 {
+        return Err(Error::Conflict {
+            code: "role_in_use",
+            field: None,
+            message: format!(
+                "{holders} users or API keys hold this role; give them another role first"
+            ),
+        });
+    }
+    let before = serde_json::to_value(Role::try_from(model)?)?;
+    entity::Entity::delete_by_id(id).exec(&*txn).await?;
+    crate::audit::record(
+        &*txn,
+        actor.into(),
+        "role.deleted",
+        "role",
+        id,
+        Some(&before),
+        None,
+    )
+    .await?;
+    crate::events::emit(
+        &*txn,
+        db.backend(),
+        "role.deleted",
+        "role",
+        id,
+        before,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
