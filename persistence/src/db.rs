@@ -162,6 +162,25 @@ pub(crate) fn for_update<E: sea_orm::EntityTrait>(
     select.lock_exclusive()
 }
 
+/// Loads the one row `select` finds for change, locked until the transaction ends, and checks the
+/// caller's `If-Match` against its version: 404 when there is no row, 412 when the version differs.
+pub(crate) async fn lock_for_change<E: sea_orm::EntityTrait>(
+    conn: &impl ConnectionTrait,
+    select: sea_orm::Select<E>,
+    expected_version: Option<i64>,
+    version: impl Fn(&E::Model) -> i64,
+) -> Result<E::Model> {
+    let model = for_update(select)
+        .one(conn)
+        .await?
+        .ok_or(crate::Error::NotFound)?;
+    let current = version(&model);
+    if expected_version.is_some_and(|v| v != current) {
+        return Err(crate::Error::PreconditionFailed { current });
+    }
+    Ok(model)
+}
+
 /// Runs a statement on whichever connection or transaction is given.
 pub(crate) async fn execute(conn: &impl ConnectionTrait, sql: &str) -> Result<()> {
     conn.execute_unprepared(sql).await?;

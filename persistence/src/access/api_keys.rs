@@ -222,15 +222,13 @@ pub async fn revoke(
     expected_version: Option<i64>,
 ) -> Result<ApiKey> {
     let txn = db.begin_write().await?;
-    let model = crate::db::for_update(entity::Entity::find_by_id(id))
-        .one(&*txn)
-        .await?
-        .ok_or(Error::NotFound)?;
-    if expected_version.is_some_and(|v| v != model.version) {
-        return Err(Error::PreconditionFailed {
-            current: model.version,
-        });
-    }
+    let model = crate::db::lock_for_change(
+        &*txn,
+        entity::Entity::find_by_id(id),
+        expected_version,
+        |m| m.version,
+    )
+    .await?;
     if model.revoked_at.is_some() {
         return view(&*txn, model).await;
     }

@@ -234,15 +234,13 @@ pub async fn update(
 ) -> Result<Role> {
     use sea_orm::IntoActiveModel;
     let txn = db.begin_write().await?;
-    let model = crate::db::for_update(entity::Entity::find_by_id(id))
-        .one(&*txn)
-        .await?
-        .ok_or(Error::NotFound)?;
-    if expected_version.is_some_and(|v| v != model.version) {
-        return Err(Error::PreconditionFailed {
-            current: model.version,
-        });
-    }
+    let model = crate::db::lock_for_change(
+        &*txn,
+        entity::Entity::find_by_id(id),
+        expected_version,
+        |m| m.version,
+    )
+    .await?;
     if model.built_in {
         return Err(built_in());
     }
@@ -285,15 +283,13 @@ pub async fn delete(
 ) -> Result<()> {
     use sea_orm::PaginatorTrait;
     let txn = db.begin_write().await?;
-    let model = crate::db::for_update(entity::Entity::find_by_id(id))
-        .one(&*txn)
-        .await?
-        .ok_or(Error::NotFound)?;
-    if expected_version.is_some_and(|v| v != model.version) {
-        return Err(Error::PreconditionFailed {
-            current: model.version,
-        });
-    }
+    let model = crate::db::lock_for_change(
+        &*txn,
+        entity::Entity::find_by_id(id),
+        expected_version,
+        |m| m.version,
+    )
+    .await?;
     if model.built_in {
         return Err(built_in());
     }

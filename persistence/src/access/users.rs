@@ -275,15 +275,13 @@ pub async fn update(
     expected_version: Option<i64>,
 ) -> Result<User> {
     let txn = db.begin_write().await?;
-    let model = crate::db::for_update(entity::Entity::find_by_id(id))
-        .one(&*txn)
-        .await?
-        .ok_or(Error::NotFound)?;
-    if expected_version.is_some_and(|v| v != model.version) {
-        return Err(Error::PreconditionFailed {
-            current: model.version,
-        });
-    }
+    let model = crate::db::lock_for_change(
+        &*txn,
+        entity::Entity::find_by_id(id),
+        expected_version,
+        |m| m.version,
+    )
+    .await?;
     let before = with_role(&*txn, model.clone()).await?;
     let mut active = model.clone().into_active_model();
     if let Some(name) = changes.display_name {

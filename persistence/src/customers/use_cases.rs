@@ -115,16 +115,14 @@ pub(crate) async fn load_for_change(
     id: Uuid,
     expected_version: Option<i64>,
 ) -> Result<Customer> {
-    let model = crate::db::for_update(scoped(owner).filter(customer::Column::Id.eq(id)))
-        .one(conn)
-        .await?
-        .ok_or(Error::NotFound)?;
-    if expected_version.is_some_and(|v| v != model.version) {
-        return Err(Error::PreconditionFailed {
-            current: model.version,
-        });
-    }
-    model.try_into()
+    crate::db::lock_for_change(
+        conn,
+        scoped(owner).filter(customer::Column::Id.eq(id)),
+        expected_version,
+        |m| m.version,
+    )
+    .await?
+    .try_into()
 }
 
 /// Applies a partial change; `expected_version` is the caller's `If-Match`.
