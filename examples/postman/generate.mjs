@@ -1,0 +1,1548 @@
+#!/usr/bin/env node
+// Rapport's Postman collection and environment, generated from the committed OpenAPI document.
+//
+//   node examples/postman/generate.mjs           writes rapport.postman_collection.json and
+//                                                rapport.postman_environment.json beside this file
+//   node examples/postman/generate.mjs --check   writes nothing; exits 1 when the committed files
+//                                                differ from what it would write
+//
+// Node 20, standard library only. The output is deterministic: ids are hashes of names, nothing
+// depends on the clock. Every request's method, path, parameters, body example, expected content
+// type and response schema come from openapi/openapi.json; this file adds the order of the
+// requests, the values that make a run unique, and the checks that tell the story. The generator
+// refuses to write a collection that leaves an operation of the document unused, expects a status
+// the document does not list for the operation, or sends a body field the schema does not know.
+
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+const SPEC_FILE = join(ROOT, 'openapi', 'openapi.json');
+const COLLECTION_FILE = join(HERE, 'rapport.postman_collection.json');
+const ENVIRONMENT_FILE = join(HERE, 'rapport.postman_environment.json');
+
+class GeneratorError extends Error {}
+const fail = (message) => {
+  throw new GeneratorError(message);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Operations of the document
+// ---------------------------------------------------------------------------------------------
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+/** A parameter, request body, response or header, following a $ref into components. */
+function component(value, kind, seen = []) {
+  if (!value?.$ref) return value;
+  const prefix = `#/components/${kind}/`;
+  if (!value.$ref.startsWith(prefix)) fail(`unsupported $ref ${value.$ref} where ${kind} belong`);
+  const name = value.$ref.slice(prefix.length);
+  const target = spec.components?.[kind]?.[name];
+  if (!target || seen.includes(name)) fail(`$ref ${value.$ref} cannot be resolved`);
+  return component(target, kind, [...seen, name]);
+}
+
+let spec; // the OpenAPI document
+let SCHEMAS; // its components.schemas
+/** operationId → { id, method, path, op, parameters } for every operation in the document. */
+const OPERATIONS = new Map();
+
+function load() {
+  try {
+    spec = JSON.parse(readFileSync(SPEC_FILE, 'utf8'));
+  } catch (e) {
+    fail(`cannot read ${relative(process.cwd(), SPEC_FILE)}: ${e.message}`);
+  }
+  if (!String(spec.openapi).startsWith('3.1')) fail(`expected an OpenAPI 3.1 document, found ${spec.openapi}`);
+  SCHEMAS = spec.components?.schemas ?? {};
+  for (const [path, item] of Object.entries(spec.paths ?? {})) {
+    for (const method of METHODS) {
+      if (!item[method]) continue;
+      const op = {
+        ...item[method],
+        requestBody: component(item[method].requestBody, 'requestBodies'),
+        responses: Object.fromEntries(
+          Object.entries(item[method].responses ?? {}).map(([status, value]) => {
+            const response = component(value, 'responses');
+            const headers = Object.entries(response.headers ?? {}).map(([h, x]) => [h, component(x, 'headers')]);
+            return [status, { ...response, headers: Object.fromEntries(headers) }];
+          }),
+        ),
+      };
+      if (!op.operationId) fail(`${method.toUpperCase()} ${path} has no operationId`);
+      if (OPERATIONS.has(op.operationId)) fail(`operationId ${op.operationId} is used twice`);
+      const parameters = [...(item.parameters ?? []), ...(item[method].parameters ?? [])].map((p) =>
+        component(p, 'parameters'),
+      );
+      OPERATIONS.set(op.operationId, { id: op.operationId, method: method.toUpperCase(), path, op, parameters });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON Schema: OpenAPI 3.1 schemas → self-contained schemas for the Ajv (6, JSON Schema draft-07)
+// that Postman's sandbox runs behind pm.response.to.have.jsonSchema
+// ---------------------------------------------------------------------------------------------
+
+// Formats Ajv 6 knows; others (OpenAPI's int64, utoipa's u-int64 …) would make it throw at compile
+// time. They only narrow integers, which `type` and `minimum` already check, so they are dropped.
+const AJV6_FORMATS = new Set([
+  'date', 'time', 'date-time', 'uri', 'uri-reference', 'uri-template', 'url', 'email', 'hostname',
+  'ipv4', 'ipv6', 'regex', 'uuid', 'json-pointer', 'json-pointer-uri-fragment',
+  'relative-json-pointer',
+]);
+// Keywords that only describe; left out of the embedded schemas to keep the collection readable.
+const ANNOTATIONS = new Set([
+  'description', 'example', 'examples', 'title', 'default', 'deprecated', 'readOnly', 'writeOnly',
+  '$comment', 'externalDocs', 'xml', 'contentMediaType', 'contentEncoding',
+]);
+// Keywords that mean the same in draft-07 as in OpenAPI 3.1 (JSON Schema 2020-12).
+const SAME_IN_DRAFT7 = new Set([
+  'type', 'required', 'enum', 'const', 'minLength', 'maxLength', 'pattern', 'minimum', 'maximum',
+  'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minItems', 'maxItems', 'uniqueItems',
+  'minProperties', 'maxProperties',
+]);
+
+function refName(ref) {
+  const prefix = '#/components/schemas/';
+  if (!ref.startsWith(prefix)) fail(`unsupported $ref ${ref}`);
+  const name = ref.slice(prefix.length);
+  if (!SCHEMAS[name]) fail(`$ref ${ref} names no schema`);
+  return name;
+}
+
+/**
+ * Resolves every $ref, drops annotations and unknown formats, and fails on any keyword whose
+ * meaning would change under draft-07. With `strict`, objects that list their properties reject
+ * undocumented ones, so a field the server sends but the document does not describe fails a test.
+ */
+function toDraft7(schema, { strict }, trail = [], refs = []) {
+  if (typeof schema === 'boolean') return schema;
+  if (schema === null || typeof schema !== 'object') fail(`not a schema at ${trail.join(' → ')}`);
+  if (schema.$ref) {
+    const name = refName(schema.$ref);
+    if (refs.includes(name)) fail(`recursive schema ${[...refs, name].join(' → ')} cannot be embedded`);
+    for (const key of Object.keys(schema)) {
+      if (key !== '$ref' && !ANNOTATIONS.has(key)) fail(`$ref with sibling "${key}" in ${trail.join(' → ')}`);
+    }
+    return toDraft7(SCHEMAS[name], { strict }, [...trail, name], [...refs, name]);
+  }
+  const out = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (ANNOTATIONS.has(key) || key.startsWith('x-')) continue;
+    if (SAME_IN_DRAFT7.has(key)) out[key] = value;
+    else if (key === 'format') {
+      if (AJV6_FORMATS.has(value)) out.format = value;
+    } else if (key === 'properties') {
+      out.properties = Object.fromEntries(
+        Object.entries(value).map(([name, sub]) => [name, toDraft7(sub, { strict }, [...trail, name], refs)]),
+      );
+    } else if (key === 'items' || key === 'additionalProperties' || key === 'not') {
+      out[key] = toDraft7(value, { strict }, [...trail, key], refs);
+    } else if (key === 'oneOf' || key === 'anyOf' || key === 'allOf') {
+      out[key] = value.map((sub, i) => toDraft7(sub, { strict }, [...trail, `${key}[${i}]`], refs));
+    } else {
+      fail(`schema keyword "${key}" in ${trail.join(' → ') || 'a schema'} has no draft-07 translation here`);
+    }
+  }
+  if (strict && out.properties && !('additionalProperties' in out)) out.additionalProperties = false;
+  if (!out.type && !out.oneOf && !out.anyOf && !out.allOf && !out.enum && !('const' in out)) {
+    fail(`schema at ${trail.join(' → ')} constrains nothing; a test against it could never fail`);
+  }
+  return out;
+}
+
+function schemaLabel(schema) {
+  return schema?.$ref ? refName(schema.$ref) : 'the documented schema';
+}
+
+/** The document's example for a schema, following $refs. */
+function exampleOf(schema) {
+  const resolved = schema?.$ref ? SCHEMAS[refName(schema.$ref)] : schema;
+  if (resolved?.example === undefined) fail(`schema ${schemaLabel(schema)} has no example to build a body from`);
+  return structuredClone(resolved.example);
+}
+
+function resolveShallow(schema) {
+  return schema?.$ref ? SCHEMAS[refName(schema.$ref)] : schema;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The story: folders of steps, run in this order
+// ---------------------------------------------------------------------------------------------
+//
+// A step names the operation it exercises (`op`, an operationId) and the status it expects. The
+// generator takes the method, path, parameters, body example and response schema from the
+// document. Deliberately undocumented requests (an unknown route, a wrong method) give `route`.
+//
+//   name     what the step shows, after the operation's summary
+//   params   path parameters;  query: enabled query parameters;  headers: request headers
+//   body     { example: true, set, omit }  the request schema's example with changes
+//            { json }  a JSON body as given;  { raw, contentType }  bytes as given
+//   auth     'none', or a variable holding another bearer token; default: the admin's token
+//   code     the problem `code` an error answer must carry
+//   expectAllow  check that Allow lists the methods the document gives the path (for 405)
+//   pre      pre-request script;  test: checks after the generated ones (`body` is the parsed
+//            JSON answer, or null)
+
+const J = JSON.stringify;
+const set = (name, expr) => `pm.collectionVariables.set(${J(name)}, ${expr});`;
+const v = (name) => `pm.collectionVariables.get(${J(name)})`;
+const storeId = (name) => set(name, 'body && body.id');
+const storeEtag = (name) => set(name, 'pm.response.headers.get("ETag")');
+
+const FOLDERS = [
+  {
+    name: 'Customer life cycle',
+    description:
+      'A company customer from creation to deletion: create it, read it and keep its ETag, find it with ' +
+      'filters, change it with `If-Match`, manage its contacts, delete it with `If-Match`, and see it gone.',
+    steps: [
+      {
+        op: 'create_customer',
+        name: 'a company, as a lead',
+        status: 201,
+        body: {
+          example: true,
+          set: {
+            kind: 'company',
+            name: '上海云帆贸易有限公司 {{run}}',
+            email: 'purchasing.{{run}}@yunfan.example.cn',
+            phone: '+86 21 {{run}}',
+            external_id: 'TB-{{run}}',
+            lifecycle_stage: 'lead',
+          },
+          omit: ['gender', 'birthday'],
+        },
+        test: `
+${storeId('customer_id')}
+pm.test("the customer is what was sent", function () {
+    pm.expect(body.kind).to.eql("company");
+    pm.expect(body.lifecycle_stage).to.eql("lead");
+    pm.expect(body.email).to.eql(pm.variables.replaceIn("purchasing.{{run}}@yunfan.example.cn"));
+    pm.expect(body.phone, "phone reduced to + and digits").to.eql(pm.variables.replaceIn("+8621{{run}}"));
+    pm.expect(body.tags).to.include("vip");
+    pm.expect(body.version).to.eql(1);
+});`,
+      },
+      {
+        op: 'get_customer',
+        status: 200,
+        params: { id: '{{customer_id}}' },
+        test: `
+${storeEtag('customer_etag')}
+pm.test("it is the customer just created, at version 1", function () {
+    pm.expect(body.id).to.eql(${v('customer_id')});
+    pm.expect(pm.response.headers.get("ETag")).to.eql('"1"');
+});`,
+      },
+      {
+        op: 'list_customers',
+        name: 'filtered by tag, kind and text',
+        status: 200,
+        query: { tag: 'vip', kind: 'company', q: '{{run}}', sort: '-created_at', include_total: 'true' },
+        test: `
+pm.test("the new customer is on the page, and is the only match", function () {
+    pm.expect(body.data.map(function (c) { return c.id; })).to.include(${v('customer_id')});
+    pm.expect(body.total).to.eql(1);
+    pm.expect(body.has_more).to.eql(false);
+    pm.expect(body.next_cursor).to.eql(null);
+});
+pm.test("every row matches the filters", function () {
+    body.data.forEach(function (c) {
+        pm.expect(c.tags).to.include("vip");
+        pm.expect(c.kind).to.eql("company");
+    });
+});`,
+      },
+      {
+        op: 'update_customer',
+        name: 'with If-Match, from lead to customer',
+        status: 200,
+        params: { id: '{{customer_id}}' },
+        headers: { 'If-Match': '{{customer_etag}}' },
+        body: { example: true },
+        test: `
+pm.test("the change is applied and the version grows to 2", function () {
+    pm.expect(body.lifecycle_stage).to.eql("customer");
+    pm.expect(body.tags).to.eql(["vip"]);
+    pm.expect(body.notes, "null clears").to.eql(null);
+    pm.expect(body.version).to.eql(2);
+    pm.expect(pm.response.headers.get("ETag")).to.eql('"2"');
+});
+pm.test("fields not sent stay as they were", function () {
+    pm.expect(body.kind).to.eql("company");
+    pm.expect(body.external_id).to.eql(pm.variables.replaceIn("TB-{{run}}"));
+});
+${storeEtag('customer_etag')}`,
+      },
+      {
+        op: 'create_contact',
+        status: 201,
+        params: { id: '{{customer_id}}' },
+        body: { example: true },
+        test: `
+${storeId('contact_id')}
+pm.test("the contact belongs to the customer and is primary", function () {
+    pm.expect(body.customer_id).to.eql(${v('customer_id')});
+    pm.expect(body.is_primary).to.eql(true);
+});`,
+      },
+      {
+        op: 'list_contacts',
+        status: 200,
+        params: { id: '{{customer_id}}' },
+        query: { include_total: 'true' },
+        test: `
+pm.test("the customer has exactly the new contact", function () {
+    pm.expect(body.data.map(function (c) { return c.id; })).to.eql([${v('contact_id')}]);
+    pm.expect(body.total).to.eql(1);
+});`,
+      },
+      {
+        op: 'get_contact',
+        status: 200,
+        params: { id: '{{customer_id}}', contact_id: '{{contact_id}}' },
+        test: `
+${storeEtag('contact_etag')}
+pm.test("it is the contact just added", function () {
+    pm.expect(body.id).to.eql(${v('contact_id')});
+    pm.expect(pm.response.headers.get("ETag")).to.eql('"1"');
+});`,
+      },
+      {
+        op: 'update_contact',
+        name: 'with If-Match',
+        status: 200,
+        params: { id: '{{customer_id}}', contact_id: '{{contact_id}}' },
+        headers: { 'If-Match': '{{contact_etag}}' },
+        body: { example: true },
+        test: `
+pm.test("the new title is stored and the version grows to 2", function () {
+    pm.expect(body.title).to.eql("总经理");
+    pm.expect(body.version).to.eql(2);
+    pm.expect(pm.response.headers.get("ETag")).to.eql('"2"');
+});
+${storeEtag('contact_etag')}`,
+      },
+      {
+        op: 'delete_contact',
+        name: 'with If-Match',
+        status: 204,
+        params: { id: '{{customer_id}}', contact_id: '{{contact_id}}' },
+        headers: { 'If-Match': '{{contact_etag}}' },
+      },
+      {
+        op: 'get_contact',
+        name: 'after removal',
+        status: 404,
+        code: 'not_found',
+        params: { id: '{{customer_id}}', contact_id: '{{contact_id}}' },
+      },
+      {
+        op: 'delete_customer',
+        name: 'with If-Match',
+        status: 204,
+        params: { id: '{{customer_id}}' },
+        headers: { 'If-Match': '{{customer_etag}}' },
+      },
+      {
+        op: 'get_customer',
+        name: 'after deletion',
+        status: 404,
+        code: 'not_found',
+        params: { id: '{{customer_id}}' },
+      },
+    ],
+  },
+  {
+    name: 'Common errors',
+    description:
+      'What a client gets when it does something wrong: each answer is `application/problem+json` with a ' +
+      'stable `code`. Creates one customer to provoke conflicts on, and deletes it at the end.',
+    steps: [
+      {
+        op: 'create_customer',
+        name: 'an individual to provoke errors on',
+        status: 201,
+        body: {
+          example: true,
+          set: { email: 'wang.fang.{{run}}@example.cn', phone: '+86 138 {{run}}', external_id: 'TB-{{run}}' },
+        },
+        test: `${storeId('fixture_id')}\n${storeEtag('fixture_etag')}`,
+      },
+      {
+        op: 'list_customers',
+        name: 'without a token',
+        status: 401,
+        code: 'unauthenticated',
+        auth: 'none',
+        test: `
+pm.test("WWW-Authenticate asks for a bearer token", function () {
+    pm.expect(pm.response.headers.get("WWW-Authenticate")).to.match(/^Bearer/);
+});`,
+      },
+      {
+        op: 'list_customers',
+        name: 'with a token that is not one',
+        status: 401,
+        code: 'unauthenticated',
+        auth: 'not-a-token',
+      },
+      {
+        op: 'create_customer',
+        name: 'malformed JSON',
+        status: 400,
+        code: 'bad_request',
+        body: { raw: '{"name": "王芳",', contentType: 'application/json' },
+      },
+      {
+        op: 'create_customer',
+        name: 'not JSON',
+        status: 415,
+        code: 'unsupported_media_type',
+        body: { raw: 'name=王芳', contentType: 'text/plain' },
+      },
+      {
+        op: 'create_customer',
+        name: 'every broken rule at once',
+        status: 422,
+        code: 'validation_failed',
+        body: {
+          json: {
+            name: '',
+            email: 'not-an-email',
+            phone: '12',
+            birthday: '2999-01-01',
+            tags: ['vip', ''],
+            address: { city: 'x'.repeat(201) },
+            marketing_consent: { opted_in: true, channel: 'y'.repeat(51) },
+            custom_fields: { 'Not A Key': 1 },
+          },
+        },
+        test: `
+pm.test("errors lists every broken field with its rule", function () {
+    const found = body.errors.map(function (e) { return e.field + " " + e.code; }).sort();
+    pm.expect(found).to.eql([
+        "address.city too_long",
+        "birthday in_future",
+        "custom_fields.Not A Key invalid_key",
+        "email invalid_email",
+        "marketing_consent.channel too_long",
+        "name blank",
+        "phone invalid_phone",
+        "tags[1] blank"
+    ]);
+    pm.expect(body.detail).to.eql("8 fields are invalid");
+});`,
+      },
+      {
+        op: 'create_customer',
+        name: 'the same mistakes in Chinese',
+        status: 422,
+        code: 'validation_failed',
+        headers: { 'Accept-Language': 'zh-CN' },
+        body: { json: { name: '', email: 'not-an-email' } },
+        test: `
+pm.test("texts are Chinese, codes are not", function () {
+    pm.expect(body.title).to.match(/[\\u4e00-\\u9fff]/);
+    pm.expect(body.errors.map(function (e) { return e.code; }).sort()).to.eql(["blank", "invalid_email"]);
+    body.errors.forEach(function (e) { pm.expect(e.message).to.match(/[\\u4e00-\\u9fff]/); });
+});`,
+      },
+      {
+        op: 'create_customer',
+        name: 'a read-only field',
+        status: 422,
+        code: 'validation_failed',
+        body: { example: true, set: { id: '0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20', email: 'ro.{{run}}@example.cn' } },
+        allowUnknownFields: ['id'],
+        test: `
+pm.test("the field is named", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["id unknown_field"]);
+});`,
+      },
+      {
+        op: 'list_customers',
+        name: 'an unknown query parameter',
+        status: 400,
+        code: 'bad_request',
+        extraQuery: { colour: 'red' },
+        test: `
+pm.test("the parameter is named", function () {
+    pm.expect(body.errors.map(function (e) { return e.field; })).to.eql(["colour"]);
+});`,
+      },
+      {
+        op: 'update_customer',
+        name: 'by someone else, without If-Match',
+        status: 200,
+        params: { id: '{{fixture_id}}' },
+        body: { json: { notes: 'Changed by a colleague.' } },
+        test: `
+pm.test("last writer wins: version 2", function () {
+    pm.expect(body.version).to.eql(2);
+});`,
+      },
+      {
+        op: 'update_customer',
+        name: 'with a stale If-Match',
+        status: 412,
+        code: 'precondition_failed',
+        params: { id: '{{fixture_id}}' },
+        headers: { 'If-Match': '{{fixture_etag}}' },
+        body: { json: { notes: 'Too late.' } },
+        test: `
+pm.test("the answer tells the current version", function () {
+    pm.expect(body.current_version).to.eql(2);
+});`,
+      },
+      {
+        op: 'get_customer',
+        name: 'unchanged by the refused write',
+        status: 200,
+        params: { id: '{{fixture_id}}' },
+        test: `
+pm.test("notes are the colleague's, version 2", function () {
+    pm.expect(body.notes).to.eql("Changed by a colleague.");
+    pm.expect(pm.response.headers.get("ETag")).to.eql('"2"');
+});
+${storeEtag('fixture_etag')}`,
+      },
+      {
+        op: 'create_customer',
+        name: 'an email another customer has',
+        status: 409,
+        code: 'email_taken',
+        body: {
+          example: true,
+          set: { email: 'WANG.FANG.{{run}}@example.cn', phone: '+86 139 {{run}}', external_id: 'TB-{{run}}-2' },
+        },
+        test: `
+pm.test("the field is named", function () {
+    pm.expect(body.errors.map(function (e) { return e.field; })).to.eql(["email"]);
+});`,
+      },
+      {
+        op: 'create_contact',
+        name: 'on an individual',
+        status: 409,
+        code: 'contacts_require_company',
+        params: { id: '{{fixture_id}}' },
+        body: { example: true },
+      },
+      {
+        op: 'get_customer',
+        name: 'an id that does not exist',
+        status: 404,
+        code: 'not_found',
+        params: { id: '0193a5c4-7f0e-7c1a-9d2e-000000000000' },
+      },
+      {
+        op: 'get_customer',
+        name: 'an id that is not a UUID',
+        status: 404,
+        code: 'not_found',
+        params: { id: 'not-a-uuid' },
+      },
+      {
+        route: { method: 'GET', path: '/api/v1/no-such-resource', summary: 'An unknown route' },
+        status: 404,
+        code: 'not_found',
+        note: 'No operation has this path.',
+      },
+      {
+        route: { method: 'PUT', path: '/api/v1/customers/{id}', summary: 'A method the path does not have' },
+        status: 405,
+        code: 'method_not_allowed',
+        params: { id: '{{fixture_id}}' },
+        body: { json: { name: '王芳' } },
+        note: 'Customers change with PATCH; PUT is not an operation of this path.',
+        expectAllow: true,
+      },
+      {
+        op: 'create_customer',
+        name: 'with an Idempotency-Key',
+        status: 201,
+        headers: { 'Idempotency-Key': 'postman-{{run}}' },
+        body: {
+          example: true,
+          set: { email: 'replay.{{run}}@example.cn', phone: '+86 137 {{run}}', external_id: 'TB-{{run}}-R' },
+        },
+        test: `
+pm.test("a first answer is not a replay", function () {
+    pm.expect(pm.response.headers.has("Idempotent-Replayed")).to.eql(false);
+});
+${storeId('replay_id')}
+${set('replay_body', 'pm.response.text()')}`,
+      },
+      {
+        op: 'create_customer',
+        name: 'the same key and body again',
+        status: 201,
+        headers: { 'Idempotency-Key': 'postman-{{run}}' },
+        body: {
+          example: true,
+          set: { email: 'replay.{{run}}@example.cn', phone: '+86 137 {{run}}', external_id: 'TB-{{run}}-R' },
+        },
+        test: `
+pm.test("the first answer is replayed", function () {
+    pm.expect(pm.response.headers.get("Idempotent-Replayed")).to.eql("true");
+    pm.expect(body).to.eql(JSON.parse(${v('replay_body')}));
+});`,
+      },
+      {
+        op: 'create_customer',
+        name: 'the same key with another body',
+        status: 422,
+        code: 'idempotency_key_reused',
+        headers: { 'Idempotency-Key': 'postman-{{run}}' },
+        body: {
+          example: true,
+          set: { name: '王芳 (retry)', email: 'replay.{{run}}@example.cn', phone: '+86 137 {{run}}', external_id: 'TB-{{run}}-R' },
+        },
+      },
+      {
+        op: 'list_customers',
+        name: 'the retries created one customer',
+        status: 200,
+        query: { q: 'replay.{{run}}', include_total: 'true' },
+        test: `
+pm.test("exactly one customer has the email", function () {
+    pm.expect(body.total).to.eql(1);
+    pm.expect(body.data[0].id).to.eql(${v('replay_id')});
+});`,
+      },
+      {
+        op: 'delete_customer',
+        name: 'clean up the replayed one',
+        status: 204,
+        params: { id: '{{replay_id}}' },
+      },
+      {
+        op: 'delete_customer',
+        name: 'clean up the one errors were provoked on',
+        status: 204,
+        params: { id: '{{fixture_id}}' },
+        headers: { 'If-Match': '{{fixture_etag}}' },
+      },
+    ],
+  },
+  {
+    name: 'Sign-in and tokens',
+    description:
+      'A second session of the administrator: sign in, ask who is signed in, rotate the refresh token, sign ' +
+      'out, and see that neither the signed-out token nor the rotated one works any more.',
+    steps: [
+      {
+        op: 'login',
+        name: 'with a wrong password',
+        status: 401,
+        code: 'unauthenticated',
+        body: { example: true, set: { email: 'nobody.{{run}}@example.cn', password: 'not the password' } },
+      },
+      {
+        op: 'login',
+        status: 200,
+        body: { example: true, set: { email: '{{admin_email}}', password: '{{admin_password}}' } },
+        test: `
+pm.test("a bearer token pair", function () {
+    pm.expect(body.token_type).to.eql("Bearer");
+    pm.expect(body.expires_in).to.be.above(0);
+});
+${set('session_access_token', 'body && body.access_token')}
+${set('session_refresh_token', 'body && body.refresh_token')}`,
+      },
+      {
+        op: 'get_me',
+        name: 'with the new access token',
+        status: 200,
+        auth: '{{session_access_token}}',
+        test: `
+pm.test("the administrator is signed in", function () {
+    pm.expect(body.email).to.eql(pm.variables.get("admin_email"));
+    pm.expect(body.role).to.eql("admin");
+    pm.expect(body.status).to.eql("active");
+});`,
+      },
+      {
+        op: 'refresh_token',
+        status: 200,
+        body: { example: true, set: { refresh_token: '{{session_refresh_token}}' } },
+        test: `
+pm.test("a new pair, with a new refresh token", function () {
+    pm.expect(body.refresh_token).to.not.eql(${v('session_refresh_token')});
+});
+${set('rotated_refresh_token', v('session_refresh_token'))}
+${set('session_refresh_token', 'body && body.refresh_token')}`,
+      },
+      {
+        op: 'logout',
+        status: 204,
+        body: { example: true, set: { refresh_token: '{{session_refresh_token}}' } },
+      },
+      {
+        op: 'refresh_token',
+        name: 'with the signed-out token',
+        status: 401,
+        code: 'unauthenticated',
+        body: { example: true, set: { refresh_token: '{{session_refresh_token}}' } },
+      },
+      {
+        op: 'refresh_token',
+        name: 'with the token rotated earlier',
+        status: 401,
+        code: 'unauthenticated',
+        body: { example: true, set: { refresh_token: '{{rotated_refresh_token}}' } },
+      },
+    ],
+  },
+  {
+    name: 'Users and roles',
+    description:
+      'Roles and staff accounts: page through the roles, create a custom role and a user holding it, sign ' +
+      'in as that user and meet the limits of the role, then move the user to a built-in role, delete the ' +
+      'custom role and disable the user (accounts are never deleted).',
+    steps: [
+      {
+        op: 'list_roles',
+        name: 'first page of two',
+        status: 200,
+        query: { limit: '2', include_total: 'true' },
+        test: `
+pm.test("two roles, more to come", function () {
+    pm.expect(body.data.length).to.eql(2);
+    pm.expect(body.has_more).to.eql(true);
+    pm.expect(body.next_cursor).to.be.a("string");
+    pm.expect(body.total).to.be.at.least(6);
+});
+${set('roles_cursor', 'body && body.next_cursor')}
+${set('roles_page_one', 'JSON.stringify(body.data.map(function (r) { return r.id; }))')}
+${set('built_in_role_id', 'body.data.filter(function (r) { return r.built_in; })[0].id')}`,
+      },
+      {
+        op: 'list_roles',
+        name: 'next page, with the cursor',
+        status: 200,
+        query: { limit: '2', cursor: '{{roles_cursor}}' },
+        test: `
+pm.test("the next roles, none repeated", function () {
+    const before = JSON.parse(${v('roles_page_one')});
+    pm.expect(body.data.length).to.be.above(0);
+    body.data.forEach(function (r) { pm.expect(before).to.not.include(r.id); });
+});`,
+      },
+      {
+        op: 'update_role',
+        name: 'a built-in one',
+        status: 409,
+        code: 'built_in_role',
+        params: { id: '{{built_in_role_id}}' },
+        body: { example: true },
+      },
+      {
+        op: 'create_role',
+        status: 201,
+        body: { example: true, set: { name: 'regional_manager_{{run}}' } },
+        test: `
+${storeId('role_id')}
+${set('role_name', 'body && body.name')}
+pm.test("a custom role with the grants sent", function () {
+    pm.expect(body.built_in).to.eql(false);
+    pm.expect(body.permissions).to.deep.include({ permission: "customers:write", scope: "own" });
+});`,
+      },
+      {
+        op: 'get_role',
+        status: 200,
+        params: { id: '{{role_id}}' },
+        test: `
+${storeEtag('role_etag')}
+pm.test("it is the new role", function () {
+    pm.expect(body.name).to.eql(${v('role_name')});
+});`,
+      },
+      {
+        op: 'update_role',
+        name: 'with If-Match',
+        status: 200,
+        params: { id: '{{role_id}}' },
+        headers: { 'If-Match': '{{role_etag}}' },
+        body: { example: true },
+        test: `
+pm.test("the grants are replaced as a whole", function () {
+    pm.expect(body.permissions).to.eql([{ permission: "customers:read", scope: "all" }]);
+    pm.expect(body.version).to.eql(2);
+});
+${storeEtag('role_etag')}`,
+      },
+      {
+        op: 'create_user',
+        name: 'holding the custom role',
+        status: 201,
+        body: { example: true, set: { email: 'zhang.wei.{{run}}@example.cn', role: '{{role_name}}' } },
+        test: `
+${storeId('user_id')}
+pm.test("an active user with the custom role", function () {
+    pm.expect(body.role).to.eql(${v('role_name')});
+    pm.expect(body.status).to.eql("active");
+    pm.expect(body).to.not.have.property("password");
+});`,
+      },
+      {
+        op: 'delete_role',
+        name: 'while a user holds it',
+        status: 409,
+        code: 'role_in_use',
+        params: { id: '{{role_id}}' },
+      },
+      {
+        op: 'list_users',
+        status: 200,
+        query: { limit: '200', include_total: 'true' },
+        test: `
+pm.test("every account is counted and the first administrator is listed", function () {
+    pm.expect(body.total).to.be.at.least(2);
+    const emails = body.data.map(function (u) { return u.email; });
+    pm.expect(emails).to.include(pm.variables.get("admin_email"));
+});`,
+      },
+      {
+        op: 'reset_user_password',
+        status: 204,
+        params: { id: '{{user_id}}' },
+        body: { example: true },
+      },
+      {
+        op: 'login',
+        name: 'as the new user, with the new password',
+        status: 200,
+        body: { example: true, set: { email: 'zhang.wei.{{run}}@example.cn', password: 'a new long password' } },
+        test: set('user_access_token', 'body && body.access_token'),
+      },
+      {
+        op: 'get_me',
+        name: 'as the new user',
+        status: 200,
+        auth: '{{user_access_token}}',
+        test: `
+pm.test("the user, with the custom role", function () {
+    pm.expect(body.id).to.eql(${v('user_id')});
+    pm.expect(body.role).to.eql(${v('role_name')});
+});`,
+      },
+      {
+        op: 'list_users',
+        name: 'as a user whose role lacks users:read',
+        status: 403,
+        code: 'forbidden',
+        auth: '{{user_access_token}}',
+      },
+      {
+        op: 'get_user',
+        name: 'read before changing',
+        status: 200,
+        params: { id: '{{user_id}}' },
+        test: `
+${storeEtag('user_etag')}
+pm.test("it is the new user; the password reset was a change (version 2) and the sign-in is recorded", function () {
+    pm.expect(body.email).to.eql(pm.variables.replaceIn("zhang.wei.{{run}}@example.cn"));
+    pm.expect(body.version).to.eql(2);
+    pm.expect(body.last_login_at).to.be.a("string");
+});`,
+      },
+      {
+        op: 'update_user',
+        name: 'with If-Match, to a built-in role',
+        status: 200,
+        params: { id: '{{user_id}}' },
+        headers: { 'If-Match': '{{user_etag}}' },
+        body: { example: true },
+        test: `
+pm.test("the user is a manager now", function () {
+    pm.expect(body.role).to.eql("manager");
+    pm.expect(body.version).to.eql(3);
+});
+${storeEtag('user_etag')}`,
+      },
+      {
+        op: 'delete_role',
+        name: 'now that nobody holds it',
+        status: 204,
+        params: { id: '{{role_id}}' },
+        headers: { 'If-Match': '{{role_etag}}' },
+      },
+      {
+        op: 'get_role',
+        name: 'after deletion',
+        status: 404,
+        code: 'not_found',
+        params: { id: '{{role_id}}' },
+      },
+      {
+        op: 'update_user',
+        name: 'disable the account',
+        status: 200,
+        params: { id: '{{user_id}}' },
+        headers: { 'If-Match': '{{user_etag}}' },
+        body: { json: { status: 'disabled' } },
+        test: `
+pm.test("the user is disabled", function () {
+    pm.expect(body.status).to.eql("disabled");
+});`,
+      },
+      {
+        op: 'get_me',
+        name: 'as the disabled user',
+        status: 401,
+        code: 'unauthenticated',
+        auth: '{{user_access_token}}',
+      },
+    ],
+  },
+  {
+    name: 'API keys',
+    description:
+      'An integration key: create it (its secret is shown once), call the API with it, read it back ' +
+      'without the secret, revoke it, and see it refused and gone (the audit trail keeps it).',
+    steps: [
+      {
+        op: 'create_api_key',
+        status: 201,
+        pre: `// A year from now: the key must expire in the future.
+${set('api_key_expires_at', 'new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString().replace(/\\.\\d+Z$/, "Z")')}`,
+        body: { example: true, set: { name: 'Shop sync {{run}}', expires_at: '{{api_key_expires_at}}' } },
+        test: `
+${storeId('api_key_id')}
+${set('api_key_secret', 'body && body.secret')}
+pm.test("the secret is shown, and starts with the prefix", function () {
+    pm.expect(body.secret).to.be.a("string");
+    pm.expect(body.secret.indexOf(body.prefix)).to.eql(0);
+    pm.expect(body.role).to.eql("manager");
+});`,
+      },
+      {
+        op: 'get_me',
+        name: 'with the API key',
+        status: 200,
+        auth: '{{api_key_secret}}',
+        test: `
+pm.test("a key acts for the user who created it", function () {
+    pm.expect(body.email).to.eql(pm.variables.get("admin_email"));
+});`,
+      },
+      {
+        op: 'get_api_key',
+        status: 200,
+        params: { id: '{{api_key_id}}' },
+        test: `
+${storeEtag('api_key_etag')}
+pm.test("the secret is never shown again", function () {
+    pm.expect(body.secret === undefined || body.secret === null).to.eql(true);
+});`,
+      },
+      {
+        op: 'list_api_keys',
+        status: 200,
+        test: `
+pm.test("the new key is listed first, without its secret", function () {
+    pm.expect(body.data[0].id).to.eql(${v('api_key_id')});
+    body.data.forEach(function (k) { pm.expect(k.secret === undefined || k.secret === null).to.eql(true); });
+});`,
+      },
+      {
+        op: 'revoke_api_key',
+        name: 'with If-Match',
+        status: 204,
+        params: { id: '{{api_key_id}}' },
+        headers: { 'If-Match': '{{api_key_etag}}' },
+      },
+      {
+        op: 'get_me',
+        name: 'with the revoked key',
+        status: 401,
+        code: 'unauthenticated',
+        auth: '{{api_key_secret}}',
+      },
+      {
+        op: 'get_api_key',
+        name: 'after revocation',
+        status: 404,
+        code: 'not_found',
+        params: { id: '{{api_key_id}}' },
+      },
+    ],
+  },
+  {
+    name: 'Audit trail and event feed',
+    description:
+      'Every change is recorded twice: in the audit trail (who changed what) and in the ordered event feed. ' +
+      'Creates and deletes a customer, then reads both.',
+    steps: [
+      {
+        op: 'create_customer',
+        name: 'something to audit',
+        status: 201,
+        body: {
+          example: true,
+          set: { email: 'audit.{{run}}@example.cn', phone: '+86 136 {{run}}', external_id: 'TB-{{run}}-A' },
+        },
+        test: storeId('audited_id'),
+      },
+      {
+        op: 'delete_customer',
+        name: 'something to audit',
+        status: 204,
+        params: { id: '{{audited_id}}' },
+      },
+      {
+        op: 'list_audit_events',
+        name: 'of the customer',
+        status: 200,
+        query: { resource_type: 'customer', resource_id: '{{audited_id}}', include_total: 'true' },
+        test: `
+pm.test("its creation and deletion, newest first, by the administrator", function () {
+    pm.expect(body.data.map(function (e) { return e.action; })).to.eql(["customer.deleted", "customer.created"]);
+    body.data.forEach(function (e) {
+        pm.expect(e.resource_id).to.eql(${v('audited_id')});
+        pm.expect(e.actor_type).to.eql("user");
+    });
+});`,
+      },
+      {
+        op: 'list_events',
+        name: 'customer creations and deletions',
+        status: 200,
+        query: { types: 'customer.created,customer.deleted', limit: '200' },
+        test: `
+pm.test("only the asked types, in feed order", function () {
+    pm.expect(body.data.length).to.be.above(0);
+    body.data.forEach(function (e, i) {
+        pm.expect(["customer.created", "customer.deleted"]).to.include(e.type);
+        if (i > 0) pm.expect(e.seq).to.be.above(body.data[i - 1].seq);
+    });
+});`,
+      },
+    ],
+  },
+  {
+    name: 'Health',
+    description: 'The probes load balancers and orchestrators call; they need no credentials.',
+    steps: [
+      {
+        op: 'health_live',
+        status: 200,
+        test: `
+pm.test("status ok", function () {
+    pm.expect(body.status).to.eql("ok");
+});`,
+      },
+      {
+        op: 'health_ready',
+        status: 200,
+        test: `
+pm.test("status ok, database ok", function () {
+    pm.expect(body.status).to.eql("ok");
+    pm.expect(body.database).to.eql("ok");
+});`,
+      },
+    ],
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Collection-level scripts
+// ---------------------------------------------------------------------------------------------
+
+const COLLECTION_PREREQUEST = `
+// Requests that inherit the collection's auth send {{access_token}}. Before such a request, this
+// signs in as {{admin_email}} when there is no token yet, when it expires within a minute, or when
+// it was issued for another server, account or password, and keeps the new token in access_token.
+// A sign-in that failed is not retried with the same settings, so a wrong password cannot lock
+// the account.
+(function () {
+    if (!pm.collectionVariables.get("run")) {
+        pm.collectionVariables.set("run", String(10000000 + Math.floor(Math.random() * 90000000)));
+    }
+    const auth = pm.request.auth;
+    if (auth && (auth.type !== "bearer" || auth.parameters().get("token") !== "{{access_token}}")) {
+        return; // the request brings its own credentials, or none on purpose
+    }
+    const baseUrl = pm.variables.get("base_url");
+    const email = pm.variables.get("admin_email");
+    const password = pm.variables.get("admin_password");
+    if (!baseUrl || !email || !password) {
+        throw new Error("Set base_url, admin_email and admin_password in the environment before running Rapport's collection");
+    }
+    const owner = baseUrl + " " + email + " " + require("crypto-js").SHA256(password).toString().slice(0, 16);
+    const token = pm.collectionVariables.get("access_token");
+    const expiresAt = Number(pm.collectionVariables.get("access_token_expires_at") || 0);
+    if (token && pm.collectionVariables.get("access_token_owner") === owner && Date.now() < expiresAt - 60000) {
+        return;
+    }
+    if (pm.collectionVariables.get("sign_in_failed_for") === owner) {
+        throw new Error("Signing in as " + email + " at " + baseUrl + " failed before; check base_url, admin_email and admin_password");
+    }
+    pm.sendRequest({
+        url: baseUrl + "/api/v1/auth/login",
+        method: "POST",
+        header: [{ key: "Content-Type", value: "application/json" }],
+        body: { mode: "raw", raw: JSON.stringify({ email: email, password: password }) }
+    }, function (err, res) {
+        const ok = !err && res.code === 200;
+        pm.test("signed in as " + email, function () {
+            pm.expect(err, "cannot reach " + baseUrl).to.eql(null);
+            pm.expect(res.code, "POST /api/v1/auth/login answered " + res.text()).to.eql(200);
+        });
+        if (!ok) {
+            pm.collectionVariables.set("sign_in_failed_for", owner);
+            pm.collectionVariables.unset("access_token");
+            return;
+        }
+        const pair = res.json();
+        pm.collectionVariables.set("access_token", pair.access_token);
+        pm.collectionVariables.set("access_token_expires_at", String(Date.now() + pair.expires_in * 1000));
+        pm.collectionVariables.set("access_token_owner", owner);
+        pm.collectionVariables.unset("sign_in_failed_for");
+    });
+})();
+`;
+
+const COLLECTION_TEST = `
+// Checks every answer makes, whatever the request.
+pm.test("X-Request-Id is set", function () {
+    pm.expect(pm.response.headers.get("X-Request-Id")).to.be.a("string").and.not.empty;
+});
+if (pm.request.url.getPath().indexOf("/api/v1/") === 0) {
+    pm.test("RateLimit and RateLimit-Policy are set", function () {
+        pm.expect(pm.response.headers.get("RateLimit")).to.be.a("string").and.not.empty;
+        pm.expect(pm.response.headers.get("RateLimit-Policy")).to.be.a("string").and.not.empty;
+    });
+}
+if (/^application\\/problem\\+json/.test(pm.response.headers.get("Content-Type") || "")) {
+    pm.test("the problem's request_id is the X-Request-Id", function () {
+        pm.expect(pm.response.json().request_id).to.eql(pm.response.headers.get("X-Request-Id"));
+    });
+}
+// A token the server no longer accepts (it restarted with a new database, say) is dropped, so the
+// next request signs in again.
+if (pm.response.code === 401) {
+    const sent = pm.request.headers.get("Authorization") || "";
+    if (sent === "Bearer " + pm.collectionVariables.get("access_token")) {
+        pm.collectionVariables.unset("access_token");
+    }
+}
+`;
+
+// Only the first request of each folder: a fresh suffix, so every run creates new records and the
+// collection can run again and again against the same server.
+const FRESH_RUN = `// A fresh suffix for this folder's unique values (emails, phones, names).
+pm.collectionVariables.set("run", String(10000000 + Math.floor(Math.random() * 90000000)));`;
+
+// ---------------------------------------------------------------------------------------------
+// Building the collection
+// ---------------------------------------------------------------------------------------------
+
+const REASONS = {
+  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized',
+  403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
+  412: 'Precondition Failed', 413: 'Content Too Large', 415: 'Unsupported Media Type',
+  422: 'Unprocessable Content', 429: 'Too Many Requests', 503: 'Service Unavailable',
+};
+
+/** A UUID-shaped id derived from a name, so regenerating gives the same ids. */
+function idFor(...parts) {
+  const h = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function lines(code) {
+  return code.replace(/^\n+|\s+$/g, '').split('\n');
+}
+
+function script(kind, code, ...idParts) {
+  return { listen: kind, script: { id: idFor(kind, ...idParts), type: 'text/javascript', exec: lines(code) } };
+}
+
+function summaryOf(step) {
+  const summary = step.op ? OPERATIONS.get(step.op).op.summary : step.route.summary;
+  if (!summary) fail(`${step.op} has no summary`);
+  return summary.replace(/\.$/, '');
+}
+
+function stepName(step) {
+  const base = summaryOf(step);
+  return `${step.name ? `${base}: ${step.name}` : base} → ${step.status}`;
+}
+
+/** The documented answer for the step's status: content type and schema (or none for 204). */
+function expectedAnswer(step, where) {
+  if (step.op) {
+    const { op, method, path } = OPERATIONS.get(step.op);
+    const response = op.responses?.[String(step.status)];
+    if (!response) {
+      fail(`${where}: ${method} ${path} (${step.op}) does not document status ${step.status}`);
+    }
+    const content = Object.entries(response.content ?? {});
+    if (content.length > 1) fail(`${where}: ${step.op} ${step.status} has several content types`);
+    const [contentType, media] = content[0] ?? [null, null];
+    if (contentType && !media.schema) fail(`${where}: ${step.op} ${step.status} has no schema`);
+    return { contentType, schema: media?.schema ?? null, headers: response.headers, description: response.description ?? '' };
+  }
+  // An undocumented request: the answer is still a problem.
+  if (step.status < 400) fail(`${where}: an undocumented route can only expect an error`);
+  return { contentType: 'application/problem+json', schema: { $ref: '#/components/schemas/Problem' }, headers: {}, description: '' };
+}
+
+function buildBody(step, operation, where) {
+  const b = step.body;
+  if (!b) return null;
+  if (b.raw !== undefined) return { raw: b.raw, contentType: b.contentType ?? 'application/json' };
+  let value;
+  if (b.json !== undefined) value = structuredClone(b.json);
+  else if (b.example) {
+    if (!operation) fail(`${where}: an example body needs an operation`);
+    const media = operation.op.requestBody?.content?.['application/json'];
+    if (!media?.schema) fail(`${where}: ${operation.id} takes no JSON body`);
+    value = exampleOf(media.schema);
+    for (const key of b.omit ?? []) {
+      if (!(key in value)) fail(`${where}: omits "${key}", which the example does not have`);
+      delete value[key];
+    }
+    Object.assign(value, b.set ?? {});
+  } else fail(`${where}: body needs example, json or raw`);
+  // Every field sent must be one the request schema knows, unless the step is about that mistake.
+  if (operation) {
+    const schema = resolveShallow(operation.op.requestBody?.content?.['application/json']?.schema);
+    if (!schema) fail(`${where}: ${operation.id} takes no JSON body`);
+    const known = new Set(Object.keys(schema.properties ?? {}));
+    for (const key of Object.keys(value)) {
+      if (!known.has(key) && !(step.allowUnknownFields ?? []).includes(key)) {
+        fail(`${where}: body field "${key}" is not in ${schemaLabel(operation.op.requestBody.content['application/json'].schema)}`);
+      }
+    }
+    if (step.status < 300) {
+      for (const key of schema.required ?? []) {
+        if (!(key in value)) fail(`${where}: body lacks "${key}", which ${operation.id} requires`);
+      }
+    }
+  }
+  return { raw: JSON.stringify(value, null, 2), contentType: 'application/json' };
+}
+
+/** JSON with objects over several lines and arrays of plain values on one. */
+function pretty(value, indent = '') {
+  if (Array.isArray(value) && value.every((x) => x === null || typeof x !== 'object')) return `[${value.map((x) => JSON.stringify(x)).join(', ')}]`;
+  if (Array.isArray(value)) {
+    return `[\n${value.map((x) => `${indent}    ${pretty(x, `${indent}    `)}`).join(',\n')}\n${indent}]`;
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value);
+    if (!entries.length) return '{}';
+    return `{\n${entries.map(([k, x]) => `${indent}    ${JSON.stringify(k)}: ${pretty(x, `${indent}    `)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function buildTests(step, answer, name) {
+  const out = [];
+  const status = step.status;
+  out.push(`// Expected: ${status} ${REASONS[status] ?? ''}${answer.contentType ? `, ${answer.contentType}` : ', no body'}.`);
+  out.push('let body = null;');
+  out.push('try { body = pm.response.json(); } catch (e) { /* not JSON; the checks below say so */ }');
+  out.push('');
+  out.push(`pm.test(${J(`status is ${status}`)}, function () {`);
+  out.push(`    pm.response.to.have.status(${status});`);
+  out.push('});');
+  if (answer.contentType) {
+    const pattern = `^${answer.contentType.replace(/[/+.]/g, '\\$&')}\\s*(;|$)`;
+    out.push(`pm.test(${J(`Content-Type is ${answer.contentType}`)}, function () {`);
+    out.push(`    pm.expect(pm.response.headers.get("Content-Type") || "").to.match(/${pattern}/);`);
+    out.push('});');
+    out.push(`pm.test(${J(`body matches ${schemaLabel(answer.schema)}`)}, function () {`);
+    out.push('    pm.response.to.have.jsonSchema(responseSchema());');
+    out.push('});');
+  } else {
+    out.push('pm.test("no body", function () {');
+    out.push('    pm.expect(pm.response.text()).to.eql("");');
+    out.push('});');
+  }
+  if (status >= 400) {
+    if (!step.code) fail(`${name}: an error step must name the expected problem code`);
+    const codes = resolveShallow({ $ref: '#/components/schemas/ErrorCode' }).enum ?? [];
+    if (!codes.includes(step.code)) fail(`${name}: "${step.code}" is not in the ErrorCode schema`);
+    // Where the document names the codes a response carries (`email_taken`, …), expect one of them.
+    const documented = [...answer.description.matchAll(/`([a-z_]+)`/g)].map((m) => m[1]).filter((c) => codes.includes(c));
+    if (documented.length && !documented.includes(step.code)) {
+      fail(`${name}: the document says ${step.status} here is ${documented.join(' or ')}, not ${step.code}`);
+    }
+    out.push(`pm.test(${J(`code is ${step.code}`)}, function () {`);
+    out.push(`    pm.expect(body.code).to.eql(${J(step.code)});`);
+    out.push(`    pm.expect(body.status).to.eql(${status});`);
+    out.push('});');
+  } else if (step.code) fail(`${name}: a success has no problem code`);
+  // Headers the document promises for this answer.
+  for (const header of Object.keys(answer.headers)) {
+    const lower = header.toLowerCase();
+    if (lower === 'etag') {
+      out.push('pm.test("ETag is the version", function () {');
+      out.push('    pm.expect(pm.response.headers.get("ETag")).to.eql(\'"\' + body.version + \'"\');');
+      out.push('});');
+    } else if (lower === 'location') {
+      out.push('pm.test("Location is the new record\'s URL", function () {');
+      out.push('    pm.expect(pm.response.headers.get("Location")).to.match(new RegExp("/" + body.id + "$"));');
+      out.push('});');
+    } else if (lower === 'idempotent-replayed') {
+      // Sent only on replays; the idempotency steps check it both ways.
+      continue;
+    } else {
+      out.push(`pm.test(${J(`${header} is set`)}, function () {`);
+      out.push(`    pm.expect(pm.response.headers.has(${J(header)})).to.eql(true);`);
+      out.push('});');
+    }
+  }
+  if (step.expectAllow) {
+    // The methods the document lists for the path, sorted like the Allow header in the test.
+    const item = spec.paths[step.route?.path ?? OPERATIONS.get(step.op).path];
+    if (!item) fail(`${name}: expectAllow needs a documented path`);
+    const methods = METHODS.filter((m) => item[m]).map((m) => m.toUpperCase()).sort();
+    out.push('pm.test("Allow lists the methods the document gives the path", function () {');
+    out.push('    const allow = (pm.response.headers.get("Allow") || "").split(",").map(function (m) { return m.trim(); }).sort();');
+    out.push(`    pm.expect(allow).to.eql(${pretty(methods)});`);
+    out.push('});');
+  }
+  if (step.test) {
+    out.push('');
+    out.push(...lines(step.test));
+  }
+  if (answer.contentType) {
+    // Last, so the checks come first when the script is read in Postman; declarations are hoisted.
+    const schema = toDraft7(answer.schema, { strict: true });
+    out.push('');
+    out.push(`// ${schemaLabel(answer.schema)} from openapi/openapi.json with every $ref resolved, as JSON Schema draft-07`);
+    out.push('// for the Ajv behind pm.response.to.have.jsonSchema. Fields the document does not list are refused.');
+    out.push('function responseSchema() {');
+    out.push(`    return ${pretty(schema, '    ')};`);
+    out.push('}');
+  }
+  return out.join('\n');
+}
+
+function buildItem(folder, step, index) {
+  const where = `${folder.name} #${index + 1}`;
+  const operation = step.op ? OPERATIONS.get(step.op) : null;
+  if (step.op && !operation) fail(`${where}: no operation "${step.op}" in the document`);
+  if (!step.op && !step.route) fail(`${where}: a step needs op or route`);
+  if (typeof step.status !== 'number') fail(`${where}: no expected status`);
+  const method = operation ? operation.method : step.route.method;
+  const path = operation ? operation.path : step.route.path;
+  if (!operation && spec.paths[path]?.[method.toLowerCase()]) {
+    fail(`${where}: ${method} ${path} is an operation of the document; name it with op`);
+  }
+  const name = stepName(step);
+  const answer = expectedAnswer(step, `${where} (${name})`);
+  const parameters = operation ? operation.parameters : [];
+
+  // Path: {id} → :id, with values.
+  const pathNames = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+  const params = step.params ?? {};
+  for (const p of pathNames) if (params[p] === undefined) fail(`${where}: path parameter "${p}" has no value`);
+  for (const p of Object.keys(params)) if (!pathNames.includes(p)) fail(`${where}: ${path} has no parameter "${p}"`);
+  const segments = path.split('/').filter(Boolean).map((s) => s.replace(/^\{(.+)\}$/, ':$1'));
+
+  // Query: every documented parameter, enabled when the step sets it.
+  const query = [];
+  const documentedQuery = parameters.filter((p) => p.in === 'query');
+  for (const key of Object.keys(step.query ?? {})) {
+    if (!documentedQuery.some((p) => p.name === key)) fail(`${where}: ${step.op} has no query parameter "${key}"`);
+  }
+  for (const p of documentedQuery) {
+    const value = step.query?.[p.name];
+    const entry = { key: p.name, value: value ?? (p.example !== undefined ? String(p.example) : '') };
+    if (p.description) entry.description = p.description;
+    if (value === undefined) entry.disabled = true;
+    query.push(entry);
+  }
+  for (const [key, value] of Object.entries(step.extraQuery ?? {})) {
+    query.push({ key, value, description: 'Not a parameter of this operation, on purpose.' });
+  }
+  const enabledQuery = query.filter((q) => !q.disabled);
+  const raw = `{{base_url}}/${segments.join('/')}${enabledQuery.length ? `?${enabledQuery.map((q) => `${q.key}=${q.value}`).join('&')}` : ''}`;
+  const url = { raw, host: ['{{base_url}}'], path: segments };
+  if (query.length) url.query = query;
+  if (pathNames.length) {
+    url.variable = pathNames.map((p) => {
+      const doc = parameters.find((x) => x.in === 'path' && x.name === p);
+      const entry = { key: p, value: params[p] };
+      if (doc?.description) entry.description = doc.description;
+      return entry;
+    });
+  }
+
+  // Headers: the step's, the body's content type, and documented header parameters left off.
+  const body = buildBody(step, operation, `${where} (${name})`);
+  const header = [];
+  if (body) header.push({ key: 'Content-Type', value: body.contentType });
+  for (const [key, value] of Object.entries(step.headers ?? {})) {
+    const doc = parameters.find((p) => p.in === 'header' && p.name.toLowerCase() === key.toLowerCase());
+    const entry = { key, value };
+    if (doc?.description) entry.description = doc.description;
+    header.push(entry);
+  }
+  for (const p of parameters.filter((x) => x.in === 'header')) {
+    if (Object.keys(step.headers ?? {}).some((k) => k.toLowerCase() === p.name.toLowerCase())) continue;
+    const entry = { key: p.name, value: '', disabled: true };
+    if (p.description) entry.description = p.description;
+    header.push(entry);
+  }
+
+  // Auth: the collection's admin token unless the operation needs none or the step says otherwise.
+  let auth;
+  const open = operation && (operation.op.security ?? spec.security ?? []).some((s) => Object.keys(s).length === 0);
+  if (step.auth === 'none' || (step.auth === undefined && open)) auth = { type: 'noauth' };
+  else if (step.auth !== undefined) auth = { type: 'bearer', bearer: [{ key: 'token', value: step.auth, type: 'string' }] };
+
+  const description = [];
+  if (operation) {
+    description.push(`\`${method} ${path}\` (\`${operation.id}\`)`);
+    if (operation.op.description?.trim()) description.push(operation.op.description.trim());
+  } else {
+    description.push(`\`${method} ${path}\`: not an operation of Rapport's API.`);
+  }
+  if (step.note) description.push(step.note);
+  description.push(
+    `**Expects** ${step.status} ${REASONS[step.status] ?? ''}` +
+      (answer.contentType ? ` as \`${answer.contentType}\` matching \`${schemaLabel(answer.schema)}\`` : ' with no body') +
+      (step.code ? `, \`code\` \`${step.code}\`` : '') + '.',
+  );
+
+  const request = { method, header };
+  if (auth) request.auth = auth;
+  if (body) request.body = { mode: 'raw', raw: body.raw, options: { raw: { language: body.contentType === 'application/json' ? 'json' : 'text' } } };
+  request.url = url;
+  request.description = description.join('\n\n');
+
+  const event = [];
+  const pre = [index === 0 ? FRESH_RUN : null, step.pre ?? null].filter(Boolean).join('\n\n');
+  if (pre) event.push(script('prerequest', pre, folder.name, name, index));
+  event.push(script('test', buildTests(step, answer, `${where} (${name})`), folder.name, name, index));
+
+  return { id: idFor('item', folder.name, name, index), name, event, request, response: [] };
+}
+
+function buildCollection() {
+  const used = new Map();
+  const items = FOLDERS.map((folder) => {
+    const names = new Set();
+    const item = folder.steps.map((step, index) => {
+      const built = buildItem(folder, step, index);
+      if (names.has(built.name)) fail(`${folder.name}: two requests are named "${built.name}"`);
+      names.add(built.name);
+      if (step.op) used.set(step.op, (used.get(step.op) ?? 0) + 1);
+      return built;
+    });
+    return { id: idFor('folder', folder.name), name: folder.name, description: folder.description, item };
+  });
+
+  // Coverage: a route added to the API without a request here stops the generator.
+  const unused = [...OPERATIONS.keys()].filter((id) => !used.has(id));
+  if (unused.length) {
+    fail(
+      `these operations of ${relative(ROOT, SPEC_FILE)} are used by no request of the collection: ` +
+        `${unused.join(', ')}. Add a step for each to FOLDERS in ${relative(ROOT, fileURLToPath(import.meta.url))}.`,
+    );
+  }
+
+  // Declare every collection variable the scripts set or the requests read.
+  const text = JSON.stringify(items);
+  const BUILT_IN_VARIABLES = ['access_token', 'access_token_expires_at', 'access_token_owner', 'run', 'sign_in_failed_for'];
+  const names = new Set(BUILT_IN_VARIABLES);
+  for (const m of text.matchAll(/pm\.collectionVariables\.set\(\\"([a-z_]+)\\"/g)) names.add(m[1]);
+  const environmentNames = new Set(ENVIRONMENT.map((e) => e.key));
+  for (const m of text.matchAll(/\{\{([a-z_]+)\}\}/g)) if (!environmentNames.has(m[1])) names.add(m[1]);
+  for (const n of names) {
+    if (!text.includes(`pm.collectionVariables.set(\\"${n}\\"`) && !BUILT_IN_VARIABLES.includes(n)) {
+      fail(`variable {{${n}}} is read but never set`);
+    }
+  }
+
+  return {
+    info: {
+      _postman_id: idFor('collection', spec.info.title),
+      name: spec.info.title,
+      description:
+        `${spec.info.description}\n\n` +
+        `Generated from \`openapi/openapi.json\` (version ${spec.info.version}) by ` +
+        '`examples/postman/generate.mjs`; do not edit by hand. Choose the **Rapport (local)** environment, ' +
+        'set `admin_password`, and run the collection: the folders tell the story in order, and every ' +
+        'request checks its status, content type, problem `code` and body schema.',
+      schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json',
+    },
+    item: items,
+    auth: { type: 'bearer', bearer: [{ key: 'token', value: '{{access_token}}', type: 'string' }] },
+    event: [
+      script('prerequest', COLLECTION_PREREQUEST, 'collection'),
+      script('test', COLLECTION_TEST, 'collection'),
+    ],
+    variable: [...names].sort().map((key) => ({ key, value: '', type: 'string' })),
+  };
+}
+
+const ENVIRONMENT = [
+  { key: 'base_url', value: 'http://127.0.0.1:8080', type: 'default', enabled: true },
+  { key: 'admin_email', value: 'admin@localhost', type: 'default', enabled: true },
+  { key: 'admin_password', value: '', type: 'secret', enabled: true },
+];
+
+function buildEnvironment() {
+  return {
+    id: idFor('environment', 'Rapport (local)'),
+    name: 'Rapport (local)',
+    values: ENVIRONMENT,
+    _postman_variable_scope: 'environment',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+function main(argv) {
+  load();
+  const check = argv.includes('--check');
+  const unknown = argv.filter((a) => a !== '--check');
+  if (unknown.length) {
+    console.error(`usage: node ${relative(process.cwd(), fileURLToPath(import.meta.url))} [--check]`);
+    return 2;
+  }
+  const outputs = [
+    [COLLECTION_FILE, `${JSON.stringify(buildCollection(), null, 2)}\n`],
+    [ENVIRONMENT_FILE, `${JSON.stringify(buildEnvironment(), null, 2)}\n`],
+  ];
+  if (check) {
+    const stale = outputs.filter(([file, text]) => !existsSync(file) || readFileSync(file, 'utf8') !== text);
+    for (const [file] of stale) {
+      console.error(`${relative(process.cwd(), file)} is stale: run \`node ${relative(process.cwd(), fileURLToPath(import.meta.url))}\` and commit it`);
+    }
+    if (stale.length) return 1;
+    console.log('The Postman collection and environment are current.');
+    return 0;
+  }
+  for (const [file, text] of outputs) {
+    writeFileSync(file, text);
+    console.log(`wrote ${relative(process.cwd(), file)}`);
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  if (!(e instanceof GeneratorError)) throw e;
+  console.error(`generate.mjs: ${e.message}`);
+  process.exitCode = 1;
+}
