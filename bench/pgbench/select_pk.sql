@@ -1,0 +1,5 @@
+-- The statement GET /api/v1/customers/{id} runs, as the statement log shows it (LIMIT is bound
+-- as a parameter too). bench/run expands it into one \if branch per sampled id (up to 100),
+-- picked at random on every transaction and bound from pgbench -D idN=…, so the id stays a
+-- parameter as it is for the API.
+SELECT "customers"."id", "customers"."kind", "customers"."name", "customers"."email", "customers"."phone", "customers"."gender", "customers"."birthday", "customers"."address_country", "customers"."address_province", "customers"."address_city", "customers"."address_district", "customers"."address_street", "customers"."address_postal_code", "customers"."source", "customers"."lifecycle_stage", "customers"."tags", "customers"."owner_id", "customers"."external_id", "customers"."consent_opted_in", "customers"."consent_channel", "customers"."consent_updated_at", "customers"."notes", "customers"."custom_fields", "customers"."search_text", "customers"."created_at", "customers"."updated_at", "customers"."version" FROM "customers" WHERE "customers"."id" = :id LIMIT :one;
