@@ -24,7 +24,13 @@ fn request_id(req: &ServiceRequest) -> String {
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
         .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+        .unwrap_or_else(|| {
+            let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+            uuid::Uuid::now_v7()
+                .hyphenated()
+                .encode_lower(&mut text)
+                .to_owned()
+        })
 }
 
 /// Wraps every request; see the module documentation.
@@ -34,19 +40,16 @@ pub async fn envelope(
 ) -> Result<ServiceResponse<EitherBody<BoxBody>>, Error> {
     let id = request_id(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
-    let lang = Lang::negotiate(
-        req.headers()
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
-    let path = req.path().to_owned();
-    let is_docs = path.starts_with("/swagger-ui");
+    let is_docs = req.path().starts_with("/swagger-ui");
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), route = tracing::field::Empty);
     let started = std::time::Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
     let res = result?;
     let status = res.status();
-    span.record("route", res.request().match_pattern().unwrap_or_default());
+    if !span.is_disabled() {
+        // Finding the route pattern costs a router lookup: only when the span is recorded.
+        span.record("route", res.request().match_pattern().unwrap_or_default());
+    }
     let problem = if status.is_client_error() || status.is_server_error() {
         let is_problem = res
             .headers()
@@ -83,6 +86,13 @@ pub async fn envelope(
     }
     let mut res = match problem {
         Some(error) => {
+            let lang = Lang::negotiate(
+                res.request()
+                    .headers()
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok()),
+            );
+            let path = res.request().path().to_owned();
             let response = render(&error, &path, &id, lang, &res);
             res.into_response(response).map_into_right_body()
         }

@@ -182,34 +182,31 @@ async fn jwt_secret(db: &Db, config: &Config) -> Result<String, StartupError> {
 }
 
 /// The methods the document lists for a concrete path, if it lists the path at all.
-fn documented_methods(doc: &utoipa::openapi::OpenApi, path: &str) -> Option<Vec<&'static str>> {
+fn documented_methods(doc: &serde_json::Value, path: &str) -> Option<Vec<&'static str>> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    doc.paths.paths.iter().find_map(|(template, item)| {
-        let parts: Vec<&str> = template.split('/').collect();
-        let matches = parts.len() == segments.len()
-            && parts
-                .iter()
-                .zip(&segments)
-                .all(|(t, s)| t.starts_with('{') || t == s);
-        matches.then(|| {
-            [
-                ("GET", item.get.is_some()),
-                ("POST", item.post.is_some()),
-                ("PATCH", item.patch.is_some()),
-                ("PUT", item.put.is_some()),
-                ("DELETE", item.delete.is_some()),
-            ]
-            .into_iter()
-            .filter_map(|(m, present)| present.then_some(m))
-            .collect()
+    doc["paths"]
+        .as_object()?
+        .iter()
+        .find_map(|(template, item)| {
+            let parts: Vec<&str> = template.split('/').collect();
+            let matches = parts.len() == segments.len()
+                && parts
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| t.starts_with('{') || t == s);
+            matches.then(|| {
+                ["GET", "POST", "PATCH", "PUT", "DELETE"]
+                    .into_iter()
+                    .filter(|m| item.get(m.to_ascii_lowercase()).is_some())
+                    .collect()
+            })
         })
-    })
 }
 
 /// Answers requests no route took: 405 with `Allow` for documented paths, 404 otherwise.
 async fn fallback(
     req: HttpRequest,
-    doc: Data<utoipa::openapi::OpenApi>,
+    doc: Data<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     if req.path() == "/swagger-ui" {
         return Ok(HttpResponse::PermanentRedirect()
@@ -243,11 +240,17 @@ async fn fallback(
 /// Builds the server for `config`, creating the first admin on an empty database.
 pub async fn build(config: Config) -> Result<Application, StartupError> {
     let db = connect(&config).await?;
+    tokio::spawn(rapport_persistence::access::changes::listen(db.clone()));
     let first_admin = ensure_first_admin(&db, &config).await?;
     let secret = jwt_secret(&db, &config).await?;
     let state = Data::new(AppState {
         db,
         tokens: TokenKeys::new(&secret, config.access_token_ttl, config.refresh_token_ttl),
+        standings: auth::standings::Standings::default(),
+        passwords: password::PasswordWorkers::start(
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+        )
+        .map_err(|e| StartupError::Config(format!("could not start the password workers: {e}")))?,
         login_throttle: LoginThrottle::new(
             Duration::from_secs(config.login_window),
             config.login_failures_per_account,

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use rapport_persistence::Db;
 
+use crate::auth::password::PasswordWorkers;
+use crate::auth::standings::Standings;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
@@ -16,6 +18,10 @@ pub struct AppState {
     pub tokens: TokenKeys,
     /// Failed sign-in throttle.
     pub login_throttle: LoginThrottle,
+    /// Users' standings, remembered until access changes.
+    pub standings: Standings,
+    /// The threads that hash and verify passwords.
+    pub passwords: PasswordWorkers,
     /// The configuration the server started with.
     pub config: Arc<Config>,
 }

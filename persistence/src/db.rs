@@ -11,6 +11,7 @@ use sea_orm::{
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::Result;
+use crate::access::changes::AccessGeneration;
 
 /// Which database engine is behind a [`Db`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,7 @@ impl Default for DbOptions {
 pub struct Db {
     conn: DatabaseConnection,
     write_gate: Option<Arc<Mutex<()>>>,
+    access: Arc<AccessGeneration>,
 }
 
 /// A transaction that may write. Dropping it without [`WriteTxn::commit`] rolls it back.
@@ -82,6 +84,9 @@ impl Db {
             .min_connections(1)
             .acquire_timeout(options.acquire_timeout)
             .connect_timeout(options.acquire_timeout)
+            // Ping a pooled connection before use only when it sat idle for a while: a ping on
+            // every checkout is a second round trip for every query.
+            .test_before_acquire_if_idle_for(Duration::from_secs(30))
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(|opts| {
                 opts.create_if_missing(true)
@@ -92,11 +97,15 @@ impl Db {
                     .statement_cache_capacity(256)
             });
         let conn = Database::connect(connect).await?;
-        let write_gate = match conn.get_database_backend() {
-            DatabaseBackend::Sqlite => Some(Arc::new(Mutex::new(()))),
-            _ => None,
-        };
-        Ok(Self { conn, write_gate })
+        let is_sqlite = conn.get_database_backend() == DatabaseBackend::Sqlite;
+        let write_gate = is_sqlite.then(|| Arc::new(Mutex::new(())));
+        // SQLite: one process, every change is seen. PostgreSQL: trusted once listening.
+        let access = AccessGeneration::new(is_sqlite);
+        Ok(Self {
+            conn,
+            write_gate,
+            access,
+        })
     }
 
     /// Applies every pending migration.
@@ -109,6 +118,11 @@ impl Db {
     pub async fn pending_migrations(&self) -> Result<Vec<String>> {
         let pending = Migrator::get_pending_migrations(&self.conn).await?;
         Ok(pending.iter().map(|m| m.name().to_owned()).collect())
+    }
+
+    /// This process's count of access changes (see [`crate::access::changes`]).
+    pub fn access(&self) -> Arc<AccessGeneration> {
+        Arc::clone(&self.access)
     }
 
     /// The engine behind this pool.

@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::web::Data;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use rapport_domain::access::{Actor, Principal, Scope};
-use rapport_persistence::access::{api_keys, users};
+use rapport_persistence::access::api_keys;
 use uuid::Uuid;
 
 use super::permissions::{self, Access};
@@ -81,7 +81,9 @@ impl FromRequest for Auth {
                     .tokens
                     .verify(&token)
                     .ok_or_else(|| ApiError::unauthenticated("the token is invalid or expired"))?;
-                let standing = users::standing(state.db.conn(), user_id)
+                let standing = state
+                    .standings
+                    .get(&state.db, user_id)
                     .await?
                     .filter(|s| s.active)
                     .ok_or_else(|| {

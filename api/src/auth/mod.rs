@@ -5,6 +5,7 @@ mod extractor;
 pub mod password;
 pub mod permissions;
 pub mod routes;
+pub mod standings;
 pub mod throttle;
 pub mod tokens;
 

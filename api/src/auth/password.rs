@@ -1,7 +1,123 @@
 //! Passwords are hashed with Argon2id (the `argon2` crate's default parameters: 19 MiB, 2 passes).
+//!
+//! Requests hash on [`PasswordWorkers`]: one thread per core, each verifying in one 19 MiB block
+//! of memory it keeps for good, so a burst of sign-ins queues at a fixed memory cost instead of
+//! allocating a fresh 19 MiB per attempt on the blocking pool (which left the allocator holding
+//! gigabytes after a few thousand sign-ins).
 
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher, Version};
 use rapport_domain::FieldError;
+
+/// A worker's own Argon2 memory, reused by every verification it runs.
+type Memory = Vec<Block>;
+type Job = Box<dyn FnOnce(&mut Memory) + Send>;
+
+/// A fixed set of threads that hash and verify passwords, one job at a time each.
+pub struct PasswordWorkers {
+    jobs: Sender<Job>,
+}
+
+impl PasswordWorkers {
+    /// Starts `threads` workers (at least one).
+    pub fn start(threads: usize) -> std::io::Result<Self> {
+        let (jobs, queue) = channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads.max(1) {
+            let queue = Arc::clone(&queue);
+            std::thread::Builder::new()
+                .name(format!("password-{n}"))
+                .spawn(move || work(&queue))?;
+        }
+        Ok(Self { jobs })
+    }
+
+    /// Runs `f` on a worker, with the worker's memory, and waits for it without blocking the
+    /// caller's thread; `None` when the workers are gone.
+    async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Memory) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |memory| {
+            let _ = answer.send(f(memory));
+        });
+        self.jobs.send(job).ok()?;
+        answered.await.ok()
+    }
+
+    /// The hash of a new password.
+    pub async fn hash(&self, password: String) -> Result<String, String> {
+        self.run(move |_| hash(&password))
+            .await
+            .unwrap_or_else(|| Err("the password workers stopped".to_owned()))
+    }
+
+    /// True when `password` matches the stored hash.
+    pub async fn verify(&self, password: String, stored: String) -> bool {
+        self.run(move |memory| verify_in(memory, &password, &stored))
+            .await
+            .unwrap_or(false)
+    }
+}
+
+fn work(queue: &Mutex<Receiver<Job>>) {
+    let mut memory = Memory::new();
+    loop {
+        let job = match queue.lock() {
+            Ok(receiver) => match receiver.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+            Err(_) => return,
+        };
+        job(&mut memory);
+    }
+}
+
+/// Verifies `password` against the PHC string `stored`, computing in `memory` (grown once to
+/// the hash's memory cost and kept). The output is compared in constant time.
+fn verify_in(memory: &mut Memory, password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let (Ok(params), Ok(algorithm)) = (
+        Params::try_from(&parsed),
+        Algorithm::try_from(parsed.algorithm.as_str()),
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::new());
+    }
+    let Some(work) = memory.get_mut(..blocks) else {
+        return false;
+    };
+    let expected = expected.as_bytes();
+    let mut computed = vec![0u8; expected.len()];
+    if Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password.as_bytes(), salt.as_ref(), &mut computed, work)
+        .is_err()
+    {
+        return false;
+    }
+    expected
+        .iter()
+        .zip(&computed)
+        .fold(0u8, |differs, (a, b)| differs | (a ^ b))
+        == 0
+}
 
 /// Hashes a password.
 pub fn hash(password: &str) -> Result<String, String> {
@@ -13,9 +129,7 @@ pub fn hash(password: &str) -> Result<String, String> {
 
 /// True when `password` matches the stored hash.
 pub fn verify(password: &str, stored: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), stored)
-        .is_ok()
+    verify_in(&mut Memory::new(), password, stored)
 }
 
 /// A hash to verify against when the account does not exist, so both paths take as long.
@@ -55,5 +169,22 @@ mod tests {
         assert!(verify("correct horse battery", &stored));
         assert!(!verify("wrong horse battery", &stored));
         assert!(!verify("anything", "not a hash"));
+    }
+
+    #[test]
+    fn reused_memory_gives_the_argon2_crates_own_answers() {
+        use argon2::PasswordVerifier;
+        let stored = hash("correct horse battery").unwrap();
+        let mut memory = Memory::new();
+        for given in [
+            "correct horse battery",
+            "wrong horse battery",
+            "correct horse battery",
+        ] {
+            let theirs = Argon2::default()
+                .verify_password(given.as_bytes(), stored.as_str())
+                .is_ok();
+            assert_eq!(verify_in(&mut memory, given, &stored), theirs, "{given}");
+        }
     }
 }

@@ -171,7 +171,7 @@ pub async fn create(
     Ok(Outcome::Done(key))
 }
 
-/// Every key, newest first.
+/// Every key not revoked, newest first.
 pub async fn list(conn: &impl ConnectionTrait, request: &PageRequest) -> Result<Page<ApiKey>> {
     use entity::Column;
     let keys = [
@@ -186,7 +186,7 @@ pub async fn list(conn: &impl ConnectionTrait, request: &PageRequest) -> Result<
     ];
     let page = page::fetch(
         conn,
-        entity::Entity::find(),
+        entity::Entity::find().filter(entity::Column::RevokedAt.is_null()),
         "-created_at",
         &keys,
         |m| vec![CursorValue::T(m.created_at), CursorValue::U(m.id)],
@@ -205,16 +205,18 @@ pub async fn list(conn: &impl ConnectionTrait, request: &PageRequest) -> Result<
     })
 }
 
-/// The key with this id.
+/// The key with this id, unless it was revoked.
 pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<ApiKey> {
     let model = entity::Entity::find_by_id(id)
+        .filter(entity::Column::RevokedAt.is_null())
         .one(conn)
         .await?
         .ok_or(Error::NotFound)?;
     view(conn, model).await
 }
 
-/// Revokes a key; it stops working at once. Revoking twice changes nothing.
+/// Revokes a key: it stops working at once and is gone from the API (a second revocation finds
+/// nothing); the audit trail keeps its record.
 pub async fn revoke(
     db: &Db,
     actor: &Actor,
@@ -224,14 +226,11 @@ pub async fn revoke(
     let txn = db.begin_write().await?;
     let model = crate::db::lock_for_change(
         &*txn,
-        entity::Entity::find_by_id(id),
+        entity::Entity::find_by_id(id).filter(entity::Column::RevokedAt.is_null()),
         expected_version,
         |m| m.version,
     )
     .await?;
-    if model.revoked_at.is_some() {
-        return view(&*txn, model).await;
-    }
     let before = view(&*txn, model.clone()).await?;
     let version = model.version;
     let mut active = model.into_active_model();

@@ -270,7 +270,7 @@ pub async fn update(
     )
     .await?;
     crate::events::emit(&*txn, db.backend(), "role.updated", "role", id, a, None).await?;
-    txn.commit().await?;
+    super::changes::commit(db, txn).await?;
     Ok(role)
 }
 
@@ -332,6 +332,6 @@ pub async fn delete(
         None,
     )
     .await?;
-    txn.commit().await?;
+    super::changes::commit(db, txn).await?;
     Ok(())
 }

@@ -4,7 +4,10 @@ use chrono::{DateTime, Utc};
 use rapport_domain::access::{Actor, Grant};
 use rapport_domain::values::{Email, Phone};
 use sea_orm::entity::prelude::*;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, FromQueryResult, IntoActiveModel, JoinType, PaginatorTrait,
+    QueryFilter, QuerySelect,
+};
 use serde::{Deserialize, Serialize};
 
 use super::roles;
@@ -291,7 +294,15 @@ pub async fn update(
         active.phone = Set(phone.map(String::from));
     }
     if let Some(role) = changes.role {
-        active.role_id = Set(role_id(&*txn, &role).await?);
+        let new_role = role_id(&*txn, &role).await?;
+        if new_role != model.role_id && actor.principal.id() == id {
+            return Err(Error::Conflict {
+                code: "cannot_change_own_role",
+                field: Some("role"),
+                message: "you cannot change your own role; ask another administrator".into(),
+            });
+        }
+        active.role_id = Set(new_role);
     }
     if let Some(status) = changes.status {
         if status == UserStatus::Disabled && actor.principal.id() == id {
@@ -333,7 +344,7 @@ pub async fn update(
         Some(audit::diff(Some(&b), None)),
     )
     .await?;
-    txn.commit().await?;
+    super::changes::commit(db, txn).await?;
     Ok(updated)
 }
 
@@ -408,16 +419,35 @@ pub struct Standing {
 }
 
 /// The user's current status and role, so a disabled account or a changed role counts at once.
+/// One indexed read per request: the user joined to their role, three columns.
 pub async fn standing(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Standing>> {
-    let Some(model) = entity::Entity::find_by_id(id).one(conn).await? else {
+    #[derive(Debug, FromQueryResult)]
+    struct Row {
+        status: String,
+        role: String,
+        permissions: Json,
+    }
+    let role_of_user = entity::Entity::belongs_to(roles::entity::Entity)
+        .from(entity::Column::RoleId)
+        .to(roles::entity::Column::Id)
+        .into();
+    let Some(row) = entity::Entity::find_by_id(id)
+        .select_only()
+        .column(entity::Column::Status)
+        .column_as(roles::entity::Column::Name, "role")
+        .column(roles::entity::Column::Permissions)
+        .join(JoinType::InnerJoin, role_of_user)
+        .into_model::<Row>()
+        .one(conn)
+        .await?
+    else {
         return Ok(None);
     };
-    let role = roles::get(conn, model.role_id).await?;
     Ok(Some(Standing {
         user_id: id,
-        active: model.status == "active",
-        role: role.name,
-        grants: role.grants,
+        active: row.status == "active",
+        role: row.role,
+        grants: serde_json::from_value(row.permissions)?,
     }))
 }
 
