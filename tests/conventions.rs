@@ -85,7 +85,7 @@ async fn bad_query_parameters_are_named() {
         ("limit=201", "limit"),
         ("limit=ten", "limit"),
         ("sort=email", "sort"),
-        ("sort=name,name", "sort"),
+        ("sort=name,%20created_at", "sort"),
         ("cursor=garbage", "cursor"),
         ("lifecycle_stage=vip", "lifecycle_stage"),
         ("colour=red", "colour"),
@@ -101,6 +101,113 @@ async fn bad_query_parameters_are_named() {
         assert_problem(status, &body, 400, "bad_request");
         assert_eq!(body["errors"][0]["field"], parameter, "{query}: {body}");
     }
+}
+
+/// A NUL byte is text SQLite stores and PostgreSQL refuses: both must answer 400/422, never 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_characters_are_refused_by_name_on_every_database() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let too_long_tag = format!("/api/v1/customers?tag={}", "x".repeat(51));
+        for (path, parameter) in [
+            ("/api/v1/customers?q=a%00b", "q"),
+            ("/api/v1/customers?tag=vip%07", "tag"),
+            (too_long_tag.as_str(), "tag"),
+            ("/api/v1/events?types=customer.created,%00", "types"),
+            (
+                "/api/v1/audit-events?resource_type=customer%00",
+                "resource_type",
+            ),
+        ] {
+            let (status, body) = app.send(Method::GET, path, &app.admin_token, None).await;
+            assert_problem(status, &body, 400, "bad_request");
+            assert_eq!(body["errors"][0]["field"], parameter, "{path}: {body}");
+        }
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/customers",
+                &app.admin_token,
+                Some(
+                    json!({"name": "A", "custom_fields": {"note": "a\u{0}b", "nested": {"a": 1}}}),
+                ),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        let fields: Vec<&str> = body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fields,
+            ["custom_fields.note", "custom_fields.nested"],
+            "{body}"
+        );
+        let (status, _) = app
+            .send(
+                Method::POST,
+                "/api/v1/customers",
+                &app.admin_token,
+                Some(json!({"name": "A", "custom_fields": {"note": "line\nnext", "sizes": ["s", "m"]}})),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn if_match_takes_one_strong_tag_and_idempotency_keys_are_visible_ascii() {
+    let backend = &backends()[0];
+    let app = TestApp::spawn(backend).await;
+    let token = &app.admin_token;
+    let customer = app
+        .create_customer(token, json!({"name": "Tag test"}))
+        .await;
+    let path = format!("/api/v1/customers/{}", customer["id"].as_str().unwrap());
+    for malformed in ["1", "\"1\", \"2\"", "\"\"", "\"one\"", "W/1"] {
+        let (status, body) = read(
+            app.request(Method::PATCH, &path, token, Some(json!({"notes": "x"})))
+                .header("if-match", malformed)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_problem(status, &body, 400, "bad_request");
+        assert_eq!(
+            body["errors"][0]["field"], "If-Match",
+            "{malformed}: {body}"
+        );
+    }
+    // A weak tag is well-formed, but If-Match compares strongly: it never matches.
+    let (status, body) = read(
+        app.request(Method::PATCH, &path, token, Some(json!({"notes": "x"})))
+            .header("if-match", "W/\"1\"")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_problem(status, &body, 412, "precondition_failed");
+    let (status, body) = read(
+        app.request(
+            Method::POST,
+            "/api/v1/customers",
+            token,
+            Some(json!({"name": "Key test"})),
+        )
+        .header("idempotency-key", "a key with spaces")
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_problem(status, &body, 400, "bad_request");
+    assert_eq!(body["errors"][0]["field"], "Idempotency-Key", "{body}");
+    let (_, unchanged) = app.send(Method::GET, &path, token, None).await;
+    assert_eq!(unchanged["version"], 1, "nothing changed: {unchanged}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -43,7 +43,6 @@ pub struct CreateApiKey {
     "created_by": "0193a5c4-0000-7000-8000-000000000001",
     "expires_at": "2027-11-23T00:00:00Z",
     "last_used_at": null,
-    "revoked_at": null,
     "created_at": "2026-11-23T08:00:00Z",
     "updated_at": "2026-11-23T08:00:00Z",
     "version": 1,
@@ -64,8 +63,6 @@ pub struct ApiKeyView {
     pub expires_at: Option<DateTime<Utc>>,
     /// Last use, to the minute.
     pub last_used_at: Option<DateTime<Utc>>,
-    /// When it was revoked.
-    pub revoked_at: Option<DateTime<Utc>>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -87,7 +84,6 @@ fn view(key: ApiKey, secret: Option<String>) -> ApiKeyView {
         created_by: key.created_by,
         expires_at: key.expires_at,
         last_used_at: key.last_used_at,
-        revoked_at: key.revoked_at,
         created_at: key.created_at,
         updated_at: key.updated_at,
         version: key.version,
@@ -102,7 +98,7 @@ fn view(key: ApiKey, secret: Option<String>) -> ApiKeyView {
     tag = "api-keys",
     operation_id = "create_api_key",
     request_body = CreateApiKey,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry for 24 hours")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     responses((status = 201, description = "Created, with the secret", body = ApiKeyView,
         headers(("Location" = String, description = "The key's URL"), ("ETag" = String, description = "The version")))),
     security(("bearer" = []))
@@ -192,13 +188,14 @@ pub async fn get_api_key(
 
 /// Revoke an API key.
 ///
-/// The key stops working at once; its record stays, with `revoked_at`, for the audit trail.
+/// The key stops working at once and is gone from the API: reading it again is a 404. The audit
+/// trail keeps its record (`api_key.revoked`).
 #[utoipa::path(
     tag = "api-keys",
     operation_id = "revoke_api_key",
     params(
         ("id" = Uuid, Path, description = "API key id"),
-        ("If-Match" = Option<String>, Header, description = "The version last seen, as in ETag: `\"3\"`"),
+        ("If-Match" = Option<String>, Header),
     ),
     responses((status = 204, description = "Revoked")),
     security(("bearer" = []))

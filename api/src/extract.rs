@@ -155,8 +155,32 @@ impl<T: DeserializeOwned> FromRequest for ValidQuery<T> {
     }
 }
 
-/// `If-Match`: the version the caller last saw (`"3"`); absent or `*` means any.
+/// `If-Match`: the version the caller last saw (`"3"`); absent or `*` means any. A weak tag
+/// (`W/"3"`) is well-formed but never matches, as If-Match compares strongly (RFC 9110 13.1.1):
+/// it is a 412 like a stale version. Anything else is a 400 naming the header.
 pub struct IfMatch(pub Option<i64>);
+
+/// The entity tags `If-Match` takes: `*`, or one `"<version>"` (or weak `W/"<version>"`).
+pub const IF_MATCH_PATTERN: &str = r#"^(\*|(W/)?"[0-9]{1,18}")$"#;
+
+/// No record has this version, so a precondition carrying it always fails.
+const NEVER_MATCHES: i64 = -1;
+
+fn parse_if_match(raw: &str) -> Option<Option<i64>> {
+    if raw == "*" {
+        return Some(None);
+    }
+    let (weak, tag) = match raw.strip_prefix("W/") {
+        Some(tag) => (true, tag),
+        None => (false, raw),
+    };
+    let digits = tag.strip_prefix('"')?.strip_suffix('"')?;
+    if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let version: i64 = digits.parse().ok()?;
+    Some(Some(if weak { NEVER_MATCHES } else { version }))
+}
 
 impl FromRequest for IfMatch {
     type Error = ApiError;
@@ -166,14 +190,26 @@ impl FromRequest for IfMatch {
         let Some(raw) = req.headers().get(header::IF_MATCH) else {
             return std::future::ready(Ok(IfMatch(None)));
         };
-        let raw = raw.to_str().unwrap_or("").trim();
-        if raw == "*" {
-            return std::future::ready(Ok(IfMatch(None)));
-        }
-        let tag = raw.trim_start_matches("W/").trim_matches('"');
-        // A tag that is no version of ours can match nothing: it is a 412 like any stale one.
-        std::future::ready(Ok(IfMatch(Some(tag.parse().unwrap_or(-1)))))
+        std::future::ready(
+            raw.to_str()
+                .ok()
+                .and_then(parse_if_match)
+                .map(IfMatch)
+                .ok_or_else(|| {
+                    ApiError::bad_header(
+                        "If-Match",
+                        "must be one entity tag as ETag gives it (\"3\"), or *",
+                    )
+                }),
+        )
     }
+}
+
+/// The keys `Idempotency-Key` accepts: 1 to 255 visible ASCII characters.
+pub const IDEMPOTENCY_KEY_PATTERN: &str = "^[!-~]{1,255}$";
+
+fn is_idempotency_key(key: &str) -> bool {
+    (1..=255).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic())
 }
 
 /// The `Idempotency-Key` header, 1 to 255 visible ASCII characters.
@@ -187,23 +223,11 @@ impl FromRequest for IdempotencyHeader {
         let result = match req.headers().get("idempotency-key") {
             None => Ok(IdempotencyHeader(None)),
             Some(value) => match value.to_str() {
-                Ok(key)
-                    if (1..=255).contains(&key.len())
-                        && key.chars().all(|c| c.is_ascii_graphic()) =>
-                {
-                    Ok(IdempotencyHeader(Some(key.to_owned())))
-                }
-                _ => Err(ApiError {
-                    errors: vec![FieldError::new(
-                        "Idempotency-Key",
-                        "invalid_value",
-                        "must be 1 to 255 visible ASCII characters",
-                    )],
-                    ..ApiError::new(
-                        ErrorCode::BadRequest,
-                        "the Idempotency-Key header is malformed",
-                    )
-                }),
+                Ok(key) if is_idempotency_key(key) => Ok(IdempotencyHeader(Some(key.to_owned()))),
+                _ => Err(ApiError::bad_header(
+                    "Idempotency-Key",
+                    "must be 1 to 255 visible ASCII characters",
+                )),
             },
         };
         std::future::ready(result)
@@ -270,7 +294,63 @@ pub fn page_request(
     })
 }
 
+/// The longest value of each free-text query parameter, by name; the OpenAPI document states the
+/// same limits (see `openapi::input_rules`).
+pub const TEXT_PARAMETERS: &[(&str, usize)] = &[
+    ("q", 100),
+    ("tag", 50),
+    ("types", 1000),
+    ("resource_type", 50),
+];
+
+/// Checks a free-text query parameter (one of [`TEXT_PARAMETERS`]) by the rules of text fields:
+/// no control characters but tab and newline, at most its limit in characters. 400 naming the
+/// parameter otherwise, so such text never reaches a database that cannot store it.
+pub fn text_parameter(name: &str, value: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let max = TEXT_PARAMETERS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(0, |(_, max)| *max);
+    rapport_domain::validation::text(name, &value, 0, max)
+        .map_err(|e| ApiError::bad_parameter(name, e.code, e.message))?;
+    Ok(Some(value))
+}
+
 /// Collects field errors into a 422.
 pub fn invalid(errors: FieldErrors) -> ApiError {
     ApiError::validation(errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn if_match_accepts_exactly_what_its_pattern_matches(
+            raw in r#"(\*|W/|"|[0-9]|a| ){0,8}"#
+        ) {
+            let pattern = regex_lite::Regex::new(IF_MATCH_PATTERN).unwrap();
+            proptest::prop_assert_eq!(parse_if_match(&raw).is_some(), pattern.is_match(&raw), "{:?}", raw);
+        }
+
+        #[test]
+        fn idempotency_keys_are_exactly_what_their_pattern_matches(
+            raw in "[ -~\t\u{e9}]{0,8}|[!-~]{250,260}"
+        ) {
+            let pattern = regex_lite::Regex::new(IDEMPOTENCY_KEY_PATTERN).unwrap();
+            proptest::prop_assert_eq!(is_idempotency_key(&raw), pattern.is_match(&raw), "{:?}", raw);
+        }
+    }
+
+    #[test]
+    fn a_weak_tag_is_well_formed_but_matches_no_version() {
+        assert_eq!(parse_if_match("\"3\""), Some(Some(3)));
+        assert_eq!(parse_if_match("W/\"3\""), Some(Some(NEVER_MATCHES)));
+        assert_eq!(parse_if_match("*"), Some(None));
+        assert_eq!(parse_if_match("3"), None);
+    }
 }

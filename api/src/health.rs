@@ -44,7 +44,7 @@ pub async fn health_live() -> HttpResponse {
     operation_id = "health_ready",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`: the database does not answer", body = Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]

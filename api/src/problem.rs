@@ -50,6 +50,7 @@ error_codes! {
     RoleInUse => "role_in_use", 409, "Role in use", "角色仍在使用中";
     RoleNameTaken => "role_name_taken", 409, "Role name already in use", "角色名已被使用";
     CannotDisableSelf => "cannot_disable_self", 409, "You cannot disable your own account", "不能停用自己的账号";
+    CannotChangeOwnRole => "cannot_change_own_role", 409, "You cannot change your own role", "不能修改自己的角色";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     PreconditionFailed => "precondition_failed", 412, "Precondition failed", "版本不匹配";
     PayloadTooLarge => "payload_too_large", 413, "Payload too large", "请求体过大";
@@ -217,6 +218,18 @@ impl ApiError {
         }
     }
 
+    /// 400 for a request header with a bad value, naming it.
+    pub fn bad_header(header: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            errors: vec![FieldError::new(header, "invalid_value", message.clone())],
+            ..Self::new(
+                ErrorCode::BadRequest,
+                format!("header `{header}`: {message}"),
+            )
+        }
+    }
+
     /// 401.
     pub fn unauthenticated(detail: impl Into<String>) -> Self {
         Self::new(ErrorCode::Unauthenticated, detail)
@@ -274,6 +287,7 @@ impl From<StoreError> for ApiError {
                     "external_id_taken" => ErrorCode::ExternalIdTaken,
                     "contacts_require_company" => ErrorCode::ContactsRequireCompany,
                     "cannot_disable_self" => ErrorCode::CannotDisableSelf,
+                    "cannot_change_own_role" => ErrorCode::CannotChangeOwnRole,
                     "built_in_role" => ErrorCode::BuiltInRole,
                     "role_in_use" => ErrorCode::RoleInUse,
                     "role_name_taken" => ErrorCode::RoleNameTaken,

@@ -13,6 +13,7 @@ pub struct PageOf<T: ToSchema> {
     /// The records on this page.
     pub data: Vec<T>,
     /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
     /// True when another page follows.
     pub has_more: bool,

@@ -71,11 +71,47 @@ impl From<FieldError> for FieldErrors {
     }
 }
 
-/// Checks a free-text field's length in characters (not bytes) after trimming.
+/// Characters no text field takes: the control characters but tab and newline.
+const NOT_TEXT: &str = r"\x00-\x08\x0B-\x1F\x7F-\x9F";
+/// Whitespace (what `str::trim` removes) and control characters.
+pub const WHITESPACE_OR_CONTROL: &str =
+    r"\x00-\x20\x7F-\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+
+/// The OpenAPI pattern of text that [`optional_text`] accepts (with its `maxLength`).
+pub fn optional_text_pattern() -> String {
+    format!("^[^{NOT_TEXT}]*$")
+}
+
+/// The OpenAPI pattern of text that [`text`] accepts with `min` 1 (with its `maxLength`).
+pub fn required_text_pattern() -> String {
+    format!("^[^{NOT_TEXT}]*[^{WHITESPACE_OR_CONTROL}][^{NOT_TEXT}]*$")
+}
+
+/// Whether `c` may appear in free text: anything but control characters, except tab and newline.
+pub fn is_text_char(c: char) -> bool {
+    !c.is_control() || c == '\n' || c == '\t'
+}
+
+/// Checks a free-text field: no control characters but tab and newline, at most `max` characters
+/// as sent (not bytes), and at least `min` once surrounding whitespace is trimmed. Returns the
+/// trimmed text. These are exactly the rules the OpenAPI document states for text fields.
 pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    if !value.chars().all(is_text_char) {
+        return Err(FieldError::new(
+            field,
+            "invalid_characters",
+            "must not contain control characters",
+        ));
+    }
+    if value.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        ));
+    }
     let trimmed = value.trim();
-    let length = trimmed.chars().count();
-    if length < min {
+    if trimmed.chars().count() < min {
         return Err(if min == 1 {
             FieldError::new(field, "blank", "must not be blank")
         } else {
@@ -86,46 +122,36 @@ pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, 
             )
         });
     }
-    if length > max {
-        return Err(FieldError::new(
-            field,
-            "too_long",
-            format!("must be at most {max} characters"),
-        ));
-    }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(FieldError::new(
-            field,
-            "invalid_characters",
-            "must not contain control characters",
-        ));
-    }
     Ok(trimmed.to_owned())
 }
 
-/// Like [`text`], but an empty value means "none".
+/// Like [`text`], but empty or blank means "none".
 pub fn optional_text(
     field: &str,
     value: Option<&str>,
     max: usize,
 ) -> Result<Option<String>, FieldError> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(value) => text(field, value, 1, max).map(Some),
+    match value {
+        None => Ok(None),
+        Some(value) => {
+            text(field, value, 0, max).map(|t| if t.is_empty() { None } else { Some(t) })
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
     fn text_counts_characters_not_bytes() {
-        assert_eq!(text("name", "  张伟  ", 1, 2), Ok("张伟".to_owned()));
+        assert_eq!(text("name", " 张伟 ", 1, 4), Ok("张伟".to_owned()));
         assert_eq!(text("name", "张伟明", 1, 2).unwrap_err().code, "too_long");
+    }
+
+    #[test]
+    fn the_length_limit_counts_the_text_as_sent() {
+        assert_eq!(text("name", "  张伟  ", 1, 5).unwrap_err().code, "too_long");
     }
 
     #[test]
@@ -139,6 +165,36 @@ mod tests {
             text("name", "a\u{0}b", 1, 10).unwrap_err().code,
             "invalid_characters"
         );
+        // Even where trimming would have removed them.
+        assert_eq!(
+            text("name", "ab\r", 1, 10).unwrap_err().code,
+            "invalid_characters"
+        );
+        assert_eq!(text("notes", "a\n\tb", 1, 10), Ok("a\n\tb".to_owned()));
+    }
+
+    /// Strings made of the characters where the rules and a careless pattern could differ.
+    pub(crate) fn tricky_text() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::collection::vec(
+            proptest::sample::select(vec![
+                'a', '张', ' ', '\t', '\n', '\r', '\u{0}', '\u{1f}', '\u{7f}', '\u{85}', '\u{a0}',
+                '\u{1680}', '\u{2003}', '\u{3000}', '\u{200b}', '@', '.', '+', '-', '(', '1', '9',
+            ]),
+            0..12,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #[test]
+        fn text_accepts_exactly_what_its_pattern_matches(raw in tricky_text()) {
+            let required = regex_lite::Regex::new(&required_text_pattern()).unwrap();
+            let optional = regex_lite::Regex::new(&optional_text_pattern()).unwrap();
+            proptest::prop_assert_eq!(text("f", &raw, 1, 20).is_ok(), required.is_match(&raw));
+            proptest::prop_assert_eq!(optional_text("f", Some(&raw), 20).is_ok(), optional.is_match(&raw));
+        }
     }
 
     #[test]

@@ -104,6 +104,21 @@ impl TestApp {
                 )
             }
         };
+        Self::start(backend, database_url, Some(cleanup), adjust).await
+    }
+
+    /// Starts another server on this one's database, as a second node behind a load balancer
+    /// would run; the first server's cleanup removes the database.
+    pub async fn second_node(&self) -> TestApp {
+        Self::start(&self.backend, self.database_url.clone(), None, |_| {}).await
+    }
+
+    async fn start(
+        backend: &Backend,
+        database_url: String,
+        cleanup: Option<Cleanup>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let mut config = Config {
             bind: "127.0.0.1:0".into(),
             database_url: database_url.clone(),
@@ -133,7 +148,7 @@ impl TestApp {
             admin_token: String::new(),
             backend: backend.clone(),
             database_url,
-            cleanup: Some(cleanup),
+            cleanup,
         };
         test_app.admin_token = test_app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         test_app

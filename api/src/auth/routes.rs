@@ -2,6 +2,7 @@
 
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse, get, post};
+use rapport_domain::FieldError;
 use rapport_domain::values::Email;
 use rapport_persistence::access::{sessions, users};
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,26 @@ pub struct RefreshRequest {
     /// The refresh token from the last login or refresh.
     #[schema(max_length = 512)]
     pub refresh_token: String,
+}
+
+impl RefreshRequest {
+    /// The longest refresh token accepted; issued ones are far shorter.
+    const MAX_LEN: usize = 512;
+
+    /// The token's hash, or 422 when the token is longer than any Rapport issues.
+    fn token_hash(&self) -> Result<String, ApiError> {
+        if self.refresh_token.chars().count() > Self::MAX_LEN {
+            return Err(ApiError::validation(
+                FieldError::new(
+                    "refresh_token",
+                    "too_long",
+                    "must be at most 512 characters",
+                )
+                .into(),
+            ));
+        }
+        Ok(hash_token(&self.refresh_token))
+    }
 }
 
 /// A token pair.
@@ -88,13 +109,8 @@ fn refresh_expiry(state: &AppState) -> chrono::DateTime<chrono::Utc> {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Wrong email or password", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field has the wrong type or is unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`: wrong email or password; an unknown account gets the same answer", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`: too many failed sign-ins for this account or from this address; wait for Retry-After seconds", body = Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -130,10 +146,7 @@ pub async fn login(
         .as_ref()
         .map_or(password::decoy(), |c| c.password_hash.as_str())
         .to_owned();
-    let given_owned = given.clone();
-    let matches = tokio::task::spawn_blocking(move || password::verify(&given_owned, &stored))
-        .await
-        .unwrap_or(false);
+    let matches = state.passwords.verify(given.clone(), stored).await;
     let user = match credentials {
         Some(c) if matches && c.user.status == users::UserStatus::Active => c.user,
         _ => {
@@ -160,12 +173,7 @@ pub async fn login(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "New token pair", body = TokenPair),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Unknown, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field has the wrong type or is unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`: unknown, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -177,7 +185,7 @@ pub async fn refresh_token(
     let (next, next_hash) = new_refresh_token();
     let rotated = sessions::rotate(
         &state.db,
-        &hash_token(&body.value()?.refresh_token),
+        &body.value()?.token_hash()?,
         next_hash,
         refresh_expiry(&state),
     )
@@ -215,11 +223,6 @@ pub async fn refresh_token(
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "Signed out"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field has the wrong type or is unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -228,7 +231,7 @@ pub async fn logout(
     state: Data<AppState>,
     body: ValidJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    sessions::revoke(&state.db, &hash_token(&body.value()?.refresh_token)).await?;
+    sessions::revoke(&state.db, &body.value()?.token_hash()?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -241,8 +244,7 @@ pub async fn logout(
     operation_id = "get_me",
     responses(
         (status = 200, description = "The caller's account", body = UserView),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`: no, expired or invalid bearer token", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

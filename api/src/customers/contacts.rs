@@ -44,7 +44,7 @@ pub async fn list_contacts(
     request_body = CreateContact,
     params(
         ("id" = Uuid, Path, description = "Customer id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry for 24 hours"),
+        ("Idempotency-Key" = Option<String>, Header),
     ),
     responses(
         (status = 201, description = "Created", body = ContactView,
@@ -114,7 +114,7 @@ pub async fn get_contact(
     params(
         ("id" = Uuid, Path, description = "Customer id"),
         ("contact_id" = Uuid, Path, description = "Contact id"),
-        ("If-Match" = Option<String>, Header, description = "The version last seen, as in ETag: `\"3\"`"),
+        ("If-Match" = Option<String>, Header),
     ),
     responses((status = 200, description = "The changed contact", body = ContactView, headers(("ETag" = String, description = "The new version")))),
     security(("bearer" = []))
@@ -150,7 +150,7 @@ pub async fn update_contact(
     params(
         ("id" = Uuid, Path, description = "Customer id"),
         ("contact_id" = Uuid, Path, description = "Contact id"),
-        ("If-Match" = Option<String>, Header, description = "The version last seen, as in ETag: `\"3\"`"),
+        ("If-Match" = Option<String>, Header),
     ),
     responses((status = 204, description = "Removed")),
     security(("bearer" = []))

@@ -7,7 +7,7 @@ use rapport_domain::customers::{
     CustomerKind, Gender, LifecycleStage, NewContact, NewCustomer,
 };
 use rapport_domain::validation::{optional_text, text};
-use rapport_domain::values::{Email, Phone};
+use rapport_domain::values::{optional_email, optional_phone};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -219,8 +219,10 @@ pub struct CreateCustomer {
     /// Notes, at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub notes: Option<String>,
-    /// The workspace's own fields: at most 64 snake_case keys, 16 KiB as JSON.
-    #[schema(value_type = Object)]
+    /// The workspace's own fields: at most 64 snake_case keys, 16 KiB as JSON. Each value is
+    /// text (no control characters but tab and newline), a number, true or false, null, or a
+    /// list of texts.
+    #[schema(value_type = Option<Object>)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 
@@ -282,16 +284,6 @@ pub struct UpdateCustomer {
     pub custom_fields: Option<Map<String, Value>>,
 }
 
-fn email(errors: &mut FieldErrors, raw: Option<String>) -> Option<Email> {
-    raw.filter(|e| !e.trim().is_empty())
-        .and_then(|e| errors.take(Email::parse("email", &e)))
-}
-
-fn phone(errors: &mut FieldErrors, raw: Option<String>) -> Option<Phone> {
-    raw.filter(|p| !p.trim().is_empty())
-        .and_then(|p| errors.take(Phone::parse("phone", &p)))
-}
-
 fn extend<T>(
     errors: &mut FieldErrors,
     result: Result<T, Vec<rapport_domain::FieldError>>,
@@ -306,8 +298,8 @@ impl CreateCustomer {
     pub fn into_domain(self, today: NaiveDate) -> Result<NewCustomer, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = errors.take(text("name", &self.name, 1, 200));
-        let email = email(&mut errors, self.email);
-        let phone = phone(&mut errors, self.phone);
+        let email = optional_email(&mut errors, self.email);
+        let phone = optional_phone(&mut errors, self.phone);
         let birthday = self
             .birthday
             .and_then(|d| errors.take(customers::birthday("birthday", d, today)));
@@ -378,8 +370,8 @@ impl UpdateCustomer {
         changes.name = self
             .name
             .and_then(|n| errors.take(text("name", &n, 1, 200)));
-        changes.email = self.email.map(|e| email(&mut errors, e));
-        changes.phone = self.phone.map(|p| phone(&mut errors, p));
+        changes.email = self.email.map(|e| optional_email(&mut errors, e));
+        changes.phone = self.phone.map(|p| optional_phone(&mut errors, p));
         changes.birthday = self
             .birthday
             .map(|b| b.and_then(|d| errors.take(customers::birthday("birthday", d, today))));
@@ -521,7 +513,7 @@ pub struct CustomerListQuery {
     pub lifecycle_stage: Option<Stage>,
     /// Only this owner's customers.
     pub owner_id: Option<Uuid>,
-    /// Only customers with this tag.
+    /// Only customers with this tag (at most 50 characters).
     #[param(example = "vip")]
     pub tag: Option<String>,
     /// Only this kind.
@@ -595,8 +587,8 @@ impl CreateContact {
         let title = errors
             .take(optional_text("title", self.title.as_deref(), 100))
             .flatten();
-        let email = email(&mut errors, self.email);
-        let phone = phone(&mut errors, self.phone);
+        let email = optional_email(&mut errors, self.email);
+        let phone = optional_phone(&mut errors, self.phone);
         let notes = errors
             .take(optional_text("notes", self.notes.as_deref(), 10_000))
             .flatten();
@@ -623,8 +615,8 @@ impl UpdateContact {
             title: self
                 .title
                 .and_then(|t| errors.take(optional_text("title", t.as_deref(), 100))),
-            email: self.email.map(|e| email(&mut errors, e)),
-            phone: self.phone.map(|p| phone(&mut errors, p)),
+            email: self.email.map(|e| optional_email(&mut errors, e)),
+            phone: self.phone.map(|p| optional_phone(&mut errors, p)),
             is_primary: self.is_primary,
             notes: self
                 .notes

@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use super::dto::{CreateCustomer, CustomerListQuery, CustomerView, UpdateCustomer};
 use crate::auth::Auth;
-use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
+use crate::extract::{
+    IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request, text_parameter,
+};
 use crate::problem::{ApiError, Problem};
 use crate::respond::{PageOf, created, ok_versioned, page};
 use crate::state::AppState;
@@ -39,21 +41,14 @@ pub async fn list_customers(
     let request = page_request(q.limit, q.cursor, q.include_total)?;
     let order = SortOrder::parse(q.sort.as_deref(), SORTABLE_FIELDS, DEFAULT_SORT)
         .map_err(|e| ApiError::bad_parameter("sort", "invalid_sort", e.to_string()))?;
-    if q.q.as_ref().is_some_and(|t| t.chars().count() > 100) {
-        return Err(ApiError::bad_parameter(
-            "q",
-            "too_long",
-            "must be at most 100 characters",
-        ));
-    }
     let filter = CustomerFilter {
         lifecycle_stage: q.lifecycle_stage.map(Into::into),
         owner_id: q.owner_id,
-        tag: q.tag,
+        tag: text_parameter("tag", q.tag)?,
         kind: q.kind.map(Into::into),
         created_from: q.created_from,
         created_to: q.created_to,
-        q: q.q,
+        q: text_parameter("q", q.q)?,
     };
     let customers =
         customers::list(state.db.conn(), auth.owner(), &filter, &order, &request).await?;
@@ -68,7 +63,7 @@ pub async fn list_customers(
     tag = "customers",
     operation_id = "create_customer",
     request_body = CreateCustomer,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry for 24 hours")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 201, description = "Created", body = CustomerView,
             headers(("Location" = String, description = "The customer's URL"), ("ETag" = String, description = "The version"))),
@@ -131,7 +126,7 @@ pub async fn get_customer(
     request_body = UpdateCustomer,
     params(
         ("id" = Uuid, Path, description = "Customer id"),
-        ("If-Match" = Option<String>, Header, description = "The version last seen, as in ETag: `\"3\"`"),
+        ("If-Match" = Option<String>, Header),
     ),
     responses(
         (status = 200, description = "The changed customer", body = CustomerView, headers(("ETag" = String, description = "The new version"))),
@@ -169,7 +164,7 @@ pub async fn update_customer(
     operation_id = "delete_customer",
     params(
         ("id" = Uuid, Path, description = "Customer id"),
-        ("If-Match" = Option<String>, Header, description = "The version last seen, as in ETag: `\"3\"`"),
+        ("If-Match" = Option<String>, Header),
     ),
     responses((status = 204, description = "Deleted")),
     security(("bearer" = []))

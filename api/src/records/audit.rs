@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Auth;
-use crate::extract::{ValidQuery, page_request};
+use crate::extract::{ValidQuery, page_request, text_parameter};
 use crate::problem::ApiError;
 use crate::respond::{PageOf, page};
 use crate::state::AppState;
@@ -83,7 +83,7 @@ pub struct AuditQuery {
     pub include_total: Option<bool>,
     /// Only changes by this user or API key.
     pub actor_id: Option<Uuid>,
-    /// Only changes to this kind of record (`customer`, `contact`, `user`).
+    /// Only changes to this kind of record (`customer`, `contact`, `user`), at most 50 characters.
     #[param(example = "customer")]
     pub resource_type: Option<String>,
     /// Only changes to this record.
@@ -114,7 +114,7 @@ pub async fn list_audit_events(
     let request = page_request(q.limit, q.cursor, q.include_total)?;
     let filter = AuditFilter {
         actor_id: q.actor_id,
-        resource_type: q.resource_type,
+        resource_type: text_parameter("resource_type", q.resource_type)?,
         resource_id: q.resource_id,
         from: q.occurred_from,
         to: q.occurred_to,

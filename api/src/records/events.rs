@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Auth;
-use crate::extract::{ValidQuery, page_request};
+use crate::extract::{ValidQuery, page_request, text_parameter};
 use crate::problem::ApiError;
 use crate::respond::{PageOf, page};
 use crate::state::AppState;
@@ -75,7 +75,8 @@ pub struct EventQuery {
     pub cursor: Option<String>,
     /// Add `total`.
     pub include_total: Option<bool>,
-    /// Only events of these types, comma-separated (`customer.created,customer.updated`).
+    /// Only events of these types, comma-separated (`customer.created,customer.updated`), at most
+    /// 1,000 characters.
     #[param(example = "customer.created,customer.updated")]
     pub types: Option<String>,
 }
@@ -100,8 +101,7 @@ pub async fn list_events(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let request = page_request(q.limit, q.cursor, q.include_total)?;
-    let types: Vec<String> = q
-        .types
+    let types: Vec<String> = text_parameter("types", q.types)?
         .as_deref()
         .map(|t| {
             t.split(',')

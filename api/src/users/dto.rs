@@ -278,7 +278,8 @@ pub struct UpdateRole {
     pub permissions: Option<Vec<GrantInput>>,
 }
 
-/// Checks grants: known permissions, each once, scope `own` only where records have owners.
+/// Checks grants: known permissions, scope `own` only where records have owners; a permission
+/// named twice is held once, with the wider scope.
 pub fn grants(
     inputs: Vec<GrantInput>,
     errors: &mut rapport_domain::FieldErrors,
@@ -306,12 +307,11 @@ pub fn grants(
                 "scope_not_applicable",
                 "only customers have owners; use `all`",
             ));
-        } else if grants.iter().any(|g| g.permission == permission) {
-            errors.push(FieldError::new(
-                field,
-                "duplicate",
-                "each permission may appear once",
-            ));
+        } else if let Some(granted) = grants.iter_mut().find(|g| g.permission == permission) {
+            // The same permission twice: the role holds it with the wider scope.
+            if scope == Scope::All {
+                granted.scope = Scope::All;
+            }
         } else {
             grants.push(Grant { permission, scope });
         }

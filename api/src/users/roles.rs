@@ -62,7 +62,7 @@ pub async fn get_role(
     tag = "roles",
     operation_id = "create_role",
     request_body = CreateRole,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry for 24 hours")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 201, description = "Created", body = RoleView,
             headers(("Location" = String, description = "The role's URL"), ("ETag" = String, description = "The version"))),
@@ -115,7 +115,7 @@ pub async fn create_role(
     request_body = UpdateRole,
     params(
         ("id" = Uuid, Path, description = "Role id"),
-        ("If-Match" = Option<String>, Header, description = "The version last seen, as in ETag: `\"3\"`"),
+        ("If-Match" = Option<String>, Header),
     ),
     responses(
         (status = 200, description = "The changed role", body = RoleView, headers(("ETag" = String, description = "The new version"))),
@@ -164,7 +164,7 @@ pub async fn update_role(
     operation_id = "delete_role",
     params(
         ("id" = Uuid, Path, description = "Role id"),
-        ("If-Match" = Option<String>, Header, description = "The version last seen, as in ETag: `\"3\"`"),
+        ("If-Match" = Option<String>, Header),
     ),
     responses(
         (status = 204, description = "Deleted"),

@@ -4,7 +4,7 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post};
 use rapport_domain::FieldErrors;
 use rapport_domain::validation::text;
-use rapport_domain::values::{Email, Phone};
+use rapport_domain::values::{Email, optional_phone};
 use rapport_persistence::access::users::{self, NewUser, UserChanges};
 use rapport_persistence::audit::By;
 use uuid::Uuid;
@@ -15,14 +15,6 @@ use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_req
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::respond::{PageOf, created, ok_versioned, page};
 use crate::state::AppState;
-
-/// Hashes a password off the async threads.
-pub async fn hash_password(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e))
-}
 
 /// List users.
 #[utoipa::path(
@@ -49,7 +41,7 @@ pub async fn list_users(
     tag = "users",
     operation_id = "create_user",
     request_body = CreateUser,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes the request safe to retry for 24 hours")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 201, description = "Created", body = UserView,
             headers(("Location" = String, description = "The user's URL"), ("ETag" = String, description = "The version"))),
@@ -70,15 +62,16 @@ pub async fn create_user(
     let mut errors = FieldErrors::new();
     let email = errors.take(Email::parse("email", &dto.email));
     let display_name = errors.take(text("display_name", &dto.display_name, 1, 200));
-    let phone = dto
-        .phone
-        .filter(|p| !p.trim().is_empty())
-        .and_then(|p| errors.take(Phone::parse("phone", &p)));
+    let phone = optional_phone(&mut errors, dto.phone);
     errors.take(password::check_new("password", &dto.password));
     let (Some(email), Some(display_name), true) = (email, display_name, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
-    let password_hash = hash_password(dto.password).await?;
+    let password_hash = state
+        .passwords
+        .hash(dto.password)
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
     let new = NewUser {
         email,
         display_name,
@@ -115,18 +108,19 @@ pub async fn get_user(
 
 /// Change a user.
 ///
-/// A new role or a disabled status takes effect on the user's next request.
+/// A new role or a disabled status takes effect on the user's next request. Nobody can disable
+/// their own account or change their own role, so an organisation cannot lock itself out.
 #[utoipa::path(
     tag = "users",
     operation_id = "update_user",
     request_body = UpdateUser,
     params(
         ("id" = Uuid, Path, description = "User id"),
-        ("If-Match" = Option<String>, Header, description = "The version last seen, as in ETag: `\"3\"`"),
+        ("If-Match" = Option<String>, Header),
     ),
     responses(
         (status = 200, description = "The changed user", body = UserView, headers(("ETag" = String, description = "The new version"))),
-        (status = 409, description = "`cannot_disable_self`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`cannot_disable_self`: you tried to disable your own account; or `cannot_change_own_role`: you tried to change your own role (another administrator must)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -144,10 +138,7 @@ pub async fn update_user(
         display_name: dto
             .display_name
             .and_then(|n| errors.take(text("display_name", &n, 1, 200))),
-        phone: dto.phone.map(|p| {
-            p.filter(|p| !p.trim().is_empty())
-                .and_then(|p| errors.take(Phone::parse("phone", &p)))
-        }),
+        phone: dto.phone.map(|p| optional_phone(&mut errors, p)),
         role: dto.role,
         status: dto.status.map(Into::into),
     };
@@ -181,7 +172,11 @@ pub async fn reset_user_password(
     password::check_new("password", &new_password).map_err(|e| ApiError::validation(e.into()))?;
     let id = id.into_inner();
     users::get(state.db.conn(), id).await?;
-    let hash = hash_password(new_password).await?;
+    let hash = state
+        .passwords
+        .hash(new_password)
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
     users::set_password(&state.db, By::Actor(&auth.actor), id, hash).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -391,7 +391,20 @@ pub fn tags(field: &str, raw: Vec<String>) -> Result<Vec<String>, Vec<FieldError
 pub const MAX_CUSTOM_FIELDS: usize = 64;
 const MAX_CUSTOM_FIELDS_BYTES: usize = 16 * 1024;
 
-/// Checks the size and key names of a `custom_fields` object.
+/// Whether a custom field may hold `value`: the shapes of the field types (text, number, boolean,
+/// date and enum as scalars, multi_enum as a list of texts), and text as free text, without
+/// control characters but tab and newline.
+pub fn is_custom_field_value(value: &Value) -> bool {
+    let is_text = |text: &str| text.chars().all(crate::validation::is_text_char);
+    match value {
+        Value::Null | Value::Bool(_) | Value::Number(_) => true,
+        Value::String(text) => is_text(text),
+        Value::Array(items) => items.iter().all(|i| i.as_str().is_some_and(is_text)),
+        Value::Object(_) => false,
+    }
+}
+
+/// Checks the size, key names and value shapes of a `custom_fields` object.
 pub fn custom_fields(
     field: &str,
     raw: Map<String, Value>,
@@ -415,6 +428,16 @@ pub fn custom_fields(
                 format!("{field}.{key}"),
                 "invalid_key",
                 "keys are 1 to 64 characters of a-z, 0-9 and _, starting with a letter",
+            ));
+        }
+    }
+    for (key, value) in &raw {
+        if !is_custom_field_value(value) {
+            errors.push(FieldError::new(
+                format!("{field}.{key}"),
+                "invalid_value",
+                "must be text without control characters (tab and newline allowed), a number, \
+                 true or false, null, or a list of such texts",
             ));
         }
     }
@@ -564,6 +587,25 @@ mod tests {
         let errors = custom_fields("custom_fields", raw.as_object().unwrap().clone()).unwrap_err();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].field, "custom_fields.Bad Key");
+    }
+
+    #[test]
+    fn custom_field_values_have_the_shapes_of_the_field_types() {
+        let good = json!({"a": "零售\t店", "b": 1.5, "c": true, "d": null, "e": ["x", "y"]});
+        assert!(custom_fields("custom_fields", good.as_object().unwrap().clone()).is_ok());
+        let bad = json!({"a": "x\u{0}y", "b": {"nested": 1}, "c": ["x", 1], "d": ["\u{7}"]});
+        let errors = custom_fields("custom_fields", bad.as_object().unwrap().clone()).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "custom_fields.a",
+                "custom_fields.b",
+                "custom_fields.c",
+                "custom_fields.d"
+            ]
+        );
+        assert!(errors.iter().all(|e| e.code == "invalid_value"));
     }
 
     #[test]

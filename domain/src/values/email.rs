@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
 
-/// An email address, trimmed and lower-cased, so that two spellings of one address are equal.
+/// An email address, lower-cased, so that two spellings of one address are equal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
@@ -13,30 +13,42 @@ impl Email {
     /// The longest address SMTP allows.
     pub const MAX_LEN: usize = 254;
 
-    /// Parses an address for `field`, or says why it is not one.
+    /// The OpenAPI pattern of what [`Email::parse`] accepts (with `maxLength` 254).
+    pub fn pattern() -> String {
+        let not = crate::validation::WHITESPACE_OR_CONTROL;
+        format!("^[^@{not}]{{1,64}}@[^@.{not}]+(\\.[^@.{not}]+)*$")
+    }
+
+    /// Parses an address for `field`, or says why it is not one: at most 254 characters, a local
+    /// part of 1 to 64 characters, `@`, and a domain of non-empty dot-separated labels, with no
+    /// whitespace or control characters anywhere (the OpenAPI document's pattern for emails).
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        let value = raw.trim().to_lowercase();
         let invalid = || FieldError::new(field, "invalid_email", "not an email address");
-        if value.chars().count() > Self::MAX_LEN {
+        if raw.chars().count() > Self::MAX_LEN {
             return Err(FieldError::new(
                 field,
                 "too_long",
                 "must be at most 254 characters",
             ));
         }
-        let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
-        let well_formed = !local.is_empty()
-            && local.len() <= 64
+        let (local, domain) = raw.split_once('@').ok_or_else(invalid)?;
+        let well_formed = (1..=64).contains(&local.chars().count())
             && !domain.contains('@')
-            && !domain.is_empty()
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..")
-            && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+            && domain.split('.').all(|label| !label.is_empty())
+            && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
         if well_formed {
-            Ok(Self(value))
+            Ok(Self(raw.to_lowercase()))
         } else {
             Err(invalid())
+        }
+    }
+
+    /// Like [`Email::parse`], but an empty string means "none".
+    pub fn parse_optional(field: &str, raw: &str) -> Result<Option<Self>, FieldError> {
+        if raw.is_empty() {
+            Ok(None)
+        } else {
+            Self::parse(field, raw).map(Some)
         }
     }
 
@@ -72,9 +84,7 @@ mod tests {
     #[test]
     fn addresses_are_normalised_to_lower_case() {
         assert_eq!(
-            Email::parse("email", " Li.Na@Example.COM ")
-                .unwrap()
-                .as_str(),
+            Email::parse("email", "Li.Na@Example.COM").unwrap().as_str(),
             "li.na@example.com"
         );
     }
@@ -90,12 +100,28 @@ mod tests {
             "a b@c.com",
             "a@.com",
             "a@b..com",
+            "a@b.com.",
+            " a@b.com",
+            "a@b.com\n",
         ] {
             assert_eq!(
                 Email::parse("email", raw).unwrap_err().code,
                 "invalid_email",
                 "{raw}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_accepts_exactly_what_the_pattern_matches(
+            local in crate::validation::tests::tricky_text(),
+            domain in crate::validation::tests::tricky_text(),
+            at in proptest::bool::ANY,
+        ) {
+            let raw = if at { format!("{local}@{domain}") } else { format!("{local}{domain}") };
+            let pattern = regex_lite::Regex::new(&Email::pattern()).unwrap();
+            proptest::prop_assert_eq!(Email::parse("email", &raw).is_ok(), pattern.is_match(&raw), "{:?}", raw);
         }
     }
 

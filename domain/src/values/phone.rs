@@ -11,9 +11,19 @@ use crate::FieldError;
 pub struct Phone(String);
 
 impl Phone {
-    /// Parses a number for `field`, accepting spaces, dashes, dots and parentheses as separators.
+    /// The most characters a phone number may be sent with, separators included.
+    pub const MAX_LEN: usize = 32;
+
+    /// The OpenAPI pattern of what [`Phone::parse`] accepts (with `maxLength` 32).
+    pub fn pattern() -> String {
+        r"^\+?[ .()-]*([0-9][ .()-]*){5,20}$".to_owned()
+    }
+
+    /// Parses a number for `field`: an optional leading `+`, then 5 to 20 digits with spaces,
+    /// dashes, dots and parentheses as separators. Nothing else, not even surrounding whitespace,
+    /// which is what the OpenAPI document's pattern for phone numbers says.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        let trimmed = raw.trim();
+        let trimmed = raw;
         let invalid = || {
             FieldError::new(
                 field,
@@ -21,6 +31,13 @@ impl Phone {
                 "must be 5 to 20 digits, optionally with a leading +",
             )
         };
+        if raw.chars().count() > Self::MAX_LEN {
+            return Err(FieldError::new(
+                field,
+                "too_long",
+                "must be at most 32 characters",
+            ));
+        }
         let (plus, rest) = match trimmed.strip_prefix('+') {
             Some(rest) => ("+", rest),
             None => ("", trimmed),
@@ -37,6 +54,15 @@ impl Phone {
             Ok(Self(format!("{plus}{digits}")))
         } else {
             Err(invalid())
+        }
+    }
+
+    /// Like [`Phone::parse`], but an empty string means "none".
+    pub fn parse_optional(field: &str, raw: &str) -> Result<Option<Self>, FieldError> {
+        if raw.is_empty() {
+            Ok(None)
+        } else {
+            Self::parse(field, raw).map(Some)
         }
     }
 
@@ -84,12 +110,27 @@ mod tests {
 
     #[test]
     fn letters_and_short_numbers_are_refused() {
-        for raw in ["", "12a45678", "1234", "++8613800138000", "+"] {
+        for raw in [
+            "",
+            "12a45678",
+            "1234",
+            "++8613800138000",
+            "+",
+            "\t12345",
+            " +8612345",
+        ] {
             assert!(Phone::parse("phone", raw).is_err(), "{raw}");
         }
     }
 
     proptest! {
+        #[test]
+        fn parse_accepts_exactly_what_the_pattern_matches(raw in crate::validation::tests::tricky_text()) {
+            let pattern = regex_lite::Regex::new(&Phone::pattern()).unwrap();
+            let short_enough = raw.chars().count() <= Phone::MAX_LEN;
+            proptest::prop_assert_eq!(Phone::parse("phone", &raw).is_ok(), short_enough && pattern.is_match(&raw), "{:?}", raw);
+        }
+
         #[test]
         fn parsing_is_idempotent(digits in "[0-9]{5,20}", plus in proptest::bool::ANY) {
             let raw = if plus { format!("+{digits}") } else { digits };

@@ -6,29 +6,35 @@
 use actix_web::App;
 use serde_json::json;
 use utoipa::openapi::extensions::ExtensionsBuilder;
+use utoipa::openapi::header::{Header, HeaderBuilder};
 use utoipa::openapi::path::{Operation, ParameterIn};
-use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder};
 use utoipa_actix_web::AppExt;
 
 use crate::auth::permissions::{self, Access};
 
-/// The document the server serves.
-pub fn document() -> OpenApi {
+mod input_rules;
+
+/// The document the server serves. It leaves utoipa's types at the end, as JSON, because the
+/// exact input rules use JSON Schema keywords (`if`, `const`, `propertyNames`) they do not model.
+pub fn document() -> serde_json::Value {
     let (_, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(rapport_openapi::frame())
         .configure(crate::startup::routes)
         .split_for_parts();
     complete(&mut doc);
-    with_page_examples(doc)
+    let mut value = serde_json::to_value(&doc).unwrap_or_default();
+    with_page_schemas(&mut value);
+    input_rules::apply(&mut value);
+    value
 }
 
-/// Gives every page schema (`PageOf_X`) an example made from X's example.
-fn with_page_examples(doc: OpenApi) -> OpenApi {
-    let Ok(mut value) = serde_json::to_value(&doc) else {
-        return doc;
-    };
-    let schemas = &mut value["components"]["schemas"];
+/// Makes every page schema (`PageOf_X`) refer to X for its items, so generated clients name the
+/// type, and gives it an example made from X's example.
+fn with_page_schemas(doc: &mut serde_json::Value) {
+    let schemas = &mut doc["components"]["schemas"];
     let names: Vec<String> = schemas
         .as_object()
         .map(|o| {
@@ -40,17 +46,20 @@ fn with_page_examples(doc: OpenApi) -> OpenApi {
         .unwrap_or_default();
     for name in names {
         let item = name.trim_start_matches("PageOf_");
+        if schemas.get(item).is_some() {
+            schemas[&name]["properties"]["data"]["items"] =
+                json!({"$ref": format!("#/components/schemas/{item}")});
+        }
         let example = schemas[item].get("example").cloned();
         if let Some(example) = example {
             schemas[&name]["example"] = json!({"data": [example], "next_cursor": "eyJzIjoiLWNyZWF0ZWRfYXQiLCJ2IjpbXX0", "has_more": true});
         }
     }
-    serde_json::from_value(value).unwrap_or(doc)
 }
 
 /// The document as the committed file holds it: pretty JSON with a final newline.
 pub fn document_json() -> String {
-    let mut text = document().to_pretty_json().unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
     text.push('\n');
     text
 }
@@ -67,6 +76,54 @@ fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
             )
             .build(),
     )
+}
+
+fn header(kind: Type, description: &str) -> Header {
+    HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(kind))
+        .description(Some(description))
+        .build()
+}
+
+/// The headers every answer carries, by status and path, so clients can read them typed.
+fn document_headers(status: &str, response: &mut Response, path: &str, has_idempotency: bool) {
+    let mut add = |name: &str, kind: Type, description: &str| {
+        response
+            .headers
+            .entry(name.to_owned())
+            .or_insert_with(|| header(kind, description));
+    };
+    add(
+        "X-Request-Id",
+        Type::String,
+        "The request's id (the caller's own when it sent a valid one); problem bodies and logs carry it too",
+    );
+    if path.starts_with("/api/v1/") {
+        add(
+            "RateLimit-Policy",
+            Type::String,
+            "The caller's request budget: quota and window in seconds, e.g. `\"default\";q=600;w=60`",
+        );
+        add(
+            "RateLimit",
+            Type::String,
+            "What is left of the budget and the seconds until it renews, e.g. `\"default\";r=599;t=60`",
+        );
+    }
+    match status {
+        "401" => add("WWW-Authenticate", Type::String, "`Bearer`"),
+        "429" => add(
+            "Retry-After",
+            Type::Integer,
+            "Seconds to wait before trying again",
+        ),
+        s if s.starts_with('2') && has_idempotency => add(
+            "Idempotent-Replayed",
+            Type::String,
+            "`true` when this is the stored answer to an earlier request with the same Idempotency-Key",
+        ),
+        _ => {}
+    }
 }
 
 fn has_param(op: &Operation, name: &str, location: &ParameterIn) -> bool {
@@ -115,6 +172,13 @@ fn complete(doc: &mut OpenApi) {
                     "422",
                     "validation_failed",
                     "fields break the rules; every problem is listed in `errors`",
+                );
+            }
+            if has_if_match || has_idempotency {
+                add(
+                    "400",
+                    "bad_request",
+                    "a header has a bad value; `errors` names it",
                 );
             }
             if has_query {
@@ -169,10 +233,23 @@ fn complete(doc: &mut OpenApi) {
             }
             add("503", "unavailable", "the database is unreachable; retry");
             for (status, code, text) in extras {
-                op.responses
-                    .responses
-                    .entry(status.to_owned())
-                    .or_insert_with(|| problem(&format!("`{code}`: {text}")));
+                let line = format!("`{code}`: {text}");
+                match op.responses.responses.get_mut(status) {
+                    Some(RefOr::T(response)) if !response.description.contains(&line) => {
+                        response.description = format!("{}; or {line}", response.description);
+                    }
+                    Some(_) => {}
+                    None => {
+                        op.responses
+                            .responses
+                            .insert(status.to_owned(), problem(&line));
+                    }
+                }
+            }
+            for (status, response) in op.responses.responses.iter_mut() {
+                if let RefOr::T(response) = response {
+                    document_headers(status, response, path, has_idempotency);
+                }
             }
             if let Some(access) = access {
                 let stated = permissions::describe(access);

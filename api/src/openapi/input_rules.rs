@@ -1,0 +1,217 @@
+//! The input rules of the document, made exact: every string a request carries is described with
+//! the pattern and length its parser enforces, taken from the parser's own module, so that the
+//! document accepts exactly what the server accepts (a fuzzer holds both to it).
+//!
+//! Request schemas are the ones that refuse unknown fields. Their string properties follow the
+//! conventions of the domain: `email` and `phone` are parsed as such (empty means none where the
+//! field is optional), `password` has only its length, `role` names a role, `permission` names a
+//! permission, `tags` are short texts, `custom_fields` has keys of a fixed shape and values shaped
+//! like the field types, and any other string is free text (required text must not be blank). The `If-Match` and `Idempotency-Key`
+//! headers get their pattern and their description here; routes only declare them. Free-text
+//! query parameters get the text pattern and their length limit.
+
+use rapport_domain::access::Permission;
+use rapport_domain::customers::SORTABLE_FIELDS;
+use rapport_domain::sort::SortOrder;
+use rapport_domain::validation::{optional_text_pattern, required_text_pattern};
+use rapport_domain::values::{Email, Phone};
+use serde_json::{Map, Value, json};
+
+use crate::extract::{IDEMPOTENCY_KEY_PATTERN, IF_MATCH_PATTERN, TEXT_PARAMETERS};
+
+/// Sign-in bodies are compared, not parsed: any string up to the length limit gets an answer.
+const COMPARED_NOT_PARSED: &[&str] = &["LoginRequest", "RefreshRequest"];
+
+/// The sortable fields of each list that takes `sort`.
+const SORTS: &[(&str, &[&str])] = &[("/api/v1/customers", SORTABLE_FIELDS)];
+
+/// Applies the rules to the document.
+pub fn apply(doc: &mut Value) {
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in schemas.iter_mut() {
+            let is_request = schema.get("additionalProperties") == Some(&Value::Bool(false));
+            if is_request && !COMPARED_NOT_PARSED.contains(&name.as_str()) {
+                request_schema(schema);
+            }
+        }
+    }
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            let Some(operations) = item.as_object_mut() else {
+                continue;
+            };
+            for operation in operations.values_mut() {
+                let Some(parameters) = operation
+                    .get_mut("parameters")
+                    .and_then(Value::as_array_mut)
+                else {
+                    continue;
+                };
+                for parameter in parameters {
+                    parameter_rules(path, parameter);
+                }
+            }
+        }
+    }
+}
+
+fn optional(pattern: &str) -> String {
+    let body = pattern.trim_start_matches('^').trim_end_matches('$');
+    format!("^(|{body})$")
+}
+
+fn is_string(schema: &Value) -> bool {
+    match &schema["type"] {
+        Value::String(t) => t == "string",
+        Value::Array(types) => types.iter().any(|t| t == "string"),
+        _ => false,
+    }
+}
+
+fn request_schema(schema: &mut Value) {
+    grant_rule(schema);
+    let required: Vec<String> = schema["required"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (name, property) in properties.iter_mut() {
+        let is_required = required.contains(name);
+        match name.as_str() {
+            "tags" => {
+                property["items"] = json!({
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 50,
+                    "pattern": required_text_pattern(),
+                });
+            }
+            "custom_fields" => {
+                if let Some(object) = property.as_object_mut() {
+                    object.insert("maxProperties".into(), json!(64));
+                    object.insert(
+                        "propertyNames".into(),
+                        json!({"pattern": "^[a-z][a-z0-9_]{0,63}$"}),
+                    );
+                    // The shapes `is_custom_field_value` accepts: `pattern` applies to the
+                    // strings, `items` to the lists.
+                    object.insert(
+                        "additionalProperties".into(),
+                        json!({
+                            "type": ["string", "number", "boolean", "null", "array"],
+                            "pattern": optional_text_pattern(),
+                            "items": {"type": "string", "pattern": optional_text_pattern()},
+                        }),
+                    );
+                }
+            }
+            "permission" => {
+                let names: Vec<String> = Permission::all().map(|p| p.to_string()).collect();
+                property["enum"] = json!(names);
+            }
+            "scope" => {}
+            _ if is_string(property) => string_property(name, property, is_required),
+            _ => {}
+        }
+    }
+}
+
+/// A grant's scope may be `own` only for resources whose records have owners.
+fn grant_rule(schema: &mut Value) {
+    if schema["properties"].get("permission").is_none()
+        || schema["properties"].get("scope").is_none()
+    {
+        return;
+    }
+    let unowned: Vec<String> = Permission::all()
+        .filter(|p| !p.resource.is_owned())
+        .map(|p| p.to_string())
+        .collect();
+    schema["if"] = json!({"properties": {"permission": {"enum": unowned}}});
+    schema["then"] = json!({"properties": {"scope": {"const": "all"}}});
+}
+
+fn string_property(name: &str, property: &mut Value, is_required: bool) {
+    let Some(object) = property.as_object_mut() else {
+        return;
+    };
+    if object.contains_key("pattern") || object.contains_key("enum") {
+        return;
+    }
+    let pattern = match name {
+        "email" => {
+            object.remove("format");
+            let pattern = Email::pattern();
+            if is_required {
+                pattern
+            } else {
+                optional(&pattern)
+            }
+        }
+        "phone" => optional(&Phone::pattern()),
+        "password" | "role" => return,
+        _ if object.contains_key("format") => return,
+        _ if object.get("minLength").and_then(Value::as_u64).unwrap_or(0) >= 1 => {
+            required_text_pattern()
+        }
+        _ => optional_text_pattern(),
+    };
+    object.insert("pattern".into(), Value::String(pattern));
+}
+
+fn parameter_rules(path: &str, parameter: &mut Value) {
+    let name = parameter["name"].as_str().unwrap_or_default().to_owned();
+    let location = parameter["in"].as_str().unwrap_or_default().to_owned();
+    let schema: Option<Map<String, Value>> = match (location.as_str(), name.as_str()) {
+        ("header", "If-Match") => Some(string_schema(IF_MATCH_PATTERN, None)),
+        ("header", "Idempotency-Key") => Some(string_schema(IDEMPOTENCY_KEY_PATTERN, Some(255))),
+        ("query", _) if TEXT_PARAMETERS.iter().any(|(n, _)| *n == name) => {
+            let max = TEXT_PARAMETERS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, m)| *m as u64);
+            Some(string_schema(&optional_text_pattern(), max))
+        }
+        ("query", "sort") => SORTS
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, fields)| string_schema(&SortOrder::pattern(fields), None)),
+        _ => None,
+    };
+    if let Some(schema) = schema {
+        parameter["schema"] = Value::Object(schema);
+    }
+    let description = match (location.as_str(), name.as_str()) {
+        ("header", "If-Match") => Some(
+            "The version last seen, as ETag gave it (`\"3\"`), or `*` for any. A stale version is \
+             412 and changes nothing; a weak tag (`W/\"3\"`) never matches; anything else is 400.",
+        ),
+        ("header", "Idempotency-Key") => Some(
+            "1 to 255 visible ASCII characters, new for each request: a retry with the same key \
+             and body within 24 hours replays the first answer.",
+        ),
+        _ => None,
+    };
+    if let Some(description) = description {
+        parameter["description"] = json!(description);
+    }
+}
+
+fn string_schema(pattern: &str, max_length: Option<u64>) -> Map<String, Value> {
+    let mut schema = Map::new();
+    schema.insert("type".into(), json!("string"));
+    schema.insert("pattern".into(), json!(pattern));
+    if let Some(max) = max_length {
+        schema.insert("maxLength".into(), json!(max));
+    }
+    schema
+}
