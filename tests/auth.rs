@@ -2,7 +2,7 @@
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rapport_tests::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, Backend, TestApp, USER_PASSWORD, assert_problem, backends,
+    ADMIN_EMAIL, ADMIN_PASSWORD, Backend, TestApp, USER_PASSWORD, assert_problem, backends, read,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -190,6 +190,30 @@ async fn forged_expired_and_misaddressed_tokens_are_refused() {
             assert_eq!(body["code"], "unauthenticated", "{name}");
         }
     }
+}
+
+/// The body is checked before If-Match: a role name longer than the document allows is a 422,
+/// whatever version the request names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_too_long_role_is_refused_before_the_version_is_compared() {
+    let backend = &backends()[0];
+    let app = TestApp::spawn(backend).await;
+    let (id, _) = app.user_with_role("viewer").await;
+    let response = app
+        .request(
+            Method::PATCH,
+            &format!("/api/v1/users/{id}"),
+            &app.admin_token,
+            Some(json!({"role": "r".repeat(51)})),
+        )
+        .header("if-match", "W/\"1\"")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = read(response).await;
+    assert_problem(status, &body, 422, "validation_failed");
+    assert_eq!(body["errors"][0]["field"], "role");
+    assert_eq!(body["errors"][0]["code"], "too_long");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,7 @@
 //! Users and roles on the wire.
 
 use chrono::{DateTime, Utc};
+use rapport_domain::{FieldError, FieldErrors};
 use rapport_persistence::access::roles::Role;
 use rapport_persistence::access::users::{User, UserStatus};
 use serde::{Deserialize, Serialize};
@@ -317,4 +318,21 @@ pub fn grants(
         }
     }
     grants
+}
+
+/// The longest role name, as the document states for every field that names a role.
+pub const MAX_ROLE_NAME: usize = 50;
+
+/// Checks a field that names a role by its stated length, with the rest of the body and so before
+/// `If-Match` is compared: whether such a role exists is known only when the change is made.
+pub fn role_reference(errors: &mut FieldErrors, role: String) -> Option<String> {
+    if role.chars().count() > MAX_ROLE_NAME {
+        errors.push(FieldError::new(
+            "role",
+            "too_long",
+            format!("must be at most {MAX_ROLE_NAME} characters"),
+        ));
+        return None;
+    }
+    Some(role)
 }

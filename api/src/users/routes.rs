@@ -9,7 +9,7 @@ use rapport_persistence::access::users::{self, NewUser, UserChanges};
 use rapport_persistence::audit::By;
 use uuid::Uuid;
 
-use super::dto::{CreateUser, PageQuery, ResetPassword, UpdateUser, UserView};
+use super::dto::{CreateUser, PageQuery, ResetPassword, UpdateUser, UserView, role_reference};
 use crate::auth::{Auth, password};
 use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
 use crate::problem::{ApiError, ErrorCode, Problem};
@@ -139,7 +139,7 @@ pub async fn update_user(
             .display_name
             .and_then(|n| errors.take(text("display_name", &n, 1, 200))),
         phone: dto.phone.map(|p| optional_phone(&mut errors, p)),
-        role: dto.role,
+        role: dto.role.and_then(|r| role_reference(&mut errors, r)),
         status: dto.status.map(Into::into),
     };
     if !errors.is_empty() {
