@@ -303,6 +303,14 @@ pub const TEXT_PARAMETERS: &[(&str, usize)] = &[
     ("resource_type", 50),
 ];
 
+/// The length limit of a free-text query parameter, if `name` is one.
+pub fn text_parameter_limit(name: &str) -> Option<usize> {
+    TEXT_PARAMETERS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, max)| *max)
+}
+
 /// Checks a free-text query parameter (one of [`TEXT_PARAMETERS`]) by the rules of text fields:
 /// no control characters but tab and newline, at most its limit in characters. 400 naming the
 /// parameter otherwise, so such text never reaches a database that cannot store it.
@@ -310,10 +318,8 @@ pub fn text_parameter(name: &str, value: Option<String>) -> Result<Option<String
     let Some(value) = value else {
         return Ok(None);
     };
-    let max = TEXT_PARAMETERS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or(0, |(_, max)| *max);
+    let max = text_parameter_limit(name)
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, format!("`{name}` has no limit")))?;
     rapport_domain::validation::text(name, &value, 0, max)
         .map_err(|e| ApiError::bad_parameter(name, e.code, e.message))?;
     Ok(Some(value))

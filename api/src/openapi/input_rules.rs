@@ -17,7 +17,7 @@ use rapport_domain::validation::{optional_text_pattern, required_text_pattern};
 use rapport_domain::values::{Email, Phone};
 use serde_json::{Map, Value, json};
 
-use crate::extract::{IDEMPOTENCY_KEY_PATTERN, IF_MATCH_PATTERN, TEXT_PARAMETERS};
+use crate::extract::{IDEMPOTENCY_KEY_PATTERN, IF_MATCH_PATTERN, text_parameter_limit};
 
 /// Sign-in bodies are compared, not parsed: any string up to the length limit gets an answer.
 const COMPARED_NOT_PARSED: &[&str] = &["LoginRequest", "RefreshRequest"];
@@ -174,13 +174,10 @@ fn parameter_rules(path: &str, parameter: &mut Value) {
     let schema: Option<Map<String, Value>> = match (location.as_str(), name.as_str()) {
         ("header", "If-Match") => Some(string_schema(IF_MATCH_PATTERN, None)),
         ("header", "Idempotency-Key") => Some(string_schema(IDEMPOTENCY_KEY_PATTERN, Some(255))),
-        ("query", _) if TEXT_PARAMETERS.iter().any(|(n, _)| *n == name) => {
-            let max = TEXT_PARAMETERS
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, m)| *m as u64);
-            Some(string_schema(&optional_text_pattern(), max))
-        }
+        ("query", _) if text_parameter_limit(&name).is_some() => Some(string_schema(
+            &optional_text_pattern(),
+            text_parameter_limit(&name).map(|max| max as u64),
+        )),
         ("query", "sort") => SORTS
             .iter()
             .find(|(p, _)| *p == path)
