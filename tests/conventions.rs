@@ -242,6 +242,87 @@ async fn request_ids_and_security_headers_are_on_every_response() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browsers_are_let_in_only_from_configured_origins() {
+    let backend = &backends()[0];
+    let preflight = |app: &TestApp, origin: &str| {
+        app.client
+            .request(Method::OPTIONS, app.url("/api/v1/customers"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+
+    let closed = TestApp::spawn(backend).await;
+    let response = closed
+        .client
+        .get(closed.url("/health/live"))
+        .header("origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    for name in ["access-control-allow-origin", "vary"] {
+        assert!(
+            !response.headers().contains_key(name),
+            "{name} without any origin configured"
+        );
+    }
+    let response = preflight(&closed, "https://shop.example").await.unwrap();
+    assert!(
+        !response
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+
+    let open = TestApp::spawn_with(backend, |c| {
+        c.cors_origins = vec!["https://shop.example".into()];
+    })
+    .await;
+    let response = preflight(&open, "https://shop.example").await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://shop.example"
+    );
+    let methods = response.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(methods.contains("PATCH"), "{methods}");
+    let response = open
+        .client
+        .get(open.url("/api/v1/customers?limit=1"))
+        .bearer_auth(&open.admin_token)
+        .header("origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://shop.example"
+    );
+    let exposed = response.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(
+        exposed.contains("etag") && exposed.contains("x-request-id"),
+        "{exposed}"
+    );
+    let response = preflight(&open, "https://elsewhere.example").await.unwrap();
+    assert!(
+        !response
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn problem_texts_follow_accept_language_and_codes_do_not() {
     let backend = &backends()[0];
     let app = TestApp::spawn(backend).await;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::{Method, header};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer};
 use rapport_domain::values::Email;
@@ -294,6 +294,9 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
                 "ratelimit-policy",
             ])
             .max_age(600);
+        // With no origin configured there is nothing for CORS to allow: the middleware stays out
+        // of the way instead of adding its Vary headers to every answer.
+        let cors = Condition::new(!origins.is_empty(), cors);
         let (app, _) = App::new()
             .into_utoipa_app()
             .configure(routes)
