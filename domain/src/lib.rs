@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod customers;
+pub mod filter;
 pub mod sort;
 pub mod validation;
 pub mod values;
