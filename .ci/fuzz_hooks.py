@@ -2,10 +2,10 @@
 
 A schema can say that a cursor is a string, an owner is a UUID, If-Match is an entity tag and a
 birthday is a date; it cannot say that the cursor must come from the same list, that the owner must
-exist, that the tag must be the record's current version, that an Idempotency-Key is new, or that a
-date lies before or after today. For cases schemathesis generates as valid, these hooks put in
-real values, so "a valid request was rejected" means a real bug. Invalid (negative) cases are sent
-exactly as generated.
+exist, that the tag must be the record's current version, that an Idempotency-Key is new, that a
+date lies before or after today, or which custom fields the workspace has defined. For cases
+schemathesis generates as valid, these hooks put in real values, so "a valid request was rejected"
+means a real bug. Invalid (negative) cases are sent exactly as generated.
 """
 
 import os
@@ -25,6 +25,11 @@ EXISTING_ROLE = "sales"
 def _positive(case) -> bool:
     meta = getattr(case, "meta", None)
     return meta is not None and meta.generation.mode.is_positive
+
+
+def _current(case):
+    response = requests.get(BASE + case.formatted_path, headers=AUTH, timeout=10)
+    return response.json() if response.status_code == 200 else None
 
 
 def _current_etag(case):
@@ -51,6 +56,19 @@ def before_call(ctx, case, **kwargs):
             case.body["owner_id"] = ADMIN_ID
         if isinstance(case.body.get("role"), str):
             case.body["role"] = EXISTING_ROLE
+        if isinstance(case.body.get("custom_fields"), dict):
+            # Only defined keys take values, and which keys are defined is the server's state.
+            case.body["custom_fields"] = {}
+        if case.path.startswith("/api/v1/custom-fields") and case.body.get("required") is True:
+            # A required field would make every later valid customer without it invalid.
+            case.body["required"] = False
+        if case.method == "PATCH" and case.path == "/api/v1/custom-fields/{id}" and "options" in case.body:
+            # Only a choice field has options, and the stored field's type is the server's state.
+            current = _current(case)
+            if current is not None and current.get("field_type") not in ("enum", "multi_enum"):
+                del case.body["options"]
+            elif current is not None and not case.body["options"]:
+                case.body["options"] = ["retail"]
     if case.headers and "Idempotency-Key" in case.headers:
         # A key names one request: a valid retry repeats the request, a new request takes a new key.
         case.headers["Idempotency-Key"] = uuid.uuid4().hex

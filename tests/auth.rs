@@ -3,6 +3,7 @@
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use rapport_tests::{
     ADMIN_EMAIL, ADMIN_PASSWORD, Backend, TestApp, USER_PASSWORD, assert_problem, backends, read,
+    within_two_seconds,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -277,21 +278,6 @@ async fn a_disabled_user_or_a_changed_role_counts_on_the_next_request() {
             .await;
         assert_problem(status, &body, 409, "cannot_disable_self");
         let _ = USER_PASSWORD;
-    }
-}
-
-/// Sends `request` until `done` holds for its status, for at most two seconds; returns the last.
-async fn within_two_seconds(
-    mut request: impl AsyncFnMut() -> StatusCode,
-    done: impl Fn(StatusCode) -> bool,
-) -> StatusCode {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    loop {
-        let status = request().await;
-        if done(status) || std::time::Instant::now() > deadline {
-            return status;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 

@@ -11,6 +11,8 @@ async fn a_customer_lives_through_create_read_list_patch_and_delete() {
     for backend in backends() {
         let app = TestApp::spawn(&backend).await;
         let token = &app.admin_token;
+        app.define_field("customer", "industry", "enum", &["retail", "food"], false)
+            .await;
         let response = app
             .request(Method::POST, "/api/v1/customers", token, Some(json!({
                 "name": "王芳", "email": "Wang.Fang@Example.cn", "phone": "+86 138 0013 8000",

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod auth;
 pub mod config;
+pub mod custom_fields;
 pub mod customers;
 pub mod envelope;
 pub mod extract;

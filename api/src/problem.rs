@@ -51,6 +51,8 @@ error_codes! {
     RoleNameTaken => "role_name_taken", 409, "Role name already in use", "角色名已被使用";
     CannotDisableSelf => "cannot_disable_self", 409, "You cannot disable your own account", "不能停用自己的账号";
     CannotChangeOwnRole => "cannot_change_own_role", 409, "You cannot change your own role", "不能修改自己的角色";
+    KeyTaken => "key_taken", 409, "Custom field key already in use", "自定义字段键已被使用";
+    TooManyCustomFields => "too_many_custom_fields", 409, "Too many custom fields", "自定义字段数量已达上限";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     PreconditionFailed => "precondition_failed", 412, "Precondition failed", "版本不匹配";
     PayloadTooLarge => "payload_too_large", 413, "Payload too large", "请求体过大";
@@ -290,6 +292,8 @@ impl From<StoreError> for ApiError {
                     "cannot_change_own_role" => ErrorCode::CannotChangeOwnRole,
                     "built_in_role" => ErrorCode::BuiltInRole,
                     "role_in_use" => ErrorCode::RoleInUse,
+                    "key_taken" => ErrorCode::KeyTaken,
+                    "too_many_custom_fields" => ErrorCode::TooManyCustomFields,
                     "role_name_taken" => ErrorCode::RoleNameTaken,
                     "idempotency_key_in_use" => ErrorCode::IdempotencyKeyInUse,
                     _ => ErrorCode::Conflict,
@@ -354,6 +358,12 @@ pub fn field_message(code: &str, english: &str, lang: Lang) -> String {
         "invalid_phone" => "不是有效的电话号码",
         "invalid_type" => "类型不正确",
         "unknown_field" => "未知字段",
+        "invalid_key" => "键的格式不正确",
+        "invalid_value" => "值不符合字段类型",
+        "invalid_option" => "不是可选项之一",
+        "invalid_count" => "数量不正确",
+        "not_allowed" => "此处不允许",
+        "key_taken" => "键已被使用",
         "in_future" => "不能是将来的日期",
         "email_taken" => "邮箱已被使用",
         "phone_taken" => "手机号已被使用",

@@ -45,6 +45,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(customers::contacts::get_contact)
             .service(customers::contacts::update_contact)
             .service(customers::contacts::delete_contact)
+            .service(crate::custom_fields::routes::list_custom_fields)
+            .service(crate::custom_fields::routes::create_custom_field)
+            .service(crate::custom_fields::routes::get_custom_field)
+            .service(crate::custom_fields::routes::update_custom_field)
+            .service(crate::custom_fields::routes::delete_custom_field)
             .service(user_routes::routes::list_users)
             .service(user_routes::routes::create_user)
             .service(user_routes::routes::get_user)
@@ -247,6 +252,7 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
         db,
         tokens: TokenKeys::new(&secret, config.access_token_ttl, config.refresh_token_ttl),
         standings: auth::standings::Standings::default(),
+        definitions: crate::custom_fields::remembered::RememberedDefinitions::default(),
         passwords: password::PasswordWorkers::start(
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
         )

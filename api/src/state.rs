@@ -9,6 +9,7 @@ use crate::auth::standings::Standings;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
+use crate::custom_fields::remembered::RememberedDefinitions;
 
 /// Shared application state.
 pub struct AppState {
@@ -20,6 +21,8 @@ pub struct AppState {
     pub login_throttle: LoginThrottle,
     /// Users' standings, remembered until access changes.
     pub standings: Standings,
+    /// Custom field definitions, remembered until one changes.
+    pub definitions: RememberedDefinitions,
     /// The threads that hash and verify passwords.
     pub passwords: PasswordWorkers,
     /// The configuration the server started with.

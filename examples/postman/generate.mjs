@@ -360,6 +360,119 @@ ${storeEtag('contact_etag')}`,
     ],
   },
   {
+    name: 'Custom fields',
+    description:
+      'A workspace field from definition to deletion: define a choice field on customers, read it, add an ' +
+      'option with `If-Match`, give a customer a value and see a value outside the options refused, then ' +
+      'delete the definition and see the customer keep its value.',
+    steps: [
+      {
+        op: 'create_custom_field',
+        name: 'a choice field on customers',
+        status: 201,
+        body: { example: true, set: { key: 'industry_{{run}}' } },
+        test: `
+${storeId('custom_field_id')}
+pm.test("the definition is what was sent, at version 1", function () {
+    pm.expect(body.key).to.eql(pm.variables.replaceIn("industry_{{run}}"));
+    pm.expect(body.field_type).to.eql("enum");
+    pm.expect(body.options).to.eql(["retail", "food", "services"]);
+    pm.expect(body.version).to.eql(1);
+});`,
+      },
+      {
+        op: 'create_custom_field',
+        name: 'the same key again',
+        status: 409,
+        code: 'key_taken',
+        body: { example: true, set: { key: 'industry_{{run}}' } },
+      },
+      {
+        op: 'get_custom_field',
+        status: 200,
+        params: { id: '{{custom_field_id}}' },
+        test: `
+${storeEtag('custom_field_etag')}
+pm.test("it is the field just defined", function () {
+    pm.expect(body.id).to.eql(${v('custom_field_id')});
+    pm.expect(pm.response.headers.get("ETag")).to.eql('"1"');
+});`,
+      },
+      {
+        op: 'update_custom_field',
+        name: 'with If-Match, adding an option',
+        status: 200,
+        params: { id: '{{custom_field_id}}' },
+        headers: { 'If-Match': '{{custom_field_etag}}' },
+        body: { example: true },
+        test: `
+pm.test("the new label and options are stored; key and type stay", function () {
+    pm.expect(body.label).to.eql("Line of business");
+    pm.expect(body.options).to.include("wholesale");
+    pm.expect(body.key).to.eql(pm.variables.replaceIn("industry_{{run}}"));
+    pm.expect(body.version).to.eql(2);
+});
+${storeEtag('custom_field_etag')}`,
+      },
+      {
+        op: 'list_custom_fields',
+        name: 'of customers',
+        status: 200,
+        query: { resource_type: 'customer', limit: '200' },
+        test: `
+pm.test("the field is listed", function () {
+    pm.expect(body.data.map(function (f) { return f.id; })).to.include(${v('custom_field_id')});
+    body.data.forEach(function (f) { pm.expect(f.resource_type).to.eql("customer"); });
+});`,
+      },
+      {
+        op: 'create_customer',
+        name: 'with a value outside the options',
+        status: 422,
+        code: 'validation_failed',
+        body: { json: { name: '王芳 {{run}}', custom_fields: { 'industry_{{run}}': 'mining' } } },
+        test: `
+pm.test("the value is named by its key", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; }))
+        .to.eql([pm.variables.replaceIn("custom_fields.industry_{{run}} invalid_option")]);
+});`,
+      },
+      {
+        op: 'create_customer',
+        name: 'with a value of the field',
+        status: 201,
+        body: { json: { name: '王芳 {{run}}', custom_fields: { 'industry_{{run}}': 'wholesale' } } },
+        test: `
+${storeId('valued_customer_id')}
+pm.test("the value is stored", function () {
+    pm.expect(body.custom_fields[pm.variables.replaceIn("industry_{{run}}")]).to.eql("wholesale");
+});`,
+      },
+      {
+        op: 'delete_custom_field',
+        name: 'with If-Match',
+        status: 204,
+        params: { id: '{{custom_field_id}}' },
+        headers: { 'If-Match': '{{custom_field_etag}}' },
+      },
+      {
+        op: 'get_customer',
+        name: 'after its field was deleted',
+        status: 200,
+        params: { id: '{{valued_customer_id}}' },
+        test: `
+pm.test("the stored value is still there", function () {
+    pm.expect(body.custom_fields[pm.variables.replaceIn("industry_{{run}}")]).to.eql("wholesale");
+});`,
+      },
+      {
+        op: 'delete_customer',
+        status: 204,
+        params: { id: '{{valued_customer_id}}' },
+      },
+    ],
+  },
+  {
     name: 'Common errors',
     description:
       'What a client gets when it does something wrong: each answer is `application/problem+json` with a ' +

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_access;
 mod m20261123_000002_records;
 mod m20261123_000003_customers;
+mod m20261123_000004_custom_fields;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_access::Migration),
             Box::new(m20261123_000002_records::Migration),
             Box::new(m20261123_000003_customers::Migration),
+            Box::new(m20261123_000004_custom_fields::Migration),
         ]
     }
 }

@@ -59,6 +59,7 @@ Each operation states the permission it needs; records outside the caller's data
         (name = "auth", description = "Sign in, rotate and revoke tokens, and the caller's own account."),
         (name = "customers", description = "Customers: people and companies the business serves."),
         (name = "contacts", description = "The people behind a company customer; at most one is primary."),
+        (name = "custom-fields", description = "The workspace's own fields on customers and contacts: key, label, type, options, required."),
         (name = "users", description = "Staff accounts (administrators)."),
         (name = "roles", description = "Roles and their permissions with data scope `own` or `all`."),
         (name = "api-keys", description = "Keys for integrators, bound to a role; shown once, stored hashed."),

@@ -232,6 +232,35 @@ impl TestApp {
         request
     }
 
+    /// Defines a custom field as the administrator and returns the definition; `options` only for
+    /// `enum` and `multi_enum`.
+    pub async fn define_field(
+        &self,
+        resource_type: &str,
+        key: &str,
+        field_type: &str,
+        options: &[&str],
+        required: bool,
+    ) -> Value {
+        let mut body = json!({
+            "resource_type": resource_type, "key": key, "label": key.replace('_', " "),
+            "field_type": field_type, "required": required
+        });
+        if !options.is_empty() {
+            body["options"] = json!(options);
+        }
+        let (status, created) = self
+            .send(
+                Method::POST,
+                "/api/v1/custom-fields",
+                &self.admin_token,
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "define {key}: {created}");
+        created
+    }
+
     /// Creates a customer as `token` and returns it.
     pub async fn create_customer(&self, token: &str, body: Value) -> Value {
         let (status, created) = self
@@ -284,6 +313,22 @@ impl Drop for TestApp {
             }
             None => {}
         }
+    }
+}
+
+/// Repeats `request` until `done` holds of its status or two seconds pass; returns the last status.
+/// For changes another node hears of asynchronously (PostgreSQL NOTIFY).
+pub async fn within_two_seconds(
+    mut request: impl AsyncFnMut() -> StatusCode,
+    done: impl Fn(StatusCode) -> bool,
+) -> StatusCode {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        let status = request().await;
+        if done(status) || std::time::Instant::now() > deadline {
+            return status;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 

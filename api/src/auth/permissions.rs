@@ -18,7 +18,7 @@ const fn p(resource: Resource, action: Action) -> Access {
 }
 
 use Action::{Delete, Read, Write};
-use Resource::{ApiKeys, AuditEvents, Customers, Events, Roles, Users};
+use Resource::{ApiKeys, AuditEvents, CustomFields, Customers, Events, Roles, Users};
 
 /// (method, route pattern, access) for every authenticated operation.
 pub const ROUTES: &[(&str, &str, Access)] = &[
@@ -48,6 +48,19 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "DELETE",
         "/api/v1/customers/{id}/contacts/{contact_id}",
         p(Customers, Write),
+    ),
+    ("GET", "/api/v1/custom-fields", p(CustomFields, Read)),
+    ("POST", "/api/v1/custom-fields", p(CustomFields, Write)),
+    ("GET", "/api/v1/custom-fields/{id}", p(CustomFields, Read)),
+    (
+        "PATCH",
+        "/api/v1/custom-fields/{id}",
+        p(CustomFields, Write),
+    ),
+    (
+        "DELETE",
+        "/api/v1/custom-fields/{id}",
+        p(CustomFields, Delete),
     ),
     ("GET", "/api/v1/users", p(Users, Read)),
     ("POST", "/api/v1/users", p(Users, Write)),

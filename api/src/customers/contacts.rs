@@ -2,6 +2,7 @@
 
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
+use rapport_domain::custom_fields::FieldOwner;
 use rapport_persistence::customers::contacts;
 use uuid::Uuid;
 
@@ -63,7 +64,8 @@ pub async fn create_contact(
     body: ValidJson<CreateContact>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth, &req, &body.raw);
-    let new = body.value()?.into_domain()?;
+    let definitions = state.definitions.of(&state.db, FieldOwner::Contact).await?;
+    let new = body.value()?.into_domain(&definitions)?;
     let customer_id = id.into_inner();
     let outcome = contacts::create(
         &state.db,
@@ -128,7 +130,12 @@ pub async fn update_contact(
     body: ValidJson<UpdateContact>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, id) = path.into_inner();
-    let changes = body.value()?.into_domain()?;
+    let body = body.value()?;
+    let definitions = match body.custom_fields {
+        Some(_) => state.definitions.of(&state.db, FieldOwner::Contact).await?,
+        None => Default::default(),
+    };
+    let changes = body.into_domain(&definitions)?;
     let contact = contacts::update(
         &state.db,
         &auth.actor,

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::FieldErrors;
+use rapport_domain::custom_fields::{self, Definition, Write};
 use rapport_domain::customers::{
     self, Address, Consent, ConsentInput, Contact, ContactChanges, Customer, CustomerChanges,
     CustomerKind, Gender, LifecycleStage, NewContact, NewCustomer,
@@ -180,8 +181,7 @@ fn consent(errors: &mut FieldErrors, dto: &ConsentDto) -> Option<ConsentInput> {
     "tags": ["vip", "新客"],
     "external_id": "TB-100234",
     "marketing_consent": {"opted_in": true, "channel": "web"},
-    "notes": "Prefers WeChat contact after 18:00.",
-    "custom_fields": {"industry": "retail"}
+    "notes": "Prefers WeChat contact after 18:00."
 }))]
 pub struct CreateCustomer {
     /// Person or organisation; `individual` when absent.
@@ -219,9 +219,10 @@ pub struct CreateCustomer {
     /// Notes, at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub notes: Option<String>,
-    /// The workspace's own fields: at most 64 snake_case keys, 16 KiB as JSON. Each value is
-    /// text (no control characters but tab and newline), a number, true or false, null, or a
-    /// list of texts.
+    /// Custom field values by key: only keys that `GET /api/v1/custom-fields` lists for
+    /// customers, each value in the shape of its type (`unknown_field`, `invalid_value` or
+    /// `invalid_option` at `custom_fields.<key>` otherwise), every required field given. At most
+    /// 64 keys and 16 KiB as JSON.
     #[schema(value_type = Option<Object>)]
     pub custom_fields: Option<Map<String, Value>>,
 }
@@ -279,12 +280,14 @@ pub struct UpdateCustomer {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 10000)]
     pub notes: Option<Option<String>>,
-    /// Custom fields, replaced as a whole.
+    /// Custom field values to set, by key (`GET /api/v1/custom-fields` lists the keys); `null`
+    /// removes a value, keys not sent stay as they are.
     #[schema(value_type = Option<Object>)]
     pub custom_fields: Option<Map<String, Value>>,
 }
 
-fn extend<T>(
+/// Records every error of a parse that reports a list, and passes the value on.
+pub(crate) fn extend<T>(
     errors: &mut FieldErrors,
     result: Result<T, Vec<rapport_domain::FieldError>>,
 ) -> Option<T> {
@@ -295,7 +298,11 @@ fn extend<T>(
 
 impl CreateCustomer {
     /// The domain's new customer, or every rule the request broke.
-    pub fn into_domain(self, today: NaiveDate) -> Result<NewCustomer, FieldErrors> {
+    pub fn into_domain(
+        self,
+        today: NaiveDate,
+        definitions: &[Definition],
+    ) -> Result<NewCustomer, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = errors.take(text("name", &self.name, 1, 200));
         let email = optional_email(&mut errors, self.email);
@@ -326,7 +333,12 @@ impl CreateCustomer {
             .flatten();
         let custom_fields = extend(
             &mut errors,
-            customers::custom_fields("custom_fields", self.custom_fields.unwrap_or_default()),
+            custom_fields::checked(
+                "custom_fields",
+                definitions,
+                self.custom_fields.unwrap_or_default(),
+                Write::Create,
+            ),
         );
         let marketing_consent = self
             .marketing_consent
@@ -358,7 +370,11 @@ impl CreateCustomer {
 
 impl UpdateCustomer {
     /// The domain's change, or every rule the request broke.
-    pub fn into_domain(self, today: NaiveDate) -> Result<CustomerChanges, FieldErrors> {
+    pub fn into_domain(
+        self,
+        today: NaiveDate,
+        definitions: &[Definition],
+    ) -> Result<CustomerChanges, FieldErrors> {
         let mut errors = FieldErrors::new();
         let mut changes = CustomerChanges {
             kind: self.kind.map(Into::into),
@@ -393,9 +409,12 @@ impl UpdateCustomer {
         changes.notes = self
             .notes
             .and_then(|s| errors.take(optional_text("notes", s.as_deref(), 10_000)));
-        changes.custom_fields = self
-            .custom_fields
-            .and_then(|c| extend(&mut errors, customers::custom_fields("custom_fields", c)));
+        changes.custom_fields = self.custom_fields.and_then(|c| {
+            extend(
+                &mut errors,
+                custom_fields::checked("custom_fields", definitions, c, Write::Change),
+            )
+        });
         changes.marketing_consent = self
             .marketing_consent
             .and_then(|c| consent(&mut errors, &c));
@@ -457,7 +476,8 @@ pub struct CustomerView {
     pub marketing_consent: ConsentView,
     /// Notes.
     pub notes: Option<String>,
-    /// The workspace's own fields.
+    /// Custom field values by key, as stored: a value whose definition was deleted stays until
+    /// it is removed.
     #[schema(value_type = Object)]
     pub custom_fields: Map<String, Value>,
     /// Created.
@@ -549,6 +569,10 @@ pub struct CreateContact {
     /// Notes, at most 10,000 characters.
     #[schema(max_length = 10000)]
     pub notes: Option<String>,
+    /// Custom field values by key: only keys that `GET /api/v1/custom-fields` lists for
+    /// contacts, each in the shape of its type, every required field given.
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 /// Changes to a contact: absent fields stay, `null` clears.
@@ -577,11 +601,14 @@ pub struct UpdateContact {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 10000)]
     pub notes: Option<Option<String>>,
+    /// Custom field values to set, by key; `null` removes a value, keys not sent stay.
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 impl CreateContact {
     /// The domain's new contact, or every rule broken.
-    pub fn into_domain(self) -> Result<NewContact, FieldErrors> {
+    pub fn into_domain(self, definitions: &[Definition]) -> Result<NewContact, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = errors.take(text("name", &self.name, 1, 200));
         let title = errors
@@ -592,7 +619,18 @@ impl CreateContact {
         let notes = errors
             .take(optional_text("notes", self.notes.as_deref(), 10_000))
             .flatten();
-        let Some(name) = name else { return Err(errors) };
+        let custom_fields = extend(
+            &mut errors,
+            custom_fields::checked(
+                "custom_fields",
+                definitions,
+                self.custom_fields.unwrap_or_default(),
+                Write::Create,
+            ),
+        );
+        let (Some(name), Some(custom_fields)) = (name, custom_fields) else {
+            return Err(errors);
+        };
         errors.into_result(|| NewContact {
             name,
             title,
@@ -600,13 +638,14 @@ impl CreateContact {
             phone,
             is_primary: self.is_primary.unwrap_or(false),
             notes,
+            custom_fields,
         })
     }
 }
 
 impl UpdateContact {
     /// The domain's change, or every rule broken.
-    pub fn into_domain(self) -> Result<ContactChanges, FieldErrors> {
+    pub fn into_domain(self, definitions: &[Definition]) -> Result<ContactChanges, FieldErrors> {
         let mut errors = FieldErrors::new();
         let changes = ContactChanges {
             name: self
@@ -621,6 +660,12 @@ impl UpdateContact {
             notes: self
                 .notes
                 .and_then(|t| errors.take(optional_text("notes", t.as_deref(), 10_000))),
+            custom_fields: self.custom_fields.and_then(|c| {
+                extend(
+                    &mut errors,
+                    custom_fields::checked("custom_fields", definitions, c, Write::Change),
+                )
+            }),
         };
         errors.into_result(|| changes)
     }
@@ -637,6 +682,7 @@ impl UpdateContact {
     "phone": "+8613912345678",
     "is_primary": true,
     "notes": null,
+    "custom_fields": {"wechat_id": "lilei_buyer"},
     "created_at": "2026-11-22T08:30:00Z",
     "updated_at": "2026-11-22T08:30:00Z",
     "version": 1
@@ -658,6 +704,9 @@ pub struct ContactView {
     pub is_primary: bool,
     /// Notes.
     pub notes: Option<String>,
+    /// Custom field values by key, as stored.
+    #[schema(value_type = Object)]
+    pub custom_fields: Map<String, Value>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -677,6 +726,7 @@ impl From<Contact> for ContactView {
             phone: c.phone.map(String::from),
             is_primary: c.is_primary,
             notes: c.notes,
+            custom_fields: c.custom_fields,
             created_at: c.created_at,
             updated_at: c.updated_at,
             version: c.version,

@@ -2,6 +2,7 @@
 
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
+use rapport_domain::custom_fields::FieldOwner;
 use rapport_domain::customers::{DEFAULT_SORT, SORTABLE_FIELDS};
 use rapport_domain::sort::SortOrder;
 use rapport_persistence::customers::{self, CustomerFilter};
@@ -80,7 +81,11 @@ pub async fn create_customer(
     body: ValidJson<CreateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth, &req, &body.raw);
-    let new = body.value()?.into_domain(today())?;
+    let definitions = state
+        .definitions
+        .of(&state.db, FieldOwner::Customer)
+        .await?;
+    let new = body.value()?.into_domain(today(), &definitions)?;
     let outcome = customers::create(&state.db, &auth.actor, auth.scope, new, key.as_ref()).await?;
     let replayed = outcome.is_replay();
     let customer = outcome.into_inner();
@@ -142,7 +147,17 @@ pub async fn update_customer(
     if_match: IfMatch,
     body: ValidJson<UpdateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = body.value()?.into_domain(today())?;
+    let body = body.value()?;
+    let definitions = match body.custom_fields {
+        Some(_) => {
+            state
+                .definitions
+                .of(&state.db, FieldOwner::Customer)
+                .await?
+        }
+        None => Default::default(),
+    };
+    let changes = body.into_domain(today(), &definitions)?;
     let customer = customers::update(
         &state.db,
         &auth.actor,

@@ -11,6 +11,7 @@
 //! query parameters get the text pattern and their length limit.
 
 use rapport_domain::access::Permission;
+use rapport_domain::custom_fields::{self, FieldType};
 use rapport_domain::customers::SORTABLE_FIELDS;
 use rapport_domain::sort::SortOrder;
 use rapport_domain::validation::{optional_text_pattern, required_text_pattern};
@@ -73,6 +74,7 @@ fn is_string(schema: &Value) -> bool {
 
 fn request_schema(schema: &mut Value) {
     grant_rule(schema);
+    options_rule(schema);
     let required: Vec<String> = schema["required"]
         .as_array()
         .map(|r| {
@@ -97,12 +99,12 @@ fn request_schema(schema: &mut Value) {
             }
             "custom_fields" => {
                 if let Some(object) = property.as_object_mut() {
-                    object.insert("maxProperties".into(), json!(64));
+                    object.insert("maxProperties".into(), json!(custom_fields::MAX_KEYS));
                     object.insert(
                         "propertyNames".into(),
-                        json!({"pattern": "^[a-z][a-z0-9_]{0,63}$"}),
+                        json!({"pattern": custom_fields::KEY_PATTERN}),
                     );
-                    // The shapes `is_custom_field_value` accepts: `pattern` applies to the
+                    // The shapes `custom_fields::is_value` accepts: `pattern` applies to the
                     // strings, `items` to the lists.
                     object.insert(
                         "additionalProperties".into(),
@@ -114,6 +116,14 @@ fn request_schema(schema: &mut Value) {
                     );
                 }
             }
+            "options" => {
+                property["items"] = json!({
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": custom_fields::MAX_OPTION_LEN,
+                    "pattern": required_text_pattern(),
+                });
+            }
             "permission" => {
                 let names: Vec<String> = Permission::all().map(|p| p.to_string()).collect();
                 property["enum"] = json!(names);
@@ -123,6 +133,26 @@ fn request_schema(schema: &mut Value) {
             _ => {}
         }
     }
+}
+
+/// A new custom field has options exactly when it is a choice field.
+fn options_rule(schema: &mut Value) {
+    if schema["properties"].get("options").is_none()
+        || schema["properties"].get("field_type").is_none()
+    {
+        return;
+    }
+    let choices: Vec<&str> = FieldType::ALL
+        .iter()
+        .filter(|t| t.has_options())
+        .map(|t| t.as_str())
+        .collect();
+    schema["if"] = json!({"properties": {"field_type": {"enum": choices}}});
+    schema["then"] = json!({
+        "required": ["options"],
+        "properties": {"options": {"type": "array", "items": {"type": "string"}, "minItems": 1}}
+    });
+    schema["else"] = json!({"properties": {"options": {"maxItems": 0}}});
 }
 
 /// A grant's scope may be `own` only for resources whose records have owners.
@@ -159,6 +189,7 @@ fn string_property(name: &str, property: &mut Value, is_required: bool) {
         }
         "phone" => optional(&Phone::pattern()),
         "password" | "role" => return,
+        "key" => custom_fields::KEY_PATTERN.to_owned(),
         _ if object.contains_key("format") => return,
         _ if object.get("minLength").and_then(Value::as_u64).unwrap_or(0) >= 1 => {
             required_text_pattern()
@@ -174,10 +205,14 @@ fn parameter_rules(path: &str, parameter: &mut Value) {
     let schema: Option<Map<String, Value>> = match (location.as_str(), name.as_str()) {
         ("header", "If-Match") => Some(string_schema(IF_MATCH_PATTERN, None)),
         ("header", "Idempotency-Key") => Some(string_schema(IDEMPOTENCY_KEY_PATTERN, Some(255))),
-        ("query", _) if text_parameter_limit(&name).is_some() => Some(string_schema(
-            &optional_text_pattern(),
-            text_parameter_limit(&name).map(|max| max as u64),
-        )),
+        ("query", _)
+            if text_parameter_limit(&name).is_some() && is_string(&parameter["schema"]) =>
+        {
+            Some(string_schema(
+                &optional_text_pattern(),
+                text_parameter_limit(&name).map(|max| max as u64),
+            ))
+        }
         ("query", "sort") => SORTS
             .iter()
             .find(|(p, _)| *p == path)

@@ -229,7 +229,7 @@ pub struct PageQuery {
 #[schema(example = json!({"permission": "customers:read", "scope": "all"}))]
 pub struct GrantInput {
     /// `resource:action`: resources `customers`, `users`, `roles`, `api_keys`, `audit_events`,
-    /// `events`; actions `read`, `write`, `delete`.
+    /// `events`, `custom_fields`; actions `read`, `write`, `delete`.
     #[schema(example = "customers:read")]
     pub permission: String,
     /// `own` (only for `customers`: the records the caller owns) or `all`.
@@ -262,7 +262,7 @@ pub struct CreateRole {
     #[schema(max_length = 500)]
     pub description: Option<String>,
     /// What it grants; each permission at most once.
-    #[schema(max_items = 18)]
+    #[schema(max_items = 21)]
     pub permissions: Vec<GrantInput>,
 }
 
@@ -275,7 +275,7 @@ pub struct UpdateRole {
     #[schema(max_length = 500)]
     pub description: Option<String>,
     /// Grants, replaced as a whole.
-    #[schema(max_items = 18)]
+    #[schema(max_items = 21)]
     pub permissions: Option<Vec<GrantInput>>,
 }
 

@@ -19,17 +19,20 @@ pub enum Resource {
     AuditEvents,
     /// The integration event feed.
     Events,
+    /// The definitions of the workspace's own fields.
+    CustomFields,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 6] = [
+    pub const ALL: [Resource; 7] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
         Resource::ApiKeys,
         Resource::AuditEvents,
         Resource::Events,
+        Resource::CustomFields,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -41,6 +44,7 @@ impl Resource {
             Resource::ApiKeys => "api_keys",
             Resource::AuditEvents => "audit_events",
             Resource::Events => "events",
+            Resource::CustomFields => "custom_fields",
         }
     }
 

@@ -77,7 +77,7 @@ impl BuiltInRole {
         match self {
             BuiltInRole::Admin => "Administers the workspace: every permission over every record.",
             BuiltInRole::Manager => {
-                "Leads the team: all customers, staff directory and event feed."
+                "Leads the team: all customers and custom fields, staff directory and event feed."
             }
             BuiltInRole::Sales => {
                 "Works their own customers: reads and changes the customers they own."
@@ -110,6 +110,7 @@ impl BuiltInRole {
                 .collect(),
             BuiltInRole::Manager => [
                 all(Customers, &[Read, Write, Delete]),
+                all(CustomFields, &[Read, Write, Delete]),
                 all(Users, &[Read]),
                 all(Events, &[Read]),
             ]
@@ -120,9 +121,10 @@ impl BuiltInRole {
                     permission: Permission::new(Customers, action),
                     scope: Scope::Own,
                 })
+                .chain(all(CustomFields, &[Read]))
                 .collect(),
             BuiltInRole::Support | BuiltInRole::Marketing | BuiltInRole::Viewer => {
-                all(Customers, &[Read])
+                [all(Customers, &[Read]), all(CustomFields, &[Read])].concat()
             }
         }
     }
@@ -150,7 +152,14 @@ mod tests {
         assert!(
             grants
                 .iter()
-                .all(|g| g.scope == Scope::Own && g.permission.resource == Resource::Customers)
+                .filter(|g| g.permission.resource == Resource::Customers)
+                .all(|g| g.scope == Scope::Own)
+        );
+        assert!(
+            grants
+                .iter()
+                .filter(|g| g.permission.resource != Resource::Customers)
+                .all(|g| g.permission == Permission::new(Resource::CustomFields, Action::Read))
         );
         assert!(!grants.iter().any(|g| g.permission.action == Action::Delete));
     }

@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::values::{Email, Phone};
@@ -23,6 +24,8 @@ pub struct Contact {
     pub is_primary: bool,
     /// Notes.
     pub notes: Option<String>,
+    /// Values of the workspace's own contact fields.
+    pub custom_fields: Map<String, Value>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -46,6 +49,8 @@ pub struct NewContact {
     pub is_primary: bool,
     /// Notes.
     pub notes: Option<String>,
+    /// Custom field values, checked against the definitions.
+    pub custom_fields: Map<String, Value>,
 }
 
 /// A partial change to a contact.
@@ -63,6 +68,8 @@ pub struct ContactChanges {
     pub is_primary: Option<bool>,
     /// Notes.
     pub notes: Option<Option<String>>,
+    /// Custom field values to set; `null` removes one, keys not mentioned stay.
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 impl NewContact {
@@ -77,6 +84,7 @@ impl NewContact {
             phone: self.phone,
             is_primary: self.is_primary,
             notes: self.notes,
+            custom_fields: self.custom_fields,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -92,6 +100,9 @@ impl Contact {
             ($($field:ident),+) => { $(if let Some(value) = changes.$field { next.$field = value; })+ };
         }
         set!(name, title, email, phone, is_primary, notes);
+        if let Some(values) = changes.custom_fields {
+            next.custom_fields = crate::custom_fields::merge(&self.custom_fields, values);
+        }
         if next != *self {
             next.updated_at = now;
             next.version = self.version + 1;
@@ -114,6 +125,7 @@ mod tests {
             phone: None,
             is_primary: false,
             notes: None,
+            custom_fields: Map::new(),
         }
         .into_contact(Uuid::nil(), Uuid::nil(), now);
         let changed = contact.apply(

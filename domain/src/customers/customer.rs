@@ -261,7 +261,8 @@ pub struct CustomerChanges {
     pub marketing_consent: Option<ConsentInput>,
     /// Notes.
     pub notes: Option<Option<String>>,
-    /// Custom fields, replaced as a whole.
+    /// Custom field values to set, checked against the definitions; `null` removes a value and
+    /// keys not mentioned stay as they are.
     pub custom_fields: Option<Map<String, Value>>,
 }
 
@@ -316,9 +317,11 @@ impl Customer {
             tags,
             owner_id,
             external_id,
-            notes,
-            custom_fields
+            notes
         );
+        if let Some(values) = changes.custom_fields {
+            next.custom_fields = crate::custom_fields::merge(&self.custom_fields, values);
+        }
         if let Some(consent) = changes.marketing_consent {
             next.marketing_consent = self.marketing_consent.record(consent, now);
         }
@@ -387,78 +390,9 @@ pub fn tags(field: &str, raw: Vec<String>) -> Result<Vec<String>, Vec<FieldError
     }
 }
 
-/// The most custom-field keys, and the largest serialised object.
-pub const MAX_CUSTOM_FIELDS: usize = 64;
-const MAX_CUSTOM_FIELDS_BYTES: usize = 16 * 1024;
-
-/// Whether a custom field may hold `value`: the shapes of the field types (text, number, boolean,
-/// date and enum as scalars, multi_enum as a list of texts), and text as free text, without
-/// control characters but tab and newline.
-pub fn is_custom_field_value(value: &Value) -> bool {
-    let is_text = |text: &str| text.chars().all(crate::validation::is_text_char);
-    match value {
-        Value::Null | Value::Bool(_) | Value::Number(_) => true,
-        Value::String(text) => is_text(text),
-        Value::Array(items) => items.iter().all(|i| i.as_str().is_some_and(is_text)),
-        Value::Object(_) => false,
-    }
-}
-
-/// Checks the size, key names and value shapes of a `custom_fields` object.
-pub fn custom_fields(
-    field: &str,
-    raw: Map<String, Value>,
-) -> Result<Map<String, Value>, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    if raw.len() > MAX_CUSTOM_FIELDS {
-        errors.push(FieldError::new(
-            field,
-            "too_many",
-            format!("at most {MAX_CUSTOM_FIELDS} keys"),
-        ));
-    }
-    for key in raw.keys() {
-        let ok = (1..=64).contains(&key.len())
-            && key.starts_with(|c: char| c.is_ascii_lowercase())
-            && key
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !ok {
-            errors.push(FieldError::new(
-                format!("{field}.{key}"),
-                "invalid_key",
-                "keys are 1 to 64 characters of a-z, 0-9 and _, starting with a letter",
-            ));
-        }
-    }
-    for (key, value) in &raw {
-        if !is_custom_field_value(value) {
-            errors.push(FieldError::new(
-                format!("{field}.{key}"),
-                "invalid_value",
-                "must be text without control characters (tab and newline allowed), a number, \
-                 true or false, null, or a list of such texts",
-            ));
-        }
-    }
-    if Value::Object(raw.clone()).to_string().len() > MAX_CUSTOM_FIELDS_BYTES {
-        errors.push(FieldError::new(
-            field,
-            "too_large",
-            "must be at most 16 KiB as JSON",
-        ));
-    }
-    if errors.is_empty() {
-        Ok(raw)
-    } else {
-        Err(errors)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn sample(now: DateTime<Utc>) -> Customer {
         NewCustomer {
@@ -579,33 +513,6 @@ mod tests {
             tags("tags", vec!["".into()]).unwrap_err()[0].field,
             "tags[0]"
         );
-    }
-
-    #[test]
-    fn custom_field_keys_must_be_snake_case() {
-        let raw = json!({"industry": "retail", "Bad Key": 1});
-        let errors = custom_fields("custom_fields", raw.as_object().unwrap().clone()).unwrap_err();
-        assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].field, "custom_fields.Bad Key");
-    }
-
-    #[test]
-    fn custom_field_values_have_the_shapes_of_the_field_types() {
-        let good = json!({"a": "零售\t店", "b": 1.5, "c": true, "d": null, "e": ["x", "y"]});
-        assert!(custom_fields("custom_fields", good.as_object().unwrap().clone()).is_ok());
-        let bad = json!({"a": "x\u{0}y", "b": {"nested": 1}, "c": ["x", 1], "d": ["\u{7}"]});
-        let errors = custom_fields("custom_fields", bad.as_object().unwrap().clone()).unwrap_err();
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            [
-                "custom_fields.a",
-                "custom_fields.b",
-                "custom_fields.c",
-                "custom_fields.d"
-            ]
-        );
-        assert!(errors.iter().all(|e| e.code == "invalid_value"));
     }
 
     #[test]

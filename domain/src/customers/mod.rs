@@ -6,7 +6,7 @@ mod customer;
 pub use contact::{Contact, ContactChanges, NewContact};
 pub use customer::{
     Address, Consent, ConsentInput, Customer, CustomerChanges, CustomerKind, DEFAULT_SORT, Gender,
-    LifecycleStage, NewCustomer, SORTABLE_FIELDS, birthday, custom_fields, tags,
+    LifecycleStage, NewCustomer, SORTABLE_FIELDS, birthday, tags,
 };
 
 /// Errors of the customer rules that are not about one field.

@@ -1,4 +1,5 @@
-//! Changes to who may do what: a user's status or role, a role's grants, a role removed.
+//! Changes to who may do what: a user's status or role, a role's grants, a role removed; and
+//! changes to the custom field definitions every write is checked against.
 //!
 //! Every process keeps an [`AccessGeneration`] that grows with each such change it makes or hears
 //! of, so a cache of answers about access can tell whether an answer predates a change. On

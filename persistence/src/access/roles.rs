@@ -71,23 +71,46 @@ impl TryFrom<entity::Model> for Role {
     }
 }
 
-/// Creates the built-in roles that do not exist yet.
+/// Creates the built-in roles that do not exist yet, and brings those that do up to what this
+/// version grants them (a new resource's permissions, say), moving their version on when they change.
 pub async fn ensure_built_ins(conn: &impl ConnectionTrait) -> Result<()> {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel};
     for role in BuiltInRole::ALL {
         let now = crate::now();
-        entity::Entity::insert(entity::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            name: Set(role.name().to_owned()),
-            description: Set(role.description().to_owned()),
-            built_in: Set(true),
-            permissions: Set(serde_json::to_value(role.grants())?),
-            created_at: Set(now),
-            updated_at: Set(now),
-            version: Set(1),
-        })
-        .on_conflict_do_nothing_on([entity::Column::Name])
-        .exec(conn)
-        .await?;
+        let permissions = serde_json::to_value(role.grants())?;
+        let existing = entity::Entity::find()
+            .filter(entity::Column::Name.eq(role.name()))
+            .one(conn)
+            .await?;
+        match existing {
+            Some(model) if model.built_in => {
+                if model.permissions != permissions || model.description != role.description() {
+                    let version = model.version + 1;
+                    let mut active = model.into_active_model();
+                    active.permissions = Set(permissions);
+                    active.description = Set(role.description().to_owned());
+                    active.updated_at = Set(now);
+                    active.version = Set(version);
+                    active.update(conn).await?;
+                }
+            }
+            Some(_) => {}
+            None => {
+                entity::Entity::insert(entity::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    name: Set(role.name().to_owned()),
+                    description: Set(role.description().to_owned()),
+                    built_in: Set(true),
+                    permissions: Set(permissions),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    version: Set(1),
+                })
+                .on_conflict_do_nothing_on([entity::Column::Name])
+                .exec(conn)
+                .await?;
+            }
+        }
     }
     Ok(())
 }

@@ -94,6 +94,8 @@ pub mod contact {
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub version: i64,
+        #[sea_orm(column_type = "Json")]
+        pub custom_fields: Json,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -219,6 +221,7 @@ impl TryFrom<contact::Model> for Contact {
             phone: phone(m.phone)?,
             is_primary: m.is_primary,
             notes: m.notes,
+            custom_fields: serde_json::from_value(m.custom_fields)?,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
@@ -240,5 +243,6 @@ pub fn active_contact(c: &Contact) -> contact::ActiveModel {
         created_at: Set(c.created_at),
         updated_at: Set(c.updated_at),
         version: Set(c.version),
+        custom_fields: Set(serde_json::Value::Object(c.custom_fields.clone())),
     }
 }
