@@ -42,9 +42,10 @@ function done(summary, latency, requests)
     unidentified = unidentified + (tonumber(t:get("unidentified")) or 0)
   end
   io.write(string.format(
-    "WRK requests=%d seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f " ..
+    "WRK requests=%d seconds=%.3f rps=%.1f p50_ms=%.3f p95_ms=%.3f p99_ms=%.3f p999_ms=%.3f " ..
     "non2xx=%d connect_errors=%d read_errors=%d write_errors=%d timeouts=%d unidentified=%d\n",
     summary.requests, seconds, summary.requests / seconds,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency:percentile(99.9) / 1000,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    latency:percentile(99.9) / 1000,
     errors.status, errors.connect, errors.read, errors.write, errors.timeout, unidentified))
 end

@@ -17,7 +17,7 @@ use rapport_domain::values::Email;
 use rapport_persistence::access::{roles, users};
 use rapport_persistence::audit::{self, By};
 use rapport_persistence::customers::entity::{
-    active_customer, customer, customer_tag, search_text,
+    active_customer, customer, customer_tag, folded, search_text,
 };
 use rapport_persistence::events;
 use rapport_persistence::{Backend, Db, DbOptions};
@@ -42,13 +42,13 @@ fn err<E: Display>(context: &str) -> impl Fn(E) -> String + '_ {
 /// SQLite's default limit of bind parameters in one statement.
 const SQLITE_MAX_VARIABLES: usize = 32_766;
 /// Columns of `customers`.
-const CUSTOMER_COLUMNS: usize = 27;
+const CUSTOMER_COLUMNS: usize = 30;
 
 const COPY_CUSTOMERS: &str = "COPY customers (id, kind, name, email, phone, gender, birthday, \
     address_country, address_province, address_city, address_district, address_street, \
     address_postal_code, source, lifecycle_stage, tags, owner_id, external_id, consent_opted_in, \
-    consent_channel, consent_updated_at, notes, custom_fields, search_text, created_at, \
-    updated_at, version) FROM STDIN";
+    consent_channel, consent_updated_at, notes, custom_fields, search_text, folded, name_key, \
+    created_at, updated_at, version) FROM STDIN";
 const COPY_TAGS: &str = "COPY customer_tags (tag, customer_id) FROM STDIN";
 const COPY_AUDIT: &str = "COPY audit_events (id, occurred_at, actor_type, actor_id, action, \
     resource_type, resource_id, changes, request_id, ip) FROM STDIN";
@@ -596,6 +596,10 @@ fn customer_row(buf: &mut Vec<u8>, c: &Customer) {
     json_field(buf, &Value::Object(c.custom_fields.clone()));
     tab(buf);
     text(buf, &search_text(c));
+    tab(buf);
+    json_field(buf, &folded(c));
+    tab(buf);
+    text(buf, &rapport_domain::customers::merge::name_key(&c.name));
     tab(buf);
     time_field(buf, c.created_at);
     tab(buf);

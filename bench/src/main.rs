@@ -4,9 +4,11 @@
 //! rapport-bench seed --database-url postgres://postgres@127.0.0.1/rapport_bench \
 //!     --customers 1000000 --owners 50 --seed 1 --ids-out bench/results/ids.txt
 //! rapport-bench ids --database-url sqlite://bench.db --count 10000 --out bench/results/ids.txt
+//! rapport-bench csv --rows 1000000 --out /tmp/rapport-import.csv
 //! ```
 
 mod data;
+mod import_file;
 mod jsonb;
 mod load;
 
@@ -34,6 +36,25 @@ enum Command {
     Seed(SeedArgs),
     /// Writes the ids of a random sample of the customers already in the database, one per line.
     Ids(IdsArgs),
+    /// Writes a CSV file of new customers for the import benchmark.
+    Csv(CsvArgs),
+}
+
+/// What `csv` writes.
+#[derive(Debug, clap::Args)]
+pub struct CsvArgs {
+    /// How many customers.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rows: u64,
+    /// The first customer's number: past those seeded, so emails and phones are new.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub from: u64,
+    /// The random seed (the one the database was seeded with keeps numbers apart).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The file to write.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// What `seed` loads.
@@ -108,6 +129,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Seed(args) => load::seed(args).await,
         Command::Ids(args) => load::ids(args).await,
+        Command::Csv(args) => import_file::write(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
