@@ -1,7 +1,7 @@
 //! The conventions every resource shares, seen from outside: problem+json for every error, the
 //! framework's own included; request ids; security headers; strict query strings.
 
-use rapport_tests::{TestApp, assert_problem, backends, read};
+use rapport_tests::{TestApp, assert_problem, backends, error_fields, read};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -134,12 +134,7 @@ async fn control_characters_are_refused_by_name_on_every_database() {
             )
             .await;
         assert_problem(status, &body, 422, "validation_failed");
-        let fields: Vec<&str> = body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let fields = error_fields(&body);
         assert_eq!(
             fields,
             ["custom_fields.note", "custom_fields.nested"],

@@ -1,7 +1,7 @@
 //! Custom fields seen from outside: definitions, values checked against them on customers and
 //! contacts, and deleted definitions that leave stored records as they were.
 
-use rapport_tests::{Backend, TestApp, assert_problem, backends, within_two_seconds};
+use rapport_tests::{Backend, TestApp, assert_problem, backends, read, within_two_seconds};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -372,6 +372,28 @@ async fn definitions_have_a_life_cycle_and_their_own_rules() {
             .unwrap();
         assert_eq!(status, StatusCode::PRECONDITION_FAILED);
         drop(body);
+        // A malformed change is refused as such, whatever version it names.
+        let (status, body) = read(
+            app.request(
+                Method::PATCH,
+                &location,
+                token,
+                Some(json!({"description": "a\u{11}b", "options": ["x".repeat(101)]})),
+            )
+            .header("if-match", "\"7\"")
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(
+            error_codes(&body),
+            pairs(&[
+                ("description", "invalid_characters"),
+                ("options[0]", "too_long")
+            ])
+        );
         let (status, changed) = app
             .send(
                 Method::PATCH,

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use rapport_tests::{TestApp, assert_problem, backends, read};
+use rapport_tests::{TestApp, assert_problem, backends, error_fields, read};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -152,12 +152,7 @@ async fn every_field_error_is_reported_at_once() {
             })))
             .await;
         assert_problem(status, &body, 422, "validation_failed");
-        let mut fields: Vec<&str> = body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let mut fields = error_fields(&body);
         fields.sort_unstable();
         assert_eq!(
             fields,

@@ -56,6 +56,13 @@ pub struct Config {
     pub workers: usize,
     /// `RAPPORT_CORS_ORIGINS`: comma-separated origins allowed to call from browsers; none by default.
     pub cors_origins: Vec<String>,
+    /// `RAPPORT_IMPORT_LIMIT`: largest import file in bytes.
+    pub import_limit: u64,
+    /// `RAPPORT_JOB_LEASE`: seconds a worker holds a job without renewing; after that another
+    /// worker takes it over.
+    pub job_lease: u64,
+    /// `RAPPORT_IMPORT_WORKER`: whether this process runs the import worker (`true`).
+    pub import_worker: bool,
 }
 
 impl Default for Config {
@@ -80,6 +87,9 @@ impl Default for Config {
             auth_rate_limit: 30,
             workers: 0,
             cors_origins: Vec::new(),
+            import_limit: 512 * 1024 * 1024,
+            job_lease: 60,
+            import_worker: true,
         }
     }
 }
@@ -176,6 +186,15 @@ impl Config {
         }
         if let Some(v) = var("RAPPORT_WORKERS") {
             self.workers = parse("RAPPORT_WORKERS", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_IMPORT_LIMIT") {
+            self.import_limit = parse("RAPPORT_IMPORT_LIMIT", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_JOB_LEASE") {
+            self.job_lease = parse("RAPPORT_JOB_LEASE", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_IMPORT_WORKER") {
+            self.import_worker = parse("RAPPORT_IMPORT_WORKER", &v)?;
         }
         if let Some(v) = var("RAPPORT_CORS_ORIGINS") {
             self.cors_origins = v

@@ -48,7 +48,11 @@ pub async fn envelope(
     let status = res.status();
     if !span.is_disabled() {
         // Finding the route pattern costs a router lookup: only when the span is recorded.
-        span.record("route", res.request().match_pattern().unwrap_or_default());
+        let route = res.request().match_pattern().unwrap_or_default();
+        span.record(
+            "route",
+            crate::auth::permissions::without_regexes(&route).as_str(),
+        );
     }
     let problem = if status.is_client_error() || status.is_server_error() {
         let is_problem = res

@@ -74,6 +74,31 @@ fn field_error_of(err: &serde_path_to_error::Error<serde_json::Error>) -> FieldE
     FieldError::new(field, "invalid_type", message)
 }
 
+/// An optional whole number in a JSON body, as JSON Schema counts them: `119` and `119.0` alike.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    use serde::Deserialize;
+    use serde::de::Error;
+    let Some(number) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(whole) = number.as_u64() {
+        return Ok(Some(whole));
+    }
+    match number.as_f64() {
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a whole, non-negative number below 2^53 converts exactly"
+        )]
+        Some(f) if f.fract() == 0.0 && (0.0..9_007_199_254_740_992.0).contains(&f) => {
+            Ok(Some(f as u64))
+        }
+        _ => Err(D::Error::custom(format!(
+            "invalid value: {number}, expected a whole number of 0 or more"
+        ))),
+    }
+}
+
 /// Parses a JSON document into `T`, classifying the failure.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let document: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
@@ -82,8 +107,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             format!("the body is not valid JSON: {e}"),
         )
     })?;
-    serde_path_to_error::deserialize(document)
-        .map_err(|err| ApiError::validation(field_error_of(&err).into()))
+    parse_value(document).map_err(|error| ApiError::validation(error.into()))
+}
+
+/// Reads a JSON value (a whole body, or one item of a batch) into `T`: the first field that does
+/// not fit, named by its path.
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldError> {
+    serde_path_to_error::deserialize(value).map_err(|err| field_error_of(&err))
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
@@ -299,6 +329,7 @@ pub fn page_request(
 pub const TEXT_PARAMETERS: &[(&str, usize)] = &[
     ("q", 100),
     ("tag", 50),
+    ("prefix", 50),
     ("types", 1000),
     ("resource_type", 50),
 ];

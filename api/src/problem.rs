@@ -42,6 +42,7 @@ error_codes! {
     NotFound => "not_found", 404, "Not found", "未找到";
     MethodNotAllowed => "method_not_allowed", 405, "Method not allowed", "不支持该请求方法";
     Conflict => "conflict", 409, "Conflict", "冲突";
+    InvalidTransition => "invalid_transition", 409, "Not allowed in this state", "当前状态不允许此操作";
     EmailTaken => "email_taken", 409, "Email already in use", "邮箱已被使用";
     PhoneTaken => "phone_taken", 409, "Phone number already in use", "手机号已被使用";
     ExternalIdTaken => "external_id_taken", 409, "External id already in use", "外部编号已被使用";
@@ -53,6 +54,10 @@ error_codes! {
     CannotChangeOwnRole => "cannot_change_own_role", 409, "You cannot change your own role", "不能修改自己的角色";
     KeyTaken => "key_taken", 409, "Custom field key already in use", "自定义字段键已被使用";
     TooManyCustomFields => "too_many_custom_fields", 409, "Too many custom fields", "自定义字段数量已达上限";
+    TooManyTags => "too_many_tags", 409, "Too many tags", "标签数量已达上限";
+    SegmentNameTaken => "segment_name_taken", 409, "Segment name already in use", "分群名称已被使用";
+    SegmentIsDynamic => "segment_is_dynamic", 409, "The segment is dynamic", "动态分群的成员由筛选条件决定";
+    SegmentFilterOutdated => "segment_filter_outdated", 409, "The segment's filter is outdated", "分群的筛选条件已失效";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     PreconditionFailed => "precondition_failed", 412, "Precondition failed", "版本不匹配";
     PayloadTooLarge => "payload_too_large", 413, "Payload too large", "请求体过大";
@@ -220,6 +225,19 @@ impl ApiError {
         }
     }
 
+    /// 400 for a query written in the body (a filter, a sort order) that does not fit what it
+    /// searches, every mistake named by its path (`filter.and[2].field`).
+    pub fn bad_query(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.len() {
+            1 => "the query has 1 mistake".to_owned(),
+            n => format!("the query has {n} mistakes"),
+        };
+        Self {
+            errors,
+            ..Self::new(ErrorCode::BadRequest, detail)
+        }
+    }
+
     /// 400 for a request header with a bad value, naming it.
     pub fn bad_header(header: &str, message: impl Into<String>) -> Self {
         let message = message.into();
@@ -294,6 +312,10 @@ impl From<StoreError> for ApiError {
                     "role_in_use" => ErrorCode::RoleInUse,
                     "key_taken" => ErrorCode::KeyTaken,
                     "too_many_custom_fields" => ErrorCode::TooManyCustomFields,
+                    "segment_name_taken" => ErrorCode::SegmentNameTaken,
+                    "too_many_tags" => ErrorCode::TooManyTags,
+                    "invalid_transition" => ErrorCode::InvalidTransition,
+                    "segment_is_dynamic" => ErrorCode::SegmentIsDynamic,
                     "role_name_taken" => ErrorCode::RoleNameTaken,
                     "idempotency_key_in_use" => ErrorCode::IdempotencyKeyInUse,
                     _ => ErrorCode::Conflict,
@@ -367,6 +389,12 @@ pub fn field_message(code: &str, english: &str, lang: Lang) -> String {
         "in_future" => "不能是将来的日期",
         "email_taken" => "邮箱已被使用",
         "phone_taken" => "手机号已被使用",
+        "unsupported_operator" => "该字段不支持此运算符",
+        "invalid_node" => "过滤条件的结构不正确",
+        "too_deep" => "过滤条件嵌套过深",
+        "too_many_conditions" => "过滤条件过多",
+        "too_many_values" => "取值过多",
+        "invalid_sort" => "不能按此字段排序",
         _ => return english.to_owned(),
     };
     zh.to_owned()

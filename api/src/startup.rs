@@ -37,14 +37,42 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(auth::routes::get_me)
             .service(customers::routes::list_customers)
             .service(customers::routes::create_customer)
+            .service(customers::search::search_customers)
+            .service(customers::batch::batch_upsert_customers)
+            .service(customers::export::export_customers)
+            .service(customers::search::get_customer_filter_fields)
+            .service(crate::tags::tag_customers)
+            .service(crate::tags::untag_customers)
             .service(customers::routes::get_customer)
             .service(customers::routes::update_customer)
             .service(customers::routes::delete_customer)
+            .service(customers::merge::find_customer_duplicates)
+            .service(customers::merge::merge_customers)
+            .service(customers::privacy::record_customer_consent)
+            .service(customers::privacy::list_customer_consent)
+            .service(customers::privacy::export_customer_data)
+            .service(customers::privacy::anonymize_customer)
             .service(customers::contacts::list_contacts)
             .service(customers::contacts::create_contact)
             .service(customers::contacts::get_contact)
             .service(customers::contacts::update_contact)
             .service(customers::contacts::delete_contact)
+            .service(crate::tags::list_tags)
+            .service(crate::imports::routes::create_import)
+            .service(crate::imports::routes::upload_import_file)
+            .service(crate::imports::routes::list_imports)
+            .service(crate::imports::routes::get_import)
+            .service(crate::imports::routes::list_import_errors)
+            .service(crate::imports::routes::retry_import)
+            .service(crate::segments::routes::list_segments)
+            .service(crate::segments::routes::create_segment)
+            .service(crate::segments::routes::preview_segment)
+            .service(crate::segments::routes::get_segment)
+            .service(crate::segments::routes::update_segment)
+            .service(crate::segments::routes::delete_segment)
+            .service(crate::segments::routes::list_segment_customers)
+            .service(crate::segments::routes::add_segment_customers)
+            .service(crate::segments::routes::remove_segment_customers)
             .service(crate::custom_fields::routes::list_custom_fields)
             .service(crate::custom_fields::routes::create_custom_field)
             .service(crate::custom_fields::routes::get_custom_field)
@@ -123,6 +151,11 @@ pub async fn connect(config: &Config) -> Result<Db, StartupError> {
     let db = Db::connect(&config.database_url, &options).await?;
     db.migrate().await?;
     roles::ensure_built_ins(db.conn()).await?;
+    let filled = rapport_persistence::customers::fill_derived_text(&db).await?;
+    if filled > 0 {
+        tracing::info!(filled, "computed the derived text of existing customers");
+    }
+    rapport_persistence::custom_values::ensure_indexes(&db).await?;
     Ok(db)
 }
 
@@ -186,19 +219,19 @@ async fn jwt_secret(db: &Db, config: &Config) -> Result<String, StartupError> {
         .ok_or_else(|| StartupError::Config("stored jwt_secret is not text".into()))
 }
 
-/// The methods the document lists for a concrete path, if it lists the path at all.
+/// The methods the document lists for a concrete path, if it lists the path at all. A path
+/// written out in the document (`/customers/search`) is that path, not an id of its template.
 fn documented_methods(doc: &serde_json::Value, path: &str) -> Option<Vec<&'static str>> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    doc["paths"]
-        .as_object()?
-        .iter()
-        .find_map(|(template, item)| {
+    let paths = doc["paths"].as_object()?;
+    let matching = |literal_only: bool| {
+        paths.iter().find_map(|(template, item)| {
             let parts: Vec<&str> = template.split('/').collect();
             let matches = parts.len() == segments.len()
                 && parts
                     .iter()
                     .zip(&segments)
-                    .all(|(t, s)| t.starts_with('{') || t == s);
+                    .all(|(t, s)| (!literal_only && t.starts_with('{')) || t == s);
             matches.then(|| {
                 ["GET", "POST", "PATCH", "PUT", "DELETE"]
                     .into_iter()
@@ -206,6 +239,8 @@ fn documented_methods(doc: &serde_json::Value, path: &str) -> Option<Vec<&'stati
                     .collect()
             })
         })
+    };
+    matching(true).or_else(|| matching(false))
 }
 
 /// Answers requests no route took: 405 with `Allow` for documented paths, 404 otherwise.
@@ -219,6 +254,8 @@ async fn fallback(
             .finish());
     }
     match documented_methods(&doc, req.path()) {
+        // A documented operation that no route took: an id that is not an id.
+        Some(methods) if methods.contains(&req.method().as_str()) => Err(ApiError::not_found()),
         Some(methods) if !methods.is_empty() => {
             if req.method() == Method::OPTIONS {
                 return Ok(HttpResponse::NoContent()
@@ -264,6 +301,7 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
         ),
         config: Arc::new(config.clone()),
     });
+    crate::imports::worker::start(state.clone());
     let doc = Data::new(crate::openapi::document());
     let listener =
         TcpListener::bind(&config.bind).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;

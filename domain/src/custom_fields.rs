@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::FieldError;
 use crate::validation::{optional_text, text};
+use crate::{FieldError, FieldErrors};
 
 /// The kinds of record that carry custom fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -156,6 +156,45 @@ pub struct DefinitionChanges {
     pub description: Option<Option<String>>,
 }
 
+impl DefinitionChanges {
+    /// Checks what holds whatever the definition being changed: the label's and description's
+    /// text, each option's text and their number. Whether options are allowed at all depends on
+    /// the field's type, which [`Definition::apply`] checks.
+    pub fn parse(self) -> Result<DefinitionChanges, Vec<FieldError>> {
+        let mut errors = FieldErrors::new();
+        let label = self
+            .label
+            .and_then(|l| errors.take(text("label", &l, 1, MAX_LABEL_LEN)));
+        let description = self.description.and_then(|d| {
+            errors.take(optional_text(
+                "description",
+                d.as_deref(),
+                MAX_DESCRIPTION_LEN,
+            ))
+        });
+        if let Some(options) = &self.options {
+            if options.len() > MAX_OPTIONS {
+                errors.push(FieldError::new(
+                    "options",
+                    "invalid_count",
+                    format!("a choice field has 1 to {MAX_OPTIONS} options"),
+                ));
+            }
+            for (i, option) in options.iter().enumerate() {
+                errors.take(text(&format!("options[{i}]"), option, 1, MAX_OPTION_LEN));
+            }
+        }
+        errors
+            .into_result(|| DefinitionChanges {
+                label,
+                options: self.options,
+                required: self.required,
+                description,
+            })
+            .map_err(|e| e.0)
+    }
+}
+
 /// Whether `key` may name a custom field.
 pub fn is_key(key: &str) -> bool {
     (1..=64).contains(&key.len())
@@ -269,31 +308,19 @@ impl Definition {
         changes: DefinitionChanges,
         now: DateTime<Utc>,
     ) -> Result<Definition, Vec<FieldError>> {
-        let mut errors = Vec::new();
+        let changes = changes.parse()?;
         let mut next = self.clone();
         if let Some(label) = changes.label {
-            match text("label", &label, 1, MAX_LABEL_LEN) {
-                Ok(label) => next.label = label,
-                Err(e) => errors.push(e),
-            }
+            next.label = label;
         }
         if let Some(description) = changes.description {
-            match optional_text("description", description.as_deref(), MAX_DESCRIPTION_LEN) {
-                Ok(description) => next.description = description,
-                Err(e) => errors.push(e),
-            }
+            next.description = description;
         }
         if let Some(options) = changes.options {
-            match self::options("options", self.field_type, options) {
-                Ok(options) => next.options = options,
-                Err(e) => errors.extend(e),
-            }
+            next.options = self::options("options", self.field_type, options)?;
         }
         if let Some(required) = changes.required {
             next.required = required;
-        }
-        if !errors.is_empty() {
-            return Err(errors);
         }
         if next != *self {
             next.updated_at = now;

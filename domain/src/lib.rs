@@ -7,6 +7,8 @@ pub mod access;
 pub mod custom_fields;
 pub mod customers;
 pub mod filter;
+pub mod imports;
+pub mod segments;
 pub mod sort;
 pub mod validation;
 pub mod values;

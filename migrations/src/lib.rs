@@ -7,6 +7,11 @@ mod m20261123_000001_access;
 mod m20261123_000002_records;
 mod m20261123_000003_customers;
 mod m20261123_000004_custom_fields;
+mod m20261202_000005_customer_search;
+mod m20261202_000006_segments;
+mod m20261202_000007_privacy;
+mod m20261202_000008_duplicates;
+mod m20261202_000009_imports;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -18,6 +23,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_records::Migration),
             Box::new(m20261123_000003_customers::Migration),
             Box::new(m20261123_000004_custom_fields::Migration),
+            Box::new(m20261202_000005_customer_search::Migration),
+            Box::new(m20261202_000006_segments::Migration),
+            Box::new(m20261202_000007_privacy::Migration),
+            Box::new(m20261202_000008_duplicates::Migration),
+            Box::new(m20261202_000009_imports::Migration),
         ]
     }
 }

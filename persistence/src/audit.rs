@@ -77,7 +77,8 @@ impl<'a> From<&'a Actor> for By<'a> {
 }
 
 /// The fields that differ between two JSON objects, as `{field: {before, after}}`; `version`,
-/// `updated_at` and `search_text` are left out as noise.
+/// `updated_at` and `search_text` are left out as noise, and so are fields that are empty on both
+/// sides (a new record's unset fields).
 pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Value {
     let empty = Map::new();
     let before = before.and_then(Value::as_object).unwrap_or(&empty);
@@ -90,27 +91,30 @@ pub fn diff(before: Option<&Value>, after: Option<&Value>) -> Value {
         if matches!(key.as_str(), "version" | "updated_at" | "created_at" | "id") {
             continue;
         }
-        let (b, a) = (before.get(key), after.get(key));
+        // A field that is absent and one that is null hold the same nothing.
+        let (b, a) = (
+            before.get(key).unwrap_or(&Value::Null),
+            after.get(key).unwrap_or(&Value::Null),
+        );
         if b != a {
             let mut change = Map::new();
-            change.insert("before".into(), b.cloned().unwrap_or(Value::Null));
-            change.insert("after".into(), a.cloned().unwrap_or(Value::Null));
+            change.insert("before".into(), b.clone());
+            change.insert("after".into(), a.clone());
             changes.insert(key.clone(), Value::Object(change));
         }
     }
     Value::Object(changes)
 }
 
-/// Records a change in the caller's transaction.
-pub async fn record(
-    conn: &impl ConnectionTrait,
+/// The row that records a change, for the caller to insert (alone, or with others).
+pub fn entry(
     by: By<'_>,
     action: &str,
     resource_type: &str,
     resource_id: Uuid,
     before: Option<&Value>,
     after: Option<&Value>,
-) -> Result<()> {
+) -> entity::ActiveModel {
     let (actor_type, actor_id, request_id, ip) = match by {
         By::Actor(actor) => (
             actor.principal.kind(),
@@ -132,9 +136,53 @@ pub async fn record(
         request_id: Set(request_id),
         ip: Set(ip),
     }
-    .insert(conn)
-    .await?;
+}
+
+/// Records a change in the caller's transaction.
+pub async fn record(
+    conn: &impl ConnectionTrait,
+    by: By<'_>,
+    action: &str,
+    resource_type: &str,
+    resource_id: Uuid,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<()> {
+    entry(by, action, resource_type, resource_id, before, after)
+        .insert(conn)
+        .await?;
     Ok(())
+}
+
+impl From<entity::Model> for AuditEvent {
+    fn from(m: entity::Model) -> Self {
+        AuditEvent {
+            id: m.id,
+            occurred_at: m.occurred_at,
+            actor_type: m.actor_type,
+            actor_id: m.actor_id,
+            action: m.action,
+            resource_type: m.resource_type,
+            resource_id: m.resource_id,
+            changes: m.changes,
+            request_id: m.request_id,
+            ip: m.ip,
+        }
+    }
+}
+
+/// Every audit event about one of `records`, oldest first.
+pub async fn about(conn: &impl ConnectionTrait, records: &[Uuid]) -> Result<Vec<AuditEvent>> {
+    use sea_orm::QueryOrder;
+    Ok(entity::Entity::find()
+        .filter(entity::Column::ResourceId.is_in(records.iter().copied()))
+        .order_by_asc(entity::Column::OccurredAt)
+        .order_by_asc(entity::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(AuditEvent::from)
+        .collect())
 }
 
 /// Which audit events to list.
@@ -194,20 +242,7 @@ pub async fn list(
         request,
     )
     .await?;
-    page.try_map(|m| {
-        Ok(AuditEvent {
-            id: m.id,
-            occurred_at: m.occurred_at,
-            actor_type: m.actor_type,
-            actor_id: m.actor_id,
-            action: m.action,
-            resource_type: m.resource_type,
-            resource_id: m.resource_id,
-            changes: m.changes,
-            request_id: m.request_id,
-            ip: m.ip,
-        })
-    })
+    page.try_map(|m| Ok(AuditEvent::from(m)))
 }
 
 #[cfg(test)]

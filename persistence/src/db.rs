@@ -74,6 +74,25 @@ impl WriteTxn {
     }
 }
 
+impl From<Backend> for DatabaseBackend {
+    fn from(backend: Backend) -> Self {
+        match backend {
+            Backend::Postgres => DatabaseBackend::Postgres,
+            Backend::Sqlite => DatabaseBackend::Sqlite,
+        }
+    }
+}
+
+impl Backend {
+    /// The engine behind a connection or transaction.
+    pub fn of(conn: &impl ConnectionTrait) -> Self {
+        match conn.get_database_backend() {
+            DatabaseBackend::Sqlite => Backend::Sqlite,
+            _ => Backend::Postgres,
+        }
+    }
+}
+
 impl Db {
     /// Connects to `url` (`postgres://…` or `sqlite://…`). SQLite files are created when missing
     /// and run with WAL, `synchronous=FULL` and foreign keys on.
@@ -127,10 +146,7 @@ impl Db {
 
     /// The engine behind this pool.
     pub fn backend(&self) -> Backend {
-        match self.conn.get_database_backend() {
-            DatabaseBackend::Sqlite => Backend::Sqlite,
-            _ => Backend::Postgres,
-        }
+        Backend::of(&self.conn)
     }
 
     /// The pool, for reads.

@@ -92,6 +92,66 @@ pub async fn emit(
     Ok(())
 }
 
+impl From<entity::Model> for Event {
+    fn from(m: entity::Model) -> Self {
+        Event {
+            seq: m.seq,
+            id: m.id,
+            r#type: m.r#type,
+            resource_type: m.resource_type,
+            resource_id: m.resource_id,
+            occurred_at: m.occurred_at,
+            data: m.data,
+            previous: m.previous,
+        }
+    }
+}
+
+/// Every event about one of `records`, in feed order.
+pub async fn about(conn: &impl ConnectionTrait, records: &[Uuid]) -> Result<Vec<Event>> {
+    use sea_orm::QueryOrder;
+    Ok(entity::Entity::find()
+        .filter(entity::Column::ResourceId.is_in(records.iter().copied()))
+        .order_by_asc(entity::Column::Seq)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Event::from)
+        .collect())
+}
+
+/// Appends one event of `type` per `(resource id, data)` in the caller's transaction, in order,
+/// under the same ordering lock as [`emit`].
+pub async fn emit_many(
+    conn: &impl ConnectionTrait,
+    backend: Backend,
+    r#type: &str,
+    resource_type: &str,
+    items: Vec<(Uuid, Value)>,
+) -> Result<()> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    if backend == Backend::Postgres {
+        crate::db::execute(conn, "SELECT pg_advisory_xact_lock(7428001)").await?;
+    }
+    let occurred_at = crate::now();
+    let rows: Vec<entity::ActiveModel> = items
+        .into_iter()
+        .map(|(resource_id, data)| entity::ActiveModel {
+            seq: NotSet,
+            id: Set(Uuid::now_v7()),
+            r#type: Set(r#type.to_owned()),
+            resource_type: Set(resource_type.to_owned()),
+            resource_id: Set(resource_id),
+            occurred_at: Set(occurred_at),
+            data: Set(data),
+            previous: Set(None),
+        })
+        .collect();
+    crate::customers::bulk::insert_rows(conn, backend, rows).await
+}
+
 /// Events in feed order, optionally of some types only.
 pub async fn feed(
     conn: &impl ConnectionTrait,
@@ -116,16 +176,5 @@ pub async fn feed(
         request,
     )
     .await?;
-    page.try_map(|m| {
-        Ok(Event {
-            seq: m.seq,
-            id: m.id,
-            r#type: m.r#type,
-            resource_type: m.resource_type,
-            resource_id: m.resource_id,
-            occurred_at: m.occurred_at,
-            data: m.data,
-            previous: m.previous,
-        })
-    })
+    page.try_map(|m| Ok(Event::from(m)))
 }

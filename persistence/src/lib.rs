@@ -7,12 +7,16 @@
 pub mod access;
 pub mod audit;
 pub mod custom_fields;
+pub mod custom_values;
 pub mod customers;
 mod db;
 mod error;
 pub mod events;
+mod filter;
 pub mod idempotency;
+pub mod imports;
 pub mod page;
+pub mod segments;
 pub mod settings;
 
 pub use db::{Backend, Db, DbOptions, WriteTxn, now};

@@ -6,10 +6,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::IntoCondition;
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, NullOrdering};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Value,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -28,16 +28,26 @@ pub enum CursorValue {
     I(i64),
     /// An id.
     U(Uuid),
+    /// A number that may have a fraction.
+    F(f64),
+    /// A boolean.
+    B(bool),
+    /// No value (a nullable key); such rows sort last.
+    N,
 }
 
-impl From<CursorValue> for Value {
-    fn from(value: CursorValue) -> Self {
-        match value {
+impl CursorValue {
+    /// The value to bind, or `None` for [`CursorValue::N`].
+    fn bound(&self) -> Option<Value> {
+        Some(match self.clone() {
             CursorValue::T(v) => v.into(),
             CursorValue::S(v) => v.into(),
             CursorValue::I(v) => v.into(),
             CursorValue::U(v) => v.into(),
-        }
+            CursorValue::F(v) => v.into(),
+            CursorValue::B(v) => v.into(),
+            CursorValue::N => return None,
+        })
     }
 }
 
@@ -49,7 +59,7 @@ struct Cursor {
     v: Vec<CursorValue>,
 }
 
-fn encode(sort: &str, values: Vec<CursorValue>) -> String {
+pub(crate) fn encode(sort: &str, values: Vec<CursorValue>) -> String {
     let json = serde_json::to_vec(&Cursor {
         s: sort.to_owned(),
         v: values,
@@ -58,7 +68,7 @@ fn encode(sort: &str, values: Vec<CursorValue>) -> String {
     URL_SAFE_NO_PAD.encode(json)
 }
 
-fn decode(raw: &str, sort: &str, keys: usize) -> Result<Vec<CursorValue>> {
+pub(crate) fn decode(raw: &str, sort: &str, keys: usize) -> Result<Vec<CursorValue>> {
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| Error::BadCursor)?;
     let cursor: Cursor = serde_json::from_slice(&bytes).map_err(|_| Error::BadCursor)?;
     if cursor.s != sort || cursor.v.len() != keys {
@@ -111,6 +121,28 @@ pub struct KeyColumn<C> {
     pub descending: bool,
 }
 
+/// A sort key over any expression, which may be null: rows without a value sort last in either
+/// direction.
+#[derive(Debug, Clone)]
+pub struct SortExpr {
+    /// What is sorted by.
+    pub expr: Expr,
+    /// Descending when true.
+    pub descending: bool,
+    /// True when the expression can be null.
+    pub nullable: bool,
+}
+
+impl<C: ColumnTrait> From<&KeyColumn<C>> for SortExpr {
+    fn from(key: &KeyColumn<C>) -> Self {
+        SortExpr {
+            expr: key.column.into_expr(),
+            descending: key.descending,
+            nullable: false,
+        }
+    }
+}
+
 /// Fetches one page of `select`, ordered by `keys` (the id column last), starting after the cursor.
 /// `values_of` gives a row's values for the same keys, to build the next cursor.
 pub async fn fetch<E, C>(
@@ -126,27 +158,63 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
+    let keys: Vec<SortExpr> = keys.iter().map(SortExpr::from).collect();
+    fetch_sorted::<E, E::Model, C>(conn, select, sort, &keys, values_of, request).await
+}
+
+/// The statement of one page: `select` after the cursor, ordered by `keys`, one row more than the
+/// page holds (which tells whether another page follows).
+pub fn page_select<E: EntityTrait>(
+    mut select: Select<E>,
+    sort: &str,
+    keys: &[SortExpr],
+    request: &PageRequest,
+) -> Result<Select<E>> {
+    if let Some(raw) = &request.cursor {
+        let values = decode(raw, sort, keys.len())?;
+        select = select.filter(after(keys, &values));
+    }
+    for key in keys {
+        let order = if key.descending {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        select = if key.nullable {
+            select.order_by_with_nulls(key.expr.clone(), order, NullOrdering::Last)
+        } else {
+            select.order_by(key.expr.clone(), order)
+        };
+    }
+    Ok(select.limit(request.limit + 1))
+}
+
+/// [`fetch`] over sort expressions, which may be nullable; the last key must be the id. Each row
+/// is read as an `M`, which names the columns `select` selects (the entity's model, or a partial
+/// model whose columns `select` was narrowed to).
+pub async fn fetch_sorted<E, M, C>(
+    conn: &C,
+    select: Select<E>,
+    sort: &str,
+    keys: &[SortExpr],
+    values_of: impl Fn(&M) -> Vec<CursorValue>,
+    request: &PageRequest,
+) -> Result<Page<M>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    M: FromQueryResult + Sync,
+    C: ConnectionTrait,
+{
     let total = if request.include_total {
         Some(select.clone().count(conn).await?)
     } else {
         None
     };
-    let mut select = select;
-    if let Some(raw) = &request.cursor {
-        let values = decode(raw, sort, keys.len())?;
-        select = select.filter(after(keys, values));
-    }
-    for key in keys {
-        select = select.order_by(
-            key.column,
-            if key.descending {
-                Order::Desc
-            } else {
-                Order::Asc
-            },
-        );
-    }
-    let mut rows = select.limit(request.limit + 1).all(conn).await?;
+    let mut rows = page_select(select, sort, keys, request)?
+        .into_model::<M>()
+        .all(conn)
+        .await?;
     let has_more = rows.len() as u64 > request.limit;
     rows.truncate(usize::try_from(request.limit).unwrap_or(usize::MAX));
     let next_cursor = match rows.last() {
@@ -161,25 +229,47 @@ where
     })
 }
 
-/// `(k1, k2, …) > (v1, v2, …)` in the keys' own directions, spelled out so mixed directions work:
-/// `k1 ▷ v1 OR (k1 = v1 AND k2 ▷ v2) OR …`.
-fn after<C: ColumnTrait>(keys: &[KeyColumn<C>], values: Vec<CursorValue>) -> Condition {
-    let values: Vec<Value> = values.into_iter().map(Value::from).collect();
+/// The rows after `values` in the order of `keys`, spelled out so mixed directions and nullable
+/// keys work: `k1 ▷ v1 OR (k1 = v1 AND k2 ▷ v2) OR …`, where a row without a value comes after
+/// every row with one, and nothing comes after a row without one within that key. When the first
+/// key has a value, `k1 ⊵ v1` is added in front, which the database can use to start its index
+/// scan at the cursor instead of filtering from the top.
+fn after(keys: &[SortExpr], values: &[CursorValue]) -> Condition {
+    let bound: Vec<Option<Value>> = values.iter().map(CursorValue::bound).collect();
+    let equal = |key: &SortExpr, value: &Option<Value>| match value {
+        Some(value) => key.expr.clone().eq(value.clone()),
+        None => key.expr.clone().is_null(),
+    };
     let mut any = Condition::any();
     for (i, key) in keys.iter().enumerate() {
-        let mut all = Condition::all();
-        for (prior, value) in keys.iter().zip(&values).take(i) {
-            all = all.add(prior.column.eq(value.clone()));
-        }
-        let value = values[i].clone();
-        let step = if key.descending {
-            key.column.lt(value)
-        } else {
-            key.column.gt(value)
+        let Some(value) = &bound[i] else {
+            continue;
         };
+        let mut step = if key.descending {
+            key.expr.clone().lt(value.clone())
+        } else {
+            key.expr.clone().gt(value.clone())
+        };
+        if key.nullable {
+            step = step.or(key.expr.clone().is_null());
+        }
+        let mut all = Condition::all();
+        for (prior, value) in keys.iter().zip(&bound).take(i) {
+            all = all.add(equal(prior, value));
+        }
         any = any.add(all.add(step.into_condition()));
     }
-    any
+    match (keys.first(), bound.first()) {
+        (Some(first), Some(Some(value))) if !first.nullable => {
+            let start = if first.descending {
+                first.expr.clone().lte(value.clone())
+            } else {
+                first.expr.clone().gte(value.clone())
+            };
+            Condition::all().add(start).add(any)
+        }
+        _ => any,
+    }
 }
 
 #[cfg(test)]

@@ -214,6 +214,19 @@ impl TestApp {
         .await
     }
 
+    /// How many customers the administrator sees: the list's total.
+    pub async fn customer_count(&self) -> u64 {
+        let (_, page) = self
+            .send(
+                Method::GET,
+                "/api/v1/customers?include_total=true&limit=1",
+                &self.admin_token,
+                None,
+            )
+            .await;
+        page["total"].as_u64().expect("total")
+    }
+
     /// A request builder with the bearer token and body set.
     pub fn request(
         &self,
@@ -330,6 +343,16 @@ pub async fn within_two_seconds(
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// The `field` of every error a problem lists, in order.
+pub fn error_fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .expect("a problem with errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("an error names its field"))
+        .collect()
 }
 
 /// Asserts a problem+json answer with `status` and `code`.

@@ -30,6 +30,16 @@ impl Auth {
     pub fn owner(&self) -> Option<Uuid> {
         self.actor.owner_filter(self.scope)
     }
+
+    /// How much of email addresses and phone numbers the caller sees.
+    pub fn disclosure(&self) -> crate::customers::dto::Disclosure {
+        use rapport_domain::access::{Action, Permission, Resource};
+        let details = Permission::new(Resource::ContactDetails, Action::Read);
+        match self.actor.scope_for(details) {
+            Some(_) => crate::customers::dto::Disclosure::Full,
+            None => crate::customers::dto::Disclosure::Masked,
+        }
+    }
 }
 
 fn bearer(req: &HttpRequest) -> Option<String> {

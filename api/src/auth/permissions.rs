@@ -18,16 +18,47 @@ const fn p(resource: Resource, action: Action) -> Access {
 }
 
 use Action::{Delete, Read, Write};
-use Resource::{ApiKeys, AuditEvents, CustomFields, Customers, Events, Roles, Users};
+use Resource::{
+    ApiKeys, AuditEvents, CustomFields, Customers, Events, Privacy, Roles, Segments, Users,
+};
 
 /// (method, route pattern, access) for every authenticated operation.
 pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/me", Access::SignedIn),
     ("GET", "/api/v1/customers", p(Customers, Read)),
     ("POST", "/api/v1/customers", p(Customers, Write)),
+    ("POST", "/api/v1/customers/search", p(Customers, Read)),
+    ("POST", "/api/v1/customers/batch", p(Customers, Write)),
+    ("GET", "/api/v1/customers/export", p(Customers, Read)),
+    ("POST", "/api/v1/customers/tag", p(Customers, Write)),
+    ("POST", "/api/v1/customers/untag", p(Customers, Write)),
+    ("GET", "/api/v1/tags", p(Customers, Read)),
+    ("GET", "/api/v1/customers/filter-fields", p(Customers, Read)),
     ("GET", "/api/v1/customers/{id}", p(Customers, Read)),
     ("PATCH", "/api/v1/customers/{id}", p(Customers, Write)),
     ("DELETE", "/api/v1/customers/{id}", p(Customers, Delete)),
+    (
+        "POST",
+        "/api/v1/customers/{id}/consent",
+        p(Customers, Write),
+    ),
+    ("GET", "/api/v1/customers/{id}/consent", p(Customers, Read)),
+    (
+        "GET",
+        "/api/v1/customers/{id}/duplicates",
+        p(Customers, Read),
+    ),
+    ("POST", "/api/v1/customers/{id}/merge", p(Customers, Delete)),
+    (
+        "GET",
+        "/api/v1/customers/{id}/data-export",
+        p(Privacy, Read),
+    ),
+    (
+        "POST",
+        "/api/v1/customers/{id}/anonymize",
+        p(Privacy, Write),
+    ),
     ("GET", "/api/v1/customers/{id}/contacts", p(Customers, Read)),
     (
         "POST",
@@ -62,6 +93,29 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/api/v1/custom-fields/{id}",
         p(CustomFields, Delete),
     ),
+    ("POST", "/api/v1/imports", p(Customers, Write)),
+    ("PUT", "/api/v1/imports/{id}/file", p(Customers, Write)),
+    ("GET", "/api/v1/imports", p(Customers, Read)),
+    ("GET", "/api/v1/imports/{id}", p(Customers, Read)),
+    ("GET", "/api/v1/imports/{id}/errors", p(Customers, Read)),
+    ("POST", "/api/v1/imports/{id}/retry", p(Customers, Write)),
+    ("GET", "/api/v1/segments", p(Segments, Read)),
+    ("POST", "/api/v1/segments", p(Segments, Write)),
+    ("POST", "/api/v1/segments/preview", p(Segments, Read)),
+    ("GET", "/api/v1/segments/{id}", p(Segments, Read)),
+    ("PATCH", "/api/v1/segments/{id}", p(Segments, Write)),
+    ("DELETE", "/api/v1/segments/{id}", p(Segments, Delete)),
+    ("GET", "/api/v1/segments/{id}/customers", p(Segments, Read)),
+    (
+        "POST",
+        "/api/v1/segments/{id}/add-customers",
+        p(Segments, Write),
+    ),
+    (
+        "POST",
+        "/api/v1/segments/{id}/remove-customers",
+        p(Segments, Write),
+    ),
     ("GET", "/api/v1/users", p(Users, Read)),
     ("POST", "/api/v1/users", p(Users, Write)),
     ("GET", "/api/v1/users/{id}", p(Users, Read)),
@@ -80,12 +134,38 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/events", p(Events, Read)),
 ];
 
-/// The access an operation requires, or `None` when it is not in the table (denied).
+/// The access an operation requires, or `None` when it is not in the table (denied). `pattern`
+/// is the route as the router or the document spells it: a parameter's regular expression
+/// (`{id:[0-9a-fA-F-]+}`) is not part of its name.
 pub fn required(method: &str, pattern: &str) -> Option<Access> {
+    let pattern = without_regexes(pattern);
     ROUTES
         .iter()
         .find(|(m, p, _)| *m == method && *p == pattern)
         .map(|(_, _, access)| *access)
+}
+
+/// `pattern` with each `{name:regex}` written `{name}`.
+pub fn without_regexes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let param = &rest[open..open + close + 1];
+        match param.find(':') {
+            Some(colon) => {
+                out.push_str(&param[..colon]);
+                out.push('}');
+            }
+            None => out.push_str(param),
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The permission text stated in the OpenAPI document.
@@ -93,5 +173,19 @@ pub fn describe(access: Access) -> String {
     match access {
         Access::SignedIn => "any signed-in user or API key".to_owned(),
         Access::Requires(permission) => permission.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_regexes;
+
+    #[test]
+    fn parameter_regexes_are_not_part_of_the_pattern() {
+        assert_eq!(
+            without_regexes("/api/v1/customers/{id:[0-9a-fA-F-]+}/contacts/{contact_id}"),
+            "/api/v1/customers/{id}/contacts/{contact_id}"
+        );
+        assert_eq!(without_regexes("/api/v1/me"), "/api/v1/me");
     }
 }

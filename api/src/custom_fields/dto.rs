@@ -214,14 +214,17 @@ pub struct UpdateCustomField {
 }
 
 impl UpdateCustomField {
-    /// The domain's change; the definition itself checks it.
-    pub fn into_domain(self) -> DefinitionChanges {
+    /// The domain's change, checked as far as it can be without the stored definition (which
+    /// checks the rest), or every rule it broke.
+    pub fn into_domain(self) -> Result<DefinitionChanges, FieldErrors> {
         DefinitionChanges {
             label: self.label,
             options: self.options,
             required: self.required,
             description: self.description,
         }
+        .parse()
+        .map_err(FieldErrors)
     }
 }
 

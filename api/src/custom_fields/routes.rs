@@ -120,7 +120,7 @@ pub async fn update_custom_field(
     if_match: IfMatch,
     body: ValidJson<UpdateCustomField>,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = body.value()?.into_domain();
+    let changes = body.value()?.into_domain()?;
     let definition =
         custom_fields::update(&state.db, &auth.actor, id.into_inner(), changes, if_match.0).await?;
     let version = definition.version;

@@ -33,7 +33,9 @@ pub async fn list_contacts(
     let q = query.0;
     let request = page_request(q.limit, q.cursor, q.include_total)?;
     let list = contacts::list(state.db.conn(), auth.owner(), id.into_inner(), &request).await?;
-    Ok(page(&PageOf::from_page(list, ContactView::from)))
+    Ok(page(&PageOf::from_page(list, |c| {
+        ContactView::new(c, auth.disclosure())
+    })))
 }
 
 /// Add a contact.
@@ -81,7 +83,7 @@ pub async fn create_contact(
     let location = format!("/api/v1/customers/{customer_id}/contacts/{}", contact.id);
     let version = contact.version;
     Ok(created(
-        &ContactView::from(contact),
+        &ContactView::new(contact, auth.disclosure()),
         location,
         version,
         replayed,
@@ -105,7 +107,10 @@ pub async fn get_contact(
     let (customer_id, id) = path.into_inner();
     let contact = contacts::get(state.db.conn(), auth.owner(), customer_id, id).await?;
     let version = contact.version;
-    Ok(ok_versioned(&ContactView::from(contact), version))
+    Ok(ok_versioned(
+        &ContactView::new(contact, auth.disclosure()),
+        version,
+    ))
 }
 
 /// Change a contact.
@@ -147,7 +152,10 @@ pub async fn update_contact(
     )
     .await?;
     let version = contact.version;
-    Ok(ok_versioned(&ContactView::from(contact), version))
+    Ok(ok_versioned(
+        &ContactView::new(contact, auth.disclosure()),
+        version,
+    ))
 }
 
 /// Remove a contact.

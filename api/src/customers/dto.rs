@@ -8,7 +8,7 @@ use rapport_domain::customers::{
     CustomerKind, Gender, LifecycleStage, NewContact, NewCustomer,
 };
 use rapport_domain::validation::{optional_text, text};
-use rapport_domain::values::{optional_email, optional_phone};
+use rapport_domain::values::{Email, Phone, optional_email, optional_phone};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
@@ -274,8 +274,6 @@ pub struct UpdateCustomer {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 200)]
     pub external_id: Option<Option<String>>,
-    /// Marketing consent.
-    pub marketing_consent: Option<ConsentDto>,
     /// Notes, or `null` to clear.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 10000)]
@@ -415,9 +413,6 @@ impl UpdateCustomer {
                 custom_fields::checked("custom_fields", definitions, c, Write::Change),
             )
         });
-        changes.marketing_consent = self
-            .marketing_consent
-            .and_then(|c| consent(&mut errors, &c));
         errors.into_result(|| changes)
     }
 }
@@ -441,6 +436,7 @@ impl UpdateCustomer {
     "marketing_consent": {"opted_in": true, "channel": "web", "updated_at": "2026-11-22T08:30:00Z"},
     "notes": "Prefers WeChat contact after 18:00.",
     "custom_fields": {"industry": "retail"},
+    "anonymised_at": null,
     "created_at": "2026-11-22T08:30:00Z",
     "updated_at": "2026-11-22T08:30:00Z",
     "version": 1
@@ -452,9 +448,11 @@ pub struct CustomerView {
     pub kind: Kind,
     /// Name.
     pub name: String,
-    /// Email, lower-cased.
+    /// Email, lower-cased; masked (`w***@example.cn`) for callers without
+    /// `contact_details:read`.
     pub email: Option<String>,
-    /// Phone, reduced to `+` and digits.
+    /// Phone, reduced to `+` and digits; masked (`+*********8000`) for callers without
+    /// `contact_details:read`.
     pub phone: Option<String>,
     /// Gender.
     pub gender: Option<GenderDto>,
@@ -480,6 +478,9 @@ pub struct CustomerView {
     /// it is removed.
     #[schema(value_type = Object)]
     pub custom_fields: Map<String, Value>,
+    /// When the customer's personal data was wiped at their request (`POST
+    /// /api/v1/customers/{id}/anonymize`).
+    pub anonymised_at: Option<DateTime<Utc>>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -488,14 +489,41 @@ pub struct CustomerView {
     pub version: i64,
 }
 
-impl From<Customer> for CustomerView {
-    fn from(c: Customer) -> Self {
+/// How much of a customer's or contact's email and phone a caller sees: all of it with
+/// `contact_details:read`, masked (`w***@example.cn`, `+*********8000`) without.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disclosure {
+    /// As stored.
+    Full,
+    /// Masked.
+    Masked,
+}
+
+impl Disclosure {
+    fn email(self, email: Option<Email>) -> Option<String> {
+        email.map(|e| match self {
+            Disclosure::Full => String::from(e),
+            Disclosure::Masked => e.masked(),
+        })
+    }
+
+    fn phone(self, phone: Option<Phone>) -> Option<String> {
+        phone.map(|p| match self {
+            Disclosure::Full => String::from(p),
+            Disclosure::Masked => p.masked(),
+        })
+    }
+}
+
+impl CustomerView {
+    /// The view of `c` for a caller who sees contact details as `disclosure` says.
+    pub fn new(c: Customer, disclosure: Disclosure) -> Self {
         CustomerView {
             id: c.id,
             kind: c.kind.into(),
             name: c.name,
-            email: c.email.map(String::from),
-            phone: c.phone.map(String::from),
+            email: disclosure.email(c.email),
+            phone: disclosure.phone(c.phone),
             gender: c.gender.map(Into::into),
             birthday: c.birthday,
             address: c.address.into(),
@@ -507,6 +535,7 @@ impl From<Customer> for CustomerView {
             marketing_consent: c.marketing_consent.into(),
             notes: c.notes,
             custom_fields: c.custom_fields,
+            anonymised_at: c.anonymised_at,
             created_at: c.created_at,
             updated_at: c.updated_at,
             version: c.version,
@@ -715,15 +744,16 @@ pub struct ContactView {
     pub version: i64,
 }
 
-impl From<Contact> for ContactView {
-    fn from(c: Contact) -> Self {
+impl ContactView {
+    /// The view of `c` for a caller who sees contact details as `disclosure` says.
+    pub fn new(c: Contact, disclosure: Disclosure) -> Self {
         ContactView {
             id: c.id,
             customer_id: c.customer_id,
             name: c.name,
             title: c.title,
-            email: c.email.map(String::from),
-            phone: c.phone.map(String::from),
+            email: disclosure.email(c.email),
+            phone: disclosure.phone(c.phone),
             is_primary: c.is_primary,
             notes: c.notes,
             custom_fields: c.custom_fields,

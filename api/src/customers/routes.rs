@@ -3,7 +3,7 @@
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use rapport_domain::custom_fields::FieldOwner;
-use rapport_domain::customers::{DEFAULT_SORT, SORTABLE_FIELDS};
+use rapport_domain::customers::fields::{self, default_sort, sortable_fields};
 use rapport_domain::sort::SortOrder;
 use rapport_persistence::customers::{self, CustomerFilter};
 use uuid::Uuid;
@@ -40,8 +40,16 @@ pub async fn list_customers(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let request = page_request(q.limit, q.cursor, q.include_total)?;
-    let order = SortOrder::parse(q.sort.as_deref(), SORTABLE_FIELDS, DEFAULT_SORT)
-        .map_err(|e| ApiError::bad_parameter("sort", "invalid_sort", e.to_string()))?;
+    let definitions = state
+        .definitions
+        .of(&state.db, FieldOwner::Customer)
+        .await?;
+    let order = SortOrder::parse(
+        q.sort.as_deref(),
+        &sortable_fields(&definitions),
+        default_sort(),
+    )
+    .map_err(|e| ApiError::bad_parameter("sort", "invalid_sort", e.to_string()))?;
     let filter = CustomerFilter {
         lifecycle_stage: q.lifecycle_stage.map(Into::into),
         owner_id: q.owner_id,
@@ -51,9 +59,19 @@ pub async fn list_customers(
         created_to: q.created_to,
         q: text_parameter("q", q.q)?,
     };
-    let customers =
-        customers::list(state.db.conn(), auth.owner(), &filter, &order, &request).await?;
-    Ok(page(&PageOf::from_page(customers, CustomerView::from)))
+    let catalogue = fields::catalogue(&definitions);
+    let customers = customers::list(
+        state.db.conn(),
+        auth.owner(),
+        &filter,
+        &order,
+        &catalogue,
+        &request,
+    )
+    .await?;
+    Ok(page(&PageOf::from_page(customers, |c| {
+        CustomerView::new(c, auth.disclosure())
+    })))
 }
 
 /// Create a customer.
@@ -92,7 +110,7 @@ pub async fn create_customer(
     let location = format!("/api/v1/customers/{}", customer.id);
     let version = customer.version;
     Ok(created(
-        &CustomerView::from(customer),
+        &CustomerView::new(customer, auth.disclosure()),
         location,
         version,
         replayed,
@@ -110,7 +128,7 @@ pub async fn create_customer(
         headers(("ETag" = String, description = "The version, for If-Match")))),
     security(("bearer" = []))
 )]
-#[get("/customers/{id}")]
+#[get("/customers/{id:[0-9a-fA-F-]+}")]
 pub async fn get_customer(
     state: Data<AppState>,
     auth: Auth,
@@ -118,7 +136,10 @@ pub async fn get_customer(
 ) -> Result<HttpResponse, ApiError> {
     let customer = customers::get(state.db.conn(), auth.owner(), id.into_inner()).await?;
     let version = customer.version;
-    Ok(ok_versioned(&CustomerView::from(customer), version))
+    Ok(ok_versioned(
+        &CustomerView::new(customer, auth.disclosure()),
+        version,
+    ))
 }
 
 /// Change a customer.
@@ -139,7 +160,7 @@ pub async fn get_customer(
     ),
     security(("bearer" = []))
 )]
-#[patch("/customers/{id}")]
+#[patch("/customers/{id:[0-9a-fA-F-]+}")]
 pub async fn update_customer(
     state: Data<AppState>,
     auth: Auth,
@@ -168,7 +189,10 @@ pub async fn update_customer(
     )
     .await?;
     let version = customer.version;
-    Ok(ok_versioned(&CustomerView::from(customer), version))
+    Ok(ok_versioned(
+        &CustomerView::new(customer, auth.disclosure()),
+        version,
+    ))
 }
 
 /// Delete a customer.
@@ -184,7 +208,7 @@ pub async fn update_customer(
     responses((status = 204, description = "Deleted")),
     security(("bearer" = []))
 )]
-#[delete("/customers/{id}")]
+#[delete("/customers/{id:[0-9a-fA-F-]+}")]
 pub async fn delete_customer(
     state: Data<AppState>,
     auth: Auth,

@@ -12,7 +12,7 @@
 
 use rapport_domain::access::Permission;
 use rapport_domain::custom_fields::{self, FieldType};
-use rapport_domain::customers::SORTABLE_FIELDS;
+use rapport_domain::customers::fields::sortable_field_patterns;
 use rapport_domain::sort::SortOrder;
 use rapport_domain::validation::{optional_text_pattern, required_text_pattern};
 use rapport_domain::values::{Email, Phone};
@@ -23,8 +23,38 @@ use crate::extract::{IDEMPOTENCY_KEY_PATTERN, IF_MATCH_PATTERN, text_parameter_l
 /// Sign-in bodies are compared, not parsed: any string up to the length limit gets an answer.
 const COMPARED_NOT_PARSED: &[&str] = &["LoginRequest", "RefreshRequest"];
 
-/// The sortable fields of each list that takes `sort`.
-const SORTS: &[(&str, &[&str])] = &[("/api/v1/customers", SORTABLE_FIELDS)];
+/// The sortable fields of each list that takes `sort`, as regular expressions.
+fn sortable(path: &str) -> Option<Vec<String>> {
+    matches!(
+        path,
+        "/api/v1/customers" | "/api/v1/segments/{id}/customers"
+    )
+    .then(sortable_field_patterns)
+}
+
+/// The pattern of one sort key (`-created_at`) of the customer search bodies.
+fn sort_key_pattern() -> String {
+    format!("^-?({})$", sortable_field_patterns().join("|"))
+}
+
+/// A batch item is a customer change that names its key: `external_id` is required.
+fn batch_items(schemas: &mut Map<String, Value>) {
+    if let Some(items) = schemas
+        .get_mut("BatchCustomers")
+        .and_then(|s| s.pointer_mut("/properties/customers/items"))
+    {
+        *items = json!({"allOf": [
+            {"$ref": "#/components/schemas/UpdateCustomer"},
+            {
+                "required": ["external_id"],
+                "properties": {"external_id": {
+                    "type": "string", "minLength": 1, "maxLength": 200,
+                    "pattern": required_text_pattern(),
+                }},
+            },
+        ]});
+    }
+}
 
 /// Applies the rules to the document.
 pub fn apply(doc: &mut Value) {
@@ -38,6 +68,7 @@ pub fn apply(doc: &mut Value) {
                 request_schema(schema);
             }
         }
+        batch_items(schemas);
     }
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
@@ -123,6 +154,37 @@ fn request_schema(schema: &mut Value) {
                     "maxLength": custom_fields::MAX_OPTION_LEN,
                     "pattern": required_text_pattern(),
                 });
+            }
+            "sort"
+                if property["type"] == "array" || property["type"] == json!(["array", "null"]) =>
+            {
+                property["items"] = json!({"type": "string", "pattern": sort_key_pattern()});
+            }
+            "mapping" => {
+                let fields: Vec<String> = rapport_domain::imports::target_fields()
+                    .iter()
+                    .map(|f| f.replace('.', "\\."))
+                    .chain(std::iter::once(
+                        r"custom_fields\.[a-z][a-z0-9_]{0,63}".to_owned(),
+                    ))
+                    .collect();
+                let description = property.get("description").cloned();
+                *property = json!({
+                    "type": ["object", "null"],
+                    "maxProperties": rapport_domain::imports::MAX_COLUMNS,
+                    "propertyNames": {
+                        "minLength": 1,
+                        "maxLength": rapport_domain::imports::MAX_COLUMN_LEN,
+                        "pattern": rapport_domain::imports::COLUMN_PATTERN,
+                    },
+                    "additionalProperties": {
+                        "type": ["string", "null"],
+                        "pattern": format!("^({})$", fields.join("|")),
+                    },
+                });
+                if let Some(description) = description {
+                    property["description"] = description;
+                }
             }
             "permission" => {
                 let names: Vec<String> = Permission::all().map(|p| p.to_string()).collect();
@@ -213,10 +275,10 @@ fn parameter_rules(path: &str, parameter: &mut Value) {
                 text_parameter_limit(&name).map(|max| max as u64),
             ))
         }
-        ("query", "sort") => SORTS
-            .iter()
-            .find(|(p, _)| *p == path)
-            .map(|(_, fields)| string_schema(&SortOrder::pattern(fields), None)),
+        ("query", "sort") => sortable(path).map(|fields| {
+            let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+            string_schema(&SortOrder::pattern(&fields), None)
+        }),
         _ => None,
     };
     if let Some(schema) = schema {

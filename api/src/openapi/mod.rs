@@ -14,6 +14,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::auth::permissions::{self, Access};
 
+mod filter_schema;
 mod input_rules;
 
 /// The document the server serves. It leaves utoipa's types at the end, as JSON, because the
@@ -27,7 +28,10 @@ pub fn document() -> serde_json::Value {
     complete(&mut doc);
     let mut value = serde_json::to_value(&doc).unwrap_or_default();
     with_page_schemas(&mut value);
+    composed_examples(&mut value);
+    raw_file_bodies(&mut value);
     input_rules::apply(&mut value);
+    filter_schema::apply(&mut value);
     value
 }
 
@@ -54,6 +58,44 @@ fn with_page_schemas(doc: &mut serde_json::Value) {
         if let Some(example) = example {
             schemas[&name]["example"] = json!({"data": [example], "next_cursor": "eyJzIjoiLWNyZWF0ZWRfYXQiLCJ2IjpbXX0", "has_more": true});
         }
+    }
+}
+
+/// Examples of documents made of other records, made from those records' own examples so they
+/// stay whole and true.
+fn composed_examples(doc: &mut serde_json::Value) {
+    let schemas = &mut doc["components"]["schemas"];
+    let example = |name: &str| schemas[name]["example"].clone();
+    let export = json!({
+        "exported_at": "2026-11-22T08:30:00Z",
+        "customer": example("CustomerView"),
+        "contacts": [example("ContactView")],
+        "consent_history": [example("ConsentRecordView")],
+        "segments": [{"id": "0193a5c6-2222-7000-8000-000000000003", "name": "上海 VIP"}],
+        "audit_events": [example("AuditEventView")],
+        "events": [example("EventView")],
+    });
+    let preview = json!({"customer_count": 1342, "sample": [example("CustomerView")]});
+    if schemas.get("CustomerDataExport").is_some() {
+        schemas["CustomerDataExport"]["example"] = export;
+    }
+    if schemas.get("SegmentPreview").is_some() {
+        schemas["SegmentPreview"]["example"] = preview;
+    }
+}
+
+/// An uploaded file is taken as the bytes it is: its body schema says so, so no client (and no
+/// fuzzer) takes some text for a file the server refuses.
+fn raw_file_bodies(doc: &mut serde_json::Value) {
+    let Some(content) = doc
+        .pointer_mut("/paths/~1api~1v1~1imports~1{id}~1file/put/requestBody/content")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for media in content.values_mut() {
+        media["schema"] =
+            json!({"description": "The file's bytes, read as its import's format says"});
     }
 }
 

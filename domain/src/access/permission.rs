@@ -21,11 +21,17 @@ pub enum Resource {
     Events,
     /// The definitions of the workspace's own fields.
     CustomFields,
+    /// Saved groups of customers.
+    Segments,
+    /// Customers' and contacts' email addresses and phone numbers, unmasked.
+    ContactDetails,
+    /// Answering customers' privacy requests: exporting and erasing their data.
+    Privacy,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 7] = [
+    pub const ALL: [Resource; 10] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -33,6 +39,9 @@ impl Resource {
         Resource::AuditEvents,
         Resource::Events,
         Resource::CustomFields,
+        Resource::Segments,
+        Resource::ContactDetails,
+        Resource::Privacy,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -45,6 +54,9 @@ impl Resource {
             Resource::AuditEvents => "audit_events",
             Resource::Events => "events",
             Resource::CustomFields => "custom_fields",
+            Resource::Segments => "segments",
+            Resource::ContactDetails => "contact_details",
+            Resource::Privacy => "privacy",
         }
     }
 

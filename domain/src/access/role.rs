@@ -83,8 +83,12 @@ impl BuiltInRole {
                 "Works their own customers: reads and changes the customers they own."
             }
             BuiltInRole::Support => "Serves customers: reads every customer and their contacts.",
-            BuiltInRole::Marketing => "Plans campaigns: reads every customer.",
-            BuiltInRole::Viewer => "Looks without touching: reads every customer.",
+            BuiltInRole::Marketing => {
+                "Plans campaigns: reads every customer and builds the segments they target."
+            }
+            BuiltInRole::Viewer => {
+                "Looks without touching: reads every customer, with email and phone masked."
+            }
         }
     }
 
@@ -110,7 +114,10 @@ impl BuiltInRole {
                 .collect(),
             BuiltInRole::Manager => [
                 all(Customers, &[Read, Write, Delete]),
+                all(ContactDetails, &[Read]),
+                all(Privacy, &[Read, Write]),
                 all(CustomFields, &[Read, Write, Delete]),
+                all(Segments, &[Read, Write, Delete]),
                 all(Users, &[Read]),
                 all(Events, &[Read]),
             ]
@@ -121,11 +128,31 @@ impl BuiltInRole {
                     permission: Permission::new(Customers, action),
                     scope: Scope::Own,
                 })
+                .chain(all(ContactDetails, &[Read]))
                 .chain(all(CustomFields, &[Read]))
+                .chain(all(Segments, &[Read]))
                 .collect(),
-            BuiltInRole::Support | BuiltInRole::Marketing | BuiltInRole::Viewer => {
-                [all(Customers, &[Read]), all(CustomFields, &[Read])].concat()
-            }
+            BuiltInRole::Marketing => [
+                all(Customers, &[Read]),
+                all(ContactDetails, &[Read]),
+                all(CustomFields, &[Read]),
+                all(Segments, &[Read, Write, Delete]),
+            ]
+            .concat(),
+            BuiltInRole::Support => [
+                all(Customers, &[Read]),
+                all(ContactDetails, &[Read]),
+                all(CustomFields, &[Read]),
+                all(Segments, &[Read]),
+            ]
+            .concat(),
+            // A viewer sees customers with their email and phone masked.
+            BuiltInRole::Viewer => [
+                all(Customers, &[Read]),
+                all(CustomFields, &[Read]),
+                all(Segments, &[Read]),
+            ]
+            .concat(),
         }
     }
 
@@ -159,7 +186,7 @@ mod tests {
             grants
                 .iter()
                 .filter(|g| g.permission.resource != Resource::Customers)
-                .all(|g| g.permission == Permission::new(Resource::CustomFields, Action::Read))
+                .all(|g| g.permission.action == Action::Read && g.scope == Scope::All)
         );
         assert!(!grants.iter().any(|g| g.permission.action == Action::Delete));
     }

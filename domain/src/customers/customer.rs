@@ -4,7 +4,6 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::FieldError;
-use crate::sort::SortKey;
 use crate::values::{Email, Phone};
 
 /// Whether the customer is a person or an organisation.
@@ -50,6 +49,8 @@ pub enum LifecycleStage {
 macro_rules! str_enum {
     ($ty:ty { $($variant:ident => $name:literal),+ $(,)? }) => {
         impl $ty {
+            /// Every value, in the order the API lists them.
+            pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),+];
             /// The stored and transmitted name.
             pub fn as_str(self) -> &'static str {
                 match self { $(Self::$variant => $name),+ }
@@ -187,6 +188,8 @@ pub struct Customer {
     pub notes: Option<String>,
     /// Values of the workspace's own fields.
     pub custom_fields: Map<String, Value>,
+    /// When its personal data was wiped at the customer's request.
+    pub anonymised_at: Option<DateTime<Utc>>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -230,7 +233,8 @@ pub struct NewCustomer {
     pub custom_fields: Map<String, Value>,
 }
 
-/// A partial change: `None` leaves a field alone, `Some(None)` clears it.
+/// A partial change: `None` leaves a field alone, `Some(None)` clears it. Marketing consent is not
+/// among the fields: it changes only as a recorded decision ([`Customer::with_consent`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CustomerChanges {
     /// Kind.
@@ -257,8 +261,6 @@ pub struct CustomerChanges {
     pub owner_id: Option<Option<Uuid>>,
     /// External id.
     pub external_id: Option<Option<String>>,
-    /// Consent.
-    pub marketing_consent: Option<ConsentInput>,
     /// Notes.
     pub notes: Option<Option<String>>,
     /// Custom field values to set, checked against the definitions; `null` removes a value and
@@ -290,6 +292,7 @@ impl NewCustomer {
             },
             notes: self.notes,
             custom_fields: self.custom_fields,
+            anonymised_at: None,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -322,9 +325,6 @@ impl Customer {
         if let Some(values) = changes.custom_fields {
             next.custom_fields = crate::custom_fields::merge(&self.custom_fields, values);
         }
-        if let Some(consent) = changes.marketing_consent {
-            next.marketing_consent = self.marketing_consent.record(consent, now);
-        }
         if next != *self {
             next.updated_at = now;
             next.version = self.version + 1;
@@ -333,14 +333,57 @@ impl Customer {
     }
 }
 
-/// The fields a customer list can be sorted by.
-pub const SORTABLE_FIELDS: &[&str] = &["created_at", "updated_at", "name"];
+impl Customer {
+    /// The customer with its marketing consent as decided at `at` through `channel`: a decision
+    /// is recorded even when it repeats the last one, since its time is evidence.
+    pub fn with_consent(
+        &self,
+        opted_in: bool,
+        channel: String,
+        at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Customer {
+        Customer {
+            marketing_consent: Consent {
+                opted_in,
+                channel: Some(channel),
+                updated_at: Some(at),
+            },
+            updated_at: now,
+            version: self.version + 1,
+            ..self.clone()
+        }
+    }
 
-/// Newest first.
-pub const DEFAULT_SORT: SortKey = SortKey {
-    field: "created_at",
-    descending: true,
-};
+    /// The customer with `tags` added after its own (those it has already stay where they are),
+    /// or `None` when it would then carry more than [`MAX_TAGS`].
+    pub fn tagged(&self, tags: &[String], now: DateTime<Utc>) -> Option<Customer> {
+        let mut all = self.tags.clone();
+        all.extend(tags.iter().filter(|t| !self.tags.contains(t)).cloned());
+        (all.len() <= MAX_TAGS).then(|| self.with_tags(all, now))
+    }
+
+    /// The customer without `tags`.
+    pub fn untagged(&self, tags: &[String], now: DateTime<Utc>) -> Customer {
+        let kept = self
+            .tags
+            .iter()
+            .filter(|t| !tags.contains(t))
+            .cloned()
+            .collect();
+        self.with_tags(kept, now)
+    }
+
+    fn with_tags(&self, tags: Vec<String>, now: DateTime<Utc>) -> Customer {
+        self.apply(
+            CustomerChanges {
+                tags: Some(tags),
+                ..CustomerChanges::default()
+            },
+            now,
+        )
+    }
+}
 
 /// A birthday must lie between 1900-01-01 and `today`.
 pub fn birthday(field: &str, date: NaiveDate, today: NaiveDate) -> Result<NaiveDate, FieldError> {

@@ -2,12 +2,16 @@
 
 mod contact;
 mod customer;
+pub mod fields;
+pub mod merge;
+pub mod privacy;
 
 pub use contact::{Contact, ContactChanges, NewContact};
 pub use customer::{
-    Address, Consent, ConsentInput, Customer, CustomerChanges, CustomerKind, DEFAULT_SORT, Gender,
-    LifecycleStage, NewCustomer, SORTABLE_FIELDS, birthday, tags,
+    Address, Consent, ConsentInput, Customer, CustomerChanges, CustomerKind, Gender,
+    LifecycleStage, MAX_TAGS, NewCustomer, birthday, tags,
 };
+pub use fields::{SORTABLE_FIELDS, default_sort};
 
 /// Errors of the customer rules that are not about one field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -35,8 +35,9 @@
 //! Values: a text is 1 to [`MAX_TEXT_CHARS`] characters as sent (not trimmed), without control
 //! characters but tab and newline; an `enum` value is one of the field's options, exactly; a number
 //! is a JSON number within ±2^53 ([`MAX_NUMBER`]), beyond which databases and clients disagree on
-//! it; a `date` is `YYYY-MM-DD`; a `date_time` is RFC 3339 with an offset, normalised to UTC; a
-//! `uuid` is in its hyphenated form; a `boolean` is `true` or `false`.
+//! it; a `date` is `YYYY-MM-DD`; a `date_time` is RFC 3339 with an offset, normalised to UTC and
+//! to microseconds (the precision records are stored at); a `uuid` is in its hyphenated form; a
+//! `boolean` is `true` or `false`.
 //!
 //! # Meaning
 //!

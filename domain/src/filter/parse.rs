@@ -1,6 +1,6 @@
 //! Reading a filter from its wire form, collecting every mistake with its path.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -271,7 +271,7 @@ fn scalar(kind: &FieldKind, raw: &Value, path: &str) -> Result<FilterValue, Fiel
         FieldKind::DateTime => raw
             .as_str()
             .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map(|instant| FilterValue::DateTime(instant.with_timezone(&Utc)))
+            .map(|instant| FilterValue::DateTime(instant.with_timezone(&Utc).trunc_subsecs(6)))
             .ok_or_else(|| {
                 invalid("must be a date and time in RFC 3339, such as 2026-01-01T00:00:00Z")
             }),

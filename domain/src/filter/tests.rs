@@ -555,6 +555,24 @@ fn dates_are_calendar_days_written_in_full() {
 }
 
 #[test]
+fn instants_are_held_to_the_microsecond() {
+    let filter = parse(&cond(
+        "created_at",
+        "gt",
+        json!("2026-01-01T00:00:00.1234567Z"),
+    ))
+    .unwrap();
+    assert_eq!(
+        filter.conditions().next().map(|c| c.value.clone()),
+        Some(FilterValue::DateTime(
+            DateTime::parse_from_rfc3339("2026-01-01T00:00:00.123456Z")
+                .unwrap()
+                .with_timezone(&Utc)
+        ))
+    );
+}
+
+#[test]
 fn instants_are_rfc_3339_and_held_in_utc() {
     let filter = parse(&cond(
         "created_at",
@@ -645,9 +663,10 @@ fn scalar_for(kind: &FieldKind) -> BoxedStrategy<FilterValue> {
         FieldKind::Date => (1..=3_652_059i32)
             .prop_map(|days| FilterValue::Date(NaiveDate::from_num_days_from_ce_opt(days).unwrap()))
             .boxed(),
-        FieldKind::DateTime => (-62_135_596_800i64..=253_402_300_799, 0..1_000_000_000u32)
-            .prop_map(|(secs, nanos)| {
-                FilterValue::DateTime(DateTime::from_timestamp(secs, nanos).unwrap())
+        // Instants are held at microsecond precision, as records store them.
+        FieldKind::DateTime => (-62_135_596_800i64..=253_402_300_799, 0..1_000_000u32)
+            .prop_map(|(secs, micros)| {
+                FilterValue::DateTime(DateTime::from_timestamp(secs, micros * 1000).unwrap())
             })
             .boxed(),
         FieldKind::Uuid => any::<u128>()

@@ -57,6 +57,23 @@ impl Phone {
         }
     }
 
+    /// The number as a caller without access to contact details sees it: every digit but the
+    /// last four replaced (`+*********8000`).
+    pub fn masked(&self) -> String {
+        let shown = self.0.len().saturating_sub(4);
+        self.0
+            .chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if i < shown && c.is_ascii_digit() {
+                    '*'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+
     /// Like [`Phone::parse`], but an empty string means "none".
     pub fn parse_optional(field: &str, raw: &str) -> Result<Option<Self>, FieldError> {
         if raw.is_empty() {

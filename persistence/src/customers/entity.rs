@@ -1,10 +1,14 @@
 //! The `customers`, `customer_tags` and `contacts` tables, and their conversion to domain values.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::customers::{
     Address, Consent, Contact, Customer, CustomerKind, Gender, LifecycleStage,
 };
 use rapport_domain::values::{Email, Phone};
 use sea_orm::ActiveValue::Set;
+use sea_orm::{DerivePartialModel, FromJsonQueryResult};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::{Error, Result};
 
@@ -44,6 +48,12 @@ pub mod customer {
         pub custom_fields: Json,
         #[sea_orm(column_type = "Text")]
         pub search_text: String,
+        /// The lower-cased text fields `contains` and `starts_with` compare with.
+        #[sea_orm(column_type = "Json", nullable)]
+        pub folded: Option<Json>,
+        pub anonymised_at: Option<DateTimeUtc>,
+        /// The name reduced for finding duplicates.
+        pub name_key: Option<String>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub version: i64,
@@ -134,9 +144,100 @@ pub fn search_text(c: &Customer) -> String {
     text
 }
 
+/// The `folded` column: see [`rapport_domain::customers::fields::folded_text`].
+pub fn folded(c: &Customer) -> serde_json::Value {
+    serde_json::Value::Object(rapport_domain::customers::fields::folded_text(c))
+}
+
+/// A customer's tags as stored: a JSON array of text, decoded straight into a list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+pub struct StoredTags(pub Vec<String>);
+
+/// A customer's custom field values as stored: a JSON object, decoded straight into a map.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+pub struct StoredValues(pub serde_json::Map<String, serde_json::Value>);
+
+/// A customer as reads load it: every column of `customers` but the ones derived for queries
+/// (`search_text`, `folded`, `name_key`), which no answer shows. Leaving them out of a page of 50
+/// spares the database sending them and the server decoding them (`folded` is a JSON object);
+/// tags and custom values decode straight into their types instead of through a JSON tree.
+#[derive(Clone, Debug, DerivePartialModel)]
+#[sea_orm(entity = "customer::Entity")]
+pub struct CustomerRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub gender: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub address_country: Option<String>,
+    pub address_province: Option<String>,
+    pub address_city: Option<String>,
+    pub address_district: Option<String>,
+    pub address_street: Option<String>,
+    pub address_postal_code: Option<String>,
+    pub source: Option<String>,
+    pub lifecycle_stage: String,
+    pub tags: StoredTags,
+    pub owner_id: Option<Uuid>,
+    pub external_id: Option<String>,
+    pub consent_opted_in: bool,
+    pub consent_channel: Option<String>,
+    pub consent_updated_at: Option<DateTime<Utc>>,
+    pub notes: Option<String>,
+    pub custom_fields: StoredValues,
+    pub anonymised_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl TryFrom<customer::Model> for CustomerRow {
+    type Error = Error;
+    fn try_from(m: customer::Model) -> Result<Self> {
+        Ok(CustomerRow {
+            id: m.id,
+            kind: m.kind,
+            name: m.name,
+            email: m.email,
+            phone: m.phone,
+            gender: m.gender,
+            birthday: m.birthday,
+            address_country: m.address_country,
+            address_province: m.address_province,
+            address_city: m.address_city,
+            address_district: m.address_district,
+            address_street: m.address_street,
+            address_postal_code: m.address_postal_code,
+            source: m.source,
+            lifecycle_stage: m.lifecycle_stage,
+            tags: StoredTags(serde_json::from_value(m.tags)?),
+            owner_id: m.owner_id,
+            external_id: m.external_id,
+            consent_opted_in: m.consent_opted_in,
+            consent_channel: m.consent_channel,
+            consent_updated_at: m.consent_updated_at,
+            notes: m.notes,
+            custom_fields: StoredValues(serde_json::from_value(m.custom_fields)?),
+            anonymised_at: m.anonymised_at,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        })
+    }
+}
+
 impl TryFrom<customer::Model> for Customer {
     type Error = Error;
     fn try_from(m: customer::Model) -> Result<Self> {
+        CustomerRow::try_from(m)?.try_into()
+    }
+}
+
+impl TryFrom<CustomerRow> for Customer {
+    type Error = Error;
+    fn try_from(m: CustomerRow) -> Result<Self> {
         Ok(Customer {
             id: m.id,
             kind: CustomerKind::from_name(&m.kind).ok_or_else(|| corrupt("kind"))?,
@@ -159,7 +260,7 @@ impl TryFrom<customer::Model> for Customer {
             source: m.source,
             lifecycle_stage: LifecycleStage::from_name(&m.lifecycle_stage)
                 .ok_or_else(|| corrupt("lifecycle_stage"))?,
-            tags: serde_json::from_value(m.tags)?,
+            tags: m.tags.0,
             owner_id: m.owner_id,
             external_id: m.external_id,
             marketing_consent: Consent {
@@ -168,7 +269,8 @@ impl TryFrom<customer::Model> for Customer {
                 updated_at: m.consent_updated_at,
             },
             notes: m.notes,
-            custom_fields: serde_json::from_value(m.custom_fields)?,
+            custom_fields: m.custom_fields.0,
+            anonymised_at: m.anonymised_at,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
@@ -203,6 +305,9 @@ pub fn active_customer(c: &Customer) -> customer::ActiveModel {
         notes: Set(c.notes.clone()),
         custom_fields: Set(serde_json::Value::Object(c.custom_fields.clone())),
         search_text: Set(search_text(c)),
+        folded: Set(Some(folded(c))),
+        anonymised_at: Set(c.anonymised_at),
+        name_key: Set(Some(rapport_domain::customers::merge::name_key(&c.name))),
         created_at: Set(c.created_at),
         updated_at: Set(c.updated_at),
         version: Set(c.version),

@@ -1,12 +1,19 @@
 //! Customers, their tags and contacts.
 
+pub mod batch;
+pub mod bulk;
+mod columns;
 pub mod contacts;
 pub mod entity;
+pub mod merge;
+pub mod privacy;
 mod queries;
+pub mod selection;
+pub mod tags;
 mod use_cases;
 
-pub use queries::{CustomerFilter, get, list};
-pub use use_cases::{create, delete, update};
+pub use queries::{CustomerFilter, CustomerSearch, count, get, list, search, search_statement};
+pub use use_cases::{create, delete, fill_derived_text, update};
 
 use crate::error::UniqueRule;
 

@@ -1,15 +1,22 @@
 //! Reading customers, always inside the caller's data scope.
 
 use chrono::{DateTime, Utc};
+use rapport_domain::customers::fields::CUSTOM_FIELD_PREFIX;
 use rapport_domain::customers::{Customer, CustomerKind, LifecycleStage};
+use rapport_domain::filter::{Catalogue, Condition, FieldKind, Filter, FilterValue, Operator};
 use rapport_domain::sort::SortOrder;
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PartialModelTrait, QueryFilter, QuerySelect,
+    QueryTrait, Select,
+};
 use uuid::Uuid;
 
-use super::entity::{customer, customer_tag};
-use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
-use crate::{Error, Result};
+use super::columns::CustomerColumns;
+use super::entity::{CustomerRow, customer};
+use crate::filter::like_escaped;
+use crate::page::{self, CursorValue, Page, PageRequest, SortExpr};
+use crate::{Backend, Error, Result};
 
 /// The plain filters of `GET /customers`.
 #[derive(Debug, Clone, Default)]
@@ -43,22 +50,94 @@ pub(crate) fn scoped(owner: Option<Uuid>) -> Select<customer::Entity> {
 pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> Result<Customer> {
     scoped(owner)
         .filter(customer::Column::Id.eq(id))
+        .into_partial_model::<CustomerRow>()
         .one(conn)
         .await?
         .ok_or(Error::NotFound)?
         .try_into()
 }
 
-fn like_pattern(text: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
+/// What a customer search asks for: a filter in the filter language, free text, and an order.
+#[derive(Debug, Clone)]
+pub struct CustomerSearch<'a> {
+    /// Which customers; all when absent.
+    pub filter: Option<&'a Filter>,
+    /// Name, email or phone contains this text, ignoring case.
+    pub q: Option<&'a str>,
+    /// Only the members of this static segment.
+    pub members_of: Option<Uuid>,
+    /// The order, validated against [`rapport_domain::customers::fields::sortable_fields`].
+    pub order: &'a SortOrder,
+    /// The catalogue the filter and order were checked against, which types custom fields.
+    pub catalogue: &'a Catalogue,
+}
+
+fn condition(field: &str, kind: FieldKind, op: Operator, value: FilterValue) -> Filter {
+    Filter::Condition(Condition {
+        field: field.to_owned(),
+        kind,
+        op,
+        value,
+    })
+}
+
+impl CustomerFilter {
+    /// The plain filters (all but `q`) as one filter of the filter language, so every list
+    /// shares one query.
+    pub fn to_filter(&self) -> Option<Filter> {
+        let text = |s: &str| FilterValue::Text(s.to_owned());
+        let mut parts = Vec::new();
+        if let Some(stage) = self.lifecycle_stage {
+            let kind = FieldKind::Enum(Vec::new());
+            parts.push(condition(
+                "lifecycle_stage",
+                kind,
+                Operator::Eq,
+                text(stage.as_str()),
+            ));
         }
-        pattern.push(c);
+        if let Some(owner_id) = self.owner_id {
+            parts.push(condition(
+                "owner_id",
+                FieldKind::Uuid,
+                Operator::Eq,
+                FilterValue::Uuid(owner_id),
+            ));
+        }
+        if let Some(kind) = self.kind {
+            parts.push(condition(
+                "kind",
+                FieldKind::Enum(Vec::new()),
+                Operator::Eq,
+                text(kind.as_str()),
+            ));
+        }
+        if let Some(from) = self.created_from {
+            parts.push(condition(
+                "created_at",
+                FieldKind::DateTime,
+                Operator::Gte,
+                FilterValue::DateTime(from),
+            ));
+        }
+        if let Some(to) = self.created_to {
+            parts.push(condition(
+                "created_at",
+                FieldKind::DateTime,
+                Operator::Lt,
+                FilterValue::DateTime(to),
+            ));
+        }
+        if let Some(tag) = &self.tag {
+            parts.push(condition(
+                "tags",
+                FieldKind::TextList,
+                Operator::Contains,
+                text(tag),
+            ));
+        }
+        (!parts.is_empty()).then_some(Filter::And(parts))
     }
-    pattern.push('%');
-    pattern
 }
 
 /// One page of customers within the scope, filtered and sorted.
@@ -67,78 +146,197 @@ pub async fn list(
     owner: Option<Uuid>,
     filter: &CustomerFilter,
     order: &SortOrder,
+    catalogue: &Catalogue,
     request: &PageRequest,
 ) -> Result<Page<Customer>> {
-    use customer::Column;
-    let mut select = scoped(owner);
-    if let Some(stage) = filter.lifecycle_stage {
-        select = select.filter(Column::LifecycleStage.eq(stage.as_str()));
-    }
-    if let Some(owner_id) = filter.owner_id {
-        select = select.filter(Column::OwnerId.eq(owner_id));
-    }
-    if let Some(kind) = filter.kind {
-        select = select.filter(Column::Kind.eq(kind.as_str()));
-    }
-    if let Some(from) = filter.created_from {
-        select = select.filter(Column::CreatedAt.gte(from));
-    }
-    if let Some(to) = filter.created_to {
-        select = select.filter(Column::CreatedAt.lt(to));
-    }
-    if let Some(tag) = &filter.tag {
-        let tagged = Query::select()
-            .column(customer_tag::Column::CustomerId)
-            .from(customer_tag::Entity)
-            .and_where(Expr::col(customer_tag::Column::Tag).eq(tag.clone()))
-            .to_owned();
-        select = select.filter(Column::Id.in_subquery(tagged));
-    }
-    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        select = select.filter(
-            Expr::col(Column::SearchText).like(LikeExpr::new(like_pattern(q)).escape('\\')),
-        );
-    }
-    let mut keys: Vec<KeyColumn<Column>> = order
-        .0
-        .iter()
-        .map(|key| KeyColumn {
-            column: match key.field {
-                "updated_at" => Column::UpdatedAt,
-                "name" => Column::Name,
-                _ => Column::CreatedAt,
-            },
-            descending: key.descending,
-        })
-        .collect();
-    let last_descending = keys.last().is_some_and(|k| k.descending);
-    keys.push(KeyColumn {
-        column: Column::Id,
-        descending: last_descending,
-    });
-    let fields: Vec<&str> = order.0.iter().map(|k| k.field).collect();
-    let values_of = |m: &customer::Model| {
-        let mut values: Vec<CursorValue> = fields
-            .iter()
-            .map(|field| match *field {
-                "updated_at" => CursorValue::T(m.updated_at),
-                "name" => CursorValue::S(m.name.clone()),
-                _ => CursorValue::T(m.created_at),
-            })
-            .collect();
-        values.push(CursorValue::U(m.id));
-        values
+    let plain = filter.to_filter();
+    let query = CustomerSearch {
+        filter: plain.as_ref(),
+        q: filter.q.as_deref(),
+        members_of: None,
+        order,
+        catalogue,
     };
-    let page = page::fetch(conn, select, &order.canonical(), &keys, values_of, request).await?;
+    search(conn, owner, &query, request).await
+}
+
+/// The customers within the scope that `query` selects, as one page.
+pub async fn search(
+    conn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    query: &CustomerSearch<'_>,
+    request: &PageRequest,
+) -> Result<Page<Customer>> {
+    let plan = Plan::new(Backend::of(conn), owner, query)?;
+    let values_of = |m: &CustomerRow| plan.cursor_values(m);
+    let page = page::fetch_sorted(
+        conn,
+        plan.select.clone(),
+        &query.order.canonical(),
+        &plan.keys,
+        values_of,
+        request,
+    )
+    .await?;
     page.try_map(Customer::try_from)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::like_pattern;
+/// How many customers within the scope `query` selects.
+pub async fn count(
+    conn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    query: &CustomerSearch<'_>,
+) -> Result<u64> {
+    use sea_orm::PaginatorTrait;
+    let plan = Plan::new(Backend::of(conn), owner, query)?;
+    Ok(plan.select.count(conn).await?)
+}
 
-    #[test]
-    fn like_wildcards_in_the_search_text_are_escaped() {
-        assert_eq!(like_pattern("50%_A"), "%50\\%\\_a%");
+/// The statement one page of a search runs, as `backend` receives it: for `EXPLAIN` and for
+/// benchmarks that run the same SQL without the API.
+pub fn search_statement(
+    backend: Backend,
+    owner: Option<Uuid>,
+    query: &CustomerSearch<'_>,
+    request: &PageRequest,
+) -> Result<sea_orm::Statement> {
+    let plan = Plan::new(backend, owner, query)?;
+    let select = page::page_select(plan.select, &query.order.canonical(), &plan.keys, request)?;
+    Ok(select.build(backend.into()))
+}
+
+/// A search made SQL: the selection, its sort keys (the id last), and how each key's value is
+/// read back from a row for the next cursor.
+struct Plan {
+    select: Select<customer::Entity>,
+    keys: Vec<SortExpr>,
+    readers: Vec<SortValue>,
+}
+
+impl Plan {
+    fn new(backend: Backend, owner: Option<Uuid>, query: &CustomerSearch<'_>) -> Result<Self> {
+        let columns = CustomerColumns { backend };
+        let select = selection(backend, owner, query.filter, query.q)?;
+        let select = match query.members_of {
+            Some(segment) => select
+                .filter(customer::Column::Id.in_subquery(crate::segments::member_ids(segment))),
+            None => select,
+        };
+        let select = CustomerRow::select_cols(select.select_only());
+        let mut keys = Vec::with_capacity(query.order.0.len() + 1);
+        let mut readers = Vec::with_capacity(query.order.0.len());
+        for key in &query.order.0 {
+            let unknown = || Error::Internal(format!("sort field {} is not sortable", key.field));
+            let kind = query
+                .catalogue
+                .get(&key.field)
+                .map(|spec| spec.kind.clone())
+                .ok_or_else(unknown)?;
+            let expr = columns.value(&key.field, &kind).ok_or_else(unknown)?;
+            let reader = SortValue::of(&key.field, &kind).ok_or_else(unknown)?;
+            keys.push(SortExpr {
+                expr,
+                descending: key.descending,
+                nullable: reader.nullable(),
+            });
+            readers.push(reader);
+        }
+        keys.push(SortExpr {
+            expr: customer::Column::Id.into_expr(),
+            descending: keys.last().is_some_and(|k| k.descending),
+            nullable: false,
+        });
+        Ok(Plan {
+            select,
+            keys,
+            readers,
+        })
     }
+
+    fn cursor_values(&self, m: &CustomerRow) -> Vec<CursorValue> {
+        let mut values: Vec<CursorValue> = self.readers.iter().map(|r| r.read(m)).collect();
+        values.push(CursorValue::U(m.id));
+        values
+    }
+}
+
+/// The customers within the scope that the filter and free text select, unordered.
+pub(crate) fn selection(
+    backend: Backend,
+    owner: Option<Uuid>,
+    filter: Option<&Filter>,
+    q: Option<&str>,
+) -> Result<Select<customer::Entity>> {
+    let mut select = scoped(owner);
+    if let Some(filter) = filter {
+        let columns = CustomerColumns { backend };
+        select = select.filter(crate::filter::compile(filter, &columns)?);
+    }
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", like_escaped(&q.to_lowercase()));
+        select = select.filter(
+            Expr::col(customer::Column::SearchText).like(LikeExpr::new(pattern).escape('\\')),
+        );
+    }
+    Ok(select)
+}
+
+/// How a sort key's value is read from a stored row, for the cursor: exactly what the SQL
+/// expression of the key gives.
+enum SortValue {
+    CreatedAt,
+    UpdatedAt,
+    Name,
+    Custom { key: String, kind: FieldKind },
+}
+
+impl SortValue {
+    fn of(field: &str, kind: &FieldKind) -> Option<Self> {
+        Some(match field {
+            "created_at" => SortValue::CreatedAt,
+            "updated_at" => SortValue::UpdatedAt,
+            "name" => SortValue::Name,
+            _ => SortValue::Custom {
+                key: field.strip_prefix(CUSTOM_FIELD_PREFIX)?.to_owned(),
+                kind: kind.clone(),
+            },
+        })
+    }
+
+    fn nullable(&self) -> bool {
+        matches!(self, SortValue::Custom { .. })
+    }
+
+    fn read(&self, m: &CustomerRow) -> CursorValue {
+        match self {
+            SortValue::CreatedAt => CursorValue::T(m.created_at),
+            SortValue::UpdatedAt => CursorValue::T(m.updated_at),
+            SortValue::Name => CursorValue::S(m.name.clone()),
+            SortValue::Custom { key, kind } => custom_sort_value(m.custom_fields.0.get(key), kind),
+        }
+    }
+}
+
+/// A custom field's value as its typed SQL expression reads it: null when absent or not of the
+/// field's type (see [`crate::custom_values::value_sql`]).
+fn custom_sort_value(value: Option<&serde_json::Value>, kind: &FieldKind) -> CursorValue {
+    use serde_json::Value as Json;
+    match (kind, value) {
+        (FieldKind::Text | FieldKind::Enum(_), Some(Json::String(s))) => CursorValue::S(s.clone()),
+        (FieldKind::Date, Some(Json::String(s))) if is_date_shaped(s) => CursorValue::S(s.clone()),
+        (FieldKind::Number, Some(Json::Number(n))) => {
+            n.as_f64().map_or(CursorValue::N, CursorValue::F)
+        }
+        (FieldKind::Boolean, Some(Json::Bool(b))) => CursorValue::B(*b),
+        _ => CursorValue::N,
+    }
+}
+
+/// `YYYY-MM-DD` in shape (digits and dashes), as the date expressions test.
+fn is_date_shaped(s: &str) -> bool {
+    s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        })
 }

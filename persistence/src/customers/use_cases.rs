@@ -45,7 +45,11 @@ async fn check_owner(
     Ok(())
 }
 
-async fn write_tags(conn: &impl ConnectionTrait, id: Uuid, tags: &[String]) -> Result<()> {
+pub(crate) async fn write_tags(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    tags: &[String],
+) -> Result<()> {
     customer_tag::Entity::delete_many()
         .filter(customer_tag::Column::CustomerId.eq(id))
         .exec(conn)
@@ -65,26 +69,42 @@ pub async fn create(
     db: &Db,
     actor: &Actor,
     scope: Scope,
-    mut new: NewCustomer,
+    new: NewCustomer,
     idem: Option<&IdempotencyKey>,
 ) -> Result<Outcome<Customer>> {
     let txn = db.begin_write().await?;
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
+    let customer = insert(&*txn, db.backend(), actor, scope, new).await?;
+    idempotency::remember(&*txn, idem, 201, &customer).await?;
+    txn.commit().await?;
+    Ok(Outcome::Done(customer))
+}
+
+/// Stores a new customer in the caller's transaction: the row, its tags, the audit event and the
+/// `customer.created` event. A caller whose scope is `own` becomes its owner.
+pub(crate) async fn insert(
+    conn: &impl ConnectionTrait,
+    backend: crate::Backend,
+    actor: &Actor,
+    scope: Scope,
+    mut new: NewCustomer,
+) -> Result<Customer> {
     if scope == Scope::Own && new.owner_id.is_none() {
         new.owner_id = Some(actor.owner_id);
     }
-    check_owner(&*txn, actor, scope, new.owner_id).await?;
+    check_owner(conn, actor, scope, new.owner_id).await?;
     let customer = new.into_customer(Uuid::now_v7(), crate::now());
     active_customer(&customer)
-        .insert(&*txn)
+        .insert(conn)
         .await
         .map_err(|e| Error::from_db_with(e, UNIQUE))?;
-    write_tags(&*txn, customer.id, &customer.tags).await?;
+    write_tags(conn, customer.id, &customer.tags).await?;
+    super::privacy::keep_consent(conn, actor, &customer).await?;
     let after = serde_json::to_value(&customer)?;
     audit::record(
-        &*txn,
+        conn,
         actor.into(),
         "customer.created",
         "customer",
@@ -94,8 +114,8 @@ pub async fn create(
     )
     .await?;
     events::emit(
-        &*txn,
-        db.backend(),
+        conn,
+        backend,
         "customer.created",
         "customer",
         customer.id,
@@ -103,9 +123,31 @@ pub async fn create(
         None,
     )
     .await?;
-    idempotency::remember(&*txn, idem, 201, &customer).await?;
-    txn.commit().await?;
-    Ok(Outcome::Done(customer))
+    Ok(customer)
+}
+
+/// Applies `changes` to the locked customer `before` in the caller's transaction, checking a
+/// new owner; the customer as it is now.
+pub(crate) async fn change(
+    conn: &impl ConnectionTrait,
+    backend: crate::Backend,
+    actor: &Actor,
+    scope: Scope,
+    before: &Customer,
+    changes: CustomerChanges,
+) -> Result<Customer> {
+    let owner_changed = changes
+        .owner_id
+        .is_some_and(|owner| owner != before.owner_id);
+    let after = before.apply(changes, crate::now());
+    if after.version == before.version {
+        return Ok(after);
+    }
+    if owner_changed {
+        check_owner(conn, actor, scope, after.owner_id).await?;
+    }
+    write_change(conn, backend, actor, before, &after).await?;
+    Ok(after)
 }
 
 /// Loads a customer for change, locking its row, and checks `If-Match`.
@@ -136,34 +178,37 @@ pub async fn update(
 ) -> Result<Customer> {
     let txn = db.begin_write().await?;
     let before = load_for_change(&*txn, actor.owner_filter(scope), id, expected_version).await?;
-    let owner_changed = changes
-        .owner_id
-        .is_some_and(|owner| owner != before.owner_id);
-    let after = before.apply(changes, crate::now());
-    if after.version == before.version {
-        return Ok(before);
+    let after = change(&*txn, db.backend(), actor, scope, &before, changes).await?;
+    if after.version != before.version {
+        txn.commit().await?;
     }
-    if owner_changed {
-        check_owner(&*txn, actor, scope, after.owner_id).await?;
-    }
-    active_customer(&after)
-        .update(&*txn)
+    Ok(after)
+}
+
+/// Stores a customer changed in memory from `before` to `after`: the row, its tags, the audit
+/// event and the `customer.updated` event, in the caller's transaction.
+pub(crate) async fn write_change(
+    conn: &impl ConnectionTrait,
+    backend: crate::Backend,
+    actor: &Actor,
+    before: &Customer,
+    after: &Customer,
+) -> Result<()> {
+    active_customer(after)
+        .update(conn)
         .await
         .map_err(|e| Error::from_db_with(e, UNIQUE))?;
     if after.tags != before.tags {
-        write_tags(&*txn, id, &after.tags).await?;
+        write_tags(conn, after.id, &after.tags).await?;
     }
-    let (b, a) = (
-        serde_json::to_value(&before)?,
-        serde_json::to_value(&after)?,
-    );
+    let (b, a) = (serde_json::to_value(before)?, serde_json::to_value(after)?);
     let changed = audit::diff(Some(&b), Some(&a));
     audit::record(
-        &*txn,
+        conn,
         actor.into(),
         "customer.updated",
         "customer",
-        id,
+        after.id,
         Some(&b),
         Some(&a),
     )
@@ -175,17 +220,15 @@ pub async fn update(
             .collect::<serde_json::Map<_, _>>()
     });
     events::emit(
-        &*txn,
-        db.backend(),
+        conn,
+        backend,
         "customer.updated",
         "customer",
-        id,
+        after.id,
         a,
         previous.map(serde_json::Value::Object),
     )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    .await
 }
 
 /// Deletes a customer with its contacts and tags.
@@ -222,4 +265,41 @@ pub async fn delete(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// Computes the derived text (`folded`, `name_key`) of customers stored before it existed (or
+/// loaded without it), in batches; returns how many were filled. Start-up runs it before serving.
+pub async fn fill_derived_text(db: &Db) -> Result<u64> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{QuerySelect, Value};
+    let mut filled = 0;
+    loop {
+        let txn = db.begin_write().await?;
+        let rows = customer::Entity::find()
+            .filter(customer::Column::Folded.is_null())
+            .limit(500)
+            .all(&*txn)
+            .await?;
+        if rows.is_empty() {
+            return Ok(filled);
+        }
+        for row in rows {
+            let id = row.id;
+            let customer = Customer::try_from(row)?;
+            customer::Entity::update_many()
+                .col_expr(
+                    customer::Column::Folded,
+                    Expr::val(Value::from(super::entity::folded(&customer))),
+                )
+                .col_expr(
+                    customer::Column::NameKey,
+                    Expr::val(rapport_domain::customers::merge::name_key(&customer.name)),
+                )
+                .filter(customer::Column::Id.eq(id))
+                .exec(&*txn)
+                .await?;
+            filled += 1;
+        }
+        txn.commit().await?;
+    }
 }

@@ -1,0 +1,353 @@
+//! `POST /customers/batch`: create or update up to 1,000 customers by their source and external
+//! id, all or nothing, or item by item.
+
+use actix_web::web::Data;
+use actix_web::{HttpRequest, HttpResponse, post};
+use chrono::NaiveDate;
+use rapport_domain::custom_fields::{self, Definition, FieldOwner};
+use rapport_domain::customers::CustomerChanges;
+use rapport_domain::validation::{optional_text, text};
+use rapport_domain::{FieldError, FieldErrors};
+use rapport_persistence::customers::batch::{self, BatchItem, BatchMode, ItemOutcome, MAX_ITEMS};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::dto::{CreateCustomer, UpdateCustomer};
+use crate::auth::Auth;
+use crate::extract::{IdempotencyHeader, ValidJson, parse_value};
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// What a batch does with items that cannot be written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchModeDto {
+    /// One refused item refuses the batch: 422 listing every item's mistakes, nothing written.
+    #[default]
+    AllOrNothing,
+    /// Each well-formed item is written or refused on its own; the answer says which. A
+    /// malformed item (one the item schema refuses) still refuses the batch with 422.
+    PerItem,
+}
+
+/// Customers to create or update, each named by its `source` and `external_id`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "mode": "all_or_nothing",
+    "customers": [
+        {"source": "taobao", "external_id": "TB-100234", "name": "王芳", "email": "wang.fang@example.cn", "tags": ["vip"]},
+        {"source": "taobao", "external_id": "TB-100235", "name": "李雷", "lifecycle_stage": "customer"}
+    ]
+}))]
+pub struct BatchCustomers {
+    /// `all_or_nothing` (default) or `per_item`.
+    pub mode: Option<BatchModeDto>,
+    /// 1 to 1,000 customers. Each has the fields of `POST /api/v1/customers` with
+    /// `external_id` required: a new one needs `name` and every required custom field; an
+    /// existing one (same `source` and `external_id`) changes the fields sent, as `PATCH` would.
+    #[schema(value_type = Vec<UpdateCustomer>, min_items = 1, max_items = 1000)]
+    pub customers: Vec<Value>,
+}
+
+/// What happened to one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    /// A new customer.
+    Created,
+    /// An existing customer, changed.
+    Updated,
+    /// An existing customer that already was as sent.
+    Unchanged,
+    /// Refused; `errors` says why (`per_item` only).
+    Failed,
+}
+
+/// A refused item's mistake.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ItemError {
+    /// The field, relative to the item (`email`, `custom_fields.tier`).
+    pub field: String,
+    /// The rule that broke.
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// One item's result.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ItemResult {
+    /// The item's position in `customers`.
+    pub index: usize,
+    /// What happened.
+    pub status: ItemStatus,
+    /// The customer, unless refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    /// Its version now, unless refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    /// Why it was refused.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub errors: Vec<ItemError>,
+}
+
+/// What a batch did, item by item, in the order sent.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "created": 1, "updated": 1, "unchanged": 0, "failed": 0,
+    "results": [
+        {"index": 0, "status": "created", "id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20", "version": 1},
+        {"index": 1, "status": "updated", "id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c21", "version": 4}
+    ]
+}))]
+pub struct BatchResult {
+    /// Customers created.
+    pub created: usize,
+    /// Customers changed.
+    pub updated: usize,
+    /// Customers that already were as sent.
+    pub unchanged: usize,
+    /// Items refused.
+    pub failed: usize,
+    /// Every item's result.
+    pub results: Vec<ItemResult>,
+}
+
+impl BatchResult {
+    fn new(outcomes: Vec<ItemOutcome>) -> Self {
+        let mut result = BatchResult {
+            created: 0,
+            updated: 0,
+            unchanged: 0,
+            failed: 0,
+            results: Vec::with_capacity(outcomes.len()),
+        };
+        for (index, outcome) in outcomes.into_iter().enumerate() {
+            let (status, customer, errors) = match outcome {
+                ItemOutcome::Created { customer } => (ItemStatus::Created, Some(customer), vec![]),
+                ItemOutcome::Updated { customer } => (ItemStatus::Updated, Some(customer), vec![]),
+                ItemOutcome::Unchanged { customer } => {
+                    (ItemStatus::Unchanged, Some(customer), vec![])
+                }
+                ItemOutcome::Failed { errors } => (ItemStatus::Failed, None, errors),
+            };
+            match status {
+                ItemStatus::Created => result.created += 1,
+                ItemStatus::Updated => result.updated += 1,
+                ItemStatus::Unchanged => result.unchanged += 1,
+                ItemStatus::Failed => result.failed += 1,
+            }
+            result.results.push(ItemResult {
+                index,
+                status,
+                id: customer.as_ref().map(|c| c.id),
+                version: customer.as_ref().map(|c| c.version),
+                errors: errors
+                    .into_iter()
+                    .map(|e| ItemError {
+                        field: e.field,
+                        code: e.code.to_owned(),
+                        message: e.message,
+                    })
+                    .collect(),
+            });
+        }
+        result
+    }
+}
+
+/// One raw item read both as a new customer and as a change, with its key, and the mistakes
+/// that make it malformed.
+struct ReadItem {
+    item: BatchItem,
+    /// What breaks the item schema of the OpenAPI document: a wrong type, an unknown field, a
+    /// missing or blank key, text too long or with control characters, a value outside its
+    /// list, a malformed email, phone, date or custom field value. Empty when the item is well
+    /// formed, which leaves the rules that depend on what the server holds or on today: a name
+    /// for a new customer, free emails and keys, existing owners, the custom field definitions
+    /// and a birthday in the past.
+    malformed: Vec<FieldError>,
+}
+
+/// The mistakes of `raw`'s reading as a change that the item schema states.
+fn malformed(raw: &Value, change: &Result<CustomerChanges, Vec<FieldError>>) -> Vec<FieldError> {
+    let Err(errors) = change else {
+        return vec![];
+    };
+    let custom_field =
+        |field: &str| field == "custom_fields" || field.starts_with("custom_fields.");
+    let mut malformed: Vec<FieldError> = errors
+        .iter()
+        .filter(|e| e.field != "birthday" && !custom_field(&e.field))
+        .cloned()
+        .collect();
+    // Of the custom field mistakes, those of the values' shape, not of their definitions.
+    match raw.get("custom_fields") {
+        Some(Value::Object(sent)) => {
+            malformed.extend(
+                custom_fields::shape("custom_fields", sent.clone())
+                    .err()
+                    .unwrap_or_default(),
+            );
+        }
+        Some(Value::Null) | None => {}
+        Some(_) => malformed.extend(errors.iter().filter(|e| custom_field(&e.field)).cloned()),
+    }
+    malformed
+}
+
+fn read_item(raw: &Value, today: NaiveDate, definitions: &[Definition]) -> ReadItem {
+    if !raw.is_object() {
+        let refused = || vec![FieldError::new("", "invalid_type", "must be an object")];
+        return ReadItem {
+            item: BatchItem {
+                source: None,
+                external_id: String::new(),
+                create: Err(refused()),
+                change: Err(refused()),
+            },
+            malformed: refused(),
+        };
+    }
+    let key_text = |name: &str| raw.get(name).and_then(Value::as_str).map(str::to_owned);
+    let external_id = text(
+        "external_id",
+        &key_text("external_id").unwrap_or_default(),
+        1,
+        200,
+    );
+    let source = optional_text("source", key_text("source").as_deref(), 100);
+    let key_errors: Vec<FieldError> = [external_id.clone().err(), source.clone().err()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let with_key_errors = |errors: Vec<FieldError>| {
+        let mut all = key_errors.clone();
+        all.extend(
+            errors
+                .into_iter()
+                .filter(|e| !key_errors.iter().any(|k| k.field == e.field)),
+        );
+        all
+    };
+    let create = parse_value::<CreateCustomer>(raw.clone())
+        .map_err(|e| vec![e])
+        .and_then(|dto| dto.into_domain(today, definitions).map_err(|e| e.0))
+        .and_then(|new| {
+            if key_errors.is_empty() {
+                Ok(new)
+            } else {
+                Err(vec![])
+            }
+        })
+        .map_err(with_key_errors);
+    let change = parse_value::<UpdateCustomer>(raw.clone())
+        .map_err(|e| vec![e])
+        .and_then(|dto| dto.into_domain(today, definitions).map_err(|e| e.0))
+        .and_then(|change| {
+            if key_errors.is_empty() {
+                Ok(change)
+            } else {
+                Err(vec![])
+            }
+        })
+        .map_err(with_key_errors);
+    ReadItem {
+        malformed: malformed(raw, &change),
+        item: BatchItem {
+            source: source.ok().flatten(),
+            external_id: external_id.unwrap_or_default(),
+            create,
+            change,
+        },
+    }
+}
+
+/// Every malformed item's mistakes, their paths under `customers[i]`, or the items.
+fn well_formed(read: Vec<ReadItem>) -> Result<Vec<BatchItem>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    for (i, read) in read.iter().enumerate() {
+        for e in &read.malformed {
+            errors.push(batch::of_item(i, e));
+        }
+    }
+    errors.into_result(|| read.into_iter().map(|r| r.item).collect())
+}
+
+/// Create or update customers in a batch.
+///
+/// Each item is the body of `POST /api/v1/customers` with `external_id` required; the customer
+/// with the same `source` and `external_id` is changed with the fields sent (absent stay, `null`
+/// clears), or created when there is none. In `all_or_nothing` mode (the default) any refused
+/// item refuses the batch: 422 with every item's mistakes at `customers[i].<field>` (conflicts
+/// such as `email_taken` included), and nothing is written. In `per_item` mode the answer lists
+/// each item's result; a malformed item (one the item schema refuses: a wrong type, a blank
+/// `external_id`, text too long, a malformed email) still refuses the whole batch with 422,
+/// since it is a mistake of the sender's, not of the data. Every written customer gets its audit and `customer.created` or
+/// `customer.updated` event. With an `Idempotency-Key`, a retry replays the first answer.
+#[utoipa::path(
+    tag = "customers",
+    operation_id = "batch_upsert_customers",
+    request_body = BatchCustomers,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses((status = 200, description = "Every item's result", body = BatchResult)),
+    security(("bearer" = []))
+)]
+#[post("/customers/batch")]
+pub async fn batch_upsert_customers(
+    state: Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    idempotency: IdempotencyHeader,
+    body: ValidJson<BatchCustomers>,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency.scoped(&auth, &req, &body.raw);
+    let body = body.value()?;
+    if !(1..=MAX_ITEMS).contains(&body.customers.len()) {
+        return Err(FieldErrors::from(FieldError::new(
+            "customers",
+            "invalid_count",
+            format!("send 1 to {MAX_ITEMS} customers"),
+        ))
+        .into());
+    }
+    let definitions = state
+        .definitions
+        .of(&state.db, FieldOwner::Customer)
+        .await?;
+    let today = chrono::Utc::now().date_naive();
+    let read: Vec<ReadItem> = body
+        .customers
+        .into_iter()
+        .map(|raw| read_item(&raw, today, &definitions))
+        .collect();
+    let mode = match body.mode.unwrap_or_default() {
+        BatchModeDto::AllOrNothing => BatchMode::AllOrNothing,
+        BatchModeDto::PerItem => BatchMode::PerItem,
+    };
+    let items = match mode {
+        // Every item's mistakes, malformed or not, are listed after the database had its say.
+        BatchMode::AllOrNothing => read.into_iter().map(|r| r.item).collect(),
+        BatchMode::PerItem => well_formed(read)?,
+    };
+    let outcome = batch::upsert(
+        &state.db,
+        &auth.actor,
+        auth.scope,
+        items,
+        mode,
+        key.as_ref(),
+        BatchResult::new,
+    )
+    .await?;
+    let replayed = outcome.is_replay();
+    let mut response = HttpResponse::Ok();
+    if replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(response.json(outcome.into_inner()))
+}

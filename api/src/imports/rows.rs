@@ -1,0 +1,439 @@
+//! Reading an import file: its records, each turned into the body `POST /api/v1/customers` would
+//! take and checked by the same rules, so an imported customer is exactly one created by hand.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use chrono::NaiveDate;
+use rapport_domain::FieldError;
+use rapport_domain::custom_fields::{Definition, FieldType};
+use rapport_domain::customers::NewCustomer;
+use rapport_domain::customers::fields::CUSTOM_FIELD_PREFIX;
+use rapport_domain::imports::{IGNORED_COLUMNS, ImportFormat, Mapping};
+use serde_json::{Map, Value};
+
+use crate::customers::dto::CreateCustomer;
+use crate::extract::parse_value;
+
+/// Which column of the file fills each field, to name a field's mistakes as the file does.
+pub type Columns = std::sync::Arc<HashMap<String, String>>;
+
+/// One record of the file, read.
+#[derive(Debug)]
+pub struct Row {
+    /// Its number, the first record being 1.
+    pub number: i64,
+    /// The customer it describes, or every rule it broke (fields named as the file names them).
+    pub customer: Result<NewCustomer, Vec<FieldError>>,
+    /// The file's column for each field.
+    pub columns: Columns,
+}
+
+/// The file's name for `field`: its column, when one fills it.
+pub fn column_of(columns: &Columns, field: String) -> String {
+    columns.get(&field).cloned().unwrap_or(field)
+}
+
+/// What reading a file yields, piece by piece.
+#[derive(Debug)]
+pub enum Piece {
+    /// Some records.
+    Rows(Vec<Row>),
+    /// The file as a whole cannot be read (a bad header, broken CSV); nothing past it is.
+    FileError(FieldError),
+}
+
+/// Turns records into customers, for one job.
+pub struct RowReader {
+    format: ImportFormat,
+    mapping: Mapping,
+    definitions: HashMap<String, FieldType>,
+    all_definitions: Vec<Definition>,
+    today: NaiveDate,
+}
+
+/// Splits a list cell (tags, a multi-choice field) on `|` or `;`.
+fn list(cell: &str) -> Value {
+    Value::Array(
+        cell.split(['|', ';'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(Value::from)
+            .collect(),
+    )
+}
+
+/// A yes/no cell: `true`/`false`, `yes`/`no`, `1`/`0` (any case); anything else as text, for the
+/// rules to refuse by name.
+fn boolean(cell: &str) -> Value {
+    match cell.trim().to_ascii_lowercase().as_str() {
+        "true" | "yes" | "1" | "y" => Value::Bool(true),
+        "false" | "no" | "0" | "n" => Value::Bool(false),
+        _ => Value::from(cell),
+    }
+}
+
+/// Puts `value` at a dotted `path` (`address.city`) into `object`.
+fn put(object: &mut Map<String, Value>, path: &str, value: Value) {
+    match path.split_once('.') {
+        Some((head, rest)) => {
+            let inner = object
+                .entry(head.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(inner) = inner {
+                put(inner, rest, value);
+            }
+        }
+        None => {
+            object.insert(path.to_owned(), value);
+        }
+    }
+}
+
+impl RowReader {
+    /// A reader for a job of `format` with `mapping`, against the customer definitions.
+    pub fn new(
+        format: ImportFormat,
+        mapping: Mapping,
+        definitions: &[Definition],
+        today: NaiveDate,
+    ) -> Self {
+        RowReader {
+            format,
+            mapping,
+            definitions: definitions
+                .iter()
+                .map(|d| (d.key.clone(), d.field_type))
+                .collect(),
+            all_definitions: definitions.to_vec(),
+            today,
+        }
+    }
+
+    /// A CSV cell for `target` as JSON: empty cells are absent, lists split, yes/no and numbers
+    /// read as such where the field takes them.
+    fn cell(&self, target: &str, cell: &str) -> Option<Value> {
+        if cell.is_empty() {
+            return None;
+        }
+        Some(match target {
+            "tags" => list(cell),
+            "marketing_consent.opted_in" => boolean(cell),
+            _ => match target
+                .strip_prefix(CUSTOM_FIELD_PREFIX)
+                .and_then(|key| self.definitions.get(key))
+            {
+                Some(FieldType::Number) => {
+                    let trimmed = cell.trim();
+                    match (trimmed.parse::<i64>(), trimmed.parse::<f64>()) {
+                        (Ok(whole), _) => Value::from(whole),
+                        (_, Ok(number)) => serde_json::Number::from_f64(number)
+                            .map_or_else(|| Value::from(cell), Value::Number),
+                        _ => Value::from(cell),
+                    }
+                }
+                Some(FieldType::Boolean) => boolean(cell),
+                Some(FieldType::MultiEnum) => list(cell),
+                _ => Value::from(cell),
+            },
+        })
+    }
+
+    /// The customer a body describes, checked; errors renamed back to the file's columns.
+    fn check(
+        &self,
+        mut body: Map<String, Value>,
+        columns_of: &HashMap<String, String>,
+    ) -> Result<NewCustomer, Vec<FieldError>> {
+        // An empty name is checked with the rest, so a row learns all its mistakes at once.
+        body.entry("name").or_insert_with(|| Value::from(""));
+        let renamed = |mut e: FieldError| {
+            if let Some(column) = columns_of.get(&e.field) {
+                e.field = column.clone();
+            }
+            e
+        };
+        parse_value::<CreateCustomer>(Value::Object(body))
+            .map_err(|e| vec![e])
+            .and_then(|dto| {
+                dto.into_domain(self.today, &self.all_definitions)
+                    .map_err(|e| e.0)
+            })
+            .map_err(|errors| errors.into_iter().map(renamed).collect())
+    }
+
+    /// Reads every record of `file` after the first `skip`, handing them on `batch` at a time.
+    /// Stops at the first file error or when `send` says the receiver is gone.
+    pub fn read(
+        &self,
+        file: impl Read,
+        skip: i64,
+        batch: usize,
+        mut send: impl FnMut(Piece) -> bool,
+    ) -> i64 {
+        match self.format {
+            ImportFormat::Csv => self.read_csv(file, skip, batch, &mut send),
+            ImportFormat::Ndjson => self.read_ndjson(file, skip, batch, &mut send),
+        }
+    }
+
+    fn read_csv(
+        &self,
+        file: impl Read,
+        skip: i64,
+        batch: usize,
+        send: &mut impl FnMut(Piece) -> bool,
+    ) -> i64 {
+        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(file);
+        let header: Vec<String> = match reader.headers() {
+            Ok(header) => header
+                .iter()
+                .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+                .collect(),
+            Err(e) => {
+                send(Piece::FileError(FieldError::new(
+                    "file",
+                    "invalid_csv",
+                    format!("the header cannot be read: {e}"),
+                )));
+                return 0;
+            }
+        };
+        let mut targets: Vec<Option<String>> = Vec::with_capacity(header.len());
+        for column in &header {
+            match self.mapping.target(column) {
+                Ok(target) => targets.push(target),
+                Err(e) => {
+                    send(Piece::FileError(e));
+                    return 0;
+                }
+            }
+        }
+        let columns_of: Columns = std::sync::Arc::new(
+            header
+                .iter()
+                .zip(&targets)
+                .filter_map(|(column, target)| target.clone().map(|t| (t, column.clone())))
+                .collect(),
+        );
+        let mut number = 0;
+        let mut rows = Vec::with_capacity(batch);
+        for record in reader.records() {
+            number += 1;
+            let record = match record {
+                Ok(record) => record,
+                Err(e) => {
+                    send(Piece::FileError(FieldError::new(
+                        "file",
+                        "invalid_csv",
+                        format!("record {number} cannot be read: {e}"),
+                    )));
+                    return number;
+                }
+            };
+            if number <= skip {
+                continue;
+            }
+            let mut body = Map::new();
+            for (target, cell) in targets.iter().zip(record.iter()) {
+                if let Some(target) = target
+                    && let Some(value) = self.cell(target, cell)
+                {
+                    put(&mut body, target, value);
+                }
+            }
+            rows.push(Row {
+                number,
+                customer: self.check(body, &columns_of),
+                columns: columns_of.clone(),
+            });
+            if rows.len() == batch
+                && !send(Piece::Rows(std::mem::replace(
+                    &mut rows,
+                    Vec::with_capacity(batch),
+                )))
+            {
+                return number;
+            }
+        }
+        if !rows.is_empty() {
+            send(Piece::Rows(rows));
+        }
+        number
+    }
+
+    fn read_ndjson(
+        &self,
+        file: impl Read,
+        skip: i64,
+        batch: usize,
+        send: &mut impl FnMut(Piece) -> bool,
+    ) -> i64 {
+        use std::io::BufRead;
+        let mut number = 0;
+        let mut rows = Vec::with_capacity(batch);
+        let none: Columns = std::sync::Arc::new(HashMap::new());
+        for line in std::io::BufReader::new(file).lines() {
+            let line = match line {
+                Ok(line) => line,
+                Err(e) => {
+                    send(Piece::FileError(FieldError::new(
+                        "file",
+                        "invalid_text",
+                        format!("line {} is not UTF-8 text: {e}", number + 1),
+                    )));
+                    return number;
+                }
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            number += 1;
+            if number <= skip {
+                continue;
+            }
+            let customer = match serde_json::from_str::<Value>(&line) {
+                Ok(Value::Object(object)) => self.mapped(object),
+                Ok(_) => Err(vec![FieldError::new(
+                    "",
+                    "invalid_type",
+                    "a line must be a JSON object",
+                )]),
+                Err(e) => Err(vec![FieldError::new(
+                    "",
+                    "invalid_json",
+                    format!("not JSON: {e}"),
+                )]),
+            }
+            .and_then(|body| self.check(body, &none));
+            rows.push(Row {
+                number,
+                customer,
+                columns: none.clone(),
+            });
+            if rows.len() == batch
+                && !send(Piece::Rows(std::mem::replace(
+                    &mut rows,
+                    Vec::with_capacity(batch),
+                )))
+            {
+                return number;
+            }
+        }
+        if !rows.is_empty() {
+            send(Piece::Rows(rows));
+        }
+        number
+    }
+
+    /// A JSON line with the mapping applied to its keys and an export's own bookkeeping left out.
+    fn mapped(&self, object: Map<String, Value>) -> Result<Map<String, Value>, Vec<FieldError>> {
+        let mut body = Map::new();
+        for (key, value) in object {
+            if IGNORED_COLUMNS.contains(&key.as_str()) && !self.mapping.0.contains_key(&key) {
+                continue;
+            }
+            let target = match self.mapping.0.get(&key) {
+                Some(None) => continue,
+                Some(Some(target)) => target.clone(),
+                None => key,
+            };
+            put(&mut body, &target, value);
+        }
+        // An exported customer's consent carries the time it was last decided, which a new
+        // customer's does not take.
+        if let Some(Value::Object(consent)) = body.get_mut("marketing_consent") {
+            consent.remove("updated_at");
+        }
+        Ok(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn reader(format: ImportFormat, mapping: &[(&str, Option<&str>)]) -> RowReader {
+        let mapping = Mapping(
+            mapping
+                .iter()
+                .map(|(c, t)| ((*c).to_owned(), t.map(str::to_owned)))
+                .collect::<BTreeMap<_, _>>(),
+        );
+        RowReader::new(
+            format,
+            mapping,
+            &[],
+            NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        )
+    }
+
+    fn all(reader: &RowReader, text: &str) -> (Vec<Row>, Vec<FieldError>) {
+        let mut rows = Vec::new();
+        let mut errors = Vec::new();
+        reader.read(text.as_bytes(), 0, 2, |read| {
+            match read {
+                Piece::Rows(r) => rows.extend(r),
+                Piece::FileError(e) => errors.push(e),
+            }
+            true
+        });
+        (rows, errors)
+    }
+
+    #[test]
+    fn csv_rows_become_customers_under_the_mapping() {
+        let reader = reader(
+            ImportFormat::Csv,
+            &[("Full name", Some("name")), ("Skip", None)],
+        );
+        let (rows, errors) = all(
+            &reader,
+            "Full name,email,address.city,tags,Skip,id\n王芳,w@x.cn,上海市,vip|b2b,x,1\n,bad,,,,\nBo,,,,,\n",
+        );
+        assert!(errors.is_empty());
+        assert_eq!(rows.len(), 3);
+        let first = rows[0].customer.as_ref().unwrap();
+        assert_eq!(first.name, "王芳");
+        assert_eq!(first.address.city.as_deref(), Some("上海市"));
+        assert_eq!(first.tags, ["vip", "b2b"]);
+        let refused: Vec<(&str, &str)> = rows[1]
+            .customer
+            .as_ref()
+            .unwrap_err()
+            .iter()
+            .map(|e| (e.field.as_str(), e.code))
+            .collect();
+        assert!(refused.contains(&("email", "invalid_email")), "{refused:?}");
+        assert!(
+            refused.contains(&("Full name", "blank")),
+            "named by the file's column: {refused:?}"
+        );
+        assert_eq!(rows[2].number, 3);
+    }
+
+    #[test]
+    fn an_unknown_column_refuses_the_file() {
+        let (_, errors) = all(&reader(ImportFormat::Csv, &[]), "name,shoe size\nBo,42\n");
+        assert_eq!(errors[0].code, "unknown_column");
+    }
+
+    #[test]
+    fn json_lines_take_the_fields_of_a_create() {
+        let (rows, _) = all(
+            &reader(ImportFormat::Ndjson, &[]),
+            "{\"name\":\"Bo\",\"id\":\"x\",\"marketing_consent\":{\"opted_in\":true,\"channel\":\"web\",\"updated_at\":\"2026-01-01T00:00:00Z\"}}\n\n[1]\n{\"nme\":\"x\"}\n",
+        );
+        assert_eq!(rows.len(), 3);
+        assert!(rows[0].customer.is_ok());
+        assert_eq!(
+            rows[1].customer.as_ref().unwrap_err()[0].code,
+            "invalid_type"
+        );
+        assert_eq!(
+            rows[2].customer.as_ref().unwrap_err()[0].code,
+            "unknown_field"
+        );
+    }
+}

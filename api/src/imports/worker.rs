@@ -1,0 +1,379 @@
+//! The import worker: takes queued jobs from the database one at a time, reads their files on a
+//! blocking thread (the file comes from the database in pieces), and writes the customers.
+//!
+//! - `all_or_nothing`: one transaction for the whole file, committed together with the job's
+//!   `completed` status; a crash or a refused row leaves nothing, and a job whose worker stopped
+//!   is taken over and run from the start.
+//! - `skip_invalid`: one transaction per batch, with the batch's refused rows and the job's
+//!   counts; a job taken over resumes after the last committed batch.
+//!
+//! On SQLite an `all_or_nothing` import holds the single writer for its whole length: other
+//! writes wait until it ends.
+
+use std::collections::HashSet;
+use std::io::Read;
+use std::time::Duration as StdDuration;
+
+use actix_web::web::Data;
+use chrono::Duration;
+use rapport_domain::FieldError;
+use rapport_domain::access::{Actor, Principal};
+use rapport_domain::custom_fields::FieldOwner;
+use rapport_domain::customers::{Customer, NewCustomer};
+use rapport_domain::imports::{ImportJob, ImportMode};
+use rapport_persistence::customers::bulk;
+use rapport_persistence::imports::{self, Ending, Progress, RowError};
+use rapport_persistence::{Backend, Db};
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::rows::{Columns, Piece, Row, RowReader, column_of};
+use crate::state::AppState;
+
+/// Records per batch: what the worker holds in memory and writes in one go.
+const BATCH: usize = 2_000;
+/// The most refused rows kept for an `all_or_nothing` job, which stops at the first anyway.
+const MAX_KEPT_ERRORS: usize = 10_000;
+/// How long an idle worker waits before looking for work again.
+const IDLE: StdDuration = StdDuration::from_secs(1);
+
+/// Starts this process's worker, unless the configuration turns it off.
+pub fn start(state: Data<AppState>) {
+    if !state.config.import_worker {
+        return;
+    }
+    let worker = format!("worker-{}", Uuid::now_v7().simple());
+    tokio::spawn(async move {
+        loop {
+            match run_one(&state, &worker).await {
+                Ok(true) => {}
+                Ok(false) => tokio::time::sleep(IDLE).await,
+                Err(e) => {
+                    tracing::error!(error = %e, "the import worker failed; trying again shortly");
+                    tokio::time::sleep(IDLE * 5).await;
+                }
+            }
+        }
+    });
+}
+
+fn lease(state: &AppState) -> Duration {
+    Duration::seconds(i64::try_from(state.config.job_lease).unwrap_or(60))
+}
+
+/// Takes and runs one job; false when there was none.
+async fn run_one(state: &AppState, worker: &str) -> rapport_persistence::Result<bool> {
+    let Some(job) = imports::claim(&state.db, worker, lease(state)).await? else {
+        return Ok(false);
+    };
+    tracing::info!(import = %job.id, attempt = job.attempts, "import started");
+    let outcome = run(state, worker, &job).await;
+    match &outcome {
+        Ok(()) => tracing::info!(import = %job.id, "import ended"),
+        Err(e) => {
+            tracing::error!(import = %job.id, error = %e, "import stopped; another try will follow")
+        }
+    }
+    Ok(true)
+}
+
+/// The actor an import writes as: the one who created it.
+fn actor_of(job: &ImportJob) -> Actor {
+    let id = job.created_by.1.unwrap_or(job.owner_id);
+    Actor {
+        principal: if job.created_by.0 == "api_key" {
+            Principal::ApiKey(id)
+        } else {
+            Principal::User(id)
+        },
+        owner_id: job.owner_id,
+        role: String::new(),
+        grants: Vec::new(),
+        request_id: job.request_id.clone(),
+        ip: None,
+    }
+}
+
+/// The file of a job, as a reader over its pieces fetched from the database in order.
+struct Pieces {
+    handle: Handle,
+    db: Db,
+    id: Uuid,
+    next: i32,
+    count: i32,
+    current: std::io::Cursor<Vec<u8>>,
+}
+
+impl Read for Pieces {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let n = self.current.read(buf)?;
+            if n > 0 || self.next >= self.count {
+                return Ok(n);
+            }
+            let piece = self
+                .handle
+                .block_on(imports::chunk(self.db.conn(), self.id, self.next))
+                .map_err(std::io::Error::other)?;
+            self.next += 1;
+            self.current = std::io::Cursor::new(piece);
+        }
+    }
+}
+
+/// Rows of a batch as new customers: those the file's rules refused become row errors, and a
+/// creator limited to their own customers owns every customer they import.
+fn candidates(
+    job: &ImportJob,
+    rows: Vec<Row>,
+) -> (Vec<(i64, NewCustomer)>, Vec<RowError>, Option<Columns>) {
+    let columns = rows.first().map(|r| r.columns.clone());
+    let mut candidates = Vec::with_capacity(rows.len());
+    let mut refused = Vec::new();
+    for row in rows {
+        let errors = match row.customer {
+            Ok(mut new) => match new.owner_id {
+                Some(owner) if !job.scope_all && owner != job.owner_id => vec![FieldError::new(
+                    "owner_id",
+                    "owner_out_of_scope",
+                    "you can only own customers yourself",
+                )],
+                _ => {
+                    if !job.scope_all {
+                        new.owner_id = Some(job.owner_id);
+                    }
+                    candidates.push((row.number, new));
+                    continue;
+                }
+            },
+            Err(errors) => errors,
+        };
+        refused.extend(errors.into_iter().map(|e| RowError {
+            row: row.number,
+            field: e.field,
+            code: e.code.to_owned(),
+            message: e.message,
+        }));
+    }
+    (candidates, refused, columns)
+}
+
+/// [`candidates`], then the rules only the database knows ([`imports::check_batch`]).
+async fn checked(
+    txn: &rapport_persistence::WriteTxn,
+    job: &ImportJob,
+    rows: Vec<Row>,
+) -> rapport_persistence::Result<(Vec<Customer>, Vec<RowError>)> {
+    let (candidates, mut refused, columns) = candidates(job, rows);
+    let (customers, taken) = imports::check_batch(&**txn, candidates).await?;
+    refused.extend(taken.into_iter().map(|mut e| {
+        if let Some(columns) = &columns {
+            e.field = column_of(columns, e.field);
+        }
+        e
+    }));
+    refused.sort_by_key(|e| e.row);
+    Ok((customers, refused))
+}
+
+/// Runs a claimed job to its end.
+async fn run(state: &AppState, worker: &str, job: &ImportJob) -> rapport_persistence::Result<()> {
+    let db = state.db.clone();
+    let definitions =
+        rapport_persistence::custom_fields::for_owner(db.conn(), FieldOwner::Customer).await?;
+    let reader = RowReader::new(
+        job.format,
+        job.mapping.clone(),
+        &definitions,
+        chrono::Utc::now().date_naive(),
+    );
+    let count = imports::chunk_count(db.conn(), job.id).await?;
+    let pieces = Pieces {
+        handle: Handle::current(),
+        db: db.clone(),
+        id: job.id,
+        next: 0,
+        count,
+        current: std::io::Cursor::new(Vec::new()),
+    };
+    let skip = match job.mode {
+        ImportMode::AllOrNothing => 0,
+        ImportMode::SkipInvalid => job.processed_rows,
+    };
+    let (tx, rx) = mpsc::channel::<Piece>(2);
+    let reading = tokio::task::spawn_blocking(move || {
+        reader.read(pieces, skip, BATCH, |piece| tx.blocking_send(piece).is_ok())
+    });
+    let written = match job.mode {
+        ImportMode::AllOrNothing => all_or_nothing(state, worker, job, rx).await,
+        ImportMode::SkipInvalid => skip_invalid(state, worker, job, rx).await,
+    };
+    let total = reading.await.map_err(|e| {
+        rapport_persistence::Error::Internal(format!("the file reader stopped: {e}"))
+    })?;
+    let txn = db.begin_write().await?;
+    match written? {
+        Written::Finished(ending) => {
+            let ending = match ending {
+                Ending::Completed { .. } => Ending::Completed { total_rows: total },
+                failed => failed,
+            };
+            imports::finish(&*txn, db.backend(), job.id, ending).await?;
+            txn.commit().await?;
+        }
+        Written::Committed => {}
+    }
+    Ok(())
+}
+
+/// What writing a job's rows came to.
+enum Written {
+    /// The job's end still has to be recorded.
+    Finished(Ending),
+    /// The end was recorded with the rows, in their transaction.
+    Committed,
+}
+
+fn stolen() -> rapport_persistence::Error {
+    rapport_persistence::Error::Internal("another worker took the import over".into())
+}
+
+async fn all_or_nothing(
+    state: &AppState,
+    worker: &str,
+    job: &ImportJob,
+    mut rx: mpsc::Receiver<Piece>,
+) -> rapport_persistence::Result<Written> {
+    let db = &state.db;
+    let actor = actor_of(job);
+    let txn = db.begin_write().await?;
+    let mut refused: Vec<RowError> = Vec::new();
+    let mut refused_rows = HashSet::new();
+    let mut processed = 0;
+    let mut created = 0;
+    while let Some(piece) = rx.recv().await {
+        match piece {
+            Piece::Rows(rows) => {
+                processed += rows.len() as i64;
+                let (customers, errors) = checked(&txn, job, rows).await?;
+                refused_rows.extend(errors.iter().map(|e| e.row));
+                if refused.len() < MAX_KEPT_ERRORS {
+                    refused.extend(errors);
+                }
+                if refused.is_empty() {
+                    created += customers.len() as i64;
+                    bulk::insert_all(&*txn, db.backend(), &actor, &customers).await?;
+                }
+                // Progress for those who watch, on a connection of its own: on PostgreSQL only,
+                // since on SQLite this transaction holds the one writer.
+                if db.backend() == Backend::Postgres
+                    && !imports::renew(db.conn(), job.id, worker, lease(state), processed).await?
+                {
+                    return Err(stolen());
+                }
+            }
+            Piece::FileError(error) => {
+                refused.push(imports::file_error(&error));
+                break;
+            }
+        }
+    }
+    drop(rx);
+    if refused.is_empty() {
+        imports::add_progress(
+            &*txn,
+            job.id,
+            Progress {
+                processed: 0,
+                created,
+                failed: 0,
+            },
+        )
+        .await?;
+        imports::finish(
+            &*txn,
+            db.backend(),
+            job.id,
+            Ending::Completed {
+                total_rows: processed,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        return Ok(Written::Committed);
+    }
+    drop(txn);
+    let txn = db.begin_write().await?;
+    let failed = refused_rows.len() as i64;
+    let error = if refused.iter().any(|e| e.row == 0) {
+        "the file cannot be read; nothing was written".to_owned()
+    } else {
+        format!("{failed} rows were refused; nothing was written")
+    };
+    imports::keep_row_errors(&*txn, job.id, refused).await?;
+    imports::add_progress(
+        &*txn,
+        job.id,
+        Progress {
+            processed: 0,
+            created: 0,
+            failed,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Written::Finished(Ending::Failed { error }))
+}
+
+async fn skip_invalid(
+    state: &AppState,
+    worker: &str,
+    job: &ImportJob,
+    mut rx: mpsc::Receiver<Piece>,
+) -> rapport_persistence::Result<Written> {
+    let db = &state.db;
+    let actor = actor_of(job);
+    let mut processed = job.processed_rows;
+    while let Some(piece) = rx.recv().await {
+        match piece {
+            Piece::Rows(rows) => {
+                let batch = rows.len() as i64;
+                let txn = db.begin_write().await?;
+                let (customers, refused) = checked(&txn, job, rows).await?;
+                let failed = refused.iter().map(|e| e.row).collect::<HashSet<_>>().len() as i64;
+                bulk::insert_all(&*txn, db.backend(), &actor, &customers).await?;
+                imports::keep_row_errors(&*txn, job.id, refused).await?;
+                imports::add_progress(
+                    &*txn,
+                    job.id,
+                    Progress {
+                        processed: batch,
+                        created: customers.len() as i64,
+                        failed,
+                    },
+                )
+                .await?;
+                processed += batch;
+                if !imports::renew(&*txn, job.id, worker, lease(state), processed).await? {
+                    return Err(stolen());
+                }
+                txn.commit().await?;
+            }
+            Piece::FileError(error) => {
+                let txn = db.begin_write().await?;
+                imports::keep_row_errors(&*txn, job.id, vec![imports::file_error(&error)]).await?;
+                txn.commit().await?;
+                return Ok(Written::Finished(Ending::Failed {
+                    error: format!(
+                        "the file cannot be read past row {processed}: {}",
+                        error.message
+                    ),
+                }));
+            }
+        }
+    }
+    Ok(Written::Finished(Ending::Completed {
+        total_rows: processed,
+    }))
+}

@@ -1,0 +1,213 @@
+//! The filter language in the document: a recursive schema (`CustomerFilter`) made from the
+//! customer catalogue itself, one branch per field and operator group with the exact value that
+//! pairing takes, so a generated client types its filters and a fuzzer's filters are the ones the
+//! server accepts. Custom fields are the workspace's own: their branch names the family of keys
+//! and leaves the value to the definition (`GET /api/v1/customers/filter-fields`).
+
+use rapport_domain::customers::fields;
+use rapport_domain::filter::{
+    Catalogue, FieldKind, FieldSpec, MAX_CONDITIONS, MAX_NUMBER, MAX_TEXT_CHARS, MAX_VALUES,
+    Operator,
+};
+use rapport_domain::validation::optional_text_pattern;
+use serde_json::{Value, json};
+
+/// The request schemas whose `filter` property is a customer filter.
+const FILTERED: &[&str] = &[
+    "SearchCustomers",
+    "CreateSegment",
+    "UpdateSegment",
+    "PreviewSegment",
+];
+
+/// The request schemas that select customers by `customer_ids` or by `filter`, exactly one.
+const SELECTING: &[&str] = &["BulkTags", "SegmentCustomers"];
+
+/// Adds `CustomerFilter` and `CustomerCondition` and points every customer `filter` at them.
+pub fn apply(doc: &mut Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    schemas.insert(
+        "CustomerFilter".into(),
+        node("CustomerFilter", "CustomerCondition"),
+    );
+    schemas.insert(
+        "CustomerCondition".into(),
+        conditions(
+            &fields::catalogue(&[]),
+            r"^custom_fields\.[a-z][a-z0-9_]{0,63}$",
+        ),
+    );
+    for name in SELECTING {
+        if let Some(schema) = schemas.get_mut(*name) {
+            if let Some(filter) = schema.pointer_mut("/properties/filter") {
+                let description = filter.get("description").cloned();
+                *filter = reference("CustomerFilter");
+                if let Some(description) = description {
+                    filter["description"] = description;
+                }
+            }
+            if let Some(ids) = schema.pointer_mut("/properties/customer_ids") {
+                ids["type"] = json!("array");
+            }
+            schema["oneOf"] = json!([
+                {"required": ["customer_ids"], "not": {"required": ["filter"]}},
+                {"required": ["filter"], "not": {"required": ["customer_ids"]}},
+            ]);
+        }
+    }
+    for name in FILTERED {
+        let Some(schema) = schemas.get_mut(*name) else {
+            continue;
+        };
+        let required = schema["required"]
+            .as_array()
+            .is_some_and(|r| r.contains(&json!("filter")));
+        let Some(filter) = schema.pointer_mut("/properties/filter") else {
+            continue;
+        };
+        let description = filter.get("description").cloned();
+        *filter = if required {
+            reference("CustomerFilter")
+        } else {
+            json!({"anyOf": [reference("CustomerFilter"), {"type": "null"}]})
+        };
+        if let Some(description) = description {
+            filter["description"] = description;
+        }
+    }
+    // A dynamic segment is created with its filter, a static one without.
+    if let Some(schema) = schemas.get_mut("CreateSegment") {
+        schema["if"] = json!({"properties": {"kind": {"const": "dynamic"}}});
+        schema["then"] =
+            json!({"required": ["filter"], "properties": {"filter": reference("CustomerFilter")}});
+        schema["else"] = json!({"properties": {"filter": {"type": "null"}}});
+    }
+}
+
+fn reference(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+/// A node: an `and` group, an `or` group, or a condition.
+fn node(name: &str, condition: &str) -> Value {
+    let group = |key: &str, description: &str| {
+        json!({
+            "type": "object",
+            "description": description,
+            "required": [key],
+            "additionalProperties": false,
+            "properties": {key: {
+                "type": "array", "minItems": 1, "maxItems": MAX_CONDITIONS,
+                "items": reference(name),
+            }},
+        })
+    };
+    json!({
+        "description": format!(
+            "A filter node: `{{\"and\": [...]}}` (every part), `{{\"or\": [...]}}` (at least one part) or a condition. Groups nest at most {} deep and a filter holds at most {MAX_CONDITIONS} conditions.",
+            rapport_domain::filter::MAX_DEPTH
+        ),
+        "oneOf": [
+            group("and", "Records matching every part"),
+            group("or", "Records matching at least one part"),
+            reference(condition),
+        ],
+        "example": {"and": [
+            {"field": "lifecycle_stage", "op": "eq", "value": "customer"},
+            {"field": "tags", "op": "contains", "value": "vip"},
+        ]},
+    })
+}
+
+/// The schema of one value of `kind`.
+fn value(kind: &FieldKind) -> Value {
+    match kind {
+        FieldKind::Text | FieldKind::TextList => json!({
+            "type": "string", "minLength": 1, "maxLength": MAX_TEXT_CHARS,
+            "pattern": optional_text_pattern(),
+        }),
+        FieldKind::Number => {
+            json!({"type": "number", "minimum": -MAX_NUMBER, "maximum": MAX_NUMBER})
+        }
+        FieldKind::Boolean => json!({"type": "boolean"}),
+        FieldKind::Date => {
+            json!({"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"})
+        }
+        FieldKind::DateTime => json!({"type": "string", "format": "date-time"}),
+        FieldKind::Uuid => json!({"type": "string", "format": "uuid"}),
+        FieldKind::Enum(options) | FieldKind::EnumList(options) => {
+            json!({"type": "string", "enum": options})
+        }
+    }
+}
+
+fn branch(spec: &FieldSpec, ops: &[Operator], value: &Value) -> Value {
+    let names: Vec<&str> = ops.iter().map(|op| op.as_str()).collect();
+    json!({
+        "type": "object",
+        "required": ["field", "op", "value"],
+        "additionalProperties": false,
+        "properties": {
+            "field": {"const": spec.name},
+            "op": {"enum": names},
+            "value": value,
+        },
+    })
+}
+
+/// One branch per field and group of operators that take the same value.
+fn conditions(catalogue: &Catalogue, custom_pattern: &str) -> Value {
+    let mut branches = Vec::new();
+    for spec in &catalogue.fields {
+        let ops = spec.operators();
+        let single: Vec<Operator> = ops
+            .iter()
+            .copied()
+            .filter(|op| !matches!(op, Operator::In | Operator::NotIn | Operator::IsNull))
+            .collect();
+        let lists: Vec<Operator> = ops
+            .iter()
+            .copied()
+            .filter(|op| matches!(op, Operator::In | Operator::NotIn))
+            .collect();
+        if !single.is_empty() {
+            branches.push(branch(spec, &single, &value(&spec.kind)));
+        }
+        if !lists.is_empty() {
+            branches.push(branch(
+                spec,
+                &lists,
+                &json!({"type": "array", "minItems": 1, "maxItems": MAX_VALUES, "items": value(&spec.kind)}),
+            ));
+        }
+        if ops.contains(&Operator::IsNull) {
+            branches.push(branch(
+                spec,
+                &[Operator::IsNull],
+                &json!({"type": "boolean"}),
+            ));
+        }
+    }
+    let all: Vec<&str> = Operator::ALL.iter().map(|op| op.as_str()).collect();
+    branches.push(json!({
+        "type": "object",
+        "description": "A condition on a custom field: its operators and value follow its type, as `GET /api/v1/customers/filter-fields` lists them",
+        "required": ["field", "op", "value"],
+        "additionalProperties": false,
+        "properties": {
+            "field": {"type": "string", "pattern": custom_pattern},
+            "op": {"enum": all},
+            "value": {},
+        },
+    }));
+    json!({
+        "description": "One condition: a field, an operator the field takes, and a value of the field's type (a list of 1 to 100 for `in` and `not_in`, `true` or `false` for `is_null`).",
+        "oneOf": branches,
+        "example": {"field": "address.city", "op": "eq", "value": "上海市"},
+    })
+}

@@ -1,0 +1,4 @@
+//! `/segments`: saved filters and hand-kept lists of customers, with their members.
+
+pub mod dto;
+pub mod routes;

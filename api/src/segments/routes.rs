@@ -1,0 +1,423 @@
+//! Segment handlers: parse, authorise (the `Auth` extractor), call one use case, map the result.
+
+use actix_web::web::{Data, Path};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
+use rapport_domain::FieldErrors;
+use rapport_domain::access::{Action, Permission, Resource};
+use rapport_domain::custom_fields::{Definition, FieldOwner};
+use rapport_domain::customers::fields::{self, default_sort, sortable_fields};
+use rapport_domain::filter::{Catalogue, Filter};
+use rapport_domain::segments::{NewSegment, Segment, SegmentChanges, SegmentKind};
+use rapport_domain::sort::SortOrder;
+use rapport_persistence::customers::{self, CustomerSearch};
+use rapport_persistence::page::PageRequest;
+use rapport_persistence::segments;
+use std::sync::Arc;
+use uuid::Uuid;
+
+use super::dto::{
+    CreateSegment, PreviewSegment, SegmentCustomerListQuery, SegmentCustomers, SegmentListQuery,
+    SegmentPreview, SegmentView, UpdateSegment,
+};
+use crate::auth::Auth;
+use crate::customers::dto::CustomerView;
+use crate::customers::search::parse_filter;
+use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
+use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::respond::{PageOf, created, ok_versioned, page};
+use crate::state::AppState;
+use crate::tags::{BulkResult, ParsedSelection};
+
+/// The owner the caller's customer reads are limited to: segments hold customers, and a caller
+/// sees of them only what `customers:read` lets them see (none at all without it).
+fn customer_scope(auth: &Auth) -> Result<Option<Uuid>, ApiError> {
+    let read = Permission::new(Resource::Customers, Action::Read);
+    let scope = auth.actor.scope_for(read).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::Forbidden,
+            "your role does not allow reading customers",
+        )
+    })?;
+    Ok(auth.actor.owner_filter(scope))
+}
+
+/// The workspace's customer catalogue now.
+async fn catalogue(state: &AppState) -> Result<(Arc<Vec<Definition>>, Catalogue), ApiError> {
+    let definitions = state
+        .definitions
+        .of(&state.db, FieldOwner::Customer)
+        .await?;
+    let catalogue = fields::catalogue(&definitions);
+    Ok((definitions, catalogue))
+}
+
+/// Who belongs to `segment`: a dynamic segment's stored filter, read against today's catalogue
+/// (409 when a field it names is gone), or a static segment's members.
+fn membership(
+    segment: &Segment,
+    catalogue: &Catalogue,
+) -> Result<(Option<Filter>, Option<Uuid>), ApiError> {
+    match (&segment.kind, &segment.filter) {
+        (SegmentKind::Dynamic, Some(raw)) => Filter::parse(raw, catalogue, "filter")
+            .map(|filter| (Some(filter), None))
+            .map_err(|errors| ApiError {
+                errors,
+                ..ApiError::new(
+                    ErrorCode::SegmentFilterOutdated,
+                    "the segment's filter names fields or options that no longer exist; give it a new filter",
+                )
+            }),
+        _ => Ok((None, Some(segment.id))),
+    }
+}
+
+/// A filter sent at `filter`, or none.
+fn optional_filter(
+    raw: Option<serde_json::Value>,
+    catalogue: &Catalogue,
+) -> Result<Option<Filter>, ApiError> {
+    raw.filter(|f| !f.is_null())
+        .map(|raw| parse_filter(&raw, catalogue, "filter"))
+        .transpose()
+}
+
+/// List segments.
+///
+/// Newest first. Member counts are on each segment's own `GET`.
+#[utoipa::path(
+    tag = "segments",
+    operation_id = "list_segments",
+    params(SegmentListQuery),
+    responses((status = 200, description = "One page of segments", body = PageOf<SegmentView>)),
+    security(("bearer" = []))
+)]
+#[get("/segments")]
+pub async fn list_segments(
+    state: Data<AppState>,
+    _auth: Auth,
+    query: ValidQuery<SegmentListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let request = page_request(q.limit, q.cursor, q.include_total)?;
+    let list = segments::list(state.db.conn(), &request).await?;
+    Ok(page(&PageOf::from_page(list, SegmentView::from)))
+}
+
+/// Create a segment.
+///
+/// A dynamic segment with its filter (checked like a search's: a 400 names every mistake), or an
+/// empty static segment to add customers to. Names are unique (409 `segment_name_taken`).
+#[utoipa::path(
+    tag = "segments",
+    operation_id = "create_segment",
+    request_body = CreateSegment,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses(
+        (status = 201, description = "Created", body = SegmentView,
+            headers(("Location" = String, description = "The segment's URL"), ("ETag" = String, description = "The version"))),
+        (status = 409, description = "`segment_name_taken`: another segment has this name", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/segments")]
+pub async fn create_segment(
+    state: Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    idempotency: IdempotencyHeader,
+    body: ValidJson<CreateSegment>,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency.scoped(&auth, &req, &body.raw);
+    let body = body.value()?;
+    let (_, catalogue) = catalogue(&state).await?;
+    let filter = optional_filter(body.filter, &catalogue)?;
+    let new = NewSegment {
+        name: body.name,
+        description: body.description,
+        kind: body.kind.into(),
+        filter,
+    }
+    .parse()
+    .map_err(|errors| ApiError::validation(FieldErrors(errors)))?;
+    let outcome = segments::create(&state.db, &auth.actor, new, key.as_ref()).await?;
+    let replayed = outcome.is_replay();
+    let segment = outcome.into_inner();
+    let location = format!("/api/v1/segments/{}", segment.id);
+    let version = segment.version;
+    Ok(created(
+        &SegmentView::from(segment),
+        location,
+        version,
+        replayed,
+    ))
+}
+
+/// Get a segment.
+///
+/// With `customer_count`: the members the caller may see, counted now.
+#[utoipa::path(
+    tag = "segments",
+    operation_id = "get_segment",
+    params(("id" = Uuid, Path, description = "Segment id")),
+    responses(
+        (status = 200, description = "The segment", body = SegmentView,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+        (status = 409, description = "`segment_filter_outdated`: the filter names a field or option that no longer exists", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/segments/{id:[0-9a-fA-F-]+}")]
+pub async fn get_segment(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = customer_scope(&auth)?;
+    let segment = segments::get(state.db.conn(), id.into_inner()).await?;
+    let (_, catalogue) = catalogue(&state).await?;
+    let (filter, members_of) = membership(&segment, &catalogue)?;
+    let order = SortOrder(vec![default_sort()]);
+    let query = CustomerSearch {
+        filter: filter.as_ref(),
+        q: None,
+        members_of,
+        order: &order,
+        catalogue: &catalogue,
+    };
+    let count = customers::count(state.db.conn(), owner, &query).await?;
+    let version = segment.version;
+    Ok(ok_versioned(
+        &SegmentView::new(segment, Some(count)),
+        version,
+    ))
+}
+
+/// Change a segment.
+///
+/// Name, description and (dynamic segments) filter; the kind cannot change. With `If-Match:
+/// "<version>"` the change applies only to that version.
+#[utoipa::path(
+    tag = "segments",
+    operation_id = "update_segment",
+    request_body = UpdateSegment,
+    params(
+        ("id" = Uuid, Path, description = "Segment id"),
+        ("If-Match" = Option<String>, Header),
+    ),
+    responses(
+        (status = 200, description = "The changed segment", body = SegmentView,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "`segment_name_taken`: another segment has this name", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/segments/{id:[0-9a-fA-F-]+}")]
+pub async fn update_segment(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateSegment>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.value()?;
+    let (_, catalogue) = catalogue(&state).await?;
+    let changes = SegmentChanges {
+        name: body.name,
+        description: body.description,
+        filter: optional_filter(body.filter, &catalogue)?,
+    }
+    .parse()
+    .map_err(|errors| ApiError::validation(FieldErrors(errors)))?;
+    let segment =
+        segments::update(&state.db, &auth.actor, id.into_inner(), changes, if_match.0).await?;
+    let version = segment.version;
+    Ok(ok_versioned(&SegmentView::from(segment), version))
+}
+
+/// Delete a segment.
+///
+/// The customers stay; only the segment and its list of members go.
+#[utoipa::path(
+    tag = "segments",
+    operation_id = "delete_segment",
+    params(
+        ("id" = Uuid, Path, description = "Segment id"),
+        ("If-Match" = Option<String>, Header),
+    ),
+    responses((status = 204, description = "Deleted")),
+    security(("bearer" = []))
+)]
+#[delete("/segments/{id:[0-9a-fA-F-]+}")]
+pub async fn delete_segment(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    segments::delete(&state.db, &auth.actor, id.into_inner(), if_match.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// List a segment's customers.
+///
+/// A dynamic segment's are whoever its filter selects now; a static segment's are those added to
+/// it. Only customers the caller may see are listed; `sort` as on `GET /api/v1/customers`.
+#[utoipa::path(
+    tag = "segments",
+    operation_id = "list_segment_customers",
+    params(("id" = Uuid, Path, description = "Segment id"), SegmentCustomerListQuery),
+    responses(
+        (status = 200, description = "One page of the segment's customers", body = PageOf<CustomerView>),
+        (status = 409, description = "`segment_filter_outdated`: the filter names a field or option that no longer exists", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/segments/{id}/customers")]
+pub async fn list_segment_customers(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    query: ValidQuery<SegmentCustomerListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let request = page_request(q.limit, q.cursor, q.include_total)?;
+    let owner = customer_scope(&auth)?;
+    let (definitions, catalogue) = catalogue(&state).await?;
+    let order = SortOrder::parse(
+        q.sort.as_deref(),
+        &sortable_fields(&definitions),
+        default_sort(),
+    )
+    .map_err(|e| ApiError::bad_parameter("sort", "invalid_sort", e.to_string()))?;
+    let segment = segments::get(state.db.conn(), id.into_inner()).await?;
+    let (filter, members_of) = membership(&segment, &catalogue)?;
+    let query = CustomerSearch {
+        filter: filter.as_ref(),
+        q: None,
+        members_of,
+        order: &order,
+        catalogue: &catalogue,
+    };
+    let list = customers::search(state.db.conn(), owner, &query, &request).await?;
+    Ok(page(&PageOf::from_page(list, |c| {
+        CustomerView::new(c, auth.disclosure())
+    })))
+}
+
+/// The most customers a preview shows.
+const SAMPLE: u64 = 10;
+
+/// Preview a segment's filter.
+///
+/// How many customers the filter selects now, and the newest ten of them, before saving it.
+#[utoipa::path(
+    tag = "segments",
+    operation_id = "preview_segment",
+    request_body = PreviewSegment,
+    responses((status = 200, description = "Who the filter selects", body = SegmentPreview)),
+    security(("bearer" = []))
+)]
+#[post("/segments/preview")]
+pub async fn preview_segment(
+    state: Data<AppState>,
+    auth: Auth,
+    body: ValidJson<PreviewSegment>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = customer_scope(&auth)?;
+    let body = body.value()?;
+    let (_, catalogue) = catalogue(&state).await?;
+    let filter = parse_filter(&body.filter, &catalogue, "filter")?;
+    let order = SortOrder(vec![default_sort()]);
+    let query = CustomerSearch {
+        filter: Some(&filter),
+        q: None,
+        members_of: None,
+        order: &order,
+        catalogue: &catalogue,
+    };
+    let request = PageRequest {
+        limit: SAMPLE,
+        cursor: None,
+        include_total: true,
+    };
+    let found = customers::search(state.db.conn(), owner, &query, &request).await?;
+    Ok(HttpResponse::Ok().json(SegmentPreview {
+        customer_count: found.total.unwrap_or_default(),
+        sample: found
+            .items
+            .into_iter()
+            .map(|c| CustomerView::new(c, auth.disclosure()))
+            .collect(),
+    }))
+}
+
+/// Add customers to a static segment.
+///
+/// By id (up to 1,000) or by filter (up to 5,000), of the customers the caller may see; those
+/// already members stay. A dynamic segment has no list to add to (409 `segment_is_dynamic`).
+#[utoipa::path(
+    tag = "segments",
+    operation_id = "add_segment_customers",
+    request_body = SegmentCustomers,
+    params(("id" = Uuid, Path, description = "Segment id")),
+    responses(
+        (status = 200, description = "What changed", body = BulkResult),
+        (status = 409, description = "`segment_is_dynamic`: the segment's members come from its filter", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/segments/{id}/add-customers")]
+pub async fn add_segment_customers(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    body: ValidJson<SegmentCustomers>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = customer_scope(&auth)?;
+    let body = body.value()?;
+    let chosen = ParsedSelection::read(&state, body.customer_ids, body.filter).await?;
+    let outcome = segments::add_customers(
+        &state.db,
+        &auth.actor,
+        owner,
+        id.into_inner(),
+        chosen.as_selection(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(BulkResult::from(outcome)))
+}
+
+/// Remove customers from a static segment.
+///
+/// By id or by filter, as for adding; customers that were not members are left alone.
+#[utoipa::path(
+    tag = "segments",
+    operation_id = "remove_segment_customers",
+    request_body = SegmentCustomers,
+    params(("id" = Uuid, Path, description = "Segment id")),
+    responses(
+        (status = 200, description = "What changed", body = BulkResult),
+        (status = 409, description = "`segment_is_dynamic`: the segment's members come from its filter", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/segments/{id}/remove-customers")]
+pub async fn remove_segment_customers(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    body: ValidJson<SegmentCustomers>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = customer_scope(&auth)?;
+    let body = body.value()?;
+    let chosen = ParsedSelection::read(&state, body.customer_ids, body.filter).await?;
+    let outcome = segments::remove_customers(
+        &state.db,
+        &auth.actor,
+        owner,
+        id.into_inner(),
+        chosen.as_selection(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(BulkResult::from(outcome)))
+}

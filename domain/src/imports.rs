@@ -1,0 +1,296 @@
+//! Imports: loading many customers from a file, as a job that runs in the background.
+//!
+//! A job is created with its format, mode and column mapping (`awaiting_file`), receives its
+//! file (`queued`), is claimed by a worker (`running`), and ends `completed` or `failed`. A
+//! failed job can be queued again. In `all_or_nothing` mode one refused row refuses the file and
+//! nothing is written; in `skip_invalid` mode refused rows are listed and the rest is written.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::FieldError;
+use crate::custom_fields::is_key;
+use crate::customers::fields::{ADDRESS_PARTS, CUSTOM_FIELD_PREFIX};
+
+/// How the file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+/// What a refused row does to the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// One refused row refuses the file: nothing is written.
+    AllOrNothing,
+    /// Refused rows are listed; the others are written.
+    SkipInvalid,
+}
+
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportStatus {
+    /// Created; its file has not been uploaded.
+    AwaitingFile,
+    /// Its file is in; a worker will take it.
+    Queued,
+    /// A worker is reading it.
+    Running,
+    /// Done: every row written or listed as refused.
+    Completed,
+    /// Stopped: the file was refused, or the job could not finish.
+    Failed,
+}
+
+macro_rules! names {
+    ($ty:ty { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// The stored and transmitted name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $name),+ }
+            }
+            /// The value of this name, if any.
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name { $($name => Some(Self::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+names!(ImportFormat { Csv => "csv", Ndjson => "ndjson" });
+names!(ImportMode { AllOrNothing => "all_or_nothing", SkipInvalid => "skip_invalid" });
+names!(ImportStatus {
+    AwaitingFile => "awaiting_file", Queued => "queued", Running => "running",
+    Completed => "completed", Failed => "failed",
+});
+
+impl ImportStatus {
+    /// Whether a job may go from this status to `next`: awaiting_file → queued (the file came),
+    /// queued → running (a worker took it), running → running (a worker took it over after the
+    /// last one stopped answering), running → completed | failed | queued (given back), and
+    /// failed → queued (run again).
+    pub fn can_become(self, next: ImportStatus) -> bool {
+        use ImportStatus::*;
+        matches!(
+            (self, next),
+            (AwaitingFile, Queued)
+                | (Queued, Running)
+                | (Running, Running | Completed | Failed | Queued)
+                | (Failed, Queued)
+        )
+    }
+}
+
+/// The customer fields a column can be mapped to, besides `custom_fields.<key>`.
+pub fn target_fields() -> Vec<String> {
+    let mut fields: Vec<String> = ["kind", "name", "email", "phone", "gender", "birthday"]
+        .map(String::from)
+        .to_vec();
+    fields.extend(ADDRESS_PARTS.iter().map(|p| format!("address.{p}")));
+    fields.extend(
+        [
+            "source",
+            "lifecycle_stage",
+            "tags",
+            "owner_id",
+            "external_id",
+            "marketing_consent.opted_in",
+            "marketing_consent.channel",
+            "notes",
+        ]
+        .map(String::from),
+    );
+    fields
+}
+
+/// Columns an export writes that an import leaves alone: the record's own bookkeeping.
+pub const IGNORED_COLUMNS: &[&str] =
+    &["id", "created_at", "updated_at", "version", "anonymised_at"];
+
+/// The most columns a mapping names.
+pub const MAX_COLUMNS: usize = 200;
+
+/// The most characters of a column name.
+pub const MAX_COLUMN_LEN: usize = 200;
+
+/// The OpenAPI pattern of a column name: no control characters (`char::is_control`), with 1 to
+/// [`MAX_COLUMN_LEN`] characters.
+pub const COLUMN_PATTERN: &str = r"^[^\x00-\x1F\x7F-\x9F]*$";
+
+/// Which field each column of the file fills: `None` leaves a column out. Columns the mapping
+/// does not name fill the field of their own name.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Mapping(pub BTreeMap<String, Option<String>>);
+
+/// Whether `target` is a field a column can fill.
+pub fn is_target(target: &str) -> bool {
+    target_fields().iter().any(|f| f == target)
+        || target.strip_prefix(CUSTOM_FIELD_PREFIX).is_some_and(is_key)
+}
+
+impl Mapping {
+    /// Checks every target, naming each mistake at `mapping.<column>`.
+    pub fn parse(self) -> Result<Mapping, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if self.0.len() > MAX_COLUMNS {
+            errors.push(FieldError::new(
+                "mapping",
+                "too_many",
+                format!("at most {MAX_COLUMNS} columns"),
+            ));
+        }
+        for (column, target) in &self.0 {
+            if column.is_empty()
+                || column.chars().count() > MAX_COLUMN_LEN
+                || column.chars().any(char::is_control)
+            {
+                errors.push(FieldError::new(
+                    format!("mapping.{column}"),
+                    "invalid_column",
+                    format!(
+                        "a column name is 1 to {MAX_COLUMN_LEN} characters, none of them control characters"
+                    ),
+                ));
+            } else if let Some(target) = target
+                && !is_target(target)
+            {
+                errors.push(FieldError::new(
+                    format!("mapping.{column}"),
+                    "unknown_field",
+                    format!(
+                        "`{target}` is not a customer field; use one of {} or custom_fields.<key>",
+                        target_fields().join(", ")
+                    ),
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(self)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The field `column` fills: its mapping, else its own name when that is a field; `None` for
+    /// a column left out (mapped to `null`, or bookkeeping such as `id`). `Err` for a column that
+    /// is neither mapped nor a field.
+    pub fn target(&self, column: &str) -> Result<Option<String>, FieldError> {
+        match self.0.get(column) {
+            Some(target) => Ok(target.clone()),
+            None if is_target(column) => Ok(Some(column.to_owned())),
+            None if IGNORED_COLUMNS.contains(&column) => Ok(None),
+            None => Err(FieldError::new(
+                "file",
+                "unknown_column",
+                format!(
+                    "the column `{column}` is not a customer field; map it, or map it to null to leave it out"
+                ),
+            )),
+        }
+    }
+}
+
+/// An import job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportJob {
+    /// Identifier.
+    pub id: Uuid,
+    /// How the file is written.
+    pub format: ImportFormat,
+    /// What a refused row does.
+    pub mode: ImportMode,
+    /// Which field each column fills.
+    pub mapping: Mapping,
+    /// Where it stands.
+    pub status: ImportStatus,
+    /// The file's size.
+    pub file_bytes: i64,
+    /// Rows read so far (written or refused).
+    pub processed_rows: i64,
+    /// Customers created.
+    pub created_rows: i64,
+    /// Rows refused.
+    pub failed_rows: i64,
+    /// Rows in the file, once read to the end.
+    pub total_rows: Option<i64>,
+    /// Times a worker took it.
+    pub attempts: i32,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+    /// The user whose customers the imported ones become, and whose job it is.
+    pub owner_id: Uuid,
+    /// Whether the creator may give customers to others (`all`) or only to themselves (`own`).
+    pub scope_all: bool,
+    /// Who created it: `user` or `api_key`, and which.
+    pub created_by: (String, Option<Uuid>),
+    /// The request that created it.
+    pub request_id: String,
+    /// When a worker first took it.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it ended.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Grows with every change.
+    pub version: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_moves_only_along_its_life() {
+        use ImportStatus::*;
+        assert!(AwaitingFile.can_become(Queued));
+        assert!(Queued.can_become(Running));
+        assert!(Running.can_become(Completed));
+        assert!(Failed.can_become(Queued));
+        assert!(!Completed.can_become(Queued));
+        assert!(!AwaitingFile.can_become(Running));
+        assert!(!Queued.can_become(Completed));
+    }
+
+    #[test]
+    fn columns_fill_their_mapped_field_or_their_own() {
+        let mapping = Mapping(BTreeMap::from([
+            ("Full name".to_owned(), Some("name".to_owned())),
+            ("Internal".to_owned(), None),
+            ("Tier".to_owned(), Some("custom_fields.tier".to_owned())),
+        ]))
+        .parse()
+        .unwrap();
+        assert_eq!(
+            mapping.target("Full name").unwrap().as_deref(),
+            Some("name")
+        );
+        assert_eq!(mapping.target("Internal").unwrap(), None);
+        assert_eq!(
+            mapping.target("address.city").unwrap().as_deref(),
+            Some("address.city")
+        );
+        assert_eq!(
+            mapping.target("id").unwrap(),
+            None,
+            "an export's own columns are left out"
+        );
+        assert_eq!(
+            mapping.target("Mystery").unwrap_err().code,
+            "unknown_column"
+        );
+        let bad = Mapping(BTreeMap::from([("A".to_owned(), Some("nmae".to_owned()))])).parse();
+        assert_eq!(bad.unwrap_err()[0].field, "mapping.A");
+        let control = Mapping(BTreeMap::from([("A\u{0}".to_owned(), None)])).parse();
+        assert_eq!(control.unwrap_err()[0].code, "invalid_column");
+    }
+}

@@ -1,0 +1,236 @@
+//! Upserting many customers at once by their id in the source system: each item creates the
+//! customer (source, external id) names, or changes it when it exists. All or nothing by
+//! default: every item's mistakes are listed and nothing is written unless all are fine. Item by
+//! item on request: each item is written or refused on its own, inside one transaction with a
+//! savepoint per item.
+
+use rapport_domain::FieldError;
+use rapport_domain::access::{Actor, Scope};
+use rapport_domain::customers::{Customer, CustomerChanges, NewCustomer};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, QueryFilter, TransactionTrait};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::entity::customer;
+use super::queries::scoped;
+use super::use_cases::{change, insert};
+use crate::idempotency::{self, IdempotencyKey, Outcome};
+use crate::{Db, Error, Result};
+
+/// The most items one batch holds.
+pub const MAX_ITEMS: usize = 1000;
+
+/// One item of a batch, read both ways, since only the database knows which applies: as a new
+/// customer (used when none has its source and external id) and as a change (used when one
+/// has). Errors are relative to the item (`email`, `custom_fields.tier`).
+#[derive(Debug, Clone)]
+pub struct BatchItem {
+    /// The source system, part of the key.
+    pub source: Option<String>,
+    /// The id in the source system, the rest of the key.
+    pub external_id: String,
+    /// The item as a new customer.
+    pub create: Result<NewCustomer, Vec<FieldError>>,
+    /// The item as a change.
+    pub change: Result<CustomerChanges, Vec<FieldError>>,
+}
+
+/// What happened to one item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemOutcome {
+    /// A new customer.
+    Created {
+        /// The customer.
+        customer: Customer,
+    },
+    /// An existing customer, changed.
+    Updated {
+        /// The customer.
+        customer: Customer,
+    },
+    /// An existing customer that already was as sent.
+    Unchanged {
+        /// The customer.
+        customer: Customer,
+    },
+    /// Refused, with every reason (paths relative to the item).
+    Failed {
+        /// The reasons.
+        errors: Vec<FieldError>,
+    },
+}
+
+/// How a batch treats items that cannot be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchMode {
+    /// One refused item refuses the batch.
+    AllOrNothing,
+    /// Each item on its own.
+    PerItem,
+}
+
+/// The customer with this key within the scope, locked for change.
+async fn find_by_key(
+    conn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    source: Option<&str>,
+    external_id: &str,
+) -> Result<Option<Customer>> {
+    // The same expression as the unique index on (COALESCE(source, ''), external_id).
+    let select = scoped(owner)
+        .filter(customer::Column::ExternalId.eq(external_id))
+        .filter(Expr::cust("COALESCE(\"customers\".\"source\", '')").eq(source.unwrap_or("")));
+    crate::db::for_update(select)
+        .one(conn)
+        .await?
+        .map(Customer::try_from)
+        .transpose()
+}
+
+fn refusal(error: Error) -> Option<Vec<FieldError>> {
+    match error {
+        Error::Invalid(errors) => Some(errors.0),
+        Error::Conflict {
+            code,
+            field,
+            message,
+        } => Some(vec![FieldError::new(field.unwrap_or(""), code, message)]),
+        _ => None,
+    }
+}
+
+/// Writes one item in the caller's transaction; a refusal the caller can report is
+/// `Ok(Failed)`, anything else an error.
+async fn write_item(
+    conn: &DatabaseTransaction,
+    backend: crate::Backend,
+    actor: &Actor,
+    scope: Scope,
+    item: &BatchItem,
+) -> Result<ItemOutcome> {
+    let owner = actor.owner_filter(scope);
+    // Twice at most: a customer with this key may be created by another request between our
+    // lookup and our insert; then its unique index refuses ours and the second round finds it.
+    for attempt in 0..2 {
+        let savepoint = conn.begin().await?;
+        let found =
+            find_by_key(&savepoint, owner, item.source.as_deref(), &item.external_id).await?;
+        let written = match (found, attempt) {
+            (Some(before), _) => match &item.change {
+                Ok(changes) => change(&savepoint, backend, actor, scope, &before, changes.clone())
+                    .await
+                    .map(|after| {
+                        if after.version == before.version {
+                            ItemOutcome::Unchanged { customer: after }
+                        } else {
+                            ItemOutcome::Updated { customer: after }
+                        }
+                    }),
+                Err(errors) => Ok(ItemOutcome::Failed {
+                    errors: errors.clone(),
+                }),
+            },
+            (None, _) => match &item.create {
+                Ok(new) => insert(&savepoint, backend, actor, scope, new.clone())
+                    .await
+                    .map(|customer| ItemOutcome::Created { customer }),
+                Err(errors) => Ok(ItemOutcome::Failed {
+                    errors: errors.clone(),
+                }),
+            },
+        };
+        match written {
+            Ok(outcome) => {
+                savepoint.commit().await?;
+                return Ok(outcome);
+            }
+            Err(Error::Conflict { code, .. }) if code == "external_id_taken" && attempt == 0 => {
+                savepoint.rollback().await?;
+            }
+            Err(error) => {
+                savepoint.rollback().await?;
+                return refusal(error)
+                    .map(|errors| ItemOutcome::Failed { errors })
+                    .ok_or_else(|| Error::Internal("a batch item failed unexpectedly".into()));
+            }
+        }
+    }
+    Ok(ItemOutcome::Failed {
+        errors: vec![FieldError::new(
+            "external_id",
+            "external_id_taken",
+            "another customer from this source has this external id",
+        )],
+    })
+}
+
+/// Item `index`'s error `e` as an error of the batch, its path under `customers[index]`.
+pub fn of_item(index: usize, e: &FieldError) -> FieldError {
+    let field = if e.field.is_empty() {
+        format!("customers[{index}]")
+    } else {
+        format!("customers[{index}].{}", e.field)
+    };
+    FieldError::new(field, e.code, e.message.clone())
+}
+
+/// The errors of every failed item, their paths under `customers[i]`.
+pub fn item_errors(outcomes: &[ItemOutcome]) -> Vec<FieldError> {
+    let mut all = Vec::new();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if let ItemOutcome::Failed { errors } = outcome {
+            all.extend(errors.iter().map(|e| of_item(i, e)));
+        }
+    }
+    all
+}
+
+/// Upserts every item, in order, and answers what `render` makes of the outcomes (which is also
+/// what a retry with the same idempotency key gets). Two items with the same key refuse the
+/// later one (`duplicate_in_batch`). In [`BatchMode::AllOrNothing`], any refused item refuses
+/// the batch with every item's errors ([`Error::Invalid`]) and nothing is written.
+pub async fn upsert<R: Serialize + DeserializeOwned>(
+    db: &Db,
+    actor: &Actor,
+    scope: Scope,
+    items: Vec<BatchItem>,
+    mode: BatchMode,
+    idem: Option<&IdempotencyKey>,
+    render: impl FnOnce(Vec<ItemOutcome>) -> R,
+) -> Result<Outcome<R>> {
+    let txn = db.begin_write().await?;
+    if let Some(previous) = idempotency::replay(&*txn, idem).await? {
+        return Ok(Outcome::Replayed(previous));
+    }
+    let mut outcomes = Vec::with_capacity(items.len());
+    let mut seen = std::collections::HashSet::new();
+    for item in &items {
+        let key = (
+            item.source.clone().unwrap_or_default(),
+            item.external_id.clone(),
+        );
+        // An item without a key is refused by its own errors, not as a duplicate.
+        let outcome = if item.external_id.is_empty() || seen.insert(key) {
+            write_item(&txn, db.backend(), actor, scope, item).await?
+        } else {
+            ItemOutcome::Failed {
+                errors: vec![FieldError::new(
+                    "external_id",
+                    "duplicate_in_batch",
+                    "an earlier item of this batch has the same source and external id",
+                )],
+            }
+        };
+        outcomes.push(outcome);
+    }
+    let failed = item_errors(&outcomes);
+    if mode == BatchMode::AllOrNothing && !failed.is_empty() {
+        return Err(Error::Invalid(rapport_domain::FieldErrors(failed)));
+    }
+    let answer = render(outcomes);
+    idempotency::remember(&*txn, idem, 200, &answer).await?;
+    txn.commit().await?;
+    Ok(Outcome::Done(answer))
+}

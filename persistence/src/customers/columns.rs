@@ -1,0 +1,111 @@
+//! Where each field of the customer catalogue lives in the `customers` table, for filters and
+//! sort orders.
+
+use rapport_domain::customers::fields::CUSTOM_FIELD_PREFIX;
+use rapport_domain::filter::FieldKind;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Value};
+
+use super::entity::{customer, customer_tag};
+use crate::Backend;
+use crate::custom_values::{self, ValueType};
+use crate::filter::{FieldMap, FieldSql};
+
+/// The customer fields on one backend.
+pub(crate) struct CustomerColumns {
+    pub backend: Backend,
+}
+
+/// The column of a customer's own scalar field, if `field` is one.
+fn column(field: &str) -> Option<customer::Column> {
+    use customer::Column::*;
+    Some(match field {
+        "kind" => Kind,
+        "name" => Name,
+        "email" => Email,
+        "phone" => Phone,
+        "gender" => Gender,
+        "birthday" => Birthday,
+        "address.country" => AddressCountry,
+        "address.province" => AddressProvince,
+        "address.city" => AddressCity,
+        "address.district" => AddressDistrict,
+        "address.street" => AddressStreet,
+        "address.postal_code" => AddressPostalCode,
+        "source" => Source,
+        "lifecycle_stage" => LifecycleStage,
+        "owner_id" => OwnerId,
+        "external_id" => ExternalId,
+        "marketing_consent.opted_in" => ConsentOptedIn,
+        "marketing_consent.channel" => ConsentChannel,
+        "created_at" => CreatedAt,
+        "updated_at" => UpdatedAt,
+        _ => return None,
+    })
+}
+
+impl CustomerColumns {
+    /// The typed value of a scalar field of `kind`: a column, or a custom field in the JSON.
+    pub(crate) fn value(&self, field: &str, kind: &FieldKind) -> Option<Expr> {
+        if let Some(column) = column(field) {
+            return Some(column.into_expr());
+        }
+        let key = field.strip_prefix(CUSTOM_FIELD_PREFIX)?;
+        let value_type = match kind {
+            FieldKind::Text | FieldKind::Enum(_) => ValueType::Text,
+            FieldKind::Number => ValueType::Number,
+            FieldKind::Boolean => ValueType::Boolean,
+            FieldKind::Date => ValueType::Date,
+            _ => return None,
+        };
+        custom_values::value(self.backend, value_type, key)
+    }
+}
+
+impl FieldMap for CustomerColumns {
+    fn locate(&self, field: &str, kind: &FieldKind) -> Option<FieldSql> {
+        let backend = self.backend;
+        match (field, kind) {
+            ("tags", _) => {
+                let id = customer::Column::Id.into_expr();
+                let tag_customer =
+                    Expr::col((customer_tag::Entity, customer_tag::Column::CustomerId));
+                let member = move |tag: Value| {
+                    id.clone().in_subquery(
+                        Query::select()
+                            .column(customer_tag::Column::CustomerId)
+                            .from(customer_tag::Entity)
+                            .and_where(Expr::col(customer_tag::Column::Tag).eq(tag))
+                            .to_owned(),
+                    )
+                };
+                let empty = Expr::exists(
+                    Query::select()
+                        .expr(Expr::val(1))
+                        .from(customer_tag::Entity)
+                        .and_where(tag_customer.equals((customer::Entity, customer::Column::Id)))
+                        .to_owned(),
+                )
+                .not();
+                Some(FieldSql::List {
+                    member: Box::new(member),
+                    empty,
+                })
+            }
+            (_, FieldKind::EnumList(_)) => {
+                custom_values::list(backend, field.strip_prefix(CUSTOM_FIELD_PREFIX)?)
+            }
+            _ => {
+                let value = self.value(field, kind)?;
+                let folded = (*kind == FieldKind::Text)
+                    .then(|| custom_values::folded(backend, field))
+                    .flatten();
+                Some(FieldSql::Scalar {
+                    value,
+                    folded,
+                    dates_as_text: column(field).is_none(),
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! Duplicates and merging. A merge moves everything the absorbed record owns to the survivor
+//! (contacts, consent decisions, segment memberships: the tables in [`OWNED_ROWS`] and
+//! [`OWNED_SETS`], where later resources owned by customers add their line), fills the
+//! survivor's blanks from it, deletes it, and records both in the audit trail and the event feed,
+//! all in one transaction.
+
+use rapport_domain::FieldError;
+use rapport_domain::access::{Actor, Scope};
+use rapport_domain::customers::merge::{self, DuplicateReason, name_key};
+use rapport_domain::customers::{Customer, CustomerKind};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::UNIQUE;
+use super::entity::{active_customer, contact, customer};
+use super::queries::scoped;
+use super::use_cases::write_tags;
+use crate::{Db, Error, Result, audit, events};
+
+/// The most duplicates listed for one customer.
+pub const MAX_DUPLICATES: u64 = 50;
+
+/// A customer that looks like another, and why.
+#[derive(Debug, Clone)]
+pub struct Duplicate {
+    /// The other customer.
+    pub customer: Customer,
+    /// Why, strongest first.
+    pub reasons: Vec<DuplicateReason>,
+    /// 0 to 100.
+    pub score: u32,
+}
+
+/// The customers within the scope that look like customer `id`: the same email, phone, external
+/// id or name key; best matches first.
+pub async fn duplicates(
+    conn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    id: Uuid,
+) -> Result<Vec<Duplicate>> {
+    let customer = super::queries::get(conn, owner, id).await?;
+    let mut any =
+        sea_orm::Condition::any().add(customer::Column::NameKey.eq(name_key(&customer.name)));
+    if let Some(email) = &customer.email {
+        any = any.add(customer::Column::Email.eq(email.as_str()));
+    }
+    if let Some(phone) = &customer.phone {
+        any = any.add(customer::Column::Phone.eq(phone.as_str()));
+    }
+    if let Some(external_id) = &customer.external_id {
+        any = any.add(customer::Column::ExternalId.eq(external_id.as_str()));
+    }
+    let rows = scoped(owner)
+        .filter(customer::Column::Id.ne(id))
+        .filter(any)
+        .order_by_desc(customer::Column::CreatedAt)
+        .limit(MAX_DUPLICATES)
+        .all(conn)
+        .await?;
+    let mut found: Vec<Duplicate> = rows
+        .into_iter()
+        .map(Customer::try_from)
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .filter_map(|candidate| {
+            let reasons = merge::reasons(&customer, &candidate);
+            (!reasons.is_empty()).then(|| Duplicate {
+                score: merge::score(&reasons),
+                reasons,
+                customer: candidate,
+            })
+        })
+        .collect();
+    found.sort_by_key(|d| std::cmp::Reverse(d.score));
+    Ok(found)
+}
+
+/// Tables whose rows belong to a customer and follow it into a merge: (table, customer column).
+pub const OWNED_ROWS: &[(&str, &str)] = &[
+    ("contacts", "customer_id"),
+    ("consent_records", "customer_id"),
+];
+
+/// Tables that hold a set per customer, one row per (customer, key): the survivor keeps the
+/// union. (table, customer column, key column).
+pub const OWNED_SETS: &[(&str, &str, &str)] = &[("segment_members", "customer_id", "segment_id")];
+
+async fn execute(
+    conn: &impl ConnectionTrait,
+    statement: &impl sea_orm::StatementBuilder,
+) -> Result<()> {
+    let backend = conn.get_database_backend();
+    conn.execute_raw(backend.build(statement)).await?;
+    Ok(())
+}
+
+/// Moves every row the absorbed customer owns to the survivor.
+async fn move_owned(conn: &impl ConnectionTrait, survivor: Uuid, absorbed: Uuid) -> Result<()> {
+    for (table, column, key) in OWNED_SETS {
+        let kept = Query::select()
+            .column(Alias::new(*key))
+            .from(Alias::new(*table))
+            .and_where(Expr::col(Alias::new(*column)).eq(survivor))
+            .to_owned();
+        let delete = Query::delete()
+            .from_table(Alias::new(*table))
+            .and_where(Expr::col(Alias::new(*column)).eq(absorbed))
+            .and_where(Expr::col(Alias::new(*key)).in_subquery(kept))
+            .to_owned();
+        execute(conn, &delete).await?;
+    }
+    for (table, column) in OWNED_ROWS
+        .iter()
+        .map(|(t, c)| (t, c))
+        .chain(OWNED_SETS.iter().map(|(t, c, _)| (t, c)))
+    {
+        let update = Query::update()
+            .table(Alias::new(*table))
+            .value(Alias::new(*column), survivor)
+            .and_where(Expr::col(Alias::new(*column)).eq(absorbed))
+            .to_owned();
+        execute(conn, &update).await?;
+    }
+    Ok(())
+}
+
+/// Merges customer `absorbed` into customer `survivor` (both within the scope); the survivor as
+/// it is now. `expected_version` is the caller's `If-Match` for the survivor.
+pub async fn merge(
+    db: &Db,
+    actor: &Actor,
+    scope: Scope,
+    survivor_id: Uuid,
+    absorbed_id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<Customer> {
+    if survivor_id == absorbed_id {
+        return Err(Error::Invalid(
+            FieldError::new(
+                "duplicate_id",
+                "same_customer",
+                "a customer cannot be merged into itself",
+            )
+            .into(),
+        ));
+    }
+    let txn = db.begin_write().await?;
+    let owner = actor.owner_filter(scope);
+    // Both rows, locked in id order so two merges of the same pair cannot deadlock.
+    let rows = crate::db::for_update(
+        scoped(owner).filter(customer::Column::Id.is_in([survivor_id, absorbed_id])),
+    )
+    .order_by_asc(customer::Column::Id)
+    .all(&*txn)
+    .await?;
+    let mut survivor = None;
+    let mut absorbed = None;
+    for row in rows {
+        if row.id == survivor_id {
+            survivor = Some(Customer::try_from(row)?);
+        } else {
+            absorbed = Some(Customer::try_from(row)?);
+        }
+    }
+    let survivor = survivor.ok_or(Error::NotFound)?;
+    let absorbed = absorbed.ok_or_else(|| {
+        Error::Invalid(
+            FieldError::new(
+                "duplicate_id",
+                "unknown_customer",
+                "no customer you can see has this id",
+            )
+            .into(),
+        )
+    })?;
+    if expected_version.is_some_and(|v| v != survivor.version) {
+        return Err(Error::PreconditionFailed {
+            current: survivor.version,
+        });
+    }
+    let contacts = contact::Entity::find()
+        .filter(contact::Column::CustomerId.eq(absorbed_id))
+        .count(&*txn)
+        .await?;
+    if contacts > 0 && survivor.kind != CustomerKind::Company {
+        return Err(Error::Conflict {
+            code: "contacts_require_company",
+            field: None,
+            message: "the other customer has contacts, and only company customers have contacts"
+                .into(),
+        });
+    }
+    let survivor_has_primary = contact::Entity::find()
+        .filter(contact::Column::CustomerId.eq(survivor_id))
+        .filter(contact::Column::IsPrimary.eq(true))
+        .count(&*txn)
+        .await?
+        > 0;
+    if survivor_has_primary {
+        // The survivor's primary contact stays the one.
+        contact::Entity::update_many()
+            .col_expr(contact::Column::IsPrimary, Expr::val(false))
+            .filter(contact::Column::CustomerId.eq(absorbed_id))
+            .exec(&*txn)
+            .await?;
+    }
+    let after = merge::merged(&survivor, &absorbed, crate::now());
+    move_owned(&*txn, survivor_id, absorbed_id).await?;
+    // The absorbed row goes first, so the survivor can take its email, phone and external id.
+    customer::Entity::delete_by_id(absorbed_id)
+        .exec(&*txn)
+        .await?;
+    active_customer(&after)
+        .update(&*txn)
+        .await
+        .map_err(|e| Error::from_db_with(e, UNIQUE))?;
+    write_tags(&*txn, survivor_id, &after.tags).await?;
+    let (before_json, absorbed_json) = (
+        serde_json::to_value(&survivor)?,
+        serde_json::to_value(&absorbed)?,
+    );
+    let mut after_json = serde_json::to_value(&after)?;
+    audit::record(
+        &*txn,
+        actor.into(),
+        "customer.merged",
+        "customer",
+        survivor_id,
+        Some(&before_json),
+        Some(&{
+            let mut recorded = after_json.clone();
+            recorded["merged_customer"] = absorbed_json.clone();
+            recorded
+        }),
+    )
+    .await?;
+    let mut gone = absorbed_json.clone();
+    gone["merged_into"] = json!(survivor_id);
+    audit::record(
+        &*txn,
+        actor.into(),
+        "customer.deleted",
+        "customer",
+        absorbed_id,
+        Some(&gone),
+        None,
+    )
+    .await?;
+    events::emit(
+        &*txn,
+        db.backend(),
+        "customer.deleted",
+        "customer",
+        absorbed_id,
+        gone,
+        None,
+    )
+    .await?;
+    after_json["merged_customer_id"] = json!(absorbed_id);
+    events::emit(
+        &*txn,
+        db.backend(),
+        "customer.merged",
+        "customer",
+        survivor_id,
+        after_json,
+        Some(before_json),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}

@@ -1,0 +1,390 @@
+//! A customer's privacy: every marketing-consent decision kept with its time and channel, one
+//! document with everything held about a customer, and anonymisation that wipes their personal
+//! data everywhere it was copied (contacts, the audit trail, the event feed, stored idempotent
+//! answers) while their orders and aggregates stay.
+
+use chrono::{DateTime, Utc};
+use rapport_domain::access::{Actor, Scope};
+use rapport_domain::customers::privacy::scrub;
+use rapport_domain::customers::{Contact, Customer};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::entity::{active_contact, contact, customer_tag};
+use super::queries;
+use super::use_cases::load_for_change;
+use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
+use crate::{Backend, Db, Error, Result, audit, events};
+
+/// The `consent_records` table.
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "consent_records")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub customer_id: Uuid,
+        pub opted_in: bool,
+        pub channel: String,
+        pub occurred_at: DateTimeUtc,
+        pub recorded_at: DateTimeUtc,
+        pub actor_type: String,
+        pub actor_id: Option<Uuid>,
+        pub request_id: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// One marketing-consent decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    /// Identifier.
+    pub id: Uuid,
+    /// Whose.
+    pub customer_id: Uuid,
+    /// Opted in or out.
+    pub opted_in: bool,
+    /// Where it was given or withdrawn.
+    pub channel: String,
+    /// When the customer decided.
+    pub occurred_at: DateTime<Utc>,
+    /// When Rapport was told.
+    pub recorded_at: DateTime<Utc>,
+    /// Who recorded it: `user`, `api_key` or `system`.
+    pub actor_type: String,
+    /// The user or key.
+    pub actor_id: Option<Uuid>,
+    /// The request that recorded it.
+    pub request_id: String,
+}
+
+impl From<entity::Model> for ConsentRecord {
+    fn from(m: entity::Model) -> Self {
+        ConsentRecord {
+            id: m.id,
+            customer_id: m.customer_id,
+            opted_in: m.opted_in,
+            channel: m.channel,
+            occurred_at: m.occurred_at,
+            recorded_at: m.recorded_at,
+            actor_type: m.actor_type,
+            actor_id: m.actor_id,
+            request_id: m.request_id,
+        }
+    }
+}
+
+/// Keeps the consent `customer` carries as a decision made by `actor`, in the caller's
+/// transaction; nothing when the customer has no channel on record.
+pub(crate) async fn keep_consent(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    customer: &Customer,
+) -> Result<()> {
+    let consent = &customer.marketing_consent;
+    let (Some(channel), Some(at)) = (&consent.channel, consent.updated_at) else {
+        return Ok(());
+    };
+    entity::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        customer_id: Set(customer.id),
+        opted_in: Set(consent.opted_in),
+        channel: Set(channel.clone()),
+        occurred_at: Set(at),
+        recorded_at: Set(crate::now()),
+        actor_type: Set(actor.principal.kind().to_owned()),
+        actor_id: Set(Some(actor.principal.id())),
+        request_id: Set(actor.request_id.clone()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// A customer's decision about marketing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentDecision {
+    /// Opted in or out.
+    pub opted_in: bool,
+    /// Where they decided.
+    pub channel: String,
+    /// When they decided.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Records a consent decision: the customer's current consent becomes it, and it joins the
+/// history. `expected_version` is the caller's `If-Match`.
+pub async fn record_consent(
+    db: &Db,
+    actor: &Actor,
+    scope: Scope,
+    id: Uuid,
+    decision: ConsentDecision,
+    expected_version: Option<i64>,
+) -> Result<Customer> {
+    let txn = db.begin_write().await?;
+    let before = load_for_change(&*txn, actor.owner_filter(scope), id, expected_version).await?;
+    let after = before.with_consent(
+        decision.opted_in,
+        decision.channel,
+        decision.occurred_at,
+        crate::now(),
+    );
+    super::use_cases::write_change(&*txn, db.backend(), actor, &before, &after).await?;
+    keep_consent(&*txn, actor, &after).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// A customer's consent decisions, newest first.
+pub async fn consent_history(
+    conn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    id: Uuid,
+    request: &PageRequest,
+) -> Result<Page<ConsentRecord>> {
+    queries::get(conn, owner, id).await?;
+    let keys = [entity::Column::OccurredAt, entity::Column::Id].map(|column| KeyColumn {
+        column,
+        descending: true,
+    });
+    let page = page::fetch(
+        conn,
+        entity::Entity::find().filter(entity::Column::CustomerId.eq(id)),
+        "-occurred_at",
+        &keys,
+        |m| vec![CursorValue::T(m.occurred_at), CursorValue::U(m.id)],
+        request,
+    )
+    .await?;
+    page.try_map(|m| Ok::<_, Error>(ConsentRecord::from(m)))
+}
+
+/// Everything Rapport holds about one customer, as plain values.
+#[derive(Debug, Clone)]
+pub struct CustomerData {
+    /// The customer.
+    pub customer: Customer,
+    /// Their contacts.
+    pub contacts: Vec<Contact>,
+    /// Every consent decision, oldest first.
+    pub consent: Vec<ConsentRecord>,
+    /// The static segments they belong to, by id and name.
+    pub segments: Vec<(Uuid, String)>,
+    /// The audit trail of the customer and their contacts, oldest first.
+    pub audit: Vec<audit::AuditEvent>,
+    /// The events about the customer and their contacts, in feed order.
+    pub events: Vec<events::Event>,
+}
+
+/// Everything held about the customer `id`, if the scope reaches them.
+pub async fn export(
+    conn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    id: Uuid,
+) -> Result<CustomerData> {
+    let customer = queries::get(conn, owner, id).await?;
+    let contacts: Vec<Contact> = contact::Entity::find()
+        .filter(contact::Column::CustomerId.eq(id))
+        .order_by_asc(contact::Column::CreatedAt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Contact::try_from)
+        .collect::<Result<_>>()?;
+    let consent = entity::Entity::find()
+        .filter(entity::Column::CustomerId.eq(id))
+        .order_by_asc(entity::Column::OccurredAt)
+        .order_by_asc(entity::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(ConsentRecord::from)
+        .collect();
+    use crate::segments::entity::{member, segment};
+    let memberships: Vec<Uuid> = member::Entity::find()
+        .filter(member::Column::CustomerId.eq(id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.segment_id)
+        .collect();
+    let segments = segment::Entity::find()
+        .filter(segment::Column::Id.is_in(memberships))
+        .order_by_asc(segment::Column::Name)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    let mut records: Vec<Uuid> = vec![id];
+    records.extend(contacts.iter().map(|c| c.id));
+    let audit = audit::about(conn, &records).await?;
+    let events = events::about(conn, &records).await?;
+    Ok(CustomerData {
+        customer,
+        contacts,
+        consent,
+        segments,
+        audit,
+        events,
+    })
+}
+
+/// Removes personal data from the JSON columns of every row of `table` about `records`.
+async fn scrub_rows(
+    conn: &impl ConnectionTrait,
+    table: &str,
+    key: &str,
+    columns: &[&str],
+    records: &[Uuid],
+) -> Result<()> {
+    use sea_orm::{DbBackend, Statement};
+    let backend = conn.get_database_backend();
+    for record in records {
+        let select = format!(
+            "SELECT {key}, {} FROM {table} WHERE resource_id = {}",
+            columns.join(", "),
+            if backend == DbBackend::Postgres {
+                "$1"
+            } else {
+                "?"
+            }
+        );
+        let rows = conn
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                select,
+                [(*record).into()],
+            ))
+            .await?;
+        for row in rows {
+            for column in columns {
+                let value: Option<Value> = row.try_get("", column)?;
+                let Some(mut value) = value else { continue };
+                scrub(&mut value);
+                let update = match backend {
+                    DbBackend::Postgres => {
+                        format!("UPDATE {table} SET {column} = $1 WHERE {key} = $2")
+                    }
+                    _ => format!("UPDATE {table} SET {column} = ? WHERE {key} = ?"),
+                };
+                let row_key: sea_orm::Value = if key == "seq" {
+                    row.try_get::<i64>("", key)?.into()
+                } else {
+                    row.try_get::<Uuid>("", key)?.into()
+                };
+                conn.execute_raw(Statement::from_sql_and_values(
+                    backend,
+                    update,
+                    [value.into(), row_key],
+                ))
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Wipes the customer's personal data, and their contacts', everywhere it was copied, in one
+/// transaction: the customer keeps a placeholder name and everything that is not personal (kind,
+/// stage, tags, owner, segments, consent history, and later orders and aggregates); audit events
+/// and feed events about them keep what happened and lose who it was about; answers stored for
+/// idempotent retries that hold them are forgotten.
+pub async fn anonymise(
+    db: &Db,
+    actor: &Actor,
+    scope: Scope,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<Customer> {
+    let txn = db.begin_write().await?;
+    let before = load_for_change(&*txn, actor.owner_filter(scope), id, expected_version).await?;
+    let now = crate::now();
+    let after = before.anonymised(now);
+    super::entity::active_customer(&after).update(&*txn).await?;
+    let contacts: Vec<Contact> = contact::Entity::find()
+        .filter(contact::Column::CustomerId.eq(id))
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .map(Contact::try_from)
+        .collect::<Result<_>>()?;
+    for c in &contacts {
+        active_contact(&c.anonymised(now)).update(&*txn).await?;
+    }
+    let mut records: Vec<Uuid> = vec![id];
+    records.extend(contacts.iter().map(|c| c.id));
+    scrub_rows(&*txn, "audit_events", "id", &["changes"], &records).await?;
+    scrub_rows(&*txn, "events", "seq", &["data", "previous"], &records).await?;
+    forget_stored_answers(&*txn, db.backend(), &records).await?;
+    let tags: Vec<String> = customer_tag::Entity::find()
+        .filter(customer_tag::Column::CustomerId.eq(id))
+        .all(&*txn)
+        .await?
+        .into_iter()
+        .map(|t| t.tag)
+        .collect();
+    let data = json!({"id": id, "anonymised_at": after.anonymised_at, "tags": tags});
+    audit::record(
+        &*txn,
+        actor.into(),
+        "customer.anonymized",
+        "customer",
+        id,
+        None,
+        Some(&data),
+    )
+    .await?;
+    events::emit(
+        &*txn,
+        db.backend(),
+        "customer.anonymized",
+        "customer",
+        id,
+        data,
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Deletes the stored answers of idempotent requests that hold one of `records`: they would
+/// replay personal data.
+async fn forget_stored_answers(
+    conn: &impl ConnectionTrait,
+    backend: Backend,
+    records: &[Uuid],
+) -> Result<()> {
+    use crate::idempotency::entity as keys;
+    let id = match backend {
+        Backend::Postgres => Expr::cust("(\"response_body\" ->> 'id')"),
+        Backend::Sqlite => Expr::cust("json_extract(\"response_body\", '$.id')"),
+    };
+    let customer_id = match backend {
+        Backend::Postgres => Expr::cust("(\"response_body\" ->> 'customer_id')"),
+        Backend::Sqlite => Expr::cust("json_extract(\"response_body\", '$.customer_id')"),
+    };
+    let texts: Vec<String> = records.iter().map(|r| r.hyphenated().to_string()).collect();
+    keys::Entity::delete_many()
+        .filter(
+            sea_orm::Condition::any()
+                .add(id.is_in(texts.clone()))
+                .add(customer_id.is_in(texts)),
+        )
+        .exec(conn)
+        .await?;
+    Ok(())
+}
