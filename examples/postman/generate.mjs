@@ -810,7 +810,7 @@ pm.test("the known customers were found by their external ids", function () {
         },
         test: `
 pm.test("the bad item is named by its position", function () {
-    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["customers[1].email invalid_email"]);
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["customers[1].birthday in_future"]);
 });`,
       },
       {
