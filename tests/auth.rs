@@ -217,6 +217,44 @@ async fn a_too_long_role_is_refused_before_the_version_is_compared() {
     assert_eq!(body["errors"][0]["code"], "too_long");
 }
 
+/// A role that cannot exist, too long or with characters no role name has (a NUL, which
+/// PostgreSQL refuses in text), is a 422 on every backend, never a database error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_or_user_for_a_role_that_cannot_exist_is_refused() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let admin = &app.admin_token;
+        let cases = [
+            ("r".repeat(51), "too_long"),
+            ("man\u{0}ager".to_owned(), "unknown_role"),
+            ("Manager!".to_owned(), "unknown_role"),
+        ];
+        for (role, code) in cases {
+            let (status, body) = app
+                .send(
+                    Method::POST,
+                    "/api/v1/api-keys",
+                    admin,
+                    Some(json!({"name": "sync", "role": role})),
+                )
+                .await;
+            assert_problem(status, &body, 422, "validation_failed");
+            assert_eq!(body["errors"][0]["field"], "role", "{body}");
+            assert_eq!(body["errors"][0]["code"], code, "{body}");
+            let (status, body) = app
+                .send(
+                    Method::POST,
+                    "/api/v1/users",
+                    admin,
+                    Some(json!({"email": "new.user@example.cn", "display_name": "New", "role": role, "password": "a long initial password"})),
+                )
+                .await;
+            assert_problem(status, &body, 422, "validation_failed");
+            assert_eq!(body["errors"][0]["code"], code, "{body}");
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_disabled_user_or_a_changed_role_counts_on_the_next_request() {
     for backend in backends() {

@@ -115,6 +115,7 @@ pub async fn create_api_key(
     let dto = body.value()?;
     let mut errors = FieldErrors::new();
     let name = errors.take(text("name", &dto.name, 1, 200));
+    let role = crate::users::dto::role_reference(&mut errors, dto.role);
     if dto.expires_at.is_some_and(|at| at <= Utc::now()) {
         errors.push(rapport_domain::FieldError::new(
             "expires_at",
@@ -122,14 +123,14 @@ pub async fn create_api_key(
             "must be in the future",
         ));
     }
-    let (Some(name), true) = (name, errors.is_empty()) else {
+    let (Some(name), Some(role), true) = (name, role, errors.is_empty()) else {
         return Err(ApiError::validation(errors));
     };
     let prefix = format!("rk_{}", &random_secret(1)[..8]);
     let secret = format!("{prefix}_{}", random_secret(2));
     let new = NewApiKey {
         name,
-        role: dto.role,
+        role,
         expires_at: dto.expires_at,
         prefix,
         key_hash: hash_token(&secret),

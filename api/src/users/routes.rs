@@ -64,7 +64,10 @@ pub async fn create_user(
     let display_name = errors.take(text("display_name", &dto.display_name, 1, 200));
     let phone = optional_phone(&mut errors, dto.phone);
     errors.take(password::check_new("password", &dto.password));
-    let (Some(email), Some(display_name), true) = (email, display_name, errors.is_empty()) else {
+    let role = role_reference(&mut errors, dto.role);
+    let (Some(email), Some(display_name), Some(role), true) =
+        (email, display_name, role, errors.is_empty())
+    else {
         return Err(ApiError::validation(errors));
     };
     let password_hash = state
@@ -76,7 +79,7 @@ pub async fn create_user(
         email,
         display_name,
         phone,
-        role: dto.role,
+        role,
         password_hash,
     };
     let outcome = users::create(&state.db, By::Actor(&auth.actor), new, key.as_ref()).await?;

@@ -126,6 +126,11 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Role> {
 
 /// The role with this name.
 pub async fn get_by_name(conn: &impl ConnectionTrait, name: &str) -> Result<Role> {
+    // No role has a name that is not a role name; the database never sees such text (PostgreSQL
+    // refuses a NUL in it outright).
+    if rapport_domain::access::RoleName::parse("role", name).is_err() {
+        return Err(Error::NotFound);
+    }
     entity::Entity::find()
         .filter(entity::Column::Name.eq(name))
         .one(conn)
