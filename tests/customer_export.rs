@@ -152,15 +152,7 @@ async fn an_export_of_many_customers_holds_each_once() {
             let customers: Vec<Value> = (0..1000)
                 .map(|i| json!({"external_id": format!("E{chunk}-{i}"), "name": format!("Customer {chunk}-{i}")}))
                 .collect();
-            let (status, body) = app
-                .send(
-                    Method::POST,
-                    "/api/v1/customers/batch",
-                    token,
-                    Some(json!({"customers": customers})),
-                )
-                .await;
-            assert_eq!(status, StatusCode::OK, "{body}");
+            app.batch_upsert(token, customers).await;
         }
         let (status, _, text) = export(&app, token, "").await;
         assert_eq!(status, StatusCode::OK);

@@ -608,3 +608,68 @@ async fn a_company_has_at_most_one_primary_contact() {
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_fills_missing_search_text_and_skips_a_row_it_cannot_read() {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        app.create_customer(
+            token,
+            json!({"name": "Zhou Ruo", "email": "zhou@example.cn"}),
+        )
+        .await;
+        app.create_customer(token, json!({"name": "Song Qing"}))
+            .await;
+        let conn = Database::connect(app.database_url.as_str()).await.unwrap();
+        let run = |sql: &'static str| {
+            let conn = &conn;
+            async move {
+                conn.execute_raw(Statement::from_string(conn.get_database_backend(), sql))
+                    .await
+                    .unwrap();
+            }
+        };
+        // Rows written around the API: one without its derived text, one with a phone the
+        // API would never store as well.
+        run("UPDATE customers SET folded = NULL, name_key = NULL WHERE name = 'Zhou Ruo'").await;
+        run(
+            "UPDATE customers SET folded = NULL, name_key = NULL, phone = 'not a phone' \
+             WHERE name = 'Song Qing'",
+        )
+        .await;
+
+        // A node starting on this database fills what it can read and still serves.
+        let node = app.second_node().await;
+        let folded_is_set = |name: &str| {
+            let conn = &conn;
+            let sql =
+                format!("SELECT folded IS NOT NULL AS filled FROM customers WHERE name = '{name}'");
+            async move {
+                let row = conn
+                    .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                row.try_get::<bool>("", "filled").unwrap()
+            }
+        };
+        assert!(folded_is_set("Zhou Ruo").await);
+        assert!(!folded_is_set("Song Qing").await);
+        let (status, body) = read(
+            node.request(
+                Method::GET,
+                "/api/v1/customers?q=zhou",
+                &node.admin_token,
+                None,
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["data"].as_array().unwrap().len(), 1, "{body}");
+    }
+}

@@ -311,3 +311,32 @@ async fn concurrent_bulk_changes_over_the_same_customers_lose_no_tag() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_filter_over_more_than_a_thousand_customers_is_refused_and_changes_nobody() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        for (batch, size) in [(0, 1000), (1, 1)] {
+            let customers: Vec<Value> = (0..size)
+                .map(|i| json!({"source": "erp", "external_id": format!("E-{batch}-{i}"), "name": format!("Many {batch} {i}")}))
+                .collect();
+            app.batch_upsert(token, customers).await;
+        }
+        let every = json!({"field": "source", "op": "eq", "value": "erp"});
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/customers/tag",
+                token,
+                Some(json!({"tags": ["bulk"], "filter": every})),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(body["errors"][0]["code"], "too_many_matches", "{body}");
+        assert_eq!(
+            tag_counts(&app, token, "?prefix=bulk").await["data"],
+            json!([])
+        );
+    }
+}

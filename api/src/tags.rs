@@ -103,7 +103,7 @@ pub struct BulkTags {
     #[schema(value_type = Option<Vec<Uuid>>, min_items = 1, max_items = 1000)]
     pub customer_ids: Option<Option<Vec<Uuid>>>,
     /// Every customer this filter selects (the filter language of `POST
-    /// /api/v1/customers/search`), at most 5,000.
+    /// /api/v1/customers/search`), at most 1,000.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Object>)]
     pub filter: Option<Option<Value>>,
@@ -235,7 +235,8 @@ impl BulkTags {
 /// Adds the tags to every selected customer in one transaction: each changed customer gets a new
 /// version, an audit event and a `customer.updated` event, as if changed by hand. A customer that
 /// would carry more than 50 tags refuses the whole request (409 `too_many_tags`, nothing
-/// changes); a filter that selects more than 5,000 customers is refused too (422).
+/// changes); a filter that selects more than 1,000 customers is refused too (422
+/// `too_many_matches`).
 #[utoipa::path(
     tag = "tags",
     operation_id = "tag_customers",
@@ -267,7 +268,8 @@ pub async fn tag_customers(
 /// Untag customers.
 ///
 /// Removes the tags from every selected customer in one transaction, each change recorded as if
-/// made by hand. A filter that selects more than 5,000 customers is refused (422).
+/// made by hand. A filter that selects more than 1,000 customers is refused (422
+/// `too_many_matches`).
 #[utoipa::path(
     tag = "tags",
     operation_id = "untag_customers",

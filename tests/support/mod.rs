@@ -275,6 +275,20 @@ impl TestApp {
     }
 
     /// Creates a customer as `token` and returns it.
+    /// Creates or updates `customers` with `POST /api/v1/customers/batch`, all or nothing.
+    pub async fn batch_upsert(&self, token: &str, customers: Vec<Value>) -> Value {
+        let (status, body) = self
+            .send(
+                Method::POST,
+                "/api/v1/customers/batch",
+                token,
+                Some(json!({ "customers": customers })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
     pub async fn create_customer(&self, token: &str, body: Value) -> Value {
         let (status, created) = self
             .send(Method::POST, "/api/v1/customers", token, Some(body))

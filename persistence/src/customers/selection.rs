@@ -19,8 +19,12 @@ pub enum Selection<'a> {
     Filter(&'a Filter),
 }
 
-/// The most customers one bulk change may touch.
+/// The most customers a bulk change of membership (only ids are written) may touch.
 pub const MAX_BULK: u64 = 5_000;
+
+/// The most customers a bulk change of the records themselves may touch: each gets its own new
+/// version, audit event and `customer.updated` event, so the request's time grows with them.
+pub const MAX_CHANGED: u64 = 1_000;
 
 /// What a bulk change did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +36,8 @@ pub struct BulkOutcome {
 }
 
 /// The customers of a selection within the scope, locked for change, in id order (so two bulk
-/// changes over overlapping customers lock them in the same order and never deadlock).
+/// changes over overlapping customers lock them in the same order and never deadlock); at most
+/// [`MAX_CHANGED`].
 pub(crate) async fn lock(
     conn: &impl ConnectionTrait,
     owner: Option<Uuid>,
@@ -41,11 +46,11 @@ pub(crate) async fn lock(
     let select = selected(Backend::of(conn), owner, selection)?;
     let rows = crate::db::for_update(select)
         .order_by_asc(customer::Column::Id)
-        .limit(MAX_BULK + 1)
+        .limit(MAX_CHANGED + 1)
         .all(conn)
         .await?;
-    if rows.len() as u64 > MAX_BULK {
-        return Err(too_many());
+    if rows.len() as u64 > MAX_CHANGED {
+        return Err(too_many(MAX_CHANGED));
     }
     rows.into_iter().map(Customer::try_from).collect()
 }
@@ -63,12 +68,12 @@ fn selected(
     })
 }
 
-fn too_many() -> Error {
+fn too_many(limit: u64) -> Error {
     Error::Invalid(
         FieldError::new(
             "filter",
             "too_many_matches",
-            format!("selects more than {MAX_BULK} customers; narrow the filter"),
+            format!("selects more than {limit} customers; narrow the filter"),
         )
         .into(),
     )
@@ -89,7 +94,7 @@ pub(crate) async fn ids(
         .all(conn)
         .await?;
     if ids.len() as u64 > MAX_BULK {
-        return Err(too_many());
+        return Err(too_many(MAX_BULK));
     }
     Ok(ids)
 }
