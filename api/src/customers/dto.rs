@@ -500,14 +500,14 @@ pub enum Disclosure {
 }
 
 impl Disclosure {
-    fn email(self, email: Option<Email>) -> Option<String> {
+    pub(super) fn email(self, email: Option<Email>) -> Option<String> {
         email.map(|e| match self {
             Disclosure::Full => String::from(e),
             Disclosure::Masked => e.masked(),
         })
     }
 
-    fn phone(self, phone: Option<Phone>) -> Option<String> {
+    pub(super) fn phone(self, phone: Option<Phone>) -> Option<String> {
         phone.map(|p| match self {
             Disclosure::Full => String::from(p),
             Disclosure::Masked => p.masked(),

@@ -1,17 +1,22 @@
 //! `GET /customers/export`: every customer a list's filters (or a segment) select, streamed as CSV
 //! or JSON lines in constant memory, a page of rows at a time.
 
+use std::rc::Rc;
+
 use actix_web::http::header;
+use actix_web::rt::spawn;
+use actix_web::rt::task::{JoinHandle, yield_now};
 use actix_web::web::{Bytes, Data};
 use actix_web::{HttpResponse, get};
 use chrono::{DateTime, Utc};
 use futures_util::stream;
 use rapport_domain::custom_fields::{Definition, FieldOwner};
+use rapport_domain::customers::Customer;
 use rapport_domain::customers::fields::{self, ADDRESS_PARTS};
 use rapport_domain::filter::{Catalogue, Filter};
 use rapport_domain::sort::{SortKey, SortOrder};
 use rapport_persistence::customers::{self, CustomerFilter, CustomerSearch};
-use rapport_persistence::page::PageRequest;
+use rapport_persistence::page::{Page, PageRequest};
 use rapport_persistence::segments;
 use serde::Deserialize;
 use serde_json::Value;
@@ -97,101 +102,170 @@ fn csv_header(definitions: &[Definition]) -> Vec<String> {
 }
 
 /// A custom value as one CSV cell: text as it is, a choice list joined with `|`.
-fn cell(value: Option<&Value>) -> String {
+fn write_custom_cell(
+    w: &mut csv::Writer<&mut Vec<u8>>,
+    scratch: &mut String,
+    value: Option<&Value>,
+) -> csv::Result<()> {
+    use std::fmt::Write as _;
     match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
-            .collect::<Vec<_>>()
-            .join("|"),
-        Some(other) => other.to_string(),
+        None | Some(Value::Null) => w.write_field([]),
+        Some(Value::String(s)) => w.write_field(s),
+        Some(Value::Array(items)) => {
+            scratch.clear();
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    scratch.push('|');
+                }
+                match item.as_str() {
+                    Some(text) => scratch.push_str(text),
+                    None => {
+                        let _ = write!(scratch, "{item}");
+                    }
+                }
+            }
+            w.write_field(scratch.as_bytes())
+        }
+        Some(other) => {
+            scratch.clear();
+            let _ = write!(scratch, "{other}");
+            w.write_field(scratch.as_bytes())
+        }
     }
 }
 
-fn csv_row(view: &CustomerView, definitions: &[Definition]) -> Vec<String> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let json_text = |v: Value| match v {
-        Value::String(s) => s,
-        Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    let mut row = vec![
-        view.id.to_string(),
-        json_text(serde_json::to_value(view.kind).unwrap_or_default()),
-        view.name.clone(),
-        text(&view.email),
-        text(&view.phone),
-        json_text(serde_json::to_value(view.gender).unwrap_or_default()),
-        view.birthday.map(|d| d.to_string()).unwrap_or_default(),
-    ];
-    let address = &view.address;
-    row.extend(
-        [
-            &address.country,
-            &address.province,
-            &address.city,
-            &address.district,
-            &address.street,
-            &address.postal_code,
-        ]
-        .into_iter()
-        .map(text),
-    );
-    row.extend([
-        text(&view.source),
-        json_text(serde_json::to_value(view.lifecycle_stage).unwrap_or_default()),
-        view.tags.join("|"),
-        view.owner_id.map(|o| o.to_string()).unwrap_or_default(),
-        text(&view.external_id),
-        view.marketing_consent.opted_in.to_string(),
-        text(&view.marketing_consent.channel),
-        text(&view.notes),
-    ]);
-    row.extend(
-        definitions
-            .iter()
-            .map(|d| cell(view.custom_fields.get(&d.key))),
-    );
-    row.extend([
-        view.created_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        view.updated_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-    ]);
-    row
+/// Writes one customer as a CSV record, in the order of [`csv_header`], without building the
+/// record's cells as separate strings.
+fn write_csv_row(
+    w: &mut csv::Writer<&mut Vec<u8>>,
+    scratch: &mut String,
+    mut c: Customer,
+    disclosure: Disclosure,
+    definitions: &[Definition],
+) -> csv::Result<()> {
+    fn optional(w: &mut csv::Writer<&mut Vec<u8>>, text: &Option<String>) -> csv::Result<()> {
+        w.write_field(text.as_deref().unwrap_or_default())
+    }
+    fn uuid(w: &mut csv::Writer<&mut Vec<u8>>, id: Option<Uuid>) -> csv::Result<()> {
+        let mut buffer = Uuid::encode_buffer();
+        match id {
+            Some(id) => w.write_field(id.hyphenated().encode_lower(&mut buffer)),
+            None => w.write_field([]),
+        }
+    }
+    fn timestamp(w: &mut csv::Writer<&mut Vec<u8>>, at: DateTime<Utc>) -> csv::Result<()> {
+        w.write_field(at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+    }
+    uuid(w, Some(c.id))?;
+    w.write_field(c.kind.as_str())?;
+    w.write_field(&c.name)?;
+    optional(w, &disclosure.email(c.email.take()))?;
+    optional(w, &disclosure.phone(c.phone.take()))?;
+    w.write_field(c.gender.map(|g| g.as_str()).unwrap_or_default())?;
+    match c.birthday {
+        Some(day) => {
+            use std::fmt::Write as _;
+            scratch.clear();
+            let _ = write!(scratch, "{day}");
+            w.write_field(scratch.as_bytes())?;
+        }
+        None => w.write_field([])?,
+    }
+    for part in c.address.parts() {
+        optional(w, part)?;
+    }
+    optional(w, &c.source)?;
+    w.write_field(c.lifecycle_stage.as_str())?;
+    scratch.clear();
+    for (i, tag) in c.tags.iter().enumerate() {
+        if i > 0 {
+            scratch.push('|');
+        }
+        scratch.push_str(tag);
+    }
+    w.write_field(scratch.as_bytes())?;
+    uuid(w, c.owner_id)?;
+    optional(w, &c.external_id)?;
+    w.write_field(if c.marketing_consent.opted_in {
+        "true"
+    } else {
+        "false"
+    })?;
+    optional(w, &c.marketing_consent.channel)?;
+    optional(w, &c.notes)?;
+    for definition in definitions {
+        write_custom_cell(w, scratch, c.custom_fields.get(&definition.key))?;
+    }
+    timestamp(w, c.created_at)?;
+    timestamp(w, c.updated_at)?;
+    w.write_record(None::<&[u8]>)
 }
 
-/// Writes CSV records into `out`.
-fn csv_records<'a>(
+/// Writes CSV records into `out`, each through `write_row`.
+fn csv_records<T>(
     out: &mut Vec<u8>,
-    records: impl Iterator<Item = Vec<String>> + 'a,
+    records: impl IntoIterator<Item = T>,
+    mut write_row: impl FnMut(&mut csv::Writer<&mut Vec<u8>>, T) -> csv::Result<()>,
 ) -> Result<(), std::io::Error> {
     let mut writer = csv::WriterBuilder::new().from_writer(out);
     for record in records {
-        writer
-            .write_record(&record)
-            .map_err(std::io::Error::other)?;
+        write_row(&mut writer, record).map_err(std::io::Error::other)?;
     }
     writer.flush()
 }
 
-/// Everything one export needs while it streams.
-struct Export {
+/// Which customers an export selects, owned, so that a task of its own can fetch the next page
+/// while the current one is written.
+struct Selection {
     state: Data<AppState>,
     owner: Option<Uuid>,
-    disclosure: Disclosure,
-    format: ExportFormat,
-    definitions: std::sync::Arc<Vec<Definition>>,
     catalogue: Catalogue,
     filter: Option<Filter>,
     q: Option<String>,
     members_of: Option<Uuid>,
     order: SortOrder,
-    cursor: Option<String>,
+}
+
+type Fetched = rapport_persistence::Result<Page<Customer>>;
+
+impl Selection {
+    /// The batch that starts at `cursor`.
+    async fn page(self: Rc<Self>, cursor: Option<String>) -> Fetched {
+        let query = CustomerSearch {
+            filter: self.filter.as_ref(),
+            q: self.q.as_deref(),
+            members_of: self.members_of,
+            order: &self.order,
+            catalogue: &self.catalogue,
+        };
+        let request = PageRequest {
+            limit: BATCH,
+            cursor,
+            include_total: false,
+        };
+        customers::search(self.state.db.conn(), self.owner, &query, &request).await
+    }
+}
+
+/// Everything one export needs while it streams.
+struct Export {
+    selection: Rc<Selection>,
+    disclosure: Disclosure,
+    format: ExportFormat,
+    definitions: std::sync::Arc<Vec<Definition>>,
+    /// The next batch, being fetched while the current one is written.
+    prefetch: Option<JoinHandle<Fetched>>,
     header_sent: bool,
     done: bool,
+}
+
+impl Drop for Export {
+    /// A client that goes away stops the fetch of the batch it will not read.
+    fn drop(&mut self) {
+        if let Some(fetch) = self.prefetch.take() {
+            fetch.abort();
+        }
+    }
 }
 
 impl Export {
@@ -204,26 +278,24 @@ impl Export {
         if !self.header_sent {
             self.header_sent = true;
             if self.format == ExportFormat::Csv
-                && let Err(e) =
-                    csv_records(&mut out, std::iter::once(csv_header(&self.definitions)))
+                && let Err(e) = csv_records(
+                    &mut out,
+                    std::iter::once(csv_header(&self.definitions)),
+                    |w, header| w.write_record(&header),
+                )
             {
                 return Some(Err(e));
             }
         }
-        let query = CustomerSearch {
-            filter: self.filter.as_ref(),
-            q: self.q.as_deref(),
-            members_of: self.members_of,
-            order: &self.order,
-            catalogue: &self.catalogue,
+        let fetched = match self.prefetch.take() {
+            Some(fetch) => fetch.await.unwrap_or_else(|e| {
+                Err(rapport_persistence::Error::Internal(format!(
+                    "the export's fetch task ended: {e}"
+                )))
+            }),
+            None => self.selection.clone().page(None).await,
         };
-        let request = PageRequest {
-            limit: BATCH,
-            cursor: self.cursor.take(),
-            include_total: false,
-        };
-        let page = match customers::search(self.state.db.conn(), self.owner, &query, &request).await
-        {
+        let page = match fetched {
             Ok(page) => page,
             Err(e) => {
                 tracing::error!(error = %e, "export stopped: the database failed");
@@ -231,18 +303,27 @@ impl Export {
                 return Some(Err(std::io::Error::other("the export stopped")));
             }
         };
+        match page.next_cursor {
+            Some(cursor) => {
+                // Started now and given one turn, the next query runs in the database while
+                // this batch is formatted.
+                self.prefetch = Some(spawn(self.selection.clone().page(Some(cursor))));
+                yield_now().await;
+            }
+            None => self.done = true,
+        }
         let disclosure = self.disclosure;
-        let views = page
-            .items
-            .into_iter()
-            .map(|c| CustomerView::new(c, disclosure));
         let written = match self.format {
             ExportFormat::Csv => {
                 let definitions = &self.definitions;
-                csv_records(&mut out, views.map(|view| csv_row(&view, definitions)))
+                let mut scratch = String::new();
+                csv_records(&mut out, page.items, |w, c| {
+                    write_csv_row(w, &mut scratch, c, disclosure, definitions)
+                })
             }
-            ExportFormat::Ndjson => views.into_iter().try_for_each(|view| {
-                serde_json::to_writer(&mut out, &view).map_err(std::io::Error::other)?;
+            ExportFormat::Ndjson => page.items.into_iter().try_for_each(|c| {
+                serde_json::to_writer(&mut out, &CustomerView::new(c, disclosure))
+                    .map_err(std::io::Error::other)?;
                 out.push(b'\n');
                 Ok(())
             }),
@@ -251,8 +332,6 @@ impl Export {
             self.done = true;
             return Some(Err(e));
         }
-        self.cursor = page.next_cursor;
-        self.done = self.cursor.is_none();
         Some(Ok(Bytes::from(out)))
     }
 }
@@ -332,17 +411,19 @@ pub async fn export_customers(
     };
     let format = q.format.unwrap_or_default();
     let export = Export {
-        state: state.clone(),
-        owner: auth.owner(),
+        selection: Rc::new(Selection {
+            state: state.clone(),
+            owner: auth.owner(),
+            catalogue,
+            filter,
+            q: text,
+            members_of,
+            order: SortOrder(vec![SortKey::ascending("created_at")]),
+        }),
         disclosure: auth.disclosure(),
         format,
         definitions,
-        catalogue,
-        filter,
-        q: text,
-        members_of,
-        order: SortOrder(vec![SortKey::ascending("created_at")]),
-        cursor: None,
+        prefetch: None,
         header_sent: false,
         done: false,
     };

@@ -89,6 +89,18 @@ impl Address {
     /// The longest any part may be.
     pub const MAX_PART: usize = 200;
 
+    /// The parts in the order of [`crate::customers::fields::ADDRESS_PARTS`].
+    pub fn parts(&self) -> [&Option<String>; 6] {
+        [
+            &self.country,
+            &self.province,
+            &self.city,
+            &self.district,
+            &self.street,
+            &self.postal_code,
+        ]
+    }
+
     /// Trims every part, treating empty parts as absent, and checks their lengths.
     pub fn parse(field: &str, raw: Address) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();

@@ -126,15 +126,7 @@ pub fn folded_text(c: &Customer) -> Map<String, Value> {
     put("name", Some(&c.name));
     put("email", c.email.as_ref().map(|e| e.as_str()));
     put("phone", c.phone.as_ref().map(|p| p.as_str()));
-    let address = &c.address;
-    for (part, value) in ADDRESS_PARTS.iter().zip([
-        &address.country,
-        &address.province,
-        &address.city,
-        &address.district,
-        &address.street,
-        &address.postal_code,
-    ]) {
+    for (part, value) in ADDRESS_PARTS.iter().zip(c.address.parts()) {
         put(&format!("address.{part}"), value.as_deref());
     }
     put("source", c.source.as_deref());
