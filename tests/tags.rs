@@ -332,8 +332,8 @@ async fn a_filter_over_more_than_a_thousand_customers_is_refused_and_changes_nob
                 Some(json!({"tags": ["bulk"], "filter": every})),
             )
             .await;
-        assert_problem(status, &body, 422, "validation_failed");
-        assert_eq!(body["errors"][0]["code"], "too_many_matches", "{body}");
+        assert_problem(status, &body, 409, "too_many_matches");
+        assert_eq!(body["errors"][0]["field"], "filter", "{body}");
         assert_eq!(
             tag_counts(&app, token, "?prefix=bulk").await["data"],
             json!([])

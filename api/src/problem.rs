@@ -55,6 +55,7 @@ error_codes! {
     KeyTaken => "key_taken", 409, "Custom field key already in use", "自定义字段键已被使用";
     TooManyCustomFields => "too_many_custom_fields", 409, "Too many custom fields", "自定义字段数量已达上限";
     TooManyTags => "too_many_tags", 409, "Too many tags", "标签数量已达上限";
+    TooManyMatches => "too_many_matches", 409, "The filter selects too many customers", "筛选出的客户过多";
     SegmentNameTaken => "segment_name_taken", 409, "Segment name already in use", "分群名称已被使用";
     SegmentIsDynamic => "segment_is_dynamic", 409, "The segment is dynamic", "动态分群的成员由筛选条件决定";
     SegmentFilterOutdated => "segment_filter_outdated", 409, "The segment's filter is outdated", "分群的筛选条件已失效";
@@ -314,6 +315,7 @@ impl From<StoreError> for ApiError {
                     "too_many_custom_fields" => ErrorCode::TooManyCustomFields,
                     "segment_name_taken" => ErrorCode::SegmentNameTaken,
                     "too_many_tags" => ErrorCode::TooManyTags,
+                    "too_many_matches" => ErrorCode::TooManyMatches,
                     "invalid_transition" => ErrorCode::InvalidTransition,
                     "segment_is_dynamic" => ErrorCode::SegmentIsDynamic,
                     "role_name_taken" => ErrorCode::RoleNameTaken,

@@ -235,7 +235,7 @@ impl BulkTags {
 /// Adds the tags to every selected customer in one transaction: each changed customer gets a new
 /// version, an audit event and a `customer.updated` event, as if changed by hand. A customer that
 /// would carry more than 50 tags refuses the whole request (409 `too_many_tags`, nothing
-/// changes); a filter that selects more than 1,000 customers is refused too (422
+/// changes); a filter that selects more than 1,000 customers is refused too (409
 /// `too_many_matches`).
 #[utoipa::path(
     tag = "tags",
@@ -243,7 +243,7 @@ impl BulkTags {
     request_body = BulkTags,
     responses(
         (status = 200, description = "What changed", body = BulkResult),
-        (status = 409, description = "`too_many_tags`: a selected customer would carry more than 50 tags", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`too_many_tags`: a selected customer would carry more than 50 tags; `too_many_matches`: the filter selects more than 1,000 customers", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -268,13 +268,16 @@ pub async fn tag_customers(
 /// Untag customers.
 ///
 /// Removes the tags from every selected customer in one transaction, each change recorded as if
-/// made by hand. A filter that selects more than 1,000 customers is refused (422
+/// made by hand. A filter that selects more than 1,000 customers is refused (409
 /// `too_many_matches`).
 #[utoipa::path(
     tag = "tags",
     operation_id = "untag_customers",
     request_body = BulkTags,
-    responses((status = 200, description = "What changed", body = BulkResult)),
+    responses(
+        (status = 200, description = "What changed", body = BulkResult),
+        (status = 409, description = "`too_many_matches`: the filter selects more than 1,000 customers", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[post("/customers/untag")]

@@ -353,8 +353,8 @@ pub async fn preview_segment(
 
 /// Add customers to a static segment.
 ///
-/// By id (up to 1,000) or by filter (up to 5,000), of the customers the caller may see; those
-/// already members stay. A dynamic segment has no list to add to (409 `segment_is_dynamic`).
+/// By id (up to 1,000) or by filter (up to 5,000, else 409 `too_many_matches`), of the customers
+/// the caller may see; those already members stay. A dynamic segment has no list to add to (409 `segment_is_dynamic`).
 #[utoipa::path(
     tag = "segments",
     operation_id = "add_segment_customers",
@@ -362,7 +362,7 @@ pub async fn preview_segment(
     params(("id" = Uuid, Path, description = "Segment id")),
     responses(
         (status = 200, description = "What changed", body = BulkResult),
-        (status = 409, description = "`segment_is_dynamic`: the segment's members come from its filter", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`segment_is_dynamic`: the segment's members come from its filter; `too_many_matches`: the filter selects more than 5,000 customers", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -397,7 +397,7 @@ pub async fn add_segment_customers(
     params(("id" = Uuid, Path, description = "Segment id")),
     responses(
         (status = 200, description = "What changed", body = BulkResult),
-        (status = 409, description = "`segment_is_dynamic`: the segment's members come from its filter", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`segment_is_dynamic`: the segment's members come from its filter; `too_many_matches`: the filter selects more than 5,000 customers", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -1,6 +1,5 @@
 //! A bulk request's customers: by id, or by filter, always within the caller's scope.
 
-use rapport_domain::FieldError;
 use rapport_domain::customers::Customer;
 use rapport_domain::filter::Filter;
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, Select};
@@ -68,15 +67,13 @@ fn selected(
     })
 }
 
+/// What the data holds decides it, as with `too_many_tags`: a conflict with the current state.
 fn too_many(limit: u64) -> Error {
-    Error::Invalid(
-        FieldError::new(
-            "filter",
-            "too_many_matches",
-            format!("selects more than {limit} customers; narrow the filter"),
-        )
-        .into(),
-    )
+    Error::Conflict {
+        code: "too_many_matches",
+        field: Some("filter"),
+        message: format!("selects more than {limit} customers; narrow the filter"),
+    }
 }
 
 /// The ids of a selection's customers within the scope, in id order, at most [`MAX_BULK`].
