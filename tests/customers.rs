@@ -631,11 +631,11 @@ async fn start_up_fills_missing_search_text_and_skips_a_row_it_cannot_read() {
                     .unwrap();
             }
         };
-        // Rows written around the API: one without its derived text, one with a phone the
-        // API would never store as well.
+        // Rows written around the API: one without its derived text, one with a kind the API
+        // does not know as well.
         run("UPDATE customers SET folded = NULL, name_key = NULL WHERE name = 'Zhou Ruo'").await;
         run(
-            "UPDATE customers SET folded = NULL, name_key = NULL, phone = 'not a phone' \
+            "UPDATE customers SET folded = NULL, name_key = NULL, kind = 'alien' \
              WHERE name = 'Song Qing'",
         )
         .await;

@@ -43,6 +43,12 @@ impl Email {
         }
     }
 
+    /// An address read back from storage, which only ever holds what [`Email::parse`] returned:
+    /// taken as it is, without parsing it again on every read.
+    pub fn from_stored(normalised: String) -> Self {
+        Self(normalised)
+    }
+
     /// Like [`Email::parse`], but an empty string means "none".
     pub fn parse_optional(field: &str, raw: &str) -> Result<Option<Self>, FieldError> {
         if raw.is_empty() {

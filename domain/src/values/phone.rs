@@ -74,6 +74,12 @@ impl Phone {
             .collect()
     }
 
+    /// A number read back from storage, which only ever holds what [`Phone::parse`] returned:
+    /// taken as it is, without parsing it again on every read.
+    pub fn from_stored(normalised: String) -> Self {
+        Self(normalised)
+    }
+
     /// Like [`Phone::parse`], but an empty string means "none".
     pub fn parse_optional(field: &str, raw: &str) -> Result<Option<Self>, FieldError> {
         if raw.is_empty() {

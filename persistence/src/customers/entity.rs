@@ -118,16 +118,6 @@ fn corrupt(what: &str) -> Error {
     Error::Internal(format!("stored {what} does not parse"))
 }
 
-fn email(raw: Option<String>) -> Result<Option<Email>> {
-    raw.map(|e| Email::parse("email", &e).map_err(|_| corrupt("email")))
-        .transpose()
-}
-
-fn phone(raw: Option<String>) -> Result<Option<Phone>> {
-    raw.map(|p| Phone::parse("phone", &p).map_err(|_| corrupt("phone")))
-        .transpose()
-}
-
 /// The text `q` searches: name, email and phone, lower-cased.
 pub fn search_text(c: &Customer) -> String {
     let mut text = c.name.to_lowercase();
@@ -242,8 +232,8 @@ impl TryFrom<CustomerRow> for Customer {
             id: m.id,
             kind: CustomerKind::from_name(&m.kind).ok_or_else(|| corrupt("kind"))?,
             name: m.name,
-            email: email(m.email)?,
-            phone: phone(m.phone)?,
+            email: m.email.map(Email::from_stored),
+            phone: m.phone.map(Phone::from_stored),
             gender: m
                 .gender
                 .map(|g| Gender::from_name(&g).ok_or_else(|| corrupt("gender")))
@@ -322,8 +312,8 @@ impl TryFrom<contact::Model> for Contact {
             customer_id: m.customer_id,
             name: m.name,
             title: m.title,
-            email: email(m.email)?,
-            phone: phone(m.phone)?,
+            email: m.email.map(Email::from_stored),
+            phone: m.phone.map(Phone::from_stored),
             is_primary: m.is_primary,
             notes: m.notes,
             custom_fields: serde_json::from_value(m.custom_fields)?,
