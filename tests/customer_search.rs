@@ -901,10 +901,9 @@ async fn custom_field_filters_use_their_index_on_every_database() {
             json!({"field": "address.city", "op": "eq", "value": "上海市"}),
         )
         .await;
-        assert!(
-            plan.contains("customers_city_created_at"),
-            "{backend:?}: {plan}"
-        );
+        // `customers_city_created_at`, or `customers_city_stage_created_at` (which leads with
+        // the city too).
+        assert!(plan.contains("customers_city_"), "{backend:?}: {plan}");
 
         // Deleting the definition drops its index.
         let (status, _) = app

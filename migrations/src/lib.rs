@@ -12,6 +12,7 @@ mod m20261202_000006_segments;
 mod m20261202_000007_privacy;
 mod m20261202_000008_duplicates;
 mod m20261202_000009_imports;
+mod m20261202_000010_city_stage_index;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_privacy::Migration),
             Box::new(m20261202_000008_duplicates::Migration),
             Box::new(m20261202_000009_imports::Migration),
+            Box::new(m20261202_000010_city_stage_index::Migration),
         ]
     }
 }
