@@ -216,7 +216,7 @@ fn csv_records<T>(
 
 /// Which customers an export selects, owned, so that a task of its own can fetch the next page
 /// while the current one is written.
-struct Selection {
+struct ExportSelection {
     state: Data<AppState>,
     owner: Option<Uuid>,
     catalogue: Catalogue,
@@ -228,7 +228,7 @@ struct Selection {
 
 type Fetched = rapport_persistence::Result<Page<Customer>>;
 
-impl Selection {
+impl ExportSelection {
     /// The batch that starts at `cursor`.
     async fn page(self: Rc<Self>, cursor: Option<String>) -> Fetched {
         let query = CustomerSearch {
@@ -249,7 +249,7 @@ impl Selection {
 
 /// Everything one export needs while it streams.
 struct Export {
-    selection: Rc<Selection>,
+    selection: Rc<ExportSelection>,
     disclosure: Disclosure,
     format: ExportFormat,
     definitions: std::sync::Arc<Vec<Definition>>,
@@ -411,7 +411,7 @@ pub async fn export_customers(
     };
     let format = q.format.unwrap_or_default();
     let export = Export {
-        selection: Rc::new(Selection {
+        selection: Rc::new(ExportSelection {
             state: state.clone(),
             owner: auth.owner(),
             catalogue,
