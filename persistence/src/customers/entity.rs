@@ -6,7 +6,7 @@ use rapport_domain::customers::{
 };
 use rapport_domain::values::{Email, Phone};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{DerivePartialModel, FromJsonQueryResult};
+use sea_orm::{DbErr, DerivePartialModel, FromJsonQueryResult, FromQueryResult, QueryResult};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -151,8 +151,11 @@ pub struct StoredValues(pub serde_json::Map<String, serde_json::Value>);
 /// (`search_text`, `folded`, `name_key`), which no answer shows. Leaving them out of a page of 50
 /// spares the database sending them and the server decoding them (`folded` is a JSON object);
 /// tags and custom values decode straight into their types instead of through a JSON tree.
+///
+/// The derive lists the columns in field order; [`FromQueryResult`] below reads them back by
+/// position, so the field order here is the one place that order is decided.
 #[derive(Clone, Debug, DerivePartialModel)]
-#[sea_orm(entity = "customer::Entity")]
+#[sea_orm(entity = "customer::Entity", from_query_result = "false")]
 pub struct CustomerRow {
     pub id: Uuid,
     pub kind: String,
@@ -181,6 +184,71 @@ pub struct CustomerRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+}
+
+/// Reads a row by column position rather than by name: a page of 50 customers is 1,350 values,
+/// and a lookup by name formats the name and searches the row's columns for each of them. The one
+/// list of fields gives both the positions read and the names expected there; in debug builds
+/// every row's column names are checked against it, so a field moved in the struct (which moves
+/// its column in the SELECT) cannot pass the tests.
+macro_rules! read_by_position {
+    ($($field:ident),+ $(,)?) => {
+        const ROW_COLUMNS: &[&str] = &[$(stringify!($field)),+];
+
+        impl FromQueryResult for CustomerRow {
+            fn from_query_result(row: &QueryResult, pre: &str) -> std::result::Result<Self, DbErr> {
+                debug_assert!(pre.is_empty(), "customer rows are read without a prefix");
+                debug_assert_eq!(column_names(row), ROW_COLUMNS, "CustomerRow's column order");
+                let mut position = 0..;
+                // Fields of a struct expression are evaluated in the order written.
+                Ok(CustomerRow {
+                    $($field: row.try_get_by_index(position.next().unwrap_or_default())?),+
+                })
+            }
+        }
+    };
+}
+
+read_by_position!(
+    id,
+    kind,
+    name,
+    email,
+    phone,
+    gender,
+    birthday,
+    address_country,
+    address_province,
+    address_city,
+    address_district,
+    address_street,
+    address_postal_code,
+    source,
+    lifecycle_stage,
+    tags,
+    owner_id,
+    external_id,
+    consent_opted_in,
+    consent_channel,
+    consent_updated_at,
+    notes,
+    custom_fields,
+    anonymised_at,
+    created_at,
+    updated_at,
+    version,
+);
+
+/// The names of a row's columns, in order (for the debug check above).
+fn column_names(row: &QueryResult) -> Vec<String> {
+    use sea_orm::sqlx::{Column, Row};
+    if let Some(r) = row.try_as_pg_row() {
+        r.columns().iter().map(|c| c.name().to_owned()).collect()
+    } else if let Some(r) = row.try_as_sqlite_row() {
+        r.columns().iter().map(|c| c.name().to_owned()).collect()
+    } else {
+        Vec::new()
+    }
 }
 
 impl TryFrom<customer::Model> for CustomerRow {
