@@ -3,7 +3,7 @@
 
 use rapport_domain::customers::fields::CUSTOM_FIELD_PREFIX;
 use rapport_domain::filter::FieldKind;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Value};
 
 use super::entity::{customer, customer_tag};
@@ -68,43 +68,27 @@ impl FieldMap for CustomerColumns {
         match (field, kind) {
             ("tags", _) => {
                 let id = customer::Column::Id.into_expr();
-                let tag_customer =
-                    Expr::col((customer_tag::Entity, customer_tag::Column::CustomerId));
-                let this_customer = tag_customer.clone();
                 // PostgreSQL plans `id IN (…)` and the correlated EXISTS alike, as a semi-join
                 // chosen from its statistics. SQLite builds the whole IN list first (every
                 // customer with the tag, 300,000 for a common one among 1,000,000: 1.5 s for a
                 // page), while EXISTS looks the tag up by the (tag, customer_id) key for each
                 // candidate row and stops at the page's end (13 ms).
-                let member = move |tag: Value| match backend {
-                    Backend::Postgres => id.clone().in_subquery(
-                        Query::select()
-                            .column(customer_tag::Column::CustomerId)
-                            .from(customer_tag::Entity)
-                            .and_where(Expr::col(customer_tag::Column::Tag).eq(tag))
-                            .to_owned(),
-                    ),
-                    Backend::Sqlite => Expr::exists(
-                        Query::select()
-                            .expr(Expr::val(1))
-                            .from(customer_tag::Entity)
-                            .and_where(Expr::col(customer_tag::Column::Tag).eq(tag))
-                            .and_where(
-                                this_customer
-                                    .clone()
-                                    .equals((customer::Entity, customer::Column::Id)),
-                            )
-                            .to_owned(),
-                    ),
+                let member = move |tag: Value| {
+                    let has_tag = Expr::col(customer_tag::Column::Tag).eq(tag);
+                    match backend {
+                        Backend::Postgres => id.clone().in_subquery(
+                            Query::select()
+                                .column(customer_tag::Column::CustomerId)
+                                .from(customer_tag::Entity)
+                                .and_where(has_tag)
+                                .to_owned(),
+                        ),
+                        Backend::Sqlite => {
+                            Expr::exists(tag_rows_of_this_customer().and_where(has_tag).to_owned())
+                        }
+                    }
                 };
-                let empty = Expr::exists(
-                    Query::select()
-                        .expr(Expr::val(1))
-                        .from(customer_tag::Entity)
-                        .and_where(tag_customer.equals((customer::Entity, customer::Column::Id)))
-                        .to_owned(),
-                )
-                .not();
+                let empty = Expr::exists(tag_rows_of_this_customer()).not();
                 Some(FieldSql::List {
                     member: Box::new(member),
                     empty,
@@ -126,4 +110,17 @@ impl FieldMap for CustomerColumns {
             }
         }
     }
+}
+
+/// `SELECT 1 FROM customer_tags WHERE customer_id = customers.id`: the tag rows of the customer
+/// the outer query is looking at.
+fn tag_rows_of_this_customer() -> SelectStatement {
+    Query::select()
+        .expr(Expr::val(1))
+        .from(customer_tag::Entity)
+        .and_where(
+            Expr::col((customer_tag::Entity, customer_tag::Column::CustomerId))
+                .equals((customer::Entity, customer::Column::Id)),
+        )
+        .to_owned()
 }

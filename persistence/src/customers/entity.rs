@@ -147,52 +147,16 @@ pub struct StoredTags(pub Vec<String>);
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
 pub struct StoredValues(pub serde_json::Map<String, serde_json::Value>);
 
-/// A customer as reads load it: every column of `customers` but the ones derived for queries
-/// (`search_text`, `folded`, `name_key`), which no answer shows. Leaving them out of a page of 50
-/// spares the database sending them and the server decoding them (`folded` is a JSON object);
-/// tags and custom values decode straight into their types instead of through a JSON tree.
-///
-/// The derive lists the columns in field order; [`FromQueryResult`] below reads them back by
-/// position, so the field order here is the one place that order is decided.
-#[derive(Clone, Debug, DerivePartialModel)]
-#[sea_orm(entity = "customer::Entity", from_query_result = "false")]
-pub struct CustomerRow {
-    pub id: Uuid,
-    pub kind: String,
-    pub name: String,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub gender: Option<String>,
-    pub birthday: Option<NaiveDate>,
-    pub address_country: Option<String>,
-    pub address_province: Option<String>,
-    pub address_city: Option<String>,
-    pub address_district: Option<String>,
-    pub address_street: Option<String>,
-    pub address_postal_code: Option<String>,
-    pub source: Option<String>,
-    pub lifecycle_stage: String,
-    pub tags: StoredTags,
-    pub owner_id: Option<Uuid>,
-    pub external_id: Option<String>,
-    pub consent_opted_in: bool,
-    pub consent_channel: Option<String>,
-    pub consent_updated_at: Option<DateTime<Utc>>,
-    pub notes: Option<String>,
-    pub custom_fields: StoredValues,
-    pub anonymised_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-}
+macro_rules! customer_row {
+    ($(#[$doc:meta])* $($field:ident: $ty:ty),+ $(,)?) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, DerivePartialModel)]
+        #[sea_orm(entity = "customer::Entity", from_query_result = "false")]
+        pub struct CustomerRow {
+            $(pub $field: $ty),+
+        }
 
-/// Reads a row by column position rather than by name: a page of 50 customers is 1,350 values,
-/// and a lookup by name formats the name and searches the row's columns for each of them. The one
-/// list of fields gives both the positions read and the names expected there; in debug builds
-/// every row's column names are checked against it, so a field moved in the struct (which moves
-/// its column in the SELECT) cannot pass the tests.
-macro_rules! read_by_position {
-    ($($field:ident),+ $(,)?) => {
+        /// The columns of [`CustomerRow`], in the order its derive selects them.
         const ROW_COLUMNS: &[&str] = &[$(stringify!($field)),+];
 
         impl FromQueryResult for CustomerRow {
@@ -209,37 +173,48 @@ macro_rules! read_by_position {
     };
 }
 
-read_by_position!(
-    id,
-    kind,
-    name,
-    email,
-    phone,
-    gender,
-    birthday,
-    address_country,
-    address_province,
-    address_city,
-    address_district,
-    address_street,
-    address_postal_code,
-    source,
-    lifecycle_stage,
-    tags,
-    owner_id,
-    external_id,
-    consent_opted_in,
-    consent_channel,
-    consent_updated_at,
-    notes,
-    custom_fields,
-    anonymised_at,
-    created_at,
-    updated_at,
-    version,
+customer_row!(
+    /// A customer as reads load it: every column of `customers` but the ones derived for
+    /// queries (`search_text`, `folded`, `name_key`), which no answer shows. Leaving them out of
+    /// a page of 50 spares the database sending them and the server decoding them (`folded` is a
+    /// JSON object); tags and custom values decode straight into their types instead of through
+    /// a JSON tree.
+    ///
+    /// Rows are read by column position rather than by name: a page of 50 customers is 1,350
+    /// values, and a lookup by name formats the name and searches the row's columns for each of
+    /// them. This one list of fields declares the struct (whose derive selects the columns in
+    /// field order) and reads them back in that order; debug builds also check every row's
+    /// column names.
+    id: Uuid,
+    kind: String,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    gender: Option<String>,
+    birthday: Option<NaiveDate>,
+    address_country: Option<String>,
+    address_province: Option<String>,
+    address_city: Option<String>,
+    address_district: Option<String>,
+    address_street: Option<String>,
+    address_postal_code: Option<String>,
+    source: Option<String>,
+    lifecycle_stage: String,
+    tags: StoredTags,
+    owner_id: Option<Uuid>,
+    external_id: Option<String>,
+    consent_opted_in: bool,
+    consent_channel: Option<String>,
+    consent_updated_at: Option<DateTime<Utc>>,
+    notes: Option<String>,
+    custom_fields: StoredValues,
+    anonymised_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
 );
 
-/// The names of a row's columns, in order (for the debug check above).
+/// The names of a row's columns, in order (for the debug check in [`CustomerRow`]'s reader).
 fn column_names(row: &QueryResult) -> Vec<String> {
     use sea_orm::sqlx::{Column, Row};
     if let Some(r) = row.try_as_pg_row() {
