@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::auth::tokens::hash_token;
 use crate::auth::{Auth, random_secret};
 use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
-use crate::problem::ApiError;
+use crate::problem::{ApiError, Problem};
 use crate::respond::{PageOf, created, ok_versioned, page};
 use crate::state::AppState;
 use crate::users::dto::PageQuery;
@@ -99,8 +99,11 @@ fn view(key: ApiKey, secret: Option<String>) -> ApiKeyView {
     operation_id = "create_api_key",
     request_body = CreateApiKey,
     params(("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 201, description = "Created, with the secret", body = ApiKeyView,
-        headers(("Location" = String, description = "The key's URL"), ("ETag" = String, description = "The version")))),
+    responses(
+        (status = 201, description = "Created, with the secret", body = ApiKeyView,
+            headers(("Location" = String, description = "The key's URL"), ("ETag" = String, description = "The version"))),
+        (status = 403, description = "`privilege_escalation`: the role grants a permission (or a wider scope) you do not hold yourself", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[post("/api-keys")]
@@ -198,7 +201,10 @@ pub async fn get_api_key(
         ("id" = Uuid, Path, description = "API key id"),
         ("If-Match" = Option<String>, Header),
     ),
-    responses((status = 204, description = "Revoked")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 403, description = "`privilege_escalation`: the key's role grants a permission (or a wider scope) you do not hold yourself", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[delete("/api-keys/{id}")]

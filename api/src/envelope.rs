@@ -81,6 +81,9 @@ pub async fn envelope(
     } else {
         None
     };
+    if let Some(error) = &problem {
+        crate::auth::denials::record(res.request(), &id, error).await;
+    }
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     let _entered = span.enter();
     if status.is_server_error() {

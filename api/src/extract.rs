@@ -332,6 +332,7 @@ pub const TEXT_PARAMETERS: &[(&str, usize)] = &[
     ("prefix", 50),
     ("types", 1000),
     ("resource_type", 50),
+    ("action", 64),
 ];
 
 /// The length limit of a free-text query parameter, if `name` is one.

@@ -39,6 +39,7 @@ error_codes! {
     BadRequest => "bad_request", 400, "Bad request", "请求有误";
     Unauthenticated => "unauthenticated", 401, "Authentication required", "需要身份验证";
     Forbidden => "forbidden", 403, "Forbidden", "无权执行此操作";
+    PrivilegeEscalation => "privilege_escalation", 403, "Beyond your own access", "超出您自身的权限";
     NotFound => "not_found", 404, "Not found", "未找到";
     MethodNotAllowed => "method_not_allowed", 405, "Method not allowed", "不支持该请求方法";
     Conflict => "conflict", 409, "Conflict", "冲突";
@@ -185,6 +186,9 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// The methods a path allows, for 405.
     pub allow: Option<String>,
+    /// For a 404 on a record that exists beyond the caller's scope: its kind and id, so the
+    /// refusal is audited (see `auth::denials`).
+    pub beyond_scope: Option<Box<(&'static str, uuid::Uuid)>>,
 }
 
 impl ApiError {
@@ -197,6 +201,7 @@ impl ApiError {
             current_version: None,
             retry_after: None,
             allow: None,
+            beyond_scope: None,
         }
     }
 
@@ -297,6 +302,7 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::NotFound => ApiError::not_found(),
+            StoreError::BeyondScope { kind, id } => ApiError::beyond_scope(kind, id),
             StoreError::Conflict {
                 code,
                 field,
@@ -329,6 +335,13 @@ impl From<StoreError> for ApiError {
                     errors,
                     ..ApiError::new(error_code, message)
                 }
+            }
+            StoreError::Forbidden { code, message } => {
+                let error_code = match code {
+                    "privilege_escalation" => ErrorCode::PrivilegeEscalation,
+                    _ => ErrorCode::Forbidden,
+                };
+                ApiError::new(error_code, message)
             }
             StoreError::PreconditionFailed { current } => ApiError {
                 current_version: Some(current),

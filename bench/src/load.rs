@@ -390,10 +390,11 @@ fn history_of(c: &Customer) -> Result<(audit::entity::ActiveModel, events::entit
         actor_id: Set(None),
         action: Set("customer.created".into()),
         resource_type: Set("customer".into()),
-        resource_id: Set(c.id),
+        resource_id: Set(Some(c.id)),
         changes: Set(audit::diff(None, Some(&after))),
         request_id: Set("system".into()),
         ip: Set(None),
+        detail: Set(None),
     };
     let event_row = events::entity::ActiveModel {
         seq: NotSet,
@@ -638,8 +639,9 @@ fn audit_row(buf: &mut Vec<u8>, a: &audit::entity::ActiveModel) {
         text(buf, &set(field).unwrap_or_default());
     }
     tab(buf);
-    if let Some(id) = set(&a.resource_id) {
-        uuid_field(buf, id);
+    match set(&a.resource_id).flatten() {
+        Some(id) => uuid_field(buf, id),
+        None => buf.extend_from_slice(b"\\N"),
     }
     tab(buf);
     json_field(buf, &set(&a.changes).unwrap_or_default());

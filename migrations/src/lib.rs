@@ -13,6 +13,7 @@ mod m20261202_000007_privacy;
 mod m20261202_000008_duplicates;
 mod m20261202_000009_imports;
 mod m20261202_000010_city_stage_index;
+mod m20261204_000011_audited_reads;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_duplicates::Migration),
             Box::new(m20261202_000009_imports::Migration),
             Box::new(m20261202_000010_city_stage_index::Migration),
+            Box::new(m20261204_000011_audited_reads::Migration),
         ]
     }
 }

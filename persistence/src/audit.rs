@@ -1,7 +1,9 @@
-//! The audit trail: who changed what, when, from which request. Append-only.
+//! The audit trail: who changed what, when, from which request; and, beside the changes, what
+//! else an auditor must see (reads of personal data in bulk, refused requests, sign-ins), each
+//! without the secret involved. Append-only.
 
 use chrono::{DateTime, Utc};
-use rapport_domain::access::Actor;
+use rapport_domain::access::{Actor, Principal};
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryFilter};
 use serde_json::{Map, Value};
@@ -23,11 +25,13 @@ pub mod entity {
         pub actor_id: Option<Uuid>,
         pub action: String,
         pub resource_type: String,
-        pub resource_id: Uuid,
+        pub resource_id: Option<Uuid>,
         #[sea_orm(column_type = "Json")]
         pub changes: Json,
         pub request_id: String,
         pub ip: Option<String>,
+        #[sea_orm(column_type = "Json", nullable)]
+        pub detail: Option<Json>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -51,14 +55,16 @@ pub struct AuditEvent {
     pub action: String,
     /// What kind of record.
     pub resource_type: String,
-    /// Which record.
-    pub resource_id: Uuid,
+    /// Which record, when the event is about one.
+    pub resource_id: Option<Uuid>,
     /// `{field: {before, after}}` for every changed field.
     pub changes: Value,
     /// The request that made the change.
     pub request_id: String,
     /// The caller's address.
     pub ip: Option<String>,
+    /// For events that change nothing: what was attempted or read.
+    pub detail: Option<Value>,
 }
 
 /// Who made a change: an actor, or the system itself (start-up, the command line).
@@ -66,6 +72,16 @@ pub struct AuditEvent {
 pub enum By<'a> {
     /// A caller of the API.
     Actor(&'a Actor),
+    /// A caller known by their request only: a refused request, a sign-in, a token refresh.
+    /// `principal` is who the request proved to be, once it did.
+    Caller {
+        /// The user or key, when the request proved it.
+        principal: Option<Principal>,
+        /// The request's id.
+        request_id: &'a str,
+        /// The caller's address.
+        ip: Option<&'a str>,
+    },
     /// Rapport itself.
     System,
 }
@@ -122,6 +138,16 @@ pub fn entry(
             actor.request_id.clone(),
             actor.ip.clone(),
         ),
+        By::Caller {
+            principal,
+            request_id,
+            ip,
+        } => (
+            principal.map_or("anonymous", Principal::kind),
+            principal.map(Principal::id),
+            request_id.to_owned(),
+            ip.map(str::to_owned),
+        ),
         By::System => ("system", None, String::from("system"), None),
     };
     entity::ActiveModel {
@@ -131,11 +157,50 @@ pub fn entry(
         actor_id: Set(actor_id),
         action: Set(action.to_owned()),
         resource_type: Set(resource_type.to_owned()),
-        resource_id: Set(resource_id),
+        resource_id: Set(Some(resource_id)),
         changes: Set(diff(before, after)),
         request_id: Set(request_id),
         ip: Set(ip),
+        detail: Set(None),
     }
+}
+
+/// Something an auditor must see that changed nothing: a read of personal data in bulk, a
+/// refused request, a sign-in.
+#[derive(Debug, Clone)]
+pub struct Notice<'a> {
+    /// What happened (`customers.exported`, `access.denied`, `auth.sign_in_failed`).
+    pub action: &'a str,
+    /// What kind of record it is about.
+    pub resource_type: &'a str,
+    /// Which record, when it is about one.
+    pub resource_id: Option<Uuid>,
+    /// What was attempted or read; never a secret.
+    pub detail: Value,
+}
+
+/// Records a notice on its own, outside any transaction of the request (which, for a refusal,
+/// has been rolled back).
+pub async fn note(db: &crate::Db, by: By<'_>, notice: Notice<'_>) -> Result<()> {
+    let txn = db.begin_write().await?;
+    note_in(&*txn, by, notice).await?;
+    txn.commit().await
+}
+
+/// Records a notice in the caller's transaction, with the change it comes with.
+pub async fn note_in(conn: &impl ConnectionTrait, by: By<'_>, notice: Notice<'_>) -> Result<()> {
+    let mut row = entry(
+        by,
+        notice.action,
+        notice.resource_type,
+        Uuid::nil(),
+        None,
+        None,
+    );
+    row.resource_id = Set(notice.resource_id);
+    row.detail = Set(Some(notice.detail));
+    row.insert(conn).await?;
+    Ok(())
 }
 
 /// Records a change in the caller's transaction.
@@ -167,6 +232,7 @@ impl From<entity::Model> for AuditEvent {
             changes: m.changes,
             request_id: m.request_id,
             ip: m.ip,
+            detail: m.detail,
         }
     }
 }
@@ -194,6 +260,8 @@ pub struct AuditFilter {
     pub resource_type: Option<String>,
     /// Only changes to this record.
     pub resource_id: Option<Uuid>,
+    /// Only events of this action (`auth.sign_in_failed`).
+    pub action: Option<String>,
     /// From this time on (inclusive).
     pub from: Option<DateTime<Utc>>,
     /// Before this time (exclusive).
@@ -216,6 +284,9 @@ pub async fn list(
     }
     if let Some(id) = filter.resource_id {
         select = select.filter(Column::ResourceId.eq(id));
+    }
+    if let Some(action) = &filter.action {
+        select = select.filter(Column::Action.eq(action.clone()));
     }
     if let Some(from) = filter.from {
         select = select.filter(Column::OccurredAt.gte(from));

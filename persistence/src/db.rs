@@ -211,6 +211,30 @@ pub(crate) async fn lock_for_change<E: sea_orm::EntityTrait>(
     Ok(model)
 }
 
+/// The error for a record a scoped query did not find: [`crate::Error::BeyondScope`] when it
+/// exists beyond the owner's scope (`unscoped` finds it), so that the caller gets the same 404 but
+/// the refusal is audited; [`crate::Error::NotFound`] when it does not exist at all.
+pub(crate) async fn unreached<E: sea_orm::EntityTrait>(
+    conn: &impl ConnectionTrait,
+    owner: Option<uuid::Uuid>,
+    unscoped: sea_orm::Select<E>,
+    kind: &'static str,
+    id: uuid::Uuid,
+) -> crate::Error
+where
+    E::Model: Sync,
+{
+    use sea_orm::PaginatorTrait;
+    if owner.is_none() {
+        return crate::Error::NotFound;
+    }
+    match unscoped.count(conn).await {
+        Ok(0) => crate::Error::NotFound,
+        Ok(_) => crate::Error::BeyondScope { kind, id },
+        Err(e) => e.into(),
+    }
+}
+
 /// Runs a statement on whichever connection or transaction is given.
 pub(crate) async fn execute(conn: &impl ConnectionTrait, sql: &str) -> Result<()> {
     conn.execute_unprepared(sql).await?;

@@ -7,6 +7,14 @@ pub enum Error {
     /// No such record, or one outside the actor's scope.
     #[error("not found")]
     NotFound,
+    /// A record that exists beyond the actor's scope: answered as not found, and audited.
+    #[error("not found")]
+    BeyondScope {
+        /// The kind of record (`customer`).
+        kind: &'static str,
+        /// Its id.
+        id: uuid::Uuid,
+    },
     /// A unique value is taken or the record's state forbids the change.
     #[error("{message}")]
     Conflict {
@@ -14,6 +22,14 @@ pub enum Error {
         code: &'static str,
         /// The field the conflict is about, if any.
         field: Option<&'static str>,
+        /// Explanation.
+        message: String,
+    },
+    /// The actor holds the route's permission but not this use of it (the privilege ceiling).
+    #[error("{message}")]
+    Forbidden {
+        /// Stable code, such as `privilege_escalation`.
+        code: &'static str,
         /// Explanation.
         message: String,
     },

@@ -229,12 +229,19 @@ pub async fn create(
 
 /// The job with this id, if the scope reaches it.
 pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> Result<ImportJob> {
-    scoped(owner)
+    match scoped(owner)
         .filter(job::Column::Id.eq(id))
         .one(conn)
         .await?
-        .ok_or(Error::NotFound)?
-        .try_into()
+    {
+        Some(model) => model.try_into(),
+        None => Err(unreached(conn, owner, id).await),
+    }
+}
+
+async fn unreached(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> Error {
+    let unscoped = job::Entity::find().filter(job::Column::Id.eq(id));
+    crate::db::unreached(conn, owner, unscoped, "import", id).await
 }
 
 /// One page of jobs, newest first.
@@ -309,10 +316,12 @@ async fn lock_for(
     id: Uuid,
     next: ImportStatus,
 ) -> Result<job::Model> {
-    let model = crate::db::for_update(scoped(owner).filter(job::Column::Id.eq(id)))
+    let Some(model) = crate::db::for_update(scoped(owner).filter(job::Column::Id.eq(id)))
         .one(conn)
         .await?
-        .ok_or(Error::NotFound)?;
+    else {
+        return Err(unreached(conn, owner, id).await);
+    };
     let status = ImportStatus::from_name(&model.status).ok_or_else(|| corrupt("status"))?;
     if !status.can_become(next) {
         return Err(invalid_transition(status, next));

@@ -7,8 +7,10 @@ use actix_web::web::Data;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use rapport_domain::access::{Actor, Principal, Scope};
 use rapport_persistence::access::api_keys;
+use rapport_persistence::audit;
 use uuid::Uuid;
 
+use super::denials::Caller;
 use super::permissions::{self, Access};
 use super::tokens::hash_token;
 use crate::envelope::RequestId;
@@ -42,6 +44,29 @@ impl Auth {
     }
 }
 
+impl Auth {
+    /// Records in the audit trail something the caller did that changed nothing but must be
+    /// seen (a read of personal data in bulk), before it is answered: what cannot be recorded is
+    /// not served.
+    pub async fn note(
+        &self,
+        state: &AppState,
+        action: &str,
+        resource_type: &str,
+        resource_id: Option<Uuid>,
+        detail: serde_json::Value,
+    ) -> Result<(), ApiError> {
+        let notice = audit::Notice {
+            action,
+            resource_type,
+            resource_id,
+            detail,
+        };
+        audit::note(&state.db, audit::By::Actor(&self.actor), notice).await?;
+        Ok(())
+    }
+}
+
 fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
@@ -66,6 +91,7 @@ impl FromRequest for Auth {
             .map(|r| r.0.clone())
             .unwrap_or_default();
         let ip = req.peer_addr().map(|a| a.ip().to_string());
+        let req = req.clone();
         Box::pin(async move {
             let state = state
                 .ok_or_else(|| ApiError::new(ErrorCode::Internal, "application state missing"))?;
@@ -108,6 +134,8 @@ impl FromRequest for Auth {
                     ip,
                 }
             };
+            // Refusals from here on are audited with who was refused (`denials`).
+            req.extensions_mut().insert(Caller(actor.principal));
             let forbidden = || {
                 ApiError::new(
                     ErrorCode::Forbidden,

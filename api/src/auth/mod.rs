@@ -1,6 +1,7 @@
 //! Who is calling and what they may do: bearer tokens, passwords, sign-in throttling, and the
 //! route permission table that every authenticated handler is checked against.
 
+pub mod denials;
 mod extractor;
 pub mod password;
 pub mod permissions;

@@ -1,15 +1,20 @@
 //! `/auth/login`, `/auth/refresh`, `/auth/logout` and `/me`.
 
 use actix_web::web::Data;
-use actix_web::{HttpRequest, HttpResponse, get, post};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post};
 use rapport_domain::FieldError;
+use rapport_domain::access::Principal;
 use rapport_domain::values::Email;
 use rapport_persistence::access::{sessions, users};
+use rapport_persistence::audit::{self, By, Notice};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
+use super::throttle::Locked;
 use super::tokens::{hash_token, new_refresh_token};
 use super::{Auth, password};
+use crate::envelope::RequestId;
 use crate::extract::ValidJson;
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::state::AppState;
@@ -138,19 +143,54 @@ pub async fn login(
             )
         });
     }
-    let credentials = match Email::parse("email", &email) {
-        Ok(email) => users::find_credentials(state.db.conn(), &email).await?,
-        Err(_) => None,
+    let request_id = request_id_of(&req);
+    let anonymous = By::Caller {
+        principal: None,
+        request_id: &request_id,
+        ip: Some(&address),
+    };
+    let email = Email::parse("email", &email).ok();
+    let credentials = match &email {
+        Some(email) => users::find_credentials(state.db.conn(), email).await?,
+        None => None,
     };
     let stored = credentials
         .as_ref()
         .map_or(password::decoy(), |c| c.password_hash.as_str())
         .to_owned();
-    let matches = state.passwords.verify(given.clone(), stored).await;
+    let matches = state.passwords.verify(given, stored).await;
     let user = match credentials {
         Some(c) if matches && c.user.status == users::UserStatus::Active => c.user,
-        _ => {
-            state.login_throttle.fail(&account, &address);
+        other => {
+            let reason = match &other {
+                None => "unknown_account",
+                Some(c) if c.user.status != users::UserStatus::Active => "account_disabled",
+                Some(_) => "wrong_password",
+            };
+            // The address typed is recorded only when it is one: a password typed into the email
+            // field must not end up in the trail.
+            let typed = email.as_ref().map(Email::as_str);
+            let account_id = other.map(|c| c.user.id);
+            let failed = Notice {
+                action: "auth.sign_in_failed",
+                resource_type: "user",
+                resource_id: account_id,
+                detail: json!({"email": typed, "reason": reason}),
+            };
+            audit::note(&state.db, anonymous, failed).await?;
+            for locked in state.login_throttle.fail(&account, &address) {
+                let lockout = Notice {
+                    action: "auth.locked_out",
+                    resource_type: "user",
+                    resource_id: account_id.filter(|_| locked == Locked::Account),
+                    detail: json!({
+                        "email": typed,
+                        "locked": locked.as_str(),
+                        "seconds": state.config.login_window,
+                    }),
+                };
+                audit::note(&state.db, anonymous, lockout).await?;
+            }
             return Err(ApiError::unauthenticated("wrong email or password"));
         }
     };
@@ -159,8 +199,28 @@ pub async fn login(
     let txn = state.db.begin_write().await?;
     sessions::issue(&*txn, user.id, None, refresh_hash, refresh_expiry(&state)).await?;
     users::record_login(&*txn, user.id).await?;
+    let signed_in = Notice {
+        action: "auth.signed_in",
+        resource_type: "user",
+        resource_id: Some(user.id),
+        detail: json!({"method": "password"}),
+    };
+    let by = By::Caller {
+        principal: Some(Principal::User(user.id)),
+        request_id: &request_id,
+        ip: Some(&address),
+    };
+    audit::note_in(&*txn, by, signed_in).await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(issue_pair(&state, user.id, refresh).await?))
+}
+
+/// The request's id, as the envelope gave it.
+fn request_id_of(req: &HttpRequest) -> String {
+    req.extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default()
 }
 
 /// Rotate a refresh token.
@@ -180,19 +240,28 @@ pub async fn login(
 #[post("/auth/refresh")]
 pub async fn refresh_token(
     state: Data<AppState>,
+    req: HttpRequest,
     body: ValidJson<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (next, next_hash) = new_refresh_token();
+    let request_id = request_id_of(&req);
+    let ip = req.peer_addr().map(|a| a.ip().to_string());
+    let origin = By::Caller {
+        principal: None,
+        request_id: &request_id,
+        ip: ip.as_deref(),
+    };
     let rotated = sessions::rotate(
         &state.db,
         &body.value()?.token_hash()?,
         next_hash,
         refresh_expiry(&state),
+        origin,
     )
     .await?;
     let user_id = match rotated {
         Ok(user_id) => user_id,
-        Err(sessions::Refusal::Reused) => {
+        Err(sessions::Refusal::Reused(_)) => {
             tracing::warn!("a rotated refresh token was presented again; its family was revoked");
             return Err(ApiError::unauthenticated(
                 "this refresh token was already used; sign in again",

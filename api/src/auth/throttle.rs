@@ -4,6 +4,25 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// What a lockout holds back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locked {
+    /// Every sign-in to one account, from anywhere.
+    Account,
+    /// Every sign-in from one address, to any account.
+    Address,
+}
+
+impl Locked {
+    /// The name recorded in the audit trail.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Locked::Account => "account",
+            Locked::Address => "address",
+        }
+    }
+}
+
 /// Counts failures in a fixed window; once a key reaches the limit it is refused until the
 /// window ends.
 pub struct LoginThrottle {
@@ -47,21 +66,31 @@ impl LoginThrottle {
         .max()
     }
 
-    /// Records a failed attempt.
-    pub fn fail(&self, account: &str, address: &str) {
+    /// Records a failed attempt; answers which limits this failure reached, so that the lockout
+    /// it starts is recorded once.
+    pub fn fail(&self, account: &str, address: &str) -> Vec<Locked> {
         let now = Instant::now();
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         if failures.len() > 100_000 {
             let window = self.window;
             failures.retain(|_, (start, _)| now.duration_since(*start) < window);
         }
-        for key in Self::keys(account, address) {
+        let [account_key, address_key] = Self::keys(account, address);
+        let mut locked = Vec::new();
+        for (key, limit, which) in [
+            (account_key, self.per_account, Locked::Account),
+            (address_key, self.per_address, Locked::Address),
+        ] {
             let entry = failures.entry(key).or_insert((now, 0));
             if now.duration_since(entry.0) >= self.window {
                 *entry = (now, 0);
             }
             entry.1 += 1;
+            if entry.1 == limit {
+                locked.push(which);
+            }
         }
+        locked
     }
 
     /// Forgets the account's failures after a successful sign-in.
@@ -79,10 +108,14 @@ mod tests {
     fn the_account_is_blocked_after_its_limit() {
         let throttle = LoginThrottle::new(Duration::from_secs(60), 3, 100);
         for _ in 0..2 {
-            throttle.fail("a@x.cn", "1.2.3.4");
+            assert!(throttle.fail("a@x.cn", "1.2.3.4").is_empty());
         }
         assert_eq!(throttle.blocked_for("a@x.cn", "1.2.3.4"), None);
-        throttle.fail("a@x.cn", "1.2.3.4");
+        assert_eq!(throttle.fail("a@x.cn", "1.2.3.4"), vec![Locked::Account]);
+        assert!(
+            throttle.fail("a@x.cn", "1.2.3.4").is_empty(),
+            "once per lockout"
+        );
         assert!(throttle.blocked_for("a@x.cn", "5.6.7.8").is_some());
         assert_eq!(throttle.blocked_for("b@x.cn", "5.6.7.8"), None);
     }
@@ -91,7 +124,7 @@ mod tests {
     fn the_address_is_blocked_across_accounts() {
         let throttle = LoginThrottle::new(Duration::from_secs(60), 100, 2);
         throttle.fail("a@x.cn", "1.2.3.4");
-        throttle.fail("b@x.cn", "1.2.3.4");
+        assert_eq!(throttle.fail("b@x.cn", "1.2.3.4"), vec![Locked::Address]);
         assert!(throttle.blocked_for("c@x.cn", "1.2.3.4").is_some());
     }
 }

@@ -500,6 +500,14 @@ pub enum Disclosure {
 }
 
 impl Disclosure {
+    /// `full` or `masked`, as the audit trail records it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disclosure::Full => "full",
+            Disclosure::Masked => "masked",
+        }
+    }
+
     pub(super) fn email(self, email: Option<Email>) -> Option<String> {
         email.map(|e| match self {
             Disclosure::Full => String::from(e),

@@ -40,6 +40,16 @@ pub enum ExportFormat {
     Ndjson,
 }
 
+impl ExportFormat {
+    /// The format's name, as the `format` parameter takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Ndjson => "ndjson",
+        }
+    }
+}
+
 /// Which customers to export, and how.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -410,6 +420,23 @@ pub async fn export_customers(
         _ => Some(Filter::And(parts)),
     };
     let format = q.format.unwrap_or_default();
+    let disclosure = auth.disclosure();
+    // What was asked for, without the search text (it may hold a name).
+    let detail = serde_json::json!({
+        "format": format.as_str(),
+        "contact_details": disclosure.as_str(),
+        "lifecycle_stage": q.lifecycle_stage,
+        "owner_id": q.owner_id,
+        "tag": plain.tag,
+        "kind": q.kind,
+        "created_from": q.created_from,
+        "created_to": q.created_to,
+        "segment_id": q.segment_id,
+        "q": text.is_some(),
+        "scope": if auth.owner().is_some() { "own" } else { "all" },
+    });
+    auth.note(&state, "customers.exported", "customer", None, detail)
+        .await?;
     let export = Export {
         selection: Rc::new(ExportSelection {
             state: state.clone(),
@@ -420,7 +447,7 @@ pub async fn export_customers(
             members_of,
             order: SortOrder(vec![SortKey::ascending("created_at")]),
         }),
-        disclosure: auth.disclosure(),
+        disclosure,
         format,
         definitions,
         prefetch: None,

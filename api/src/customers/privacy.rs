@@ -229,11 +229,24 @@ pub struct CustomerDataExport {
 #[get("/customers/{id}/data-export")]
 pub async fn export_customer_data(
     state: Data<AppState>,
-    _auth: Auth,
+    auth: Auth,
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let data = privacy::export(state.db.conn(), None, id).await?;
+    let detail = serde_json::json!({
+        "contacts": data.contacts.len(),
+        "audit_events": data.audit.len(),
+        "events": data.events.len(),
+    });
+    auth.note(
+        &state,
+        "customer.data_exported",
+        "customer",
+        Some(id),
+        detail,
+    )
+    .await?;
     let document = CustomerDataExport {
         exported_at: rapport_persistence::now(),
         customer: CustomerView::new(data.customer, Disclosure::Full),

@@ -14,7 +14,8 @@ use crate::problem::ApiError;
 use crate::respond::{PageOf, page};
 use crate::state::AppState;
 
-/// A recorded change.
+/// A recorded change, or a recorded read, refusal or sign-in (those carry `detail` and no
+/// `changes`).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "0193a5c6-2222-7000-8000-000000000003",
@@ -26,7 +27,8 @@ use crate::state::AppState;
     "resource_id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20",
     "changes": {"lifecycle_stage": {"before": "lead", "after": "customer"}},
     "request_id": "0193a5c6-2222-7000-8000-0000000000ff",
-    "ip": "203.0.113.7"
+    "ip": "203.0.113.7",
+    "detail": null
 }))]
 pub struct AuditEventView {
     /// Identifier.
@@ -41,15 +43,22 @@ pub struct AuditEventView {
     pub action: String,
     /// What kind of record.
     pub resource_type: String,
-    /// Which record.
-    pub resource_id: Uuid,
-    /// Every changed field with its value before and after.
+    /// Which record; empty for an event about no single record (an export, a sign-in with an
+    /// unknown email).
+    pub resource_id: Option<Uuid>,
+    /// Every changed field with its value before and after; empty for events that change nothing.
     #[schema(value_type = Object)]
     pub changes: serde_json::Value,
     /// The request that made the change.
     pub request_id: String,
     /// The caller's address.
     pub ip: Option<String>,
+    /// For events that change nothing, what was attempted or read: the route and the code a
+    /// refused request got (`access.denied`), the rows and format of an export
+    /// (`customers.exported`), why a sign-in failed (`auth.sign_in_failed`). Never a password or
+    /// token.
+    #[schema(value_type = Option<Object>, example = json!({"method": "DELETE", "route": "/api/v1/customers/{id}", "status": 403, "code": "forbidden"}))]
+    pub detail: Option<serde_json::Value>,
 }
 
 impl From<AuditEvent> for AuditEventView {
@@ -65,6 +74,7 @@ impl From<AuditEvent> for AuditEventView {
             changes: e.changes,
             request_id: e.request_id,
             ip: e.ip,
+            detail: e.detail,
         }
     }
 }
@@ -88,6 +98,10 @@ pub struct AuditQuery {
     pub resource_type: Option<String>,
     /// Only changes to this record.
     pub resource_id: Option<Uuid>,
+    /// Only events of this action (`customer.updated`, `access.denied`, `auth.sign_in_failed`),
+    /// at most 64 characters.
+    #[param(example = "auth.sign_in_failed")]
+    pub action: Option<String>,
     /// At or after this time.
     pub occurred_from: Option<DateTime<Utc>>,
     /// Before this time.
@@ -116,6 +130,7 @@ pub async fn list_audit_events(
         actor_id: q.actor_id,
         resource_type: text_parameter("resource_type", q.resource_type)?,
         resource_id: q.resource_id,
+        action: text_parameter("action", q.action)?,
         from: q.occurred_from,
         to: q.occurred_to,
     };

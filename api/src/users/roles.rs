@@ -66,6 +66,7 @@ pub async fn get_role(
     responses(
         (status = 201, description = "Created", body = RoleView,
             headers(("Location" = String, description = "The role's URL"), ("ETag" = String, description = "The version"))),
+        (status = 403, description = "`privilege_escalation`: the role would grant a permission (or a wider scope) you do not hold yourself", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`role_name_taken`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -119,6 +120,7 @@ pub async fn create_role(
     ),
     responses(
         (status = 200, description = "The changed role", body = RoleView, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "`privilege_escalation`: the role grants, or would grant, a permission (or a wider scope) you do not hold yourself, or you hold this role and would add to it", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`built_in_role`: built-in roles do not change", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -168,6 +170,7 @@ pub async fn update_role(
     ),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 403, description = "`privilege_escalation`: the role grants a permission (or a wider scope) you do not hold yourself", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`built_in_role` or `role_in_use`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

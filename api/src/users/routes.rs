@@ -45,6 +45,7 @@ pub async fn list_users(
     responses(
         (status = 201, description = "Created", body = UserView,
             headers(("Location" = String, description = "The user's URL"), ("ETag" = String, description = "The version"))),
+        (status = 403, description = "`privilege_escalation`: the role grants a permission (or a wider scope) you do not hold yourself", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`email_taken`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -70,6 +71,7 @@ pub async fn create_user(
     else {
         return Err(ApiError::validation(errors));
     };
+    users::check_role_for_new_account(state.db.conn(), &auth.actor, &role).await?;
     let password_hash = state
         .passwords
         .hash(dto.password)
@@ -123,6 +125,7 @@ pub async fn get_user(
     ),
     responses(
         (status = 200, description = "The changed user", body = UserView, headers(("ETag" = String, description = "The new version"))),
+        (status = 403, description = "`privilege_escalation`: the user's role, or the new one, grants a permission (or a wider scope) you do not hold yourself", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`cannot_disable_self`: you tried to disable your own account; or `cannot_change_own_role`: you tried to change your own role (another administrator must)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -161,7 +164,10 @@ pub async fn update_user(
     operation_id = "reset_user_password",
     request_body = ResetPassword,
     params(("id" = Uuid, Path, description = "User id")),
-    responses((status = 204, description = "Password replaced")),
+    responses(
+        (status = 204, description = "Password replaced"),
+        (status = 403, description = "`privilege_escalation`: the user's role grants a permission (or a wider scope) you do not hold yourself", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[post("/users/{id}/reset-password")]
@@ -174,7 +180,7 @@ pub async fn reset_user_password(
     let new_password = body.value()?.password;
     password::check_new("password", &new_password).map_err(|e| ApiError::validation(e.into()))?;
     let id = id.into_inner();
-    users::get(state.db.conn(), id).await?;
+    users::get_within_reach(state.db.conn(), &auth.actor, id).await?;
     let hash = state
         .passwords
         .hash(new_password)

@@ -1,6 +1,7 @@
 //! Who may do what: permissions, their data scope, roles and the acting principal.
 
 mod actor;
+pub mod ceiling;
 mod permission;
 mod role;
 

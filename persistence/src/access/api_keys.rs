@@ -2,7 +2,7 @@
 //! revocation and the time of last use.
 
 use chrono::{DateTime, Duration, Utc};
-use rapport_domain::access::{Actor, Grant};
+use rapport_domain::access::{Actor, Grant, ceiling};
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, IntoActiveModel, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -114,7 +114,10 @@ pub async fn create(
         return Ok(Outcome::Replayed(previous));
     }
     let role_id = match roles::get_by_name(&*txn, &new.role).await {
-        Ok(role) => role.id,
+        Ok(role) => {
+            super::within_reach(actor, &role.grants, &format!("the role `{}`", role.name))?;
+            role.id
+        }
         Err(Error::NotFound) => {
             return Err(Error::Invalid(
                 rapport_domain::FieldError::new(
@@ -231,6 +234,12 @@ pub async fn revoke(
         |m| m.version,
     )
     .await?;
+    let role = roles::get(&*txn, model.role_id).await?;
+    super::within_reach(
+        actor,
+        &role.grants,
+        &format!("this key's role `{}`", role.name),
+    )?;
     let before = view(&*txn, model.clone()).await?;
     let version = model.version;
     let mut active = model.into_active_model();
@@ -294,12 +303,12 @@ pub async fn authenticate(
     if model.revoked_at.is_some() || model.expires_at.is_some_and(|at| at <= now) {
         return Ok(None);
     }
-    let creator_active = users::standing(conn, model.created_by)
+    let Some(creator) = users::standing(conn, model.created_by)
         .await?
-        .is_some_and(|s| s.active);
-    if !creator_active {
+        .filter(|s| s.active)
+    else {
         return Ok(None);
-    }
+    };
     if model
         .last_used_at
         .is_none_or(|at| now - at > Duration::minutes(1))
@@ -315,6 +324,8 @@ pub async fn authenticate(
         key_id: model.id,
         owner_id: model.created_by,
         role: role.name,
-        grants: role.grants,
+        // A key never does more than its creator may do now: a creator who lost a permission
+        // since makes the key lose it too.
+        grants: ceiling::intersection(&creator.grants, &role.grants),
     }))
 }

@@ -1,7 +1,7 @@
 //! Roles: the six built-in ones and those an admin defines.
 
 use chrono::{DateTime, Utc};
-use rapport_domain::access::{BuiltInRole, Grant};
+use rapport_domain::access::{BuiltInRole, Grant, ceiling};
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryFilter};
 
@@ -211,6 +211,7 @@ pub async fn create(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
+    super::within_reach(actor, &new.grants, "the new role")?;
     let now = crate::now();
     let model = entity::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -273,11 +274,34 @@ pub async fn update(
         return Err(built_in());
     }
     let before = Role::try_from(model.clone())?;
+    super::within_reach(
+        actor,
+        &before.grants,
+        &format!("the role `{}`", before.name),
+    )?;
     let mut active = model.clone().into_active_model();
     if let Some(description) = changes.description {
         active.description = Set(description);
     }
     if let Some(grants) = changes.grants {
+        super::within_reach(
+            actor,
+            &grants,
+            &format!("the changed role `{}`", before.name),
+        )?;
+        if actor.role == before.name {
+            let added = ceiling::beyond(&before.grants, &grants);
+            if !added.is_empty() {
+                return Err(Error::Forbidden {
+                    code: "privilege_escalation",
+                    message: format!(
+                        "you hold the role `{}` yourself and cannot add {} to it; ask someone who holds more",
+                        before.name,
+                        ceiling::Listed(&added, &before.grants)
+                    ),
+                });
+            }
+        }
         active.permissions = Set(serde_json::to_value(&grants)?);
     }
     if !active.is_changed() {
@@ -321,6 +345,8 @@ pub async fn delete(
     if model.built_in {
         return Err(built_in());
     }
+    let role = Role::try_from(model.clone())?;
+    super::within_reach(actor, &role.grants, &format!("the role `{}`", role.name))?;
     let holders = super::users::entity::Entity::find()
         .filter(super::users::entity::Column::RoleId.eq(id))
         .count(&*txn)
@@ -338,7 +364,7 @@ pub async fn delete(
             ),
         });
     }
-    let before = serde_json::to_value(Role::try_from(model)?)?;
+    let before = serde_json::to_value(role)?;
     entity::Entity::delete_by_id(id).exec(&*txn).await?;
     crate::audit::record(
         &*txn,

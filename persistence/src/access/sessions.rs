@@ -37,8 +37,8 @@ pub mod entity {
 pub enum Refusal {
     /// Unknown, expired or revoked.
     Invalid,
-    /// Already rotated: its whole family has now been revoked.
-    Reused,
+    /// Already rotated: its whole family has now been revoked. The user it was issued to.
+    Reused(Uuid),
 }
 
 /// Stores a new refresh token, starting a family or continuing one.
@@ -70,6 +70,7 @@ pub async fn rotate(
     presented_hash: &str,
     next_hash: String,
     expires_at: DateTime<Utc>,
+    origin: crate::audit::By<'_>,
 ) -> Result<std::result::Result<Uuid, Refusal>> {
     let txn = db.begin_write().await?;
     let found = crate::db::for_update(
@@ -82,8 +83,23 @@ pub async fn rotate(
     };
     if token.replaced_at.is_some() {
         revoke_family(&*txn, token.family_id).await?;
+        let user_id = token.user_id;
+        crate::audit::note_in(
+            &*txn,
+            origin,
+            crate::audit::Notice {
+                action: "auth.refresh_token_reused",
+                resource_type: "user",
+                resource_id: Some(user_id),
+                detail: serde_json::json!({
+                    "family_id": token.family_id,
+                    "outcome": "every token of this sign-in was revoked",
+                }),
+            },
+        )
+        .await?;
         txn.commit().await?;
-        return Ok(Err(Refusal::Reused));
+        return Ok(Err(Refusal::Reused(user_id)));
     }
     if token.revoked_at.is_some() || token.expires_at <= crate::now() {
         return Ok(Err(Refusal::Invalid));

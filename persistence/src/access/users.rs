@@ -152,9 +152,9 @@ pub struct UserChanges {
     pub status: Option<UserStatus>,
 }
 
-async fn role_id(conn: &impl ConnectionTrait, name: &str) -> Result<Uuid> {
+/// The role named `name`; 422 `unknown_role` on `role` when there is none.
+async fn role_named(conn: &impl ConnectionTrait, name: &str) -> Result<roles::Role> {
     match roles::get_by_name(conn, name).await {
-        Ok(role) => Ok(role.id),
         Err(Error::NotFound) => Err(Error::Invalid(
             rapport_domain::FieldError::new(
                 "role",
@@ -163,8 +163,30 @@ async fn role_id(conn: &impl ConnectionTrait, name: &str) -> Result<Uuid> {
             )
             .into(),
         )),
-        Err(e) => Err(e),
+        found => found,
     }
+}
+
+/// Checks, before a password is hashed for a new account, that the role exists and is within the
+/// actor's reach; [`create`] checks again in its transaction.
+pub async fn check_role_for_new_account(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    name: &str,
+) -> Result<()> {
+    let role = role_named(conn, name).await?;
+    super::within_reach(actor, &role.grants, &format!("the role `{}`", role.name))
+}
+
+/// Refuses when the account's current role grants more than the actor holds: nobody changes,
+/// disables, demotes or resets the password of someone who holds more than they do.
+async fn within_reach_of(conn: &impl ConnectionTrait, actor: &Actor, role_id: Uuid) -> Result<()> {
+    let role = roles::get(conn, role_id).await?;
+    super::within_reach(
+        actor,
+        &role.grants,
+        &format!("this account's role `{}`", role.name),
+    )
 }
 
 /// Creates a user.
@@ -178,13 +200,17 @@ pub async fn create(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
+    let role = role_named(&*txn, &new.role).await?;
+    if let By::Actor(actor) = by {
+        super::within_reach(actor, &role.grants, &format!("the role `{}`", role.name))?;
+    }
     let now = crate::now();
     let model = entity::ActiveModel {
         id: Set(Uuid::now_v7()),
         email: Set(new.email.as_str().to_owned()),
         display_name: Set(new.display_name),
         phone: Set(new.phone.map(String::from)),
-        role_id: Set(role_id(&*txn, &new.role).await?),
+        role_id: Set(role.id),
         status: Set(UserStatus::Active.as_str().to_owned()),
         password_hash: Set(new.password_hash),
         last_login_at: Set(None),
@@ -220,6 +246,21 @@ pub async fn create(
     idempotency::remember(&*txn, idem, 201, &user).await?;
     txn.commit().await?;
     Ok(Outcome::Done(user))
+}
+
+/// The user with this id, when the actor may manage them (their role grants nothing the actor
+/// lacks): 404 or 403 `privilege_escalation` before any costly work on their behalf.
+pub async fn get_within_reach(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<User> {
+    let model = entity::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound)?;
+    within_reach_of(conn, actor, model.role_id).await?;
+    with_role(conn, model).await
 }
 
 /// The user with this id.
@@ -285,6 +326,7 @@ pub async fn update(
         |m| m.version,
     )
     .await?;
+    within_reach_of(&*txn, actor, model.role_id).await?;
     let before = with_role(&*txn, model.clone()).await?;
     let mut active = model.clone().into_active_model();
     if let Some(name) = changes.display_name {
@@ -294,7 +336,13 @@ pub async fn update(
         active.phone = Set(phone.map(String::from));
     }
     if let Some(role) = changes.role {
-        let new_role = role_id(&*txn, &role).await?;
+        let new_role = role_named(&*txn, &role).await?;
+        super::within_reach(
+            actor,
+            &new_role.grants,
+            &format!("the role `{}`", new_role.name),
+        )?;
+        let new_role = new_role.id;
         if new_role != model.role_id && actor.principal.id() == id {
             return Err(Error::Conflict {
                 code: "cannot_change_own_role",
@@ -355,6 +403,9 @@ pub async fn set_password(db: &Db, by: By<'_>, id: Uuid, password_hash: String) 
         .one(&*txn)
         .await?
         .ok_or(Error::NotFound)?;
+    if let By::Actor(actor) = by {
+        within_reach_of(&*txn, actor, model.role_id).await?;
+    }
     let version = model.version;
     let mut active = model.into_active_model();
     active.password_hash = Set(password_hash);

@@ -167,7 +167,9 @@ pub async fn merge(
             absorbed = Some(Customer::try_from(row)?);
         }
     }
-    let survivor = survivor.ok_or(Error::NotFound)?;
+    let Some(survivor) = survivor else {
+        return Err(super::queries::unreached(&*txn, owner, survivor_id).await);
+    };
     let absorbed = absorbed.ok_or_else(|| {
         Error::Invalid(
             FieldError::new(

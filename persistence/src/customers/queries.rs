@@ -48,13 +48,21 @@ pub(crate) fn scoped(owner: Option<Uuid>) -> Select<customer::Entity> {
 
 /// The customer with this id, if the scope reaches it.
 pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> Result<Customer> {
-    scoped(owner)
+    match scoped(owner)
         .filter(customer::Column::Id.eq(id))
         .into_partial_model::<CustomerRow>()
         .one(conn)
         .await?
-        .ok_or(Error::NotFound)?
-        .try_into()
+    {
+        Some(row) => row.try_into(),
+        None => Err(unreached(conn, owner, id).await),
+    }
+}
+
+/// Why the customer `id` was not found within `owner`'s scope: it is missing, or beyond it.
+pub(crate) async fn unreached(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> Error {
+    let unscoped = customer::Entity::find().filter(customer::Column::Id.eq(id));
+    crate::db::unreached(conn, owner, unscoped, "customer", id).await
 }
 
 /// What a customer search asks for: a filter in the filter language, free text, and an order.

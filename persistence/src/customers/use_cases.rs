@@ -157,14 +157,18 @@ pub(crate) async fn load_for_change(
     id: Uuid,
     expected_version: Option<i64>,
 ) -> Result<Customer> {
-    crate::db::lock_for_change(
+    match crate::db::lock_for_change(
         conn,
         scoped(owner).filter(customer::Column::Id.eq(id)),
         expected_version,
         |m| m.version,
     )
-    .await?
-    .try_into()
+    .await
+    {
+        Ok(model) => model.try_into(),
+        Err(Error::NotFound) => Err(super::queries::unreached(conn, owner, id).await),
+        Err(e) => Err(e),
+    }
 }
 
 /// Applies a partial change; `expected_version` is the caller's `If-Match`.
