@@ -164,3 +164,63 @@ async fn an_export_of_many_customers_holds_each_once() {
         assert!(created.windows(2).all(|w| w[0] <= w[1]), "oldest first");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn formula_like_values_are_neutralised_in_csv_and_raw_in_json_lines() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        app.define_field("customer", "motto", "text", &[], false)
+            .await;
+        app.define_field("customer", "slogan", "text", &[], false)
+            .await;
+        app.define_field("customer", "score", "number", &[], false)
+            .await;
+        let formulas = json!({
+            "name": "=HYPERLINK(\"http://evil.example\",\"click\")",
+            "phone": "+86 138 0013 8000",
+            "source": "-2+3",
+            "notes": "@SUM(A1:A9)",
+            "tags": ["=cmd|' /C calc'!A0", "vip"],
+            "address": {"city": "@home", "street": "'=already quoted"},
+            "external_id": "+1",
+            "custom_fields": {"motto": "=1+1", "slogan": "-minus", "score": -5}
+        });
+        app.create_customer(token, formulas.clone()).await;
+
+        let (status, _, text) = export(&app, token, "").await;
+        assert_eq!(status, StatusCode::OK);
+        let row = &csv_rows(&text)[0];
+        for (column, cell) in [
+            ("name", "'=HYPERLINK(\"http://evil.example\",\"click\")"),
+            ("phone", "'+8613800138000"),
+            ("source", "'-2+3"),
+            ("notes", "'@SUM(A1:A9)"),
+            ("tags", "'=cmd|' /C calc'!A0|vip"),
+            ("address.city", "'@home"),
+            ("custom_fields.slogan", "'-minus"),
+            ("address.street", "''=already quoted"),
+            ("external_id", "'+1"),
+            ("custom_fields.motto", "'=1+1"),
+        ] {
+            assert_eq!(row[column], cell, "{column}");
+        }
+        assert_eq!(row["custom_fields.score"], "-5", "a number stays a number");
+        // No text cell of the file starts a formula.
+        for (column, cell) in row.iter().filter(|(c, _)| *c != "custom_fields.score") {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{column}: {cell:?}"
+            );
+        }
+
+        let (_, _, text) = export(&app, token, "?format=ndjson").await;
+        let line: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        for field in ["name", "source", "notes", "tags", "external_id"] {
+            assert_eq!(line[field], formulas[field], "{field} as stored");
+        }
+        assert_eq!(line["custom_fields"], formulas["custom_fields"]);
+        assert_eq!(line["address"]["city"], "@home");
+        assert_eq!(line["address"]["street"], "'=already quoted");
+    }
+}

@@ -287,6 +287,8 @@ async fn an_export_imports_back_and_a_sales_users_import_is_theirs() {
         for (name, email) in [
             ("王芳", "wang@example.cn"),
             ("Lee, \"Ann\"", "ann@example.cn"),
+            ("=HYPERLINK(\"http://x\")", "formula@example.cn"),
+            ("'=quoted", "quoted@example.cn"),
         ] {
             source
                 .create_customer(&source.admin_token, json!({"name": name, "email": email, "tags": ["vip", "b2b"], "notes": "two\nlines", "address": {"city": "上海市"}}))
@@ -332,7 +334,16 @@ async fn an_export_imports_back_and_a_sales_users_import_is_theirs() {
             .iter()
             .map(|c| c["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["Lee, \"Ann\"", "王芳"]);
+        // Cells the export neutralised for spreadsheets come back as they were.
+        assert_eq!(
+            names,
+            [
+                "'=quoted",
+                "=HYPERLINK(\"http://x\")",
+                "Lee, \"Ann\"",
+                "王芳"
+            ]
+        );
         assert!(
             page["data"]
                 .as_array()
@@ -340,8 +351,8 @@ async fn an_export_imports_back_and_a_sales_users_import_is_theirs() {
                 .iter()
                 .all(|c| c["owner_id"] == sales_id.to_string())
         );
-        assert_eq!(page["data"][0]["notes"], "two\nlines");
-        assert_eq!(page["data"][0]["tags"], json!(["vip", "b2b"]));
+        assert_eq!(page["data"][2]["notes"], "two\nlines");
+        assert_eq!(page["data"][2]["tags"], json!(["vip", "b2b"]));
 
         // Another user's imports are not theirs to see.
         let (_, other) = target.user_with_role("sales").await;

@@ -27,6 +27,7 @@ use super::dto::{CustomerView, Disclosure, Kind, Stage};
 use crate::auth::Auth;
 use crate::extract::{ValidQuery, text_parameter};
 use crate::problem::{ApiError, ErrorCode};
+use crate::spreadsheet::neutralise;
 use crate::state::AppState;
 
 /// How exported customers are written.
@@ -120,7 +121,7 @@ fn write_custom_cell(
     use std::fmt::Write as _;
     match value {
         None | Some(Value::Null) => w.write_field([]),
-        Some(Value::String(s)) => w.write_field(s),
+        Some(Value::String(s)) => w.write_field(neutralise(s).as_bytes()),
         Some(Value::Array(items)) => {
             scratch.clear();
             for (i, item) in items.iter().enumerate() {
@@ -134,8 +135,9 @@ fn write_custom_cell(
                     }
                 }
             }
-            w.write_field(scratch.as_bytes())
+            w.write_field(neutralise(scratch).as_bytes())
         }
+        // Numbers and yes/no, written as such: never a formula.
         Some(other) => {
             scratch.clear();
             let _ = write!(scratch, "{other}");
@@ -154,7 +156,7 @@ fn write_csv_row(
     definitions: &[Definition],
 ) -> csv::Result<()> {
     fn optional(w: &mut csv::Writer<&mut Vec<u8>>, text: &Option<String>) -> csv::Result<()> {
-        w.write_field(text.as_deref().unwrap_or_default())
+        w.write_field(neutralise(text.as_deref().unwrap_or_default()).as_bytes())
     }
     fn uuid(w: &mut csv::Writer<&mut Vec<u8>>, id: Option<Uuid>) -> csv::Result<()> {
         let mut buffer = Uuid::encode_buffer();
@@ -168,7 +170,7 @@ fn write_csv_row(
     }
     uuid(w, Some(c.id))?;
     w.write_field(c.kind.as_str())?;
-    w.write_field(&c.name)?;
+    w.write_field(neutralise(&c.name).as_bytes())?;
     optional(w, &disclosure.email(c.email.take()))?;
     optional(w, &disclosure.phone(c.phone.take()))?;
     w.write_field(c.gender.map(|g| g.as_str()).unwrap_or_default())?;
@@ -193,7 +195,7 @@ fn write_csv_row(
         }
         scratch.push_str(tag);
     }
-    w.write_field(scratch.as_bytes())?;
+    w.write_field(neutralise(scratch).as_bytes())?;
     uuid(w, c.owner_id)?;
     optional(w, &c.external_id)?;
     w.write_field(if c.marketing_consent.opted_in {
@@ -354,6 +356,12 @@ impl Export {
 /// choice lists are joined with `|`; its columns are the ones `POST /api/v1/imports` maps by
 /// default. Email and phone are masked for callers without `contact_details:read`. Should the
 /// database fail midway, the stream ends early and the file is incomplete.
+///
+/// Safe to open in a spreadsheet: a CSV text cell that would start a formula (`=`, `+`, `-`, `@`,
+/// a tab or a carriage return) gets a `'` in front, as OWASP's CSV-injection guidance says, so
+/// `+86 138…` is written `'+86 138…`; numbers stay numbers. Imports take the `'` off again, and
+/// JSON lines carry every value as stored. Every export is recorded in the audit trail
+/// (`customers.exported`).
 #[utoipa::path(
     tag = "customers",
     operation_id = "export_customers",

@@ -116,6 +116,8 @@ impl RowReader {
         if cell.is_empty() {
             return None;
         }
+        // A cell an export made safe for spreadsheets holds the value without its `'`.
+        let cell = crate::spreadsheet::restore(cell);
         Some(match target {
             "tags" => list(cell),
             "marketing_consent.opted_in" => boolean(cell),
