@@ -168,6 +168,220 @@ async fn a_viewer_sees_email_and_phone_masked_and_cannot_probe_them() {
     }
 }
 
+/// The ids of a page of customers.
+fn ids(page: &Value) -> Vec<&str> {
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn masked_contact_details_cannot_be_learnt_another_way() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let (_, viewer) = app.user_with_role("viewer").await;
+        // A custom role that may change customers, segments and read the feeds, but sees contact
+        // details masked.
+        let grants: Vec<Value> = [
+            "customers:read",
+            "customers:write",
+            "segments:read",
+            "segments:write",
+            "events:read",
+            "audit_events:read",
+            "privacy:read",
+        ]
+        .map(|p| json!({"permission": p, "scope": "all"}))
+        .to_vec();
+        let (status, role) = app
+            .send(
+                Method::POST,
+                "/api/v1/roles",
+                &app.admin_token,
+                Some(json!({"name": "masked_operator", "permissions": grants})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{role}");
+        let (_, operator) = app.user_with_role("masked_operator").await;
+        let wang = app
+            .create_customer(&app.admin_token, json!({"name": "王芳", "email": "wang.fang@example.cn", "phone": "+86 138 0013 8000"}))
+            .await;
+        let lee = app
+            .create_customer(
+                &app.admin_token,
+                json!({"name": "Lee 138", "email": "lee@example.cn"}),
+            )
+            .await;
+        let wang_id = wang["id"].as_str().unwrap();
+        let lee_id = lee["id"].as_str().unwrap();
+
+        // Free text matches names only: the phone's digits find Lee by name, never Wang.
+        for (method, path, body) in [
+            (Method::GET, "/api/v1/customers?q=138", None),
+            (Method::GET, "/api/v1/customers?q=wang.fang", None),
+            (
+                Method::POST,
+                "/api/v1/customers/search",
+                Some(json!({"q": "138"})),
+            ),
+        ] {
+            let (status, page) = app.send(method, path, &viewer, body).await;
+            assert_eq!(status, StatusCode::OK, "{page}");
+            assert!(!ids(&page).contains(&wang_id), "{path}: {page}");
+        }
+        let (_, page) = app
+            .send(Method::GET, "/api/v1/customers?q=138", &viewer, None)
+            .await;
+        assert_eq!(ids(&page), [lee_id]);
+        let (_, page) = app
+            .send(
+                Method::GET,
+                "/api/v1/customers?q=138",
+                &app.admin_token,
+                None,
+            )
+            .await;
+        assert_eq!(
+            ids(&page).len(),
+            2,
+            "unmasked callers search contact details too"
+        );
+        let response = app
+            .request(
+                Method::GET,
+                "/api/v1/customers/export?format=ndjson&q=wang.fang",
+                &viewer,
+                None,
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.text().await.unwrap(),
+            "",
+            "the export searches names only too"
+        );
+
+        // Filters: refused by name wherever a filter is taken.
+        let by_email = json!({"field": "email", "op": "starts_with", "value": "w"});
+        for (path, body) in [
+            ("/api/v1/segments/preview", json!({"filter": by_email})),
+            (
+                "/api/v1/segments",
+                json!({"name": "Probe", "kind": "dynamic", "filter": by_email}),
+            ),
+            (
+                "/api/v1/customers/tag",
+                json!({"tags": ["probe"], "filter": by_email}),
+            ),
+        ] {
+            let (status, body) = app.send(Method::POST, path, &operator, Some(body)).await;
+            assert_problem(status, &body, 400, "bad_request");
+            assert_eq!(body["errors"][0]["code"], "unknown_field", "{path}");
+        }
+        let (_, fields) = app
+            .send(
+                Method::GET,
+                "/api/v1/customers/filter-fields",
+                &viewer,
+                None,
+            )
+            .await;
+        let names: Vec<&str> = fields["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            !names.contains(&"email") && !names.contains(&"phone"),
+            "{names:?}"
+        );
+
+        // A segment someone else saved on email: its definition is masked, its members and count
+        // withheld.
+        let (status, segment) = app
+            .send(
+                Method::POST,
+                "/api/v1/segments",
+                &app.admin_token,
+                Some(json!({
+                    "name": "Wang by email", "kind": "dynamic",
+                    "filter": {"field": "email", "op": "eq", "value": "wang.fang@example.cn"}
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{segment}");
+        let segment_id = segment["id"].as_str().unwrap();
+        let (status, seen) = app
+            .send(
+                Method::GET,
+                &format!("/api/v1/segments/{segment_id}"),
+                &viewer,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(seen["filter"]["value"], "w***@example.cn");
+        assert!(seen.get("customer_count").is_none(), "{seen}");
+        let (_, listed) = app
+            .send(Method::GET, "/api/v1/segments", &viewer, None)
+            .await;
+        assert!(!listed.to_string().contains("wang.fang"), "{listed}");
+        for path in [
+            format!("/api/v1/segments/{segment_id}/customers"),
+            format!("/api/v1/customers/export?segment_id={segment_id}"),
+        ] {
+            let (status, body) = app.send(Method::GET, &path, &viewer, None).await;
+            assert_problem(status, &body, 403, "forbidden");
+        }
+        let (_, counted) = app
+            .send(
+                Method::GET,
+                &format!("/api/v1/segments/{segment_id}"),
+                &app.admin_token,
+                None,
+            )
+            .await;
+        assert_eq!(counted["customer_count"], 1);
+
+        // The event feed, the audit trail and a data export do not hand them over either.
+        let (status, feed) = app
+            .send(Method::GET, "/api/v1/events?limit=200", &operator, None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, trail) = app
+            .send(
+                Method::GET,
+                "/api/v1/audit-events?limit=200",
+                &operator,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        for page in [&feed, &trail] {
+            let text = page.to_string();
+            assert!(text.contains("w***@example.cn"), "{text}");
+            assert!(
+                !text.contains("wang.fang@") && !text.contains("8613800138000"),
+                "{text}"
+            );
+        }
+        let (status, body) = app
+            .send(
+                Method::GET,
+                &format!("/api/v1/customers/{wang_id}/data-export"),
+                &operator,
+                None,
+            )
+            .await;
+        assert_problem(status, &body, 403, "forbidden");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_data_export_holds_everything_about_them() {
     for backend in backends() {

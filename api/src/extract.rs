@@ -71,7 +71,22 @@ fn field_error_of(err: &serde_path_to_error::Error<serde_json::Error>) -> FieldE
         return FieldError::new(join(name), "required", "is required");
     }
     let field = if path == "." { String::new() } else { path };
-    FieldError::new(field, "invalid_type", message)
+    FieldError::new(field, "invalid_type", without_value(&message))
+}
+
+/// A type error's message without the value that broke it (`invalid type: integer, expected a
+/// string`): messages are stored with an import's refused rows and read by whoever may read the
+/// job, who may not be allowed to read the value (a phone number sent as a number, say).
+fn without_value(message: &str) -> String {
+    let Some(at) = message.find(", expected") else {
+        return message.to_owned();
+    };
+    let (head, tail) = message.split_at(at);
+    let head = match head.find(['`', '"']) {
+        Some(quote) => head[..quote].trim_end(),
+        None => head,
+    };
+    format!("{head}{tail}")
 }
 
 /// An optional whole number in a JSON body, as JSON Schema counts them: `119` and `119.0` alike.
@@ -382,6 +397,23 @@ mod tests {
             let pattern = regex_lite::Regex::new(IDEMPOTENCY_KEY_PATTERN).unwrap();
             proptest::prop_assert_eq!(is_idempotency_key(&raw), pattern.is_match(&raw), "{:?}", raw);
         }
+    }
+
+    #[test]
+    fn a_type_error_does_not_repeat_the_value() {
+        assert_eq!(
+            without_value("invalid type: integer `13800138000`, expected a string"),
+            "invalid type: integer, expected a string"
+        );
+        assert_eq!(
+            without_value("unknown variant `fmale`, expected one of `female`, `male`, `other`"),
+            "unknown variant, expected one of `female`, `male`, `other`"
+        );
+        assert_eq!(
+            without_value("invalid value: string \"x\", expected a date"),
+            "invalid value: string, expected a date"
+        );
+        assert_eq!(without_value("trailing characters"), "trailing characters");
     }
 
     #[test]

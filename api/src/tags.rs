@@ -4,7 +4,7 @@
 use actix_web::web::Data;
 use actix_web::{HttpResponse, get, post};
 use rapport_domain::custom_fields::FieldOwner;
-use rapport_domain::customers::{self as domain, fields};
+use rapport_domain::customers::{self as domain};
 use rapport_domain::filter::Filter;
 use rapport_domain::{FieldError, FieldErrors};
 use rapport_persistence::customers::selection::{BulkOutcome, Selection};
@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::Auth;
 use crate::customers::dto::nullable;
+use crate::customers::masking;
 use crate::customers::search::parse_filter;
 use crate::extract::{ValidJson, ValidQuery, page_request, text_parameter};
 use crate::problem::{ApiError, Problem};
@@ -150,9 +151,10 @@ impl ParsedSelection {
     }
 
     /// Reads `customer_ids` or `filter`, whichever was sent; both, neither or a `null` is a
-    /// 422.
+    /// 422. A filter may test only what the caller may read.
     pub async fn read(
         state: &AppState,
+        auth: &Auth,
         ids: Option<Option<Vec<Uuid>>>,
         filter: Option<Option<Value>>,
     ) -> Result<ParsedSelection, ApiError> {
@@ -188,7 +190,7 @@ impl ParsedSelection {
                     .definitions
                     .of(&state.db, FieldOwner::Customer)
                     .await?;
-                let catalogue = fields::catalogue(&definitions);
+                let catalogue = masking::catalogue(&definitions, auth.disclosure());
                 Ok(ParsedSelection::Filter(parse_filter(
                     &raw, &catalogue, "filter",
                 )?))
@@ -204,7 +206,11 @@ impl ParsedSelection {
 }
 
 impl BulkTags {
-    async fn parse(self, state: &AppState) -> Result<(Vec<String>, ParsedSelection), ApiError> {
+    async fn parse(
+        self,
+        state: &AppState,
+        auth: &Auth,
+    ) -> Result<(Vec<String>, ParsedSelection), ApiError> {
         let mut errors = FieldErrors::new();
         let tags = match domain::tags("tags", self.tags) {
             Ok(tags) if tags.is_empty() => {
@@ -221,7 +227,7 @@ impl BulkTags {
                 None
             }
         };
-        let selection = ParsedSelection::read(state, self.customer_ids, self.filter).await;
+        let selection = ParsedSelection::read(state, auth, self.customer_ids, self.filter).await;
         match (tags, selection) {
             (Some(tags), Ok(selection)) if errors.is_empty() => Ok((tags, selection)),
             (_, Err(e)) if errors.is_empty() => Err(e),
@@ -253,7 +259,7 @@ pub async fn tag_customers(
     auth: Auth,
     body: ValidJson<BulkTags>,
 ) -> Result<HttpResponse, ApiError> {
-    let (tags, selection) = body.value()?.parse(&state).await?;
+    let (tags, selection) = body.value()?.parse(&state, &auth).await?;
     let outcome = tags::tag(
         &state.db,
         &auth.actor,
@@ -286,7 +292,7 @@ pub async fn untag_customers(
     auth: Auth,
     body: ValidJson<BulkTags>,
 ) -> Result<HttpResponse, ApiError> {
-    let (tags, selection) = body.value()?.parse(&state).await?;
+    let (tags, selection) = body.value()?.parse(&state, &auth).await?;
     let outcome = tags::untag(
         &state.db,
         &auth.actor,

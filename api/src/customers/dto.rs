@@ -579,7 +579,8 @@ pub struct CustomerListQuery {
     pub created_from: Option<DateTime<Utc>>,
     /// Created before this time.
     pub created_to: Option<DateTime<Utc>>,
-    /// Text found in the name, email or phone, ignoring case (1 to 100 characters).
+    /// Text found in the name, email or phone, ignoring case (1 to 100 characters); in the name
+    /// only for callers who see email and phone masked.
     #[param(example = "wang")]
     pub q: Option<String>,
 }

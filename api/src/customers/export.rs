@@ -24,9 +24,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::dto::{CustomerView, Disclosure, Kind, Stage};
+use super::masking;
 use crate::auth::Auth;
 use crate::extract::{ValidQuery, text_parameter};
-use crate::problem::{ApiError, ErrorCode};
+use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::spreadsheet::neutralise;
 use crate::state::AppState;
 
@@ -74,7 +75,8 @@ pub struct ExportQuery {
     pub created_from: Option<DateTime<Utc>>,
     /// Created before this time.
     pub created_to: Option<DateTime<Utc>>,
-    /// Text found in the name, email or phone, ignoring case (1 to 100 characters).
+    /// Text found in the name, email or phone, ignoring case (1 to 100 characters); in the name
+    /// only for callers who see email and phone masked.
     #[param(example = "wang")]
     pub q: Option<String>,
 }
@@ -371,7 +373,9 @@ impl Export {
             (String = "text/csv", example = json!("id,kind,name,email\n0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20,individual,王芳,wang.fang@example.cn\n")),
             (String = "application/x-ndjson", example = json!("{\"id\":\"0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20\",\"name\":\"王芳\"}\n"))
         ),
-        headers(("Content-Disposition" = String, description = "`attachment; filename=\"customers.csv\"` (or `.ndjson`)")))),
+        headers(("Content-Disposition" = String, description = "`attachment; filename=\"customers.csv\"` (or `.ndjson`)"))),
+        (status = 403, description = "`forbidden`: `segment_id` names a segment whose filter tests email or phone, which your role sees masked", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[get("/customers/export")]
@@ -385,7 +389,7 @@ pub async fn export_customers(
         .definitions
         .of(&state.db, FieldOwner::Customer)
         .await?;
-    let catalogue = fields::catalogue(&definitions);
+    let disclosure = auth.disclosure();
     let plain = CustomerFilter {
         lifecycle_stage: q.lifecycle_stage.map(Into::into),
         owner_id: q.owner_id,
@@ -397,6 +401,7 @@ pub async fn export_customers(
     };
     let text = text_parameter("q", q.q)?;
     let mut parts: Vec<Filter> = plain.to_filter().into_iter().collect();
+    parts.extend(masking::text_condition(text.as_deref(), disclosure));
     let mut members_of = None;
     if let Some(segment_id) = q.segment_id {
         let segment = segments::get(state.db.conn(), segment_id)
@@ -410,25 +415,24 @@ pub async fn export_customers(
                 other => other.into(),
             })?;
         match &segment.filter {
-            Some(raw) => parts.push(Filter::parse(raw, &catalogue, "filter").map_err(
-                |errors| ApiError {
-                    errors,
-                    ..ApiError::new(
-                        ErrorCode::SegmentFilterOutdated,
-                        "the segment's filter names fields or options that no longer exist",
-                    )
-                },
-            )?),
+            Some(raw) => {
+                let stored = Filter::parse(raw, &fields::catalogue(&definitions), "filter")
+                    .map_err(|errors| ApiError {
+                        errors,
+                        ..ApiError::new(
+                            ErrorCode::SegmentFilterOutdated,
+                            "the segment's filter names fields or options that no longer exist",
+                        )
+                    })?;
+                masking::check_stored_filter(&stored, disclosure)?;
+                parts.push(stored);
+            }
             None => members_of = Some(segment.id),
         }
     }
-    let filter = match parts.len() {
-        0 => None,
-        1 => parts.pop(),
-        _ => Some(Filter::And(parts)),
-    };
+    let filter = masking::all_of(parts);
+    let catalogue = fields::catalogue(&definitions);
     let format = q.format.unwrap_or_default();
-    let disclosure = auth.disclosure();
     // What was asked for, without the search text (it may hold a name).
     let detail = serde_json::json!({
         "format": format.as_str(),

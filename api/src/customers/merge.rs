@@ -74,7 +74,8 @@ pub struct DuplicateList {
 ///
 /// Customers the caller may see with the same email, phone or external id (in any source), or
 /// the same name written differently at most (case, spacing, punctuation, a company form), best
-/// matches first, at most 50.
+/// matches first, at most 50. Callers who see email and phone masked find duplicates by
+/// external id and name only.
 #[utoipa::path(
     tag = "customers",
     operation_id = "find_customer_duplicates",
@@ -88,8 +89,15 @@ pub async fn find_customer_duplicates(
     auth: Auth,
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let found = merge::duplicates(state.db.conn(), auth.owner(), id.into_inner()).await?;
     let disclosure = auth.disclosure();
+    let by_contact_details = disclosure == Disclosure::Full;
+    let found = merge::duplicates(
+        state.db.conn(),
+        auth.owner(),
+        id.into_inner(),
+        by_contact_details,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(DuplicateList {
         data: found
             .into_iter()

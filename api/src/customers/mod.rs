@@ -4,6 +4,7 @@ pub mod batch;
 pub mod contacts;
 pub mod dto;
 pub mod export;
+pub mod masking;
 pub mod merge;
 pub mod privacy;
 pub mod routes;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::dto::{ContactView, CustomerView, Disclosure, ListQuery};
 use crate::auth::Auth;
 use crate::extract::{IfMatch, ValidJson, ValidQuery, page_request};
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::records::audit::AuditEventView;
 use crate::records::events::EventView;
 use crate::respond::{PageOf, ok_versioned, page};
@@ -217,13 +217,16 @@ pub struct CustomerDataExport {
 ///
 /// Everything held about the customer as one JSON document, for a customer who asks to see their
 /// data: the record, contacts, consent history, static segments, the audit trail and the event
-/// feed about them. Served as an attachment.
+/// feed about them. Served as an attachment. Only for callers who read email and phone unmasked
+/// (403 otherwise); every export is recorded in the audit trail (`customer.data_exported`).
 #[utoipa::path(
     tag = "privacy",
     operation_id = "export_customer_data",
     params(("id" = Uuid, Path, description = "Customer id")),
     responses((status = 200, description = "The customer's data", body = CustomerDataExport,
-        headers(("Content-Disposition" = String, description = "`attachment; filename=\"customer-<id>.json\"`")))),
+        headers(("Content-Disposition" = String, description = "`attachment; filename=\"customer-<id>.json\"`"))),
+        (status = 403, description = "`forbidden`: your role sees email and phone masked, and a data export holds them unmasked", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[get("/customers/{id}/data-export")]
@@ -233,6 +236,13 @@ pub async fn export_customer_data(
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    if auth.disclosure() == Disclosure::Masked {
+        // A customer's data, masked, is not their data: only who may read it all may export it.
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "a data export holds email and phone unmasked; your role sees them masked",
+        ));
+    }
     let data = privacy::export(state.db.conn(), None, id).await?;
     let detail = serde_json::json!({
         "contacts": data.contacts.len(),

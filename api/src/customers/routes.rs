@@ -3,12 +3,13 @@
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use rapport_domain::custom_fields::FieldOwner;
-use rapport_domain::customers::fields::{self, default_sort, sortable_fields};
+use rapport_domain::customers::fields::{default_sort, sortable_fields};
 use rapport_domain::sort::SortOrder;
-use rapport_persistence::customers::{self, CustomerFilter};
+use rapport_persistence::customers::{self, CustomerFilter, CustomerSearch};
 use uuid::Uuid;
 
 use super::dto::{CreateCustomer, CustomerListQuery, CustomerView, UpdateCustomer};
+use super::masking;
 use crate::auth::Auth;
 use crate::extract::{
     IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request, text_parameter,
@@ -50,27 +51,34 @@ pub async fn list_customers(
         default_sort(),
     )
     .map_err(|e| ApiError::bad_parameter("sort", "invalid_sort", e.to_string()))?;
-    let filter = CustomerFilter {
+    let plain = CustomerFilter {
         lifecycle_stage: q.lifecycle_stage.map(Into::into),
         owner_id: q.owner_id,
         tag: text_parameter("tag", q.tag)?,
         kind: q.kind.map(Into::into),
         created_from: q.created_from,
         created_to: q.created_to,
-        q: text_parameter("q", q.q)?,
+        q: None,
     };
-    let catalogue = fields::catalogue(&definitions);
-    let customers = customers::list(
-        state.db.conn(),
-        auth.owner(),
-        &filter,
-        &order,
-        &catalogue,
-        &request,
-    )
-    .await?;
+    let text = text_parameter("q", q.q)?;
+    let disclosure = auth.disclosure();
+    let parts = plain
+        .to_filter()
+        .into_iter()
+        .chain(masking::text_condition(text.as_deref(), disclosure))
+        .collect();
+    let filter = masking::all_of(parts);
+    let catalogue = masking::catalogue(&definitions, disclosure);
+    let query = CustomerSearch {
+        filter: filter.as_ref(),
+        q: text.as_deref(),
+        members_of: None,
+        order: &order,
+        catalogue: &catalogue,
+    };
+    let customers = customers::search(state.db.conn(), auth.owner(), &query, &request).await?;
     Ok(page(&PageOf::from_page(customers, |c| {
-        CustomerView::new(c, auth.disclosure())
+        CustomerView::new(c, disclosure)
     })))
 }
 

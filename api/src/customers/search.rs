@@ -5,7 +5,7 @@ use actix_web::web::Data;
 use actix_web::{HttpResponse, get, post};
 use rapport_domain::FieldError;
 use rapport_domain::custom_fields::FieldOwner;
-use rapport_domain::customers::fields::{self, default_sort, sortable_fields};
+use rapport_domain::customers::fields::{default_sort, sortable_fields};
 use rapport_domain::filter::{Catalogue, FieldSpec, Filter, Operator};
 use rapport_domain::sort::SortOrder;
 use rapport_persistence::customers::{self, CustomerSearch};
@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::dto::{CustomerView, Disclosure};
+use super::dto::CustomerView;
+use super::masking;
 use crate::auth::Auth;
 use crate::extract::{ValidJson, page_request, text_parameter};
 use crate::problem::ApiError;
@@ -43,7 +44,8 @@ pub struct SearchCustomers {
     /// means every customer.
     #[schema(value_type = Option<Object>)]
     pub filter: Option<Value>,
-    /// Text found in the name, email or phone, ignoring case (1 to 100 characters).
+    /// Text found in the name, email or phone, ignoring case (1 to 100 characters); in the name
+    /// only for callers who see email and phone masked.
     #[schema(max_length = 100)]
     pub q: Option<String>,
     /// Sort keys, `-` for descending: `created_at`, `updated_at`, `name` or a custom field
@@ -154,18 +156,19 @@ pub async fn search_customers(
         .definitions
         .of(&state.db, FieldOwner::Customer)
         .await?;
-    let mut catalogue = fields::catalogue(&definitions);
-    if auth.disclosure() == Disclosure::Masked {
-        // Who cannot read email and phone cannot probe them with filters either.
-        catalogue
-            .fields
-            .retain(|f| !matches!(f.name.as_str(), "email" | "phone"));
-    }
+    let disclosure = auth.disclosure();
+    let catalogue = masking::catalogue(&definitions, disclosure);
     let search = body
         .value()?
         .parse(&catalogue, &sortable_fields(&definitions))?;
+    let parts = search
+        .filter
+        .into_iter()
+        .chain(masking::text_condition(search.q.as_deref(), disclosure))
+        .collect();
+    let filter = masking::all_of(parts);
     let query = CustomerSearch {
-        filter: search.filter.as_ref(),
+        filter: filter.as_ref(),
         q: search.q.as_deref(),
         members_of: None,
         order: &search.order,
@@ -173,7 +176,7 @@ pub async fn search_customers(
     };
     let customers = customers::search(state.db.conn(), auth.owner(), &query, &search.page).await?;
     Ok(page(&PageOf::from_page(customers, |c| {
-        CustomerView::new(c, auth.disclosure())
+        CustomerView::new(c, disclosure)
     })))
 }
 
@@ -248,14 +251,14 @@ pub struct FilterFieldList {
 #[get("/customers/filter-fields")]
 pub async fn get_customer_filter_fields(
     state: Data<AppState>,
-    _auth: Auth,
+    auth: Auth,
 ) -> Result<HttpResponse, ApiError> {
     let definitions = state
         .definitions
         .of(&state.db, FieldOwner::Customer)
         .await?;
     let sortable = sortable_fields(&definitions);
-    let data = fields::catalogue(&definitions)
+    let data = masking::catalogue(&definitions, auth.disclosure())
         .fields
         .iter()
         .map(|spec| FilterFieldView::new(spec, &sortable))

@@ -9,6 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Auth;
+use crate::customers::dto::Disclosure;
+use crate::customers::masking;
 use crate::extract::{ValidQuery, page_request, text_parameter};
 use crate::problem::ApiError;
 use crate::respond::{PageOf, page};
@@ -59,6 +61,19 @@ pub struct AuditEventView {
     /// token.
     #[schema(value_type = Option<Object>, example = json!({"method": "DELETE", "route": "/api/v1/customers/{id}", "status": 403, "code": "forbidden"}))]
     pub detail: Option<serde_json::Value>,
+}
+
+impl AuditEventView {
+    /// The event as `disclosure` lets the caller see it: emails and phones masked.
+    pub fn seen_by(mut self, disclosure: Disclosure) -> Self {
+        if disclosure == Disclosure::Masked {
+            masking::mask_json(&mut self.changes);
+            if let Some(detail) = self.detail.as_mut() {
+                masking::mask_json(detail);
+            }
+        }
+        self
+    }
 }
 
 impl From<AuditEvent> for AuditEventView {
@@ -121,7 +136,7 @@ pub struct AuditQuery {
 #[get("/audit-events")]
 pub async fn list_audit_events(
     state: Data<AppState>,
-    _auth: Auth,
+    auth: Auth,
     query: ValidQuery<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
@@ -135,5 +150,8 @@ pub async fn list_audit_events(
         to: q.occurred_to,
     };
     let list = audit::list(state.db.conn(), &filter, &request).await?;
-    Ok(page(&PageOf::from_page(list, AuditEventView::from)))
+    let disclosure = auth.disclosure();
+    Ok(page(&PageOf::from_page(list, |e| {
+        AuditEventView::from(e).seen_by(disclosure)
+    })))
 }

@@ -9,6 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Auth;
+use crate::customers::dto::Disclosure;
+use crate::customers::masking;
 use crate::extract::{ValidQuery, page_request, text_parameter};
 use crate::problem::ApiError;
 use crate::respond::{PageOf, page};
@@ -46,6 +48,19 @@ pub struct EventView {
     /// The changed fields' values before the change.
     #[schema(value_type = Option<Object>)]
     pub previous: Option<serde_json::Value>,
+}
+
+impl EventView {
+    /// The event as `disclosure` lets the caller see it: emails and phones masked.
+    pub fn seen_by(mut self, disclosure: Disclosure) -> Self {
+        if disclosure == Disclosure::Masked {
+            masking::mask_json(&mut self.data);
+            if let Some(previous) = self.previous.as_mut() {
+                masking::mask_json(previous);
+            }
+        }
+        self
+    }
 }
 
 impl From<Event> for EventView {
@@ -96,7 +111,7 @@ pub struct EventQuery {
 #[get("/events")]
 pub async fn list_events(
     state: Data<AppState>,
-    _auth: Auth,
+    auth: Auth,
     query: ValidQuery<EventQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
@@ -111,5 +126,8 @@ pub async fn list_events(
         })
         .unwrap_or_default();
     let list = events::feed(state.db.conn(), &types, &request).await?;
-    Ok(page(&PageOf::from_page(list, EventView::from)))
+    let disclosure = auth.disclosure();
+    Ok(page(&PageOf::from_page(list, |e| {
+        EventView::from(e).seen_by(disclosure)
+    })))
 }

@@ -7,6 +7,9 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::customers::dto::Disclosure;
+use crate::customers::masking;
+
 use crate::customers::dto::{CustomerView, nullable};
 
 /// How a segment decides who belongs.
@@ -106,10 +109,12 @@ pub struct SegmentView {
     pub description: Option<String>,
     /// Dynamic or static.
     pub kind: SegmentKindDto,
-    /// A dynamic segment's filter; `null` for a static one.
+    /// A dynamic segment's filter; `null` for a static one. Emails and phones in it are masked
+    /// for callers who see them masked.
     #[schema(value_type = Option<Object>)]
     pub filter: Option<Value>,
-    /// Members the caller may see, counted now: present on `GET /api/v1/segments/{id}`.
+    /// Members the caller may see, counted now: present on `GET /api/v1/segments/{id}`, unless
+    /// the filter tests email or phone and the caller sees those masked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub customer_count: Option<u64>,
     /// Created.
@@ -134,6 +139,18 @@ impl SegmentView {
             updated_at: s.updated_at,
             version: s.version,
         }
+    }
+}
+
+impl SegmentView {
+    /// The view as `disclosure` lets the caller see it: emails and phones in the filter masked.
+    pub fn seen_by(mut self, disclosure: Disclosure) -> Self {
+        if disclosure == Disclosure::Masked
+            && let Some(filter) = self.filter.as_mut()
+        {
+            masking::mask_json(filter);
+        }
+        self
     }
 }
 

@@ -21,6 +21,7 @@ use super::dto::{
 };
 use crate::auth::Auth;
 use crate::customers::dto::CustomerView;
+use crate::customers::masking;
 use crate::customers::search::parse_filter;
 use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
 use crate::problem::{ApiError, ErrorCode, Problem};
@@ -41,32 +42,41 @@ fn customer_scope(auth: &Auth) -> Result<Option<Uuid>, ApiError> {
     Ok(auth.actor.owner_filter(scope))
 }
 
-/// The workspace's customer catalogue now.
-async fn catalogue(state: &AppState) -> Result<(Arc<Vec<Definition>>, Catalogue), ApiError> {
+/// The workspace's customer fields now, and those of them the caller may filter by.
+async fn catalogue(
+    state: &AppState,
+    auth: &Auth,
+) -> Result<(Arc<Vec<Definition>>, Catalogue), ApiError> {
     let definitions = state
         .definitions
         .of(&state.db, FieldOwner::Customer)
         .await?;
-    let catalogue = fields::catalogue(&definitions);
+    let catalogue = masking::catalogue(&definitions, auth.disclosure());
     Ok((definitions, catalogue))
 }
 
-/// Who belongs to `segment`: a dynamic segment's stored filter, read against today's catalogue
-/// (409 when a field it names is gone), or a static segment's members.
+/// Who belongs to `segment`: a dynamic segment's stored filter, read against today's fields (409
+/// when a field it names is gone; 403 when it tests what the caller sees masked), or a static
+/// segment's members.
 fn membership(
     segment: &Segment,
-    catalogue: &Catalogue,
+    definitions: &[Definition],
+    auth: &Auth,
 ) -> Result<(Option<Filter>, Option<Uuid>), ApiError> {
     match (&segment.kind, &segment.filter) {
-        (SegmentKind::Dynamic, Some(raw)) => Filter::parse(raw, catalogue, "filter")
-            .map(|filter| (Some(filter), None))
-            .map_err(|errors| ApiError {
-                errors,
-                ..ApiError::new(
-                    ErrorCode::SegmentFilterOutdated,
-                    "the segment's filter names fields or options that no longer exist; give it a new filter",
-                )
-            }),
+        (SegmentKind::Dynamic, Some(raw)) => {
+            let filter = Filter::parse(raw, &fields::catalogue(definitions), "filter").map_err(
+                |errors| ApiError {
+                    errors,
+                    ..ApiError::new(
+                        ErrorCode::SegmentFilterOutdated,
+                        "the segment's filter names fields or options that no longer exist; give it a new filter",
+                    )
+                },
+            )?;
+            masking::check_stored_filter(&filter, auth.disclosure())?;
+            Ok((Some(filter), None))
+        }
         _ => Ok((None, Some(segment.id))),
     }
 }
@@ -94,13 +104,16 @@ fn optional_filter(
 #[get("/segments")]
 pub async fn list_segments(
     state: Data<AppState>,
-    _auth: Auth,
+    auth: Auth,
     query: ValidQuery<SegmentListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let request = page_request(q.limit, q.cursor, q.include_total)?;
     let list = segments::list(state.db.conn(), &request).await?;
-    Ok(page(&PageOf::from_page(list, SegmentView::from)))
+    let disclosure = auth.disclosure();
+    Ok(page(&PageOf::from_page(list, |s| {
+        SegmentView::from(s).seen_by(disclosure)
+    })))
 }
 
 /// Create a segment.
@@ -129,7 +142,7 @@ pub async fn create_segment(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth, &req, &body.raw);
     let body = body.value()?;
-    let (_, catalogue) = catalogue(&state).await?;
+    let (_, catalogue) = catalogue(&state, &auth).await?;
     let filter = optional_filter(body.filter, &catalogue)?;
     let new = NewSegment {
         name: body.name,
@@ -145,7 +158,7 @@ pub async fn create_segment(
     let location = format!("/api/v1/segments/{}", segment.id);
     let version = segment.version;
     Ok(created(
-        &SegmentView::from(segment),
+        &SegmentView::from(segment).seen_by(auth.disclosure()),
         location,
         version,
         replayed,
@@ -174,20 +187,26 @@ pub async fn get_segment(
 ) -> Result<HttpResponse, ApiError> {
     let owner = customer_scope(&auth)?;
     let segment = segments::get(state.db.conn(), id.into_inner()).await?;
-    let (_, catalogue) = catalogue(&state).await?;
-    let (filter, members_of) = membership(&segment, &catalogue)?;
-    let order = SortOrder(vec![default_sort()]);
-    let query = CustomerSearch {
-        filter: filter.as_ref(),
-        q: None,
-        members_of,
-        order: &order,
-        catalogue: &catalogue,
+    let (definitions, catalogue) = catalogue(&state, &auth).await?;
+    let count = match membership(&segment, &definitions, &auth) {
+        Ok((filter, members_of)) => {
+            let order = SortOrder(vec![default_sort()]);
+            let query = CustomerSearch {
+                filter: filter.as_ref(),
+                q: None,
+                members_of,
+                order: &order,
+                catalogue: &catalogue,
+            };
+            Some(customers::count(state.db.conn(), owner, &query).await?)
+        }
+        // A caller who may not learn who matches the filter sees the segment without its count.
+        Err(refused) if refused.code == ErrorCode::Forbidden => None,
+        Err(outdated) => return Err(outdated),
     };
-    let count = customers::count(state.db.conn(), owner, &query).await?;
     let version = segment.version;
     Ok(ok_versioned(
-        &SegmentView::new(segment, Some(count)),
+        &SegmentView::new(segment, count).seen_by(auth.disclosure()),
         version,
     ))
 }
@@ -220,7 +239,7 @@ pub async fn update_segment(
     body: ValidJson<UpdateSegment>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.value()?;
-    let (_, catalogue) = catalogue(&state).await?;
+    let (_, catalogue) = catalogue(&state, &auth).await?;
     let changes = SegmentChanges {
         name: body.name,
         description: body.description,
@@ -231,7 +250,10 @@ pub async fn update_segment(
     let segment =
         segments::update(&state.db, &auth.actor, id.into_inner(), changes, if_match.0).await?;
     let version = segment.version;
-    Ok(ok_versioned(&SegmentView::from(segment), version))
+    Ok(ok_versioned(
+        &SegmentView::from(segment).seen_by(auth.disclosure()),
+        version,
+    ))
 }
 
 /// Delete a segment.
@@ -268,6 +290,7 @@ pub async fn delete_segment(
     params(("id" = Uuid, Path, description = "Segment id"), SegmentCustomerListQuery),
     responses(
         (status = 200, description = "One page of the segment's customers", body = PageOf<CustomerView>),
+        (status = 403, description = "`forbidden`: the segment's filter tests email or phone, which your role sees masked", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`segment_filter_outdated`: the filter names a field or option that no longer exists", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -282,7 +305,7 @@ pub async fn list_segment_customers(
     let q = query.0;
     let request = page_request(q.limit, q.cursor, q.include_total)?;
     let owner = customer_scope(&auth)?;
-    let (definitions, catalogue) = catalogue(&state).await?;
+    let (definitions, catalogue) = catalogue(&state, &auth).await?;
     let order = SortOrder::parse(
         q.sort.as_deref(),
         &sortable_fields(&definitions),
@@ -290,7 +313,7 @@ pub async fn list_segment_customers(
     )
     .map_err(|e| ApiError::bad_parameter("sort", "invalid_sort", e.to_string()))?;
     let segment = segments::get(state.db.conn(), id.into_inner()).await?;
-    let (filter, members_of) = membership(&segment, &catalogue)?;
+    let (filter, members_of) = membership(&segment, &definitions, &auth)?;
     let query = CustomerSearch {
         filter: filter.as_ref(),
         q: None,
@@ -325,7 +348,7 @@ pub async fn preview_segment(
 ) -> Result<HttpResponse, ApiError> {
     let owner = customer_scope(&auth)?;
     let body = body.value()?;
-    let (_, catalogue) = catalogue(&state).await?;
+    let (_, catalogue) = catalogue(&state, &auth).await?;
     let filter = parse_filter(&body.filter, &catalogue, "filter")?;
     let order = SortOrder(vec![default_sort()]);
     let query = CustomerSearch {
@@ -375,7 +398,7 @@ pub async fn add_segment_customers(
 ) -> Result<HttpResponse, ApiError> {
     let owner = customer_scope(&auth)?;
     let body = body.value()?;
-    let chosen = ParsedSelection::read(&state, body.customer_ids, body.filter).await?;
+    let chosen = ParsedSelection::read(&state, &auth, body.customer_ids, body.filter).await?;
     let outcome = segments::add_customers(
         &state.db,
         &auth.actor,
@@ -410,7 +433,7 @@ pub async fn remove_segment_customers(
 ) -> Result<HttpResponse, ApiError> {
     let owner = customer_scope(&auth)?;
     let body = body.value()?;
-    let chosen = ParsedSelection::read(&state, body.customer_ids, body.filter).await?;
+    let chosen = ParsedSelection::read(&state, &auth, body.customer_ids, body.filter).await?;
     let outcome = segments::remove_customers(
         &state.db,
         &auth.actor,

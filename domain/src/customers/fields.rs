@@ -35,6 +35,27 @@ pub const ADDRESS_PARTS: [&str; 6] = [
     "postal_code",
 ];
 
+/// The fields that hold contact details: who lacks `contact_details:read` sees them masked, and
+/// cannot filter by them or find customers by them any other way.
+pub const CONTACT_DETAIL_FIELDS: [&str; 2] = ["email", "phone"];
+
+/// [`catalogue`] without the [`CONTACT_DETAIL_FIELDS`]: what a caller who sees contact details
+/// masked may filter by.
+pub fn catalogue_without_contact_details(definitions: &[Definition]) -> Catalogue {
+    let mut catalogue = catalogue(definitions);
+    catalogue
+        .fields
+        .retain(|f| !CONTACT_DETAIL_FIELDS.contains(&f.name.as_str()));
+    catalogue
+}
+
+/// Whether `filter` tests a contact detail anywhere in it.
+pub fn tests_contact_details(filter: &crate::filter::Filter) -> bool {
+    filter
+        .conditions()
+        .any(|c| CONTACT_DETAIL_FIELDS.contains(&c.field.as_str()))
+}
+
 /// Every field a customer filter may test: the customer's own, then each custom field defined for
 /// customers (`custom_fields.<key>`), typed by its definition.
 pub fn catalogue(definitions: &[Definition]) -> Catalogue {

@@ -42,15 +42,18 @@ pub async fn duplicates(
     conn: &impl ConnectionTrait,
     owner: Option<Uuid>,
     id: Uuid,
+    by_contact_details: bool,
 ) -> Result<Vec<Duplicate>> {
     let customer = super::queries::get(conn, owner, id).await?;
     let mut any =
         sea_orm::Condition::any().add(customer::Column::NameKey.eq(name_key(&customer.name)));
-    if let Some(email) = &customer.email {
-        any = any.add(customer::Column::Email.eq(email.as_str()));
-    }
-    if let Some(phone) = &customer.phone {
-        any = any.add(customer::Column::Phone.eq(phone.as_str()));
+    if by_contact_details {
+        if let Some(email) = &customer.email {
+            any = any.add(customer::Column::Email.eq(email.as_str()));
+        }
+        if let Some(phone) = &customer.phone {
+            any = any.add(customer::Column::Phone.eq(phone.as_str()));
+        }
     }
     if let Some(external_id) = &customer.external_id {
         any = any.add(customer::Column::ExternalId.eq(external_id.as_str()));
@@ -68,7 +71,10 @@ pub async fn duplicates(
         .collect::<Result<Vec<_>>>()?
         .into_iter()
         .filter_map(|candidate| {
-            let reasons = merge::reasons(&customer, &candidate);
+            let mut reasons = merge::reasons(&customer, &candidate);
+            if !by_contact_details {
+                reasons.retain(|r| !matches!(r, DuplicateReason::Email | DuplicateReason::Phone));
+            }
             (!reasons.is_empty()).then(|| Duplicate {
                 score: merge::score(&reasons),
                 reasons,
