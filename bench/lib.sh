@@ -5,7 +5,7 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 
 : "${RAPPORT_URL:=http://127.0.0.1:8080}"
-: "${RAPPORT_ADMIN_EMAIL:=admin@localhost}"
+: "${RAPPORT_ADMIN_EMAIL:=admin@rapport.localhost}"
 : "${RAPPORT_ADMIN_PASSWORD:=bench-admin-password}"
 : "${BENCH_RESULTS:=$BENCH_DIR/results}"
 : "${BENCH_IDS:=$BENCH_RESULTS/ids.txt}"

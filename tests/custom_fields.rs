@@ -1,37 +1,11 @@
 //! Custom fields seen from outside: definitions, values checked against them on customers and
 //! contacts, and deleted definitions that leave stored records as they were.
 
-use rapport_tests::{Backend, TestApp, assert_problem, backends, read, within_two_seconds};
+use rapport_tests::{
+    Backend, TestApp, assert_problem, backends, error_pairs, pairs, read, within_two_seconds,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-fn error_codes(body: &Value) -> Vec<(String, String)> {
-    let mut codes: Vec<(String, String)> = body["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| {
-                    (
-                        e["field"].as_str().unwrap_or_default().to_owned(),
-                        e["code"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    codes.sort();
-    codes
-}
-
-fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = expected
-        .iter()
-        .map(|(f, c)| ((*f).to_owned(), (*c).to_owned()))
-        .collect();
-    pairs.sort();
-    pairs
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn values_are_checked_against_the_definitions_on_every_write() {
@@ -63,7 +37,7 @@ async fn values_are_checked_against_the_definitions_on_every_write() {
             .await;
         assert_problem(status, &body, 422, "validation_failed");
         assert_eq!(
-            error_codes(&body),
+            error_pairs(&body),
             pairs(&[
                 ("custom_fields.colour", "unknown_field"),
                 ("custom_fields.employees", "invalid_value"),
@@ -133,7 +107,7 @@ async fn values_are_checked_against_the_definitions_on_every_write() {
             .await;
         assert_problem(status, &body, 422, "validation_failed");
         assert_eq!(
-            error_codes(&body),
+            error_pairs(&body),
             pairs(&[("custom_fields.vat_id", "required")])
         );
         let (_, fetched) = app.send(Method::GET, &path, token, None).await;
@@ -170,7 +144,7 @@ async fn contacts_have_their_own_fields() {
             .await;
         assert_problem(status, &body, 422, "validation_failed");
         assert_eq!(
-            error_codes(&body),
+            error_pairs(&body),
             pairs(&[("custom_fields.industry", "unknown_field")])
         );
         let (status, contact) = app
@@ -263,7 +237,7 @@ async fn deleting_a_definition_leaves_stored_values_readable_and_removable() {
             .await;
         assert_problem(status, &body, 422, "validation_failed");
         assert_eq!(
-            error_codes(&body),
+            error_pairs(&body),
             pairs(&[("custom_fields.loyalty_code", "unknown_field")])
         );
         let (status, cleaned) = app
@@ -328,7 +302,7 @@ async fn definitions_have_a_life_cycle_and_their_own_rules() {
             .await;
         assert_problem(status, &body, 422, "validation_failed");
         assert_eq!(
-            error_codes(&body),
+            error_pairs(&body),
             pairs(&[
                 ("key", "invalid_key"),
                 ("label", "blank"),
@@ -341,7 +315,7 @@ async fn definitions_have_a_life_cycle_and_their_own_rules() {
             })))
             .await;
         assert_problem(status, &body, 422, "validation_failed");
-        assert_eq!(error_codes(&body), pairs(&[("options", "invalid_count")]));
+        assert_eq!(error_pairs(&body), pairs(&[("options", "invalid_count")]));
         // Key and type are fixed once defined.
         let (status, body) = app
             .send(
@@ -353,7 +327,7 @@ async fn definitions_have_a_life_cycle_and_their_own_rules() {
             .await;
         assert_problem(status, &body, 422, "validation_failed");
         assert_eq!(
-            error_codes(&body),
+            error_pairs(&body),
             pairs(&[("field_type", "unknown_field")])
         );
 
@@ -388,7 +362,7 @@ async fn definitions_have_a_life_cycle_and_their_own_rules() {
         .await;
         assert_problem(status, &body, 422, "validation_failed");
         assert_eq!(
-            error_codes(&body),
+            error_pairs(&body),
             pairs(&[
                 ("description", "invalid_characters"),
                 ("options[0]", "too_long")

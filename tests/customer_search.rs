@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
-use rapport_tests::{Backend, TestApp, assert_problem, backends};
+use rapport_tests::{Backend, TestApp, assert_problem, backends, error_pairs, pairs};
 use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
@@ -678,30 +678,15 @@ async fn every_mistake_in_a_search_is_named_by_its_path() {
             })))
             .await;
         assert_problem(status, &body, 400, "bad_request");
-        let mut found: Vec<(String, String)> = body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                (
-                    e["field"].as_str().unwrap().to_owned(),
-                    e["code"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        found.sort();
-        let mut expected: Vec<(String, String)> = [
+        let found = error_pairs(&body);
+        let expected = pairs(&[
             ("filter.and[0].field", "unknown_field"),
             ("filter.and[1].or[0].op", "unsupported_operator"),
             ("filter.and[2].value", "invalid_value"),
             ("filter.and[3]", "invalid_node"),
             ("filter.and[4].and[0].and[0].and[0]", "too_deep"),
             ("sort[1]", "invalid_sort"),
-        ]
-        .iter()
-        .map(|(f, c)| ((*f).to_owned(), (*c).to_owned()))
-        .collect();
-        expected.sort();
+        ]);
         assert_eq!(found, expected, "{body}");
 
         // A cursor belongs to its search's order; a bad limit is named too.

@@ -605,6 +605,22 @@ async fn anonymisation_leaves_no_personal_data_anywhere() {
                 leftover.join("\n")
             );
         }
+        if backend == Backend::Sqlite {
+            // Nor in the file's free pages or its write-ahead log, byte for byte.
+            let file = app
+                .database_url
+                .trim_start_matches("sqlite://")
+                .split('?')
+                .next()
+                .unwrap()
+                .to_owned();
+            let mut bytes = std::fs::read(&file).unwrap();
+            bytes.extend(std::fs::read(format!("{file}-wal")).unwrap_or_default());
+            for marker in markers {
+                let found = bytes.windows(marker.len()).any(|w| w == marker.as_bytes());
+                assert!(!found, "{marker} lingers in the SQLite files");
+            }
+        }
         let (_, events) = app
             .send(
                 Method::GET,

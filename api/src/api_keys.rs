@@ -4,7 +4,6 @@ use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post};
 use chrono::{DateTime, Utc};
 use rapport_domain::FieldErrors;
-use rapport_domain::validation::text;
 use rapport_persistence::access::api_keys::{self, ApiKey, NewApiKey};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -115,26 +114,28 @@ pub async fn create_api_key(
     body: ValidJson<CreateApiKey>,
 ) -> Result<HttpResponse, ApiError> {
     let idem = idempotency.scoped(&auth, &req, &body.raw);
-    let dto = body.value()?;
-    let mut errors = FieldErrors::new();
-    let name = errors.take(text("name", &dto.name, 1, 200));
-    let role = crate::users::dto::role_reference(&mut errors, dto.role);
-    if dto.expires_at.is_some_and(|at| at <= Utc::now()) {
-        errors.push(rapport_domain::FieldError::new(
-            "expires_at",
-            "in_past",
-            "must be in the future",
-        ));
-    }
-    let (Some(name), Some(role), true) = (name, role, errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
-    };
+    let (name, role, expires_at) = body.checked(|dto| {
+        let mut errors = FieldErrors::new();
+        let name = errors.take(rapport_domain::validation::name("name", &dto.name, 1, 200));
+        let role = crate::users::dto::role_reference(&mut errors, dto.role);
+        if dto.expires_at.is_some_and(|at| at <= Utc::now()) {
+            errors.push(rapport_domain::FieldError::new(
+                "expires_at",
+                "in_past",
+                "must be in the future",
+            ));
+        }
+        match (name, role, errors.is_empty()) {
+            (Some(name), Some(role), true) => Ok((name, role, dto.expires_at)),
+            _ => Err(errors),
+        }
+    })?;
     let prefix = format!("rk_{}", &random_secret(1)[..8]);
     let secret = format!("{prefix}_{}", random_secret(2));
     let new = NewApiKey {
         name,
         role,
-        expires_at: dto.expires_at,
+        expires_at,
         prefix,
         key_hash: hash_token(&secret),
     };

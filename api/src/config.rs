@@ -24,6 +24,9 @@ pub struct Config {
     pub database_url: String,
     /// `RAPPORT_DB_MAX_CONNECTIONS`: pool size.
     pub db_max_connections: u32,
+    /// `RAPPORT_DB_TIMEOUT`: seconds a request waits for a database connection (or, on SQLite,
+    /// for another process's lock) before it is answered 503.
+    pub db_timeout: u64,
     /// `REDIS_URL`: optional; not used by this version.
     pub redis_url: Option<String>,
     /// `RAPPORT_JWT_SECRET`: signs access tokens; generated and kept in the database when unset.
@@ -38,6 +41,11 @@ pub struct Config {
     pub log_level: String,
     /// `RAPPORT_BODY_LIMIT`: largest request body in bytes.
     pub body_limit: usize,
+    /// `RAPPORT_HEADER_TIMEOUT`: seconds a client has to send a request's head (408 after).
+    pub header_timeout: u64,
+    /// `RAPPORT_BODY_TIMEOUT`: seconds a client has to send a request body, or, for an import
+    /// file, to send its next piece (408 after).
+    pub body_timeout: u64,
     /// `RAPPORT_ACCESS_TOKEN_TTL`: access-token lifetime in seconds.
     pub access_token_ttl: i64,
     /// `RAPPORT_REFRESH_TOKEN_TTL`: refresh-token lifetime in seconds.
@@ -71,6 +79,7 @@ impl Default for Config {
             bind: "127.0.0.1:8080".into(),
             database_url: "sqlite://rapport.db?mode=rwc".into(),
             db_max_connections: 16,
+            db_timeout: 5,
             redis_url: None,
             jwt_secret: None,
             admin_email: None,
@@ -78,6 +87,8 @@ impl Default for Config {
             log_format: LogFormat::Pretty,
             log_level: "info".into(),
             body_limit: 1024 * 1024,
+            header_timeout: 5,
+            body_timeout: 10,
             access_token_ttl: 900,
             refresh_token_ttl: 30 * 24 * 3600,
             login_window: 300,
@@ -134,6 +145,9 @@ impl Config {
         if let Some(v) = var("RAPPORT_DB_MAX_CONNECTIONS") {
             self.db_max_connections = parse("RAPPORT_DB_MAX_CONNECTIONS", &v)?;
         }
+        if let Some(v) = var("RAPPORT_DB_TIMEOUT") {
+            self.db_timeout = parse("RAPPORT_DB_TIMEOUT", &v)?;
+        }
         if let Some(v) = var("REDIS_URL") {
             self.redis_url = Some(v);
         }
@@ -162,6 +176,12 @@ impl Config {
         }
         if let Some(v) = var("RAPPORT_BODY_LIMIT") {
             self.body_limit = parse("RAPPORT_BODY_LIMIT", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_HEADER_TIMEOUT") {
+            self.header_timeout = parse("RAPPORT_HEADER_TIMEOUT", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_BODY_TIMEOUT") {
+            self.body_timeout = parse("RAPPORT_BODY_TIMEOUT", &v)?;
         }
         if let Some(v) = var("RAPPORT_ACCESS_TOKEN_TTL") {
             self.access_token_ttl = parse("RAPPORT_ACCESS_TOKEN_TTL", &v)?;

@@ -41,6 +41,7 @@ pub async fn envelope(
     let id = request_id(&req);
     req.extensions_mut().insert(RequestId(id.clone()));
     let is_docs = req.path().starts_with("/swagger-ui");
+    let is_api = req.path().starts_with("/api/");
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), route = tracing::field::Empty);
     let started = std::time::Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
@@ -121,11 +122,22 @@ pub async fn envelope(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    if !is_docs {
+    if is_docs {
+        // The Swagger UI runs its own scripts, but no other site may frame it.
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        );
+    } else {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
         );
+    }
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if is_api {
+        // Any answer of the API may carry personal data: no cache, shared or private, keeps it.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(res)
 }

@@ -31,13 +31,30 @@ pub struct ValidJson<T> {
 impl<T: DeserializeOwned> ValidJson<T> {
     /// The parsed body.
     pub fn value(&self) -> Result<T, ApiError> {
-        if !self.is_json {
-            return Err(ApiError::new(
+        self.check_media_type()?;
+        parse_json(&self.raw)
+    }
+
+    /// The body made into what the handler needs by `check` (the request's own rules), with
+    /// every mistake at once (see [`read_checked`]).
+    pub fn checked<U>(
+        &self,
+        check: impl FnOnce(T) -> Result<U, FieldErrors>,
+    ) -> Result<U, ApiError> {
+        self.check_media_type()?;
+        read_checked(json_document(&self.raw)?, check)
+            .map_err(|errors| ApiError::validation(FieldErrors(errors)))
+    }
+
+    fn check_media_type(&self) -> Result<(), ApiError> {
+        if self.is_json {
+            Ok(())
+        } else {
+            Err(ApiError::new(
                 ErrorCode::UnsupportedMediaType,
                 "send the body as application/json",
-            ));
+            ))
         }
-        parse_json(&self.raw)
     }
 }
 
@@ -114,21 +131,200 @@ pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64
     }
 }
 
-/// Parses a JSON document into `T`, classifying the failure.
+/// Parses a JSON document into `T`, classifying the failure: 400 when it is not JSON, 422 naming
+/// every field that does not fit.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let document: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let document = json_document(bytes)?;
+    parse_value(document).map_err(|errors| ApiError::validation(FieldErrors(errors)))
+}
+
+fn json_document(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
         ApiError::new(
             ErrorCode::BadRequest,
             format!("the body is not valid JSON: {e}"),
         )
-    })?;
-    parse_value(document).map_err(|error| ApiError::validation(error.into()))
+    })
 }
 
-/// Reads a JSON value (a whole body, or one item of a batch) into `T`: the first field that does
-/// not fit, named by its path.
-pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, FieldError> {
-    serde_path_to_error::deserialize(value).map_err(|err| field_error_of(&err))
+/// Reads a JSON value (a whole body, or one item of a batch) into `T`: every field that does not
+/// fit, named by its path.
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Vec<FieldError>> {
+    match read_all::<T>(value) {
+        Read::Whole(value) => Ok(value),
+        Read::StandIns { errors, .. } | Read::Broken(errors) => Err(errors),
+    }
+}
+
+/// `document` read into `T` and made into `U` by `check` (the request's own rules), with every
+/// mistake at once: fields of the wrong type are given stand-ins so that `check` still sees the
+/// rest, and what it says of the stand-ins is left out.
+pub fn read_checked<T: DeserializeOwned, U>(
+    document: serde_json::Value,
+    check: impl FnOnce(T) -> Result<U, FieldErrors>,
+) -> Result<U, Vec<FieldError>> {
+    let (value, mut errors) = match read_all::<T>(document) {
+        Read::Whole(value) => return check(value).map_err(|e| e.0),
+        Read::StandIns { value, errors } => (value, errors),
+        Read::Broken(errors) => return Err(errors),
+    };
+    if let Err(FieldErrors(found)) = check(value) {
+        let stood_in: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+        errors.extend(found.into_iter().filter(|e| {
+            !stood_in.iter().any(|field| {
+                e.field == *field
+                    || e.field.starts_with(&format!("{field}."))
+                    || e.field.starts_with(&format!("{field}["))
+            })
+        }));
+    }
+    Err(errors)
+}
+
+/// What reading a document found: the value; or the fields that do not fit, with the value read
+/// with stand-ins for them (so that the rest can still be checked); or only the fields.
+pub enum Read<T> {
+    /// Every field fits.
+    Whole(T),
+    /// These fields do not fit; `value` holds stand-ins in their place.
+    StandIns {
+        /// The value, with a stand-in for each field that does not fit.
+        value: T,
+        /// Why each does not fit.
+        errors: Vec<FieldError>,
+    },
+    /// These fields do not fit, and no stand-ins made the rest readable.
+    Broken(Vec<FieldError>),
+}
+
+/// The most fields [`read_all`] reports, and the most times it reads the document: a body
+/// full of mistakes costs a bounded number of passes over it.
+const MOST_MISTAKES: usize = 32;
+const MOST_PASSES: usize = 96;
+
+/// Values tried in place of a field that does not fit, one of each JSON type, until one reads.
+const STAND_INS: usize = 6;
+
+fn stand_in(attempt: usize) -> Option<serde_json::Value> {
+    use serde_json::{Map, Value};
+    Some(match attempt {
+        0 => Value::Null,
+        1 => Value::String(String::new()),
+        2 => Value::from(0),
+        3 => Value::Bool(false),
+        4 => Value::Array(Vec::new()),
+        5 => Value::Object(Map::new()),
+        _ => return None,
+    })
+}
+
+/// Reads `document` into `T`, going past each field that does not fit: a wrong type, a missing
+/// required field or an unknown one is recorded, the field is given a stand-in (or, if unknown,
+/// taken out), and the document is read again. One mistake thus never hides another.
+pub fn read_all<T: DeserializeOwned>(mut document: serde_json::Value) -> Read<T> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut attempts: Vec<(String, usize)> = Vec::new();
+    for _ in 0..MOST_PASSES {
+        let err = match serde_path_to_error::deserialize::<_, T>(&document) {
+            Ok(value) if errors.is_empty() => return Read::Whole(value),
+            Ok(value) => return Read::StandIns { value, errors },
+            Err(err) => err,
+        };
+        let error = field_error_of(&err);
+        let mut at: Vec<String> = err
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+                serde_path_to_error::Segment::Seq { index } => Some(index.to_string()),
+                _ => None,
+            })
+            .collect();
+        let unknown = error.code == "unknown_field";
+        let missing = error.code == "required";
+        // For an unknown or missing field the path names its object; the field is the last part
+        // of the error's own path.
+        let name = error
+            .field
+            .rsplit(['.', '['])
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches(']')
+            .to_owned();
+        if (unknown || missing) && at.last() != Some(&name) {
+            at.push(name);
+        }
+        let key = error.field.clone();
+        let tried = match attempts.iter_mut().find(|(field, _)| *field == key) {
+            Some((_, tried)) => {
+                *tried += 1;
+                *tried
+            }
+            None => {
+                if errors.len() == MOST_MISTAKES {
+                    break;
+                }
+                errors.push(error);
+                attempts.push((key, 0));
+                0
+            }
+        };
+        let placed = if unknown {
+            take_out(&mut document, &at)
+        } else {
+            match stand_in(tried) {
+                Some(value) => put(&mut document, &at, value),
+                None => tried == STAND_INS && take_out(&mut document, &at),
+            }
+        };
+        if !placed {
+            break;
+        }
+    }
+    Read::Broken(errors)
+}
+
+/// The value at `path` inside `document`, creating nothing.
+fn parent_of<'a>(
+    document: &'a mut serde_json::Value,
+    path: &'a [String],
+) -> Option<(&'a mut serde_json::Value, &'a str)> {
+    let (last, parents) = path.split_last()?;
+    let mut node = document;
+    for part in parents {
+        node = match node {
+            serde_json::Value::Object(object) => object.get_mut(part)?,
+            serde_json::Value::Array(items) => items.get_mut(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some((node, last.as_str()))
+}
+
+fn put(document: &mut serde_json::Value, path: &[String], value: serde_json::Value) -> bool {
+    match parent_of(document, path) {
+        Some((serde_json::Value::Object(object), key)) => {
+            object.insert(key.to_owned(), value);
+            true
+        }
+        Some((serde_json::Value::Array(items), index)) => {
+            match index.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
+                Some(item) => {
+                    *item = value;
+                    true
+                }
+                None => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+fn take_out(document: &mut serde_json::Value, path: &[String]) -> bool {
+    match parent_of(document, path) {
+        Some((serde_json::Value::Object(object), key)) => object.remove(key).is_some(),
+        _ => false,
+    }
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
@@ -149,7 +345,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for ValidJson<T> {
         Box::pin(async move {
             let raw = bytes.await.map_err(|e| {
                 let status = e.as_response_error().status_code();
-                if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
+                if e.as_error::<actix_web::error::PayloadError>()
+                    .is_some_and(crate::slow_bodies::is_too_slow)
+                {
+                    crate::slow_bodies::timed_out()
+                } else if status == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::new(
                         ErrorCode::PayloadTooLarge,
                         "the body is larger than the configured limit",

@@ -16,6 +16,7 @@ pub mod rate_limit;
 pub mod records;
 pub mod respond;
 pub mod segments;
+pub mod slow_bodies;
 pub mod spreadsheet;
 pub mod startup;
 pub mod state;

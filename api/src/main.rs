@@ -102,10 +102,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             if let Some(admin) = &app.first_admin {
-                println!("Created the first administrator: {}", admin.email);
-                if let Some(password) = &admin.generated_password {
-                    println!("Their password, shown only this once: {password}");
-                }
+                startup::announce(admin);
             }
             let host = config.bind.rsplit_once(':').map_or("127.0.0.1", |(h, _)| h);
             println!("Rapport is listening on http://{host}:{}", app.port());

@@ -61,6 +61,7 @@ error_codes! {
     SegmentIsDynamic => "segment_is_dynamic", 409, "The segment is dynamic", "动态分群的成员由筛选条件决定";
     SegmentFilterOutdated => "segment_filter_outdated", 409, "The segment's filter is outdated", "分群的筛选条件已失效";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
+    RequestTimeout => "request_timeout", 408, "Request timeout", "请求超时";
     PreconditionFailed => "precondition_failed", 412, "Precondition failed", "版本不匹配";
     PayloadTooLarge => "payload_too_large", 413, "Payload too large", "请求体过大";
     UnsupportedMediaType => "unsupported_media_type", 415, "Unsupported media type", "不支持的内容类型";
@@ -171,6 +172,9 @@ pub struct Problem {
     pub current_version: Option<i64>,
 }
 
+/// Seconds a client is asked to wait before retrying when the database cannot serve.
+pub const RETRY_AFTER_UNAVAILABLE: u64 = 5;
+
 /// An error a handler returns; rendered into a [`Problem`] by the envelope middleware.
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -269,6 +273,14 @@ impl ApiError {
         }
     }
 
+    /// 503 with `Retry-After`: the database cannot serve now; the same request may succeed later.
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self {
+            retry_after: Some(RETRY_AFTER_UNAVAILABLE),
+            ..Self::new(ErrorCode::Unavailable, detail)
+        }
+    }
+
     /// 404.
     pub fn not_found() -> Self {
         Self::new(ErrorCode::NotFound, "no such record")
@@ -364,10 +376,7 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::Unavailable(reason) => {
                 tracing::error!(%reason, "database unavailable");
-                ApiError::new(
-                    ErrorCode::Unavailable,
-                    "the database is unavailable; retry shortly",
-                )
+                ApiError::unavailable("the database is unavailable; retry shortly")
             }
             StoreError::Internal(reason) => {
                 tracing::error!(%reason, "internal error");

@@ -142,21 +142,91 @@ impl Application {
     }
 }
 
-/// Connects and migrates the database.
+/// Connects and prepares the database, for commands that need it at once (`migrate`, `admin`).
 pub async fn connect(config: &Config) -> Result<Db, StartupError> {
-    let options = DbOptions {
+    let db = Db::connect(&config.database_url, &db_options(config)).await?;
+    migrate(&db).await?;
+    Ok(db)
+}
+
+fn db_options(config: &Config) -> DbOptions {
+    DbOptions {
         max_connections: config.db_max_connections,
-        ..DbOptions::default()
-    };
-    let db = Db::connect(&config.database_url, &options).await?;
+        acquire_timeout: Duration::from_secs(config.db_timeout),
+    }
+}
+
+/// Applies the migrations and brings what the schema derives up to date: built-in roles, the
+/// derived search text, the indexes of custom fields.
+async fn migrate(db: &Db) -> Result<(), StartupError> {
     db.migrate().await?;
     roles::ensure_built_ins(db.conn()).await?;
-    let filled = rapport_persistence::customers::fill_derived_text(&db).await?;
+    let filled = rapport_persistence::customers::fill_derived_text(db).await?;
     if filled > 0 {
         tracing::info!(filled, "computed the derived text of existing customers");
     }
-    rapport_persistence::custom_values::ensure_indexes(&db).await?;
-    Ok(db)
+    rapport_persistence::custom_values::ensure_indexes(db).await?;
+    Ok(())
+}
+
+/// What serving needs from the database: the schema ready, the first administrator (on an empty
+/// database) and the token secret.
+struct Prepared {
+    first_admin: Option<FirstAdmin>,
+    secret: String,
+}
+
+async fn prepare(db: &Db, config: &Config) -> Result<Prepared, StartupError> {
+    migrate(db).await?;
+    let first_admin = ensure_first_admin(db, config).await?;
+    let secret = jwt_secret(db, config).await?;
+    Ok(Prepared {
+        first_admin,
+        secret,
+    })
+}
+
+/// Says, once, who the first administrator is and the password generated for them.
+pub fn announce(admin: &FirstAdmin) {
+    println!("Created the first administrator: {}", admin.email);
+    if let Some(password) = &admin.generated_password {
+        println!("Their password, shown only this once: {password}");
+    }
+}
+
+/// The longest wait between two tries to reach a database that did not answer at start.
+const MOST_BETWEEN_TRIES: Duration = Duration::from_secs(30);
+
+/// Prepares the database once it answers, then starts serving: the server runs meanwhile and
+/// answers 503 (`/health/ready` too), so a database that comes up after Rapport needs no restart.
+async fn prepare_when_reachable(state: Data<AppState>, config: Config) {
+    let mut wait = Duration::from_secs(1);
+    loop {
+        tokio::time::sleep(wait).await;
+        match prepare(&state.db, &config).await {
+            Ok(prepared) => {
+                if let Some(admin) = &prepared.first_admin {
+                    announce(admin);
+                }
+                serve(&state, &prepared.secret);
+                tracing::info!("the database answers; serving");
+                return;
+            }
+            Err(e) => {
+                wait = (wait * 2).min(MOST_BETWEEN_TRIES);
+                tracing::warn!(error = %e, retry_in_seconds = wait.as_secs(), "the database is not ready");
+            }
+        }
+    }
+}
+
+/// Starts serving requests once the database is prepared: the token keys, then the import worker.
+fn serve(state: &Data<AppState>, secret: &str) {
+    let config = &state.config;
+    let keys = TokenKeys::new(secret, config.access_token_ttl, config.refresh_token_ttl);
+    if state.tokens.set(keys).is_ok() {
+        crate::imports::worker::start(state.clone());
+    }
 }
 
 /// On an empty database, creates the first administrator.
@@ -167,7 +237,7 @@ async fn ensure_first_admin(db: &Db, config: &Config) -> Result<Option<FirstAdmi
     let email_text = config
         .admin_email
         .clone()
-        .unwrap_or_else(|| "admin@localhost".into());
+        .unwrap_or_else(|| "admin@rapport.localhost".into());
     let email = Email::parse("RAPPORT_ADMIN_EMAIL", &email_text)
         .map_err(|e| StartupError::Config(format!("RAPPORT_ADMIN_EMAIL: {}", e.message)))?;
     let (password_text, generated) = match &config.admin_password {
@@ -279,15 +349,14 @@ async fn fallback(
     }
 }
 
-/// Builds the server for `config`, creating the first admin on an empty database.
+/// Builds the server for `config`, creating the first admin on an empty database. When the
+/// database cannot be reached, the server starts all the same and is not ready (503) until it can.
 pub async fn build(config: Config) -> Result<Application, StartupError> {
-    let db = connect(&config).await?;
+    let db = Db::connect(&config.database_url, &db_options(&config)).await?;
     tokio::spawn(rapport_persistence::access::changes::listen(db.clone()));
-    let first_admin = ensure_first_admin(&db, &config).await?;
-    let secret = jwt_secret(&db, &config).await?;
     let state = Data::new(AppState {
         db,
-        tokens: TokenKeys::new(&secret, config.access_token_ttl, config.refresh_token_ttl),
+        tokens: std::sync::OnceLock::new(),
         standings: auth::standings::Standings::default(),
         definitions: crate::custom_fields::remembered::RememberedDefinitions::default(),
         passwords: password::PasswordWorkers::start(
@@ -301,7 +370,18 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
         ),
         config: Arc::new(config.clone()),
     });
-    crate::imports::worker::start(state.clone());
+    let first_admin = match prepare(&state.db, &config).await {
+        Ok(prepared) => {
+            serve(&state, &prepared.secret);
+            prepared.first_admin
+        }
+        Err(StartupError::Database(rapport_persistence::Error::Unavailable(reason))) => {
+            tracing::warn!(%reason, "the database does not answer; serving 503 until it does");
+            tokio::spawn(prepare_when_reachable(state.clone(), config.clone()));
+            None
+        }
+        Err(e) => return Err(e),
+    };
     let doc = Data::new(crate::openapi::document());
     let listener =
         TcpListener::bind(&config.bind).map_err(|e| StartupError::Bind(config.bind.clone(), e))?;
@@ -352,13 +432,16 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
             .service(rapport_openapi::swagger_ui(doc.get_ref().clone()))
             .default_service(web::to(fallback))
+            .wrap(from_fn(crate::slow_bodies::limit))
             .wrap(from_fn(crate::rate_limit::limit))
+            .wrap(from_fn(health::until_ready))
             .wrap(cors)
             .wrap(from_fn(envelope::envelope))
     })
     .listen(listener)
     .map_err(|e| StartupError::Bind(config.bind.clone(), e))?
-    .shutdown_timeout(30);
+    .shutdown_timeout(30)
+    .client_request_timeout(Duration::from_secs(config.header_timeout));
     if config.workers > 0 {
         server = server.workers(config.workers);
     }

@@ -15,8 +15,8 @@ use crate::custom_fields::remembered::RememberedDefinitions;
 pub struct AppState {
     /// The database.
     pub db: Db,
-    /// Access-token keys.
-    pub tokens: TokenKeys,
+    /// Access-token keys, set once the database is prepared: until then the server is not ready.
+    pub tokens: std::sync::OnceLock<TokenKeys>,
     /// Failed sign-in throttle.
     pub login_throttle: LoginThrottle,
     /// Users' standings, remembered until access changes.
@@ -27,4 +27,21 @@ pub struct AppState {
     pub passwords: PasswordWorkers,
     /// The configuration the server started with.
     pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Whether the database was prepared and requests are served.
+    pub fn is_ready(&self) -> bool {
+        self.tokens.get().is_some()
+    }
+
+    /// The access-token keys; 503 while the database is not prepared yet.
+    pub fn tokens(&self) -> Result<&TokenKeys, crate::problem::ApiError> {
+        self.tokens.get().ok_or_else(not_ready)
+    }
+}
+
+/// The answer while the database has not been reached since start.
+pub fn not_ready() -> crate::problem::ApiError {
+    crate::problem::ApiError::unavailable("Rapport is starting: the database does not answer yet")
 }

@@ -5,11 +5,13 @@
 //!     --customers 1000000 --owners 50 --seed 1 --ids-out bench/results/ids.txt
 //! rapport-bench ids --database-url sqlite://bench.db --count 10000 --out bench/results/ids.txt
 //! rapport-bench csv --rows 1000000 --out /tmp/rapport-import.csv
+//! rapport-bench limits --url http://127.0.0.1:8080 --admin-password …
 //! ```
 
 mod data;
 mod import_file;
 mod jsonb;
+mod limits;
 mod load;
 
 use std::path::PathBuf;
@@ -38,6 +40,9 @@ enum Command {
     Ids(IdsArgs),
     /// Writes a CSV file of new customers for the import benchmark.
     Csv(CsvArgs),
+    /// Sends a body at each documented input limit and one just over it to a running server;
+    /// prints how long each answer took.
+    Limits(limits::LimitsArgs),
 }
 
 /// What `csv` writes.
@@ -96,7 +101,11 @@ pub struct SeedArgs {
     #[arg(long)]
     pub append: bool,
     /// The first administrator's email, created when the database has no user yet.
-    #[arg(long, env = "RAPPORT_ADMIN_EMAIL", default_value = "admin@localhost")]
+    #[arg(
+        long,
+        env = "RAPPORT_ADMIN_EMAIL",
+        default_value = "admin@rapport.localhost"
+    )]
     pub admin_email: String,
     /// The first administrator's password (10–128 characters); needed on a database without users.
     #[arg(long, env = "RAPPORT_ADMIN_PASSWORD", hide_env_values = true)]
@@ -130,6 +139,7 @@ async fn main() -> ExitCode {
         Command::Seed(args) => load::seed(args).await,
         Command::Ids(args) => load::ids(args).await,
         Command::Csv(args) => import_file::write(&args),
+        Command::Limits(args) => limits::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

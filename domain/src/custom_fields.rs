@@ -164,7 +164,7 @@ impl DefinitionChanges {
         let mut errors = FieldErrors::new();
         let label = self
             .label
-            .and_then(|l| errors.take(text("label", &l, 1, MAX_LABEL_LEN)));
+            .and_then(|l| errors.take(crate::validation::name("label", &l, 1, MAX_LABEL_LEN)));
         let description = self.description.and_then(|d| {
             errors.take(optional_text(
                 "description",
@@ -225,16 +225,19 @@ fn options(
         };
     }
     if raw.is_empty() || raw.len() > MAX_OPTIONS {
+        // Before any option is looked at: the count alone decides.
         errors.push(FieldError::new(
             field,
             "invalid_count",
             format!("a choice field has 1 to {MAX_OPTIONS} options"),
         ));
+        return Err(errors);
     }
     let mut kept: Vec<String> = Vec::with_capacity(raw.len());
+    let mut seen = std::collections::HashSet::with_capacity(raw.len());
     for (i, option) in raw.into_iter().enumerate() {
         match text(&format!("{field}[{i}]"), &option, 1, MAX_OPTION_LEN) {
-            Ok(option) if kept.contains(&option) => {}
+            Ok(option) if !seen.insert(option.clone()) => {}
             Ok(option) => kept.push(option),
             Err(e) => errors.push(e),
         }
@@ -257,7 +260,7 @@ impl DefinitionInput {
                 "keys are 1 to 64 characters of a-z, 0-9 and _, starting with a letter",
             ));
         }
-        let label = text("label", &self.label, 1, MAX_LABEL_LEN)
+        let label = crate::validation::name("label", &self.label, 1, MAX_LABEL_LEN)
             .map_err(|e| errors.push(e))
             .unwrap_or_default();
         let description = optional_text(
@@ -406,17 +409,35 @@ pub fn is_value(value: &Value) -> bool {
     }
 }
 
+/// The size of `object` written as JSON, without writing it anywhere.
+fn json_size(object: &Map<String, Value>) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter(0);
+    // Writing into a counter cannot fail.
+    let _ = serde_json::to_writer(&mut counter, object);
+    counter.0
+}
+
 /// Checks the size, key names and value shapes of a `custom_fields` object, whatever the
 /// definitions say: the rules the OpenAPI document states for it.
 pub fn shape(field: &str, raw: Map<String, Value>) -> Result<Map<String, Value>, Vec<FieldError>> {
-    let mut errors = Vec::new();
     if raw.len() > MAX_KEYS {
-        errors.push(FieldError::new(
+        return Err(vec![FieldError::new(
             field,
             "too_many",
             format!("at most {MAX_KEYS} keys"),
-        ));
+        )]);
     }
+    let mut errors = Vec::new();
     for key in raw.keys() {
         if !is_key(key) {
             errors.push(FieldError::new(
@@ -436,7 +457,7 @@ pub fn shape(field: &str, raw: Map<String, Value>) -> Result<Map<String, Value>,
             ));
         }
     }
-    if Value::Object(raw.clone()).to_string().len() > MAX_BYTES {
+    if json_size(&raw) > MAX_BYTES {
         errors.push(FieldError::new(
             field,
             "too_large",

@@ -139,21 +139,23 @@ pub fn is_target(target: &str) -> bool {
 impl Mapping {
     /// Checks every target, naming each mistake at `mapping.<column>`.
     pub fn parse(self) -> Result<Mapping, Vec<FieldError>> {
-        let mut errors = Vec::new();
         if self.0.len() > MAX_COLUMNS {
-            errors.push(FieldError::new(
+            return Err(vec![FieldError::new(
                 "mapping",
                 "too_many",
                 format!("at most {MAX_COLUMNS} columns"),
-            ));
+            )]);
         }
+        let mut errors = Vec::new();
+        let fields = target_fields().join(", ");
         for (column, target) in &self.0 {
             if column.is_empty()
                 || column.chars().count() > MAX_COLUMN_LEN
                 || column.chars().any(char::is_control)
             {
+                // A name that is not a column's is not repeated back: it may be any size.
                 errors.push(FieldError::new(
-                    format!("mapping.{column}"),
+                    "mapping",
                     "invalid_column",
                     format!(
                         "a column name is 1 to {MAX_COLUMN_LEN} characters, none of them control characters"
@@ -165,10 +167,7 @@ impl Mapping {
                 errors.push(FieldError::new(
                     format!("mapping.{column}"),
                     "unknown_field",
-                    format!(
-                        "`{target}` is not a customer field; use one of {} or custom_fields.<key>",
-                        target_fields().join(", ")
-                    ),
+                    format!("not a customer field; use one of {fields} or custom_fields.<key>"),
                 ));
             }
         }

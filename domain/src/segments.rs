@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::FieldError;
 use crate::filter::Filter;
-use crate::validation::{optional_text, text};
+use crate::validation::optional_text;
 
 /// The longest name.
 pub const MAX_NAME_LEN: usize = 100;
@@ -112,7 +112,7 @@ impl NewSegment {
     /// Checks every part, reporting every mistake.
     pub fn parse(self) -> Result<NewSegment, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let name = text("name", &self.name, 1, MAX_NAME_LEN)
+        let name = crate::validation::name("name", &self.name, 1, MAX_NAME_LEN)
             .map_err(|e| errors.push(e))
             .unwrap_or_default();
         let description = optional_text(
@@ -157,7 +157,7 @@ impl SegmentChanges {
         let name = self
             .name
             .map(|n| {
-                text("name", &n, 1, MAX_NAME_LEN)
+                crate::validation::name("name", &n, 1, MAX_NAME_LEN)
                     .map_err(|e| errors.push(e))
                     .ok()
             })
@@ -190,7 +190,7 @@ impl Segment {
         let mut errors = Vec::new();
         let mut next = self.clone();
         if let Some(name) = changes.name {
-            match text("name", &name, 1, MAX_NAME_LEN) {
+            match crate::validation::name("name", &name, 1, MAX_NAME_LEN) {
                 Ok(name) => next.name = name,
                 Err(e) => errors.push(e),
             }

@@ -36,6 +36,9 @@ pub struct SortOrder(pub Vec<SortKey>);
 /// Why a sort parameter was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SortError {
+    /// More keys than [`MAX_KEYS`].
+    #[error("at most {MAX_KEYS} sort keys")]
+    TooManyKeys,
     /// A field the resource cannot sort by, or an empty key.
     #[error("cannot sort by `{field}`; sortable fields are: {allowed}")]
     UnknownField {
@@ -45,6 +48,9 @@ pub enum SortError {
         allowed: String,
     },
 }
+
+/// The most keys a sort order takes: every key is a column of the query and of its cursor.
+pub const MAX_KEYS: usize = 5;
 
 impl SortOrder {
     /// Parses `raw` (`-created_at,name`: comma-separated fields, `-` for descending, no spaces)
@@ -58,6 +64,9 @@ impl SortOrder {
         let Some(raw) = raw.filter(|raw| !raw.is_empty()) else {
             return Ok(Self(vec![default]));
         };
+        if raw.split(',').nth(MAX_KEYS).is_some() {
+            return Err(SortError::TooManyKeys);
+        }
         let mut keys: Vec<SortKey> = Vec::new();
         for part in raw.split(',') {
             let (descending, name) = match part.strip_prefix('-') {
@@ -123,7 +132,8 @@ impl SortOrder {
     /// fields (`custom_fields\.[a-z][a-z0-9_]{0,63}`) can stand for the ones defined at run time.
     pub fn pattern(sortable: &[&str]) -> String {
         let key = format!("-?({})", sortable.join("|"));
-        format!("^({key}(,{key})*)?$")
+        let more = MAX_KEYS - 1;
+        format!("^({key}(,{key}){{0,{more}}})?$")
     }
 
     /// The canonical spelling, used to tie a cursor to the order it was made for.

@@ -87,6 +87,42 @@ pub fn required_text_pattern() -> String {
     format!("^[^{NOT_TEXT}]*[^{WHITESPACE_OR_CONTROL}][^{NOT_TEXT}]*$")
 }
 
+/// Characters that reorder the text around them: the bidirectional embeddings, overrides and
+/// isolates. A name holding one can show as something it is not (U+202E before `gnp.exe`
+/// shows it as `exe.png`), so names refuse them.
+const BIDI_CONTROLS: &str = r"\u202A-\u202E\u2066-\u2069";
+
+/// Whether `c` is one of the bidirectional controls names refuse.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The OpenAPI pattern of a name that [`name`] accepts (with its `maxLength`).
+pub fn name_pattern() -> String {
+    format!(
+        "^[^{NOT_TEXT}{BIDI_CONTROLS}]*[^{WHITESPACE_OR_CONTROL}{BIDI_CONTROLS}][^{NOT_TEXT}{BIDI_CONTROLS}]*$"
+    )
+}
+
+/// The OpenAPI pattern of a name that may be empty (a change that leaves it out).
+pub fn optional_name_pattern() -> String {
+    format!("^[^{NOT_TEXT}{BIDI_CONTROLS}]*$")
+}
+
+/// Checks a name (of a customer, a contact, a colleague, a segment, a field): the rules of
+/// [`text`], and no bidirectional controls.
+pub fn name(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let checked = text(field, value, min, max)?;
+    if checked.chars().any(is_bidi_control) {
+        return Err(FieldError::new(
+            field,
+            "invalid_characters",
+            "must not contain characters that reorder text (U+202A to U+202E, U+2066 to U+2069)",
+        ));
+    }
+    Ok(checked)
+}
+
 /// Whether `c` may appear in free text: anything but control characters, except tab and newline.
 pub fn is_text_char(c: char) -> bool {
     !c.is_control() || c == '\n' || c == '\t'
@@ -96,18 +132,20 @@ pub fn is_text_char(c: char) -> bool {
 /// as sent (not bytes), and at least `min` once surrounding whitespace is trimmed. Returns the
 /// trimmed text. These are exactly the rules the OpenAPI document states for text fields.
 pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    // The length first, counting no further than the limit: a long value costs no more than a
+    // short one.
+    if value.len() > max && value.chars().nth(max).is_some() {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {max} characters"),
+        ));
+    }
     if !value.chars().all(is_text_char) {
         return Err(FieldError::new(
             field,
             "invalid_characters",
             "must not contain control characters",
-        ));
-    }
-    if value.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            "too_long",
-            format!("must be at most {max} characters"),
         ));
     }
     let trimmed = value.trim();

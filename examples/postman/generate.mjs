@@ -2179,7 +2179,7 @@ function buildCollection() {
 
 const ENVIRONMENT = [
   { key: 'base_url', value: 'http://127.0.0.1:8080', type: 'default', enabled: true },
-  { key: 'admin_email', value: 'admin@localhost', type: 'default', enabled: true },
+  { key: 'admin_email', value: 'admin@rapport.localhost', type: 'default', enabled: true },
   { key: 'admin_password', value: '', type: 'secret', enabled: true },
 ];
 

@@ -27,7 +27,8 @@ pub enum Backend {
 pub struct DbOptions {
     /// Most connections in the pool.
     pub max_connections: u32,
-    /// How long a request waits for a connection before the database counts as unavailable.
+    /// How long a request waits for a connection, or on SQLite for another process's lock,
+    /// before the database counts as unavailable.
     pub acquire_timeout: Duration,
 }
 
@@ -97,6 +98,7 @@ impl Db {
     /// Connects to `url` (`postgres://…` or `sqlite://…`). SQLite files are created when missing
     /// and run with WAL, `synchronous=FULL` and foreign keys on.
     pub async fn connect(url: &str, options: &DbOptions) -> Result<Self> {
+        let lock_timeout = options.acquire_timeout;
         let mut connect = ConnectOptions::new(url.to_owned());
         connect
             .max_connections(options.max_connections)
@@ -106,13 +108,18 @@ impl Db {
             // Ping a pooled connection before use only when it sat idle for a while: a ping on
             // every checkout is a second round trip for every query.
             .test_before_acquire_if_idle_for(Duration::from_secs(30))
+            // A server that does not answer yet does not stop Rapport from starting: the pool
+            // connects when first used, and keeps trying.
+            .connect_lazy(true)
             .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(|opts| {
+            .map_sqlx_sqlite_opts(move |opts| {
                 opts.create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10))
+                    .busy_timeout(lock_timeout)
+                    // What is deleted or overwritten is zeroed on disk, not left in free pages.
+                    .pragma("secure_delete", "ON")
                     .statement_cache_capacity(256)
             });
         let conn = Database::connect(connect).await?;
@@ -162,6 +169,18 @@ impl Db {
         };
         let txn = self.conn.begin().await?;
         Ok(WriteTxn { txn, _gate: gate })
+    }
+
+    /// Writes erased data out of SQLite's write-ahead log, whose older page images would still
+    /// hold it, and empties the log (`secure_delete` zeroes it in the database file itself).
+    /// Nothing to do on PostgreSQL.
+    pub async fn flush_erased(&self) -> Result<()> {
+        if self.backend() == Backend::Sqlite {
+            self.conn
+                .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+                .await?;
+        }
+        Ok(())
     }
 
     /// Answers when the database answers a trivial query.

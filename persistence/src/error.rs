@@ -1,5 +1,5 @@
 use rapport_domain::FieldErrors;
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 
 /// What can go wrong in a use case, beyond the domain's own rules.
 #[derive(Debug, thiserror::Error)]
@@ -88,8 +88,10 @@ impl Error {
 
 impl From<DbErr> for Error {
     fn from(err: DbErr) -> Self {
+        if is_unavailable(&err) {
+            return Error::Unavailable(err.to_string());
+        }
         match &err {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => Error::Unavailable(err.to_string()),
             DbErr::RecordNotFound(_) => Error::NotFound,
             _ => match err.sql_err() {
                 Some(SqlErr::UniqueConstraintViolation(m)) => Error::Conflict {
@@ -97,19 +99,46 @@ impl From<DbErr> for Error {
                     field: None,
                     message: format!("a unique value is already taken ({m})"),
                 },
-                _ => {
-                    let text = err.to_string();
-                    if text.contains("PoolTimedOut")
-                        || text.contains("Connection refused")
-                        || text.contains("Io(")
-                    {
-                        Error::Unavailable(text)
-                    } else {
-                        Error::Internal(text)
-                    }
-                }
+                _ => Error::Internal(err.to_string()),
             },
         }
+    }
+}
+
+/// Whether `err` means the database could not be reached or could not serve now (a refused or
+/// lost connection, a server shutting down or out of resources, SQLite busy past its timeout),
+/// rather than a mistake in what was asked: the caller may retry (503), it is not a bug (500).
+fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => &**e,
+        _ => return false,
+    };
+    match sqlx {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => true,
+        Sqlx::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            if db
+                .try_downcast_ref::<sea_orm::sqlx::postgres::PgDatabaseError>()
+                .is_some()
+            {
+                // Connection exceptions, the server shutting down or restarting, and running out
+                // of resources (too many connections, disk full).
+                ["08", "57P", "53"]
+                    .iter()
+                    .any(|class| code.starts_with(class))
+            } else {
+                // SQLite's primary result codes: BUSY, LOCKED, IOERR, FULL, CANTOPEN.
+                code.parse::<i32>()
+                    .is_ok_and(|c| matches!(c & 0xff, 5 | 6 | 10 | 13 | 14))
+            }
+        }
+        _ => false,
     }
 }
 

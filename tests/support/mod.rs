@@ -369,6 +369,33 @@ pub fn error_fields(problem: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// Every error a problem lists as (field, code), sorted, to compare with what a test expects.
+pub fn error_pairs(problem: &Value) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = problem["errors"]
+        .as_array()
+        .expect("a problem with errors")
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().expect("a field").to_owned(),
+                e["code"].as_str().expect("a code").to_owned(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+/// `(field, code)` pairs as [`error_pairs`] gives them, from literals.
+pub fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = expected
+        .iter()
+        .map(|(f, c)| ((*f).to_owned(), (*c).to_owned()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
 /// Asserts a problem+json answer with `status` and `code`.
 pub fn assert_problem(status: StatusCode, body: &Value, expected_status: u16, code: &str) {
     assert_eq!(status.as_u16(), expected_status, "{body}");

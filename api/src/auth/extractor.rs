@@ -114,7 +114,7 @@ impl FromRequest for Auth {
                 }
             } else {
                 let user_id = state
-                    .tokens
+                    .tokens()?
                     .verify(&token)
                     .ok_or_else(|| ApiError::unauthenticated("the token is invalid or expired"))?;
                 let standing = state

@@ -2,9 +2,9 @@
 
 use actix_web::web::Data;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post};
-use rapport_domain::FieldError;
 use rapport_domain::access::Principal;
 use rapport_domain::values::Email;
+use rapport_domain::{FieldError, FieldErrors};
 use rapport_persistence::access::{sessions, users};
 use rapport_persistence::audit::{self, By, Notice};
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ use crate::users::dto::UserView;
 /// Credentials.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"email": "admin@localhost", "password": "correct horse battery staple"}))]
+#[schema(example = json!({"email": "admin@rapport.localhost", "password": "correct horse battery staple"}))]
 pub struct LoginRequest {
     /// Sign-in email.
     #[schema(max_length = 254)]
@@ -88,19 +88,19 @@ async fn issue_pair(
     refresh: String,
 ) -> Result<TokenPair, ApiError> {
     let access_token = state
-        .tokens
+        .tokens()?
         .issue(user_id)
         .map_err(|e| ApiError::new(ErrorCode::Internal, format!("could not sign a token: {e}")))?;
     Ok(TokenPair {
         access_token,
         refresh_token: refresh,
         token_type: "Bearer".into(),
-        expires_in: state.tokens.access_ttl,
+        expires_in: state.tokens()?.access_ttl,
     })
 }
 
 fn refresh_expiry(state: &AppState) -> chrono::DateTime<chrono::Utc> {
-    rapport_persistence::now() + chrono::Duration::seconds(state.tokens.refresh_ttl)
+    rapport_persistence::now() + chrono::Duration::seconds(state.config.refresh_token_ttl)
 }
 
 /// Sign in.
@@ -129,6 +129,20 @@ pub async fn login(
         email,
         password: given,
     } = body.value()?;
+    // Lengths first: nothing longer than any account's email or password is hashed or counted.
+    let mut errors = FieldErrors::new();
+    for (field, value, most) in [("email", &email, 254), ("password", &given, 128)] {
+        if value.chars().nth(most).is_some() {
+            errors.push(FieldError::new(
+                field,
+                "too_long",
+                format!("must be at most {most} characters"),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
     let account = email.trim().to_lowercase();
     let address = req
         .peer_addr()
@@ -149,7 +163,10 @@ pub async fn login(
         request_id: &request_id,
         ip: Some(&address),
     };
-    let email = Email::parse("email", &email).ok();
+    // The address typed is recorded only when it is one (or an account's): a password typed into
+    // the email field must not end up in the trail.
+    let recordable = Email::parse("email", &email).ok();
+    let email = Email::typed_at_sign_in(&email);
     let credentials = match &email {
         Some(email) => users::find_credentials(state.db.conn(), email).await?,
         None => None,
@@ -167,10 +184,11 @@ pub async fn login(
                 Some(c) if c.user.status != users::UserStatus::Active => "account_disabled",
                 Some(_) => "wrong_password",
             };
-            // The address typed is recorded only when it is one: a password typed into the email
-            // field must not end up in the trail.
-            let typed = email.as_ref().map(Email::as_str);
-            let account_id = other.map(|c| c.user.id);
+            let typed = match &other {
+                Some(c) => Some(c.user.email.as_str()),
+                None => recordable.as_ref().map(Email::as_str),
+            };
+            let account_id = other.as_ref().map(|c| c.user.id);
             let failed = Notice {
                 action: "auth.sign_in_failed",
                 resource_type: "user",

@@ -61,7 +61,7 @@ pub async fn create_custom_field(
     body: ValidJson<CreateCustomField>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth, &req, &body.raw);
-    let input = body.value()?.into_domain().map_err(ApiError::validation)?;
+    let input = body.checked(|dto| dto.into_domain())?;
     let outcome = custom_fields::create(&state.db, &auth.actor, input, key.as_ref()).await?;
     let replayed = outcome.is_replay();
     let definition = outcome.into_inner();
@@ -120,7 +120,7 @@ pub async fn update_custom_field(
     if_match: IfMatch,
     body: ValidJson<UpdateCustomField>,
 ) -> Result<HttpResponse, ApiError> {
-    let changes = body.value()?.into_domain()?;
+    let changes = body.checked(|dto| dto.into_domain())?;
     let definition =
         custom_fields::update(&state.db, &auth.actor, id.into_inner(), changes, if_match.0).await?;
     let version = definition.version;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::dto::{CreateCustomer, UpdateCustomer};
 use crate::auth::Auth;
-use crate::extract::{IdempotencyHeader, ValidJson, parse_value};
+use crate::extract::{IdempotencyHeader, ValidJson, read_checked};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -234,28 +234,28 @@ fn read_item(raw: &Value, today: NaiveDate, definitions: &[Definition]) -> ReadI
         );
         all
     };
-    let create = parse_value::<CreateCustomer>(raw.clone())
-        .map_err(|e| vec![e])
-        .and_then(|dto| dto.into_domain(today, definitions).map_err(|e| e.0))
-        .and_then(|new| {
-            if key_errors.is_empty() {
-                Ok(new)
-            } else {
-                Err(vec![])
-            }
-        })
-        .map_err(with_key_errors);
-    let change = parse_value::<UpdateCustomer>(raw.clone())
-        .map_err(|e| vec![e])
-        .and_then(|dto| dto.into_domain(today, definitions).map_err(|e| e.0))
-        .and_then(|change| {
-            if key_errors.is_empty() {
-                Ok(change)
-            } else {
-                Err(vec![])
-            }
-        })
-        .map_err(with_key_errors);
+    let create = read_checked(raw.clone(), |dto: CreateCustomer| {
+        dto.into_domain(today, definitions)
+    })
+    .and_then(|new| {
+        if key_errors.is_empty() {
+            Ok(new)
+        } else {
+            Err(vec![])
+        }
+    })
+    .map_err(with_key_errors);
+    let change = read_checked(raw.clone(), |dto: UpdateCustomer| {
+        dto.into_domain(today, definitions)
+    })
+    .and_then(|change| {
+        if key_errors.is_empty() {
+            Ok(change)
+        } else {
+            Err(vec![])
+        }
+    })
+    .map_err(with_key_errors);
     ReadItem {
         malformed: malformed(raw, &change),
         item: BatchItem {
@@ -285,9 +285,10 @@ fn well_formed(read: Vec<ReadItem>) -> Result<Vec<BatchItem>, FieldErrors> {
 /// clears), or created when there is none. In `all_or_nothing` mode (the default) any refused
 /// item refuses the batch: 422 with every item's mistakes at `customers[i].<field>` (conflicts
 /// such as `email_taken` included), and nothing is written. In `per_item` mode the answer lists
-/// each item's result; a malformed item (one the item schema refuses: a wrong type, a blank
-/// `external_id`, text too long, a malformed email) still refuses the whole batch with 422,
-/// since it is a mistake of the sender's, not of the data. Every written customer gets its audit and `customer.created` or
+/// each item's result. In either mode a malformed item (one the item schema refuses: a wrong
+/// type, a blank `external_id`, text too long, a malformed email) refuses the whole batch at
+/// once with 422 naming every malformed item, since it is a mistake of the sender's, not of the
+/// data. Every written customer gets its audit and `customer.created` or
 /// `customer.updated` event. With an `Idempotency-Key`, a retry replays the first answer.
 #[utoipa::path(
     tag = "customers",
@@ -329,11 +330,9 @@ pub async fn batch_upsert_customers(
         BatchModeDto::AllOrNothing => BatchMode::AllOrNothing,
         BatchModeDto::PerItem => BatchMode::PerItem,
     };
-    let items = match mode {
-        // Every item's mistakes, malformed or not, are listed after the database had its say.
-        BatchMode::AllOrNothing => read.into_iter().map(|r| r.item).collect(),
-        BatchMode::PerItem => well_formed(read)?,
-    };
+    // A malformed item refuses the batch before the database is asked anything, in either mode:
+    // the sender's mistakes cost no transaction.
+    let items = well_formed(read)?;
     let outcome = batch::upsert(
         &state.db,
         &auth.actor,

@@ -67,7 +67,7 @@ pub async fn create_contact(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth, &req, &body.raw);
     let definitions = state.definitions.of(&state.db, FieldOwner::Contact).await?;
-    let new = body.value()?.into_domain(&definitions)?;
+    let new = body.checked(|dto| dto.into_domain(&definitions))?;
     let customer_id = id.into_inner();
     let outcome = contacts::create(
         &state.db,
@@ -135,12 +135,8 @@ pub async fn update_contact(
     body: ValidJson<UpdateContact>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, id) = path.into_inner();
-    let body = body.value()?;
-    let definitions = match body.custom_fields {
-        Some(_) => state.definitions.of(&state.db, FieldOwner::Contact).await?,
-        None => Default::default(),
-    };
-    let changes = body.into_domain(&definitions)?;
+    let definitions = state.definitions.of(&state.db, FieldOwner::Contact).await?;
+    let changes = body.checked(|dto| dto.into_domain(&definitions))?;
     let contact = contacts::update(
         &state.db,
         &auth.actor,

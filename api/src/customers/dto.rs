@@ -7,7 +7,7 @@ use rapport_domain::customers::{
     self, Address, Consent, ConsentInput, Contact, ContactChanges, Customer, CustomerChanges,
     CustomerKind, Gender, LifecycleStage, NewContact, NewCustomer,
 };
-use rapport_domain::validation::{optional_text, text};
+use rapport_domain::validation::optional_text;
 use rapport_domain::values::{Email, Phone, optional_email, optional_phone};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
@@ -302,7 +302,7 @@ impl CreateCustomer {
         definitions: &[Definition],
     ) -> Result<NewCustomer, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let name = errors.take(text("name", &self.name, 1, 200));
+        let name = errors.take(rapport_domain::validation::name("name", &self.name, 1, 200));
         let email = optional_email(&mut errors, self.email);
         let phone = optional_phone(&mut errors, self.phone);
         let birthday = self
@@ -383,7 +383,7 @@ impl UpdateCustomer {
         };
         changes.name = self
             .name
-            .and_then(|n| errors.take(text("name", &n, 1, 200)));
+            .and_then(|n| errors.take(rapport_domain::validation::name("name", &n, 1, 200)));
         changes.email = self.email.map(|e| optional_email(&mut errors, e));
         changes.phone = self.phone.map(|p| optional_phone(&mut errors, p));
         changes.birthday = self
@@ -648,7 +648,7 @@ impl CreateContact {
     /// The domain's new contact, or every rule broken.
     pub fn into_domain(self, definitions: &[Definition]) -> Result<NewContact, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let name = errors.take(text("name", &self.name, 1, 200));
+        let name = errors.take(rapport_domain::validation::name("name", &self.name, 1, 200));
         let title = errors
             .take(optional_text("title", self.title.as_deref(), 100))
             .flatten();
@@ -688,7 +688,7 @@ impl UpdateContact {
         let changes = ContactChanges {
             name: self
                 .name
-                .and_then(|n| errors.take(text("name", &n, 1, 200))),
+                .and_then(|n| errors.take(rapport_domain::validation::name("name", &n, 1, 200))),
             title: self
                 .title
                 .and_then(|t| errors.take(optional_text("title", t.as_deref(), 100))),

@@ -111,7 +111,7 @@ pub async fn create_customer(
         .definitions
         .of(&state.db, FieldOwner::Customer)
         .await?;
-    let new = body.value()?.into_domain(today(), &definitions)?;
+    let new = body.checked(|dto| dto.into_domain(today(), &definitions))?;
     let outcome = customers::create(&state.db, &auth.actor, auth.scope, new, key.as_ref()).await?;
     let replayed = outcome.is_replay();
     let customer = outcome.into_inner();
@@ -176,17 +176,11 @@ pub async fn update_customer(
     if_match: IfMatch,
     body: ValidJson<UpdateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.value()?;
-    let definitions = match body.custom_fields {
-        Some(_) => {
-            state
-                .definitions
-                .of(&state.db, FieldOwner::Customer)
-                .await?
-        }
-        None => Default::default(),
-    };
-    let changes = body.into_domain(today(), &definitions)?;
+    let definitions = state
+        .definitions
+        .of(&state.db, FieldOwner::Customer)
+        .await?;
+    let changes = body.checked(|dto| dto.into_domain(today(), &definitions))?;
     let customer = customers::update(
         &state.db,
         &auth.actor,

@@ -64,7 +64,7 @@ pub struct SearchCustomers {
 }
 
 /// The most sort keys a search takes.
-const MAX_SORT_KEYS: usize = 5;
+const MAX_SORT_KEYS: usize = rapport_domain::sort::MAX_KEYS;
 
 /// A search read against the customer catalogue: what the persistence layer runs.
 pub struct ParsedSearch {

@@ -327,6 +327,9 @@ pub async fn upload_import_file(
             Ok(part) => part,
             Err(e) => {
                 imports::drop_file(&state.db, id).await?;
+                if crate::slow_bodies::is_too_slow(&e) {
+                    return Err(crate::slow_bodies::timed_out());
+                }
                 return Err(ApiError::new(
                     ErrorCode::BadRequest,
                     format!("the file could not be read: {e}"),

@@ -13,7 +13,7 @@ use rapport_domain::imports::{IGNORED_COLUMNS, ImportFormat, Mapping};
 use serde_json::{Map, Value};
 
 use crate::customers::dto::CreateCustomer;
-use crate::extract::parse_value;
+use crate::extract::read_checked;
 
 /// Which column of the file fills each field, to name a field's mistakes as the file does.
 pub type Columns = std::sync::Arc<HashMap<String, String>>;
@@ -155,13 +155,10 @@ impl RowReader {
             }
             e
         };
-        parse_value::<CreateCustomer>(Value::Object(body))
-            .map_err(|e| vec![e])
-            .and_then(|dto| {
-                dto.into_domain(self.today, &self.all_definitions)
-                    .map_err(|e| e.0)
-            })
-            .map_err(|errors| errors.into_iter().map(renamed).collect())
+        read_checked(Value::Object(body), |dto: CreateCustomer| {
+            dto.into_domain(self.today, &self.all_definitions)
+        })
+        .map_err(|errors| errors.into_iter().map(renamed).collect())
     }
 
     /// Reads every record of `file` after the first `skip`, handing them on `batch` at a time.

@@ -14,7 +14,9 @@ use rapport_domain::access::Permission;
 use rapport_domain::custom_fields::{self, FieldType};
 use rapport_domain::customers::fields::sortable_field_patterns;
 use rapport_domain::sort::SortOrder;
-use rapport_domain::validation::{optional_text_pattern, required_text_pattern};
+use rapport_domain::validation::{
+    name_pattern, optional_name_pattern, optional_text_pattern, required_text_pattern,
+};
 use rapport_domain::values::{Email, Phone};
 use serde_json::{Map, Value, json};
 
@@ -191,6 +193,12 @@ fn request_schema(schema: &mut Value) {
                 property["enum"] = json!(names);
             }
             "scope" => {}
+            // A role's grants: at most one per permission.
+            "permissions" => {
+                if let Some(object) = property.as_object_mut() {
+                    object.insert("maxItems".into(), json!(Permission::all().count()));
+                }
+            }
             _ if is_string(property) => string_property(name, property, is_required),
             _ => {}
         }
@@ -252,6 +260,13 @@ fn string_property(name: &str, property: &mut Value, is_required: bool) {
         "phone" => optional(&Phone::pattern()),
         "password" | "role" => return,
         "key" => custom_fields::KEY_PATTERN.to_owned(),
+        "name" | "display_name" | "label" => {
+            if object.get("minLength").and_then(Value::as_u64).unwrap_or(0) >= 1 {
+                name_pattern()
+            } else {
+                optional_name_pattern()
+            }
+        }
         _ if object.contains_key("format") => return,
         _ if object.get("minLength").and_then(Value::as_u64).unwrap_or(0) >= 1 => {
             required_text_pattern()

@@ -154,7 +154,7 @@ fn document_headers(status: &str, response: &mut Response, path: &str, has_idemp
     }
     match status {
         "401" => add("WWW-Authenticate", Type::String, "`Bearer`"),
-        "429" => add(
+        "429" | "503" => add(
             "Retry-After",
             Type::Integer,
             "Seconds to wait before trying again",

@@ -228,8 +228,8 @@ pub struct PageQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"permission": "customers:read", "scope": "all"}))]
 pub struct GrantInput {
-    /// `resource:action`: resources `customers`, `users`, `roles`, `api_keys`, `audit_events`,
-    /// `events`, `custom_fields`; actions `read`, `write`, `delete`.
+    /// `resource:action`, such as `customers:read`: every permission there is is listed in the
+    /// schema, and `GET /api/v1/roles` shows the built-in roles' grants.
     #[schema(example = "customers:read")]
     pub permission: String,
     /// `own` (only for `customers`: the records the caller owns) or `all`.
@@ -262,7 +262,6 @@ pub struct CreateRole {
     #[schema(max_length = 500)]
     pub description: Option<String>,
     /// What it grants; each permission at most once.
-    #[schema(max_items = 21)]
     pub permissions: Vec<GrantInput>,
 }
 
@@ -275,7 +274,6 @@ pub struct UpdateRole {
     #[schema(max_length = 500)]
     pub description: Option<String>,
     /// Grants, replaced as a whole.
-    #[schema(max_items = 21)]
     pub permissions: Option<Vec<GrantInput>>,
 }
 
@@ -287,6 +285,15 @@ pub fn grants(
 ) -> Vec<rapport_domain::access::Grant> {
     use rapport_domain::FieldError;
     use rapport_domain::access::{Grant, Permission, Scope};
+    let most = Permission::all().count();
+    if inputs.len() > most {
+        errors.push(FieldError::new(
+            "permissions",
+            "too_many",
+            format!("at most {most} grants, one per permission"),
+        ));
+        return Vec::new();
+    }
     let mut grants: Vec<Grant> = Vec::new();
     for (i, input) in inputs.into_iter().enumerate() {
         let field = format!("permissions[{i}].permission");

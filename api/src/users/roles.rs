@@ -80,25 +80,26 @@ pub async fn create_role(
     body: ValidJson<CreateRole>,
 ) -> Result<HttpResponse, ApiError> {
     let idem = idempotency.scoped(&auth, &req, &body.raw);
-    let dto = body.value()?;
-    let mut errors = FieldErrors::new();
-    let name = errors.take(RoleName::parse("name", &dto.name));
-    let description = errors
-        .take(optional_text(
-            "description",
-            dto.description.as_deref(),
-            500,
-        ))
-        .flatten();
-    let grants = grants(dto.permissions, &mut errors);
-    let (Some(name), true) = (name, errors.is_empty()) else {
-        return Err(ApiError::validation(errors));
-    };
-    let new = NewRole {
-        name,
-        description: description.unwrap_or_default(),
-        grants,
-    };
+    let new = body.checked(|dto| {
+        let mut errors = FieldErrors::new();
+        let name = errors.take(RoleName::parse("name", &dto.name));
+        let description = errors
+            .take(optional_text(
+                "description",
+                dto.description.as_deref(),
+                500,
+            ))
+            .flatten();
+        let grants = grants(dto.permissions, &mut errors);
+        match (name, errors.is_empty()) {
+            (Some(name), true) => Ok(NewRole {
+                name,
+                description: description.unwrap_or_default(),
+                grants,
+            }),
+            _ => Err(errors),
+        }
+    })?;
     let outcome = roles::create(&state.db, &auth.actor, new, idem.as_ref()).await?;
     let replayed = outcome.is_replay();
     let role = outcome.into_inner();
@@ -133,16 +134,15 @@ pub async fn update_role(
     if_match: IfMatch,
     body: ValidJson<UpdateRole>,
 ) -> Result<HttpResponse, ApiError> {
-    let dto = body.value()?;
-    let mut errors = FieldErrors::new();
-    let description = dto
-        .description
-        .and_then(|d| errors.take(optional_text("description", Some(&d), 500)))
-        .map(Option::unwrap_or_default);
-    let grants = dto.permissions.map(|p| grants(p, &mut errors));
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
+    let (description, grants) = body.checked(|dto| {
+        let mut errors = FieldErrors::new();
+        let description = dto
+            .description
+            .and_then(|d| errors.take(optional_text("description", Some(&d), 500)))
+            .map(Option::unwrap_or_default);
+        let grants = dto.permissions.map(|p| grants(p, &mut errors));
+        errors.into_result(|| (description, grants))
+    })?;
     let role = roles::update(
         &state.db,
         &auth.actor,

@@ -3,7 +3,7 @@
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post};
 use rapport_domain::FieldErrors;
-use rapport_domain::validation::text;
+use rapport_domain::validation::name;
 use rapport_domain::values::{Email, optional_phone};
 use rapport_persistence::access::users::{self, NewUser, UserChanges};
 use rapport_persistence::audit::By;
@@ -59,22 +59,24 @@ pub async fn create_user(
     body: ValidJson<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth, &req, &body.raw);
-    let dto = body.value()?;
-    let mut errors = FieldErrors::new();
-    let email = errors.take(Email::parse("email", &dto.email));
-    let display_name = errors.take(text("display_name", &dto.display_name, 1, 200));
-    let phone = optional_phone(&mut errors, dto.phone);
-    errors.take(password::check_new("password", &dto.password));
-    let role = role_reference(&mut errors, dto.role);
-    let (Some(email), Some(display_name), Some(role), true) =
-        (email, display_name, role, errors.is_empty())
-    else {
-        return Err(ApiError::validation(errors));
-    };
+    let (email, display_name, phone, role, password) = body.checked(|dto| {
+        let mut errors = FieldErrors::new();
+        let email = errors.take(Email::parse("email", &dto.email));
+        let display_name = errors.take(name("display_name", &dto.display_name, 1, 200));
+        let phone = optional_phone(&mut errors, dto.phone);
+        errors.take(password::check_new("password", &dto.password));
+        let role = role_reference(&mut errors, dto.role);
+        match (email, display_name, role, errors.is_empty()) {
+            (Some(email), Some(display_name), Some(role), true) => {
+                Ok((email, display_name, phone, role, dto.password))
+            }
+            _ => Err(errors),
+        }
+    })?;
     users::check_role_for_new_account(state.db.conn(), &auth.actor, &role).await?;
     let password_hash = state
         .passwords
-        .hash(dto.password)
+        .hash(password)
         .await
         .map_err(|e| ApiError::new(ErrorCode::Internal, e))?;
     let new = NewUser {
@@ -138,19 +140,18 @@ pub async fn update_user(
     if_match: IfMatch,
     body: ValidJson<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let dto = body.value()?;
-    let mut errors = FieldErrors::new();
-    let changes = UserChanges {
-        display_name: dto
-            .display_name
-            .and_then(|n| errors.take(text("display_name", &n, 1, 200))),
-        phone: dto.phone.map(|p| optional_phone(&mut errors, p)),
-        role: dto.role.and_then(|r| role_reference(&mut errors, r)),
-        status: dto.status.map(Into::into),
-    };
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
+    let changes = body.checked(|dto| {
+        let mut errors = FieldErrors::new();
+        let changes = UserChanges {
+            display_name: dto
+                .display_name
+                .and_then(|n| errors.take(name("display_name", &n, 1, 200))),
+            phone: dto.phone.map(|p| optional_phone(&mut errors, p)),
+            role: dto.role.and_then(|r| role_reference(&mut errors, r)),
+            status: dto.status.map(Into::into),
+        };
+        errors.into_result(|| changes)
+    })?;
     let user = users::update(&state.db, &auth.actor, id.into_inner(), changes, if_match.0).await?;
     let version = user.version;
     Ok(ok_versioned(&UserView::from(user), version))

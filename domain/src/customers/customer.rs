@@ -420,20 +420,23 @@ pub fn birthday(field: &str, date: NaiveDate, today: NaiveDate) -> Result<NaiveD
 pub const MAX_TAGS: usize = 50;
 const MAX_TAG_LEN: usize = 50;
 
-/// Trims and de-duplicates tags, keeping their first order; each is 1 to 50 characters.
+/// Trims and de-duplicates tags, keeping their first order; each is 1 to 50 characters. Too many
+/// tags are refused before any one is looked at, and duplicates are found by hashing, so the
+/// largest body is checked in time linear in its size.
 pub fn tags(field: &str, raw: Vec<String>) -> Result<Vec<String>, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut tags: Vec<String> = Vec::with_capacity(raw.len());
     if raw.len() > MAX_TAGS {
-        errors.push(FieldError::new(
+        return Err(vec![FieldError::new(
             field,
             "too_many",
             format!("at most {MAX_TAGS} tags"),
-        ));
+        )]);
     }
+    let mut errors = Vec::new();
+    let mut tags: Vec<String> = Vec::with_capacity(raw.len());
+    let mut seen = std::collections::HashSet::with_capacity(raw.len());
     for (i, tag) in raw.into_iter().enumerate() {
         match crate::validation::text(&format!("{field}[{i}]"), &tag, 1, MAX_TAG_LEN) {
-            Ok(tag) if !tags.contains(&tag) => tags.push(tag),
+            Ok(tag) if seen.insert(tag.clone()) => tags.push(tag),
             Ok(_) => {}
             Err(e) => errors.push(e),
         }

@@ -24,9 +24,10 @@ impl Filter {
             catalogue,
             errors: Vec::new(),
             conditions: 0,
+            nodes: 0,
         };
         let filter = parser.node(raw, path, 0);
-        if parser.conditions > MAX_CONDITIONS {
+        if parser.conditions > MAX_CONDITIONS || parser.nodes > MAX_NODES {
             parser.errors.push(FieldError::new(
                 path,
                 "too_many_conditions",
@@ -48,11 +49,22 @@ struct Parser<'c> {
     errors: Vec<FieldError>,
     /// Conditions seen so far, to stop checking past the limit.
     conditions: usize,
+    /// Nodes (conditions and groups, well-formed or not) seen so far: reading stops past
+    /// [`MAX_NODES`], so no filter costs more than a small one, whatever it holds.
+    nodes: usize,
 }
+
+/// The most nodes a filter of [`MAX_CONDITIONS`] conditions needs: each condition, and a group
+/// above every two of them.
+const MAX_NODES: usize = 2 * MAX_CONDITIONS;
 
 impl<'c> Parser<'c> {
     /// The node at `path`, below `depth` enclosing groups; `None` when it has a mistake.
     fn node(&mut self, raw: &Value, path: &str, depth: usize) -> Option<Filter> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return None;
+        }
         let object = raw.as_object();
         let group = object.and_then(|o| {
             ["and", "or"]
@@ -102,6 +114,10 @@ impl<'c> Parser<'c> {
                 "too_deep",
                 format!("and/or groups may be nested at most {MAX_DEPTH} deep"),
             );
+        }
+        if parts.len() > MAX_CONDITIONS {
+            self.conditions += parts.len();
+            return None;
         }
         let parsed: Vec<Option<Filter>> = parts
             .iter()

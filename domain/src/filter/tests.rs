@@ -346,6 +346,23 @@ fn fifty_conditions_are_allowed_but_not_fifty_one() {
 
 #[test]
 fn conditions_past_the_limit_are_not_checked() {
+    let half =
+        |n: usize| -> Vec<Value> { (0..n).map(|_| cond("name", "eq", json!("x"))).collect() };
+    let mut first = half(MAX_CONDITIONS / 2);
+    first[0] = cond("name", "eq", json!(""));
+    let mut second = half(MAX_CONDITIONS / 2 + 1);
+    second.push(cond("nickname", "eq", json!("x")));
+    assert_eq!(
+        errors(&json!({"and": [{"and": first}, {"and": second}]})),
+        vec![
+            ("filter.and[0].and[0].value".to_owned(), "invalid_value"),
+            ("filter".to_owned(), "too_many_conditions"),
+        ]
+    );
+}
+
+#[test]
+fn a_group_of_more_parts_than_the_limit_is_refused_unread() {
     let mut leaves: Vec<Value> = (0..MAX_CONDITIONS)
         .map(|_| cond("name", "eq", json!("x")))
         .collect();
@@ -353,10 +370,13 @@ fn conditions_past_the_limit_are_not_checked() {
     leaves[0] = cond("name", "eq", json!(""));
     assert_eq!(
         errors(&json!({"and": leaves})),
-        vec![
-            ("filter.and[0].value".to_owned(), "invalid_value"),
-            ("filter".to_owned(), "too_many_conditions"),
-        ]
+        vec![("filter".to_owned(), "too_many_conditions")]
+    );
+    // Malformed groups count too: a long list of them is refused as one mistake.
+    let broken = vec![json!({"and": 1}); 10_000];
+    assert_eq!(
+        errors(&json!({"or": [{"or": broken}]})),
+        vec![("filter".to_owned(), "too_many_conditions")]
     );
 }
 

@@ -16,12 +16,13 @@ impl Email {
     /// The OpenAPI pattern of what [`Email::parse`] accepts (with `maxLength` 254).
     pub fn pattern() -> String {
         let not = crate::validation::WHITESPACE_OR_CONTROL;
-        format!("^[^@{not}]{{1,64}}@[^@.{not}]+(\\.[^@.{not}]+)*$")
+        format!("^[^@{not}]{{1,64}}@[^@.{not}]+(\\.[^@.{not}]+)+$")
     }
 
     /// Parses an address for `field`, or says why it is not one: at most 254 characters, a local
-    /// part of 1 to 64 characters, `@`, and a domain of non-empty dot-separated labels, with no
-    /// whitespace or control characters anywhere (the OpenAPI document's pattern for emails).
+    /// part of 1 to 64 characters, `@`, and a domain of two or more non-empty dot-separated labels
+    /// (`example.cn`, not `localhost`), with no whitespace or control characters anywhere (the
+    /// OpenAPI document's pattern for emails).
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let invalid = || FieldError::new(field, "invalid_email", "not an email address");
         if raw.chars().count() > Self::MAX_LEN {
@@ -34,6 +35,7 @@ impl Email {
         let (local, domain) = raw.split_once('@').ok_or_else(invalid)?;
         let well_formed = (1..=64).contains(&local.chars().count())
             && !domain.contains('@')
+            && domain.contains('.')
             && domain.split('.').all(|label| !label.is_empty())
             && !raw.chars().any(|c| c.is_whitespace() || c.is_control());
         if well_formed {
@@ -47,6 +49,15 @@ impl Email {
     /// taken as it is, without parsing it again on every read.
     pub fn from_stored(normalised: String) -> Self {
         Self(normalised)
+    }
+
+    /// An address typed to sign in, normalised as stored addresses are, without the rules a new
+    /// address must follow: an account made under older rules (`admin@localhost`) still signs in.
+    /// `None` for what no account can have: no `@`, or longer than any address.
+    pub fn typed_at_sign_in(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        (raw.contains('@') && raw.chars().nth(Self::MAX_LEN).is_none())
+            .then(|| Self(raw.to_lowercase()))
     }
 
     /// Like [`Email::parse`], but an empty string means "none".
@@ -140,8 +151,15 @@ mod tests {
     }
 
     #[test]
-    fn single_label_domains_are_accepted() {
-        assert!(Email::parse("email", "admin@localhost").is_ok());
+    fn a_domain_has_a_dot_but_old_accounts_still_sign_in() {
+        assert!(
+            Email::parse("email", "admin@localhost").is_err(),
+            "a domain has a dot"
+        );
+        assert!(
+            Email::typed_at_sign_in(" Admin@Localhost ")
+                .is_some_and(|e| e.as_str() == "admin@localhost")
+        );
     }
 
     #[test]

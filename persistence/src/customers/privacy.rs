@@ -358,6 +358,10 @@ pub async fn anonymise(
     )
     .await?;
     txn.commit().await?;
+    // The erasure is done; the log's old copies of it go too, as soon as no reader holds them.
+    if let Err(e) = db.flush_erased().await {
+        tracing::warn!(error = %e, "erased data may remain in the write-ahead log until its next checkpoint");
+    }
     Ok(after)
 }
 
