@@ -92,6 +92,48 @@ async fn wrong_password_and_unknown_account_get_the_same_answer() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_accounts_need_a_real_email_an_uncommon_password_and_a_plain_name() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/users",
+                &app.admin_token,
+                Some(json!({
+                    "email": "ops@localhost", "display_name": "Ops\u{202E}nimda", "role": "sales",
+                    "password": "Password123"
+                })),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        let mut found: Vec<(&str, &str)> = body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+            .collect();
+        found.sort_unstable();
+        assert_eq!(
+            found,
+            [
+                ("display_name", "invalid_characters"),
+                ("email", "invalid_email"),
+                ("password", "common_password"),
+            ]
+        );
+        // Sign-in refuses what is longer than any account's email or password, before any work.
+        for (email, password) in [
+            (format!("{}@x.cn", "a".repeat(251)), "p".repeat(10)),
+            ("a@x.cn".to_owned(), "p".repeat(129)),
+        ] {
+            let (status, body) = app.login_pair(&email, &password).await;
+            assert_problem(status, &body, 422, "validation_failed");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_are_throttled_with_retry_after() {
     for backend in backends() {
         let app = TestApp::spawn_with(&backend, |c| c.login_failures_per_account = 3).await;

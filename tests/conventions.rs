@@ -235,9 +235,32 @@ async fn request_ids_and_security_headers_are_on_every_response() {
         .to_str()
         .unwrap()
         .to_owned();
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
     let (status, body) = read(response).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["request_id"], generated.as_str());
+    // Answers with personal data are never cached; the Swagger UI is never framed.
+    let response = app
+        .client
+        .get(app.url("/api/v1/customers"))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let response = app
+        .client
+        .get(app.url("/swagger-ui/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use rapport_tests::{TestApp, assert_problem, backends, error_fields, read};
+use rapport_tests::{TestApp, assert_problem, backends, error_fields, error_pairs, pairs, read};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -175,6 +175,68 @@ async fn every_field_error_is_reported_at_once() {
             )
             .await;
         assert_eq!(list["total"], 0, "an invalid write changes nothing");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_type_does_not_hide_the_other_fields_mistakes() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        // A number for the name, an object for the phone, an unknown gender, an unknown field:
+        // none of them hides the email's or the birthday's mistake, nor each other.
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/customers",
+                &app.admin_token,
+                Some(json!({
+                    "name": 42, "email": "not-an-email", "phone": {"number": 1}, "gender": "robot",
+                    "birthday": "2999-01-01", "nickname": "x", "tags": ["ok", 7]
+                })),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&body),
+            pairs(&[
+                ("birthday", "in_future"),
+                ("email", "invalid_email"),
+                ("gender", "invalid_type"),
+                ("name", "invalid_type"),
+                ("nickname", "unknown_field"),
+                ("phone", "invalid_type"),
+                ("tags[1]", "invalid_type"),
+            ]),
+            "{body}"
+        );
+        // A change likewise; and the values that did not fit are not repeated back.
+        let created = app
+            .create_customer(&app.admin_token, json!({"name": "王芳"}))
+            .await;
+        let (status, body) = app
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/customers/{}", created["id"].as_str().unwrap()),
+                &app.admin_token,
+                Some(json!({"phone": 13800138000_u64, "email": "x@localhost", "name": "\u{202E}txt.exe"})),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&body),
+            pairs(&[
+                ("email", "invalid_email"),
+                ("name", "invalid_characters"),
+                ("phone", "invalid_type"),
+            ]),
+            "{body}"
+        );
+        assert!(!body.to_string().contains("13800138000"), "{body}");
+        assert_eq!(
+            app.customer_count().await,
+            1,
+            "an invalid write changes nothing"
+        );
     }
 }
 

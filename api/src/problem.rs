@@ -399,6 +399,7 @@ pub fn field_message(code: &str, english: &str, lang: Lang) -> String {
         "required" => "必填",
         "too_long" => "太长",
         "too_short" => "太短",
+        "common_password" => "是最常见的密码之一，请另选一个",
         "too_many" => "数量过多",
         "invalid_email" => "不是有效的邮箱地址",
         "invalid_phone" => "不是有效的电话号码",

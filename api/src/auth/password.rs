@@ -138,29 +138,54 @@ pub fn decoy() -> &'static str {
     DECOY.get_or_init(|| hash("decoy password for unknown accounts").unwrap_or_default())
 }
 
-/// A new password must be 10 to 128 characters.
+/// A new password must be 10 to 128 characters and not one of the 100,000 most common ones
+/// (the list of the `passwords` crate, from SecLists), compared ignoring case: those are the
+/// first a guesser tries, whatever their length.
 pub fn check_new(field: &str, password: &str) -> Result<(), FieldError> {
-    let length = password.chars().count();
-    if length < 10 {
-        Err(FieldError::new(
-            field,
-            "too_short",
-            "must be at least 10 characters",
-        ))
-    } else if length > 128 {
-        Err(FieldError::new(
+    if password.chars().nth(128).is_some() {
+        return Err(FieldError::new(
             field,
             "too_long",
             "must be at most 128 characters",
-        ))
-    } else {
-        Ok(())
+        ));
     }
+    if password.chars().nth(9).is_none() {
+        return Err(FieldError::new(
+            field,
+            "too_short",
+            "must be at least 10 characters",
+        ));
+    }
+    let common = |p: &str| passwords::analyzer::is_common_password(p);
+    if common(password) || common(&password.to_lowercase()) {
+        return Err(FieldError::new(
+            field,
+            "common_password",
+            "is one of the most common passwords, the first any guesser tries; choose another",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        for common in ["password123", "PASSWORD123", "qwertyuiop", "1234567890"] {
+            assert_eq!(
+                check_new("password", common).unwrap_err().code,
+                "common_password",
+                "{common}"
+            );
+        }
+        assert!(check_new("password", "correct horse battery staple").is_ok());
+        assert_eq!(
+            check_new("password", "short").unwrap_err().code,
+            "too_short"
+        );
+    }
 
     #[test]
     fn a_hash_verifies_its_password_only() {

@@ -109,7 +109,8 @@ pub struct CreateUser {
     /// Role name: `admin`, `manager`, `sales`, `support`, `marketing`, `viewer` or a custom role.
     #[schema(max_length = 50)]
     pub role: String,
-    /// Initial password, 10 to 128 characters.
+    /// Initial password, 10 to 128 characters, not one of the 100,000 most common passwords
+    /// (422 `common_password`).
     #[schema(min_length = 10, max_length = 128)]
     pub password: String,
 }
@@ -138,7 +139,8 @@ pub struct UpdateUser {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"password": "a new long password"}))]
 pub struct ResetPassword {
-    /// The new password, 10 to 128 characters. Every session of the user ends.
+    /// The new password, 10 to 128 characters, not one of the 100,000 most common passwords
+    /// (422 `common_password`). Every session of the user ends.
     #[schema(min_length = 10, max_length = 128)]
     pub password: String,
 }
