@@ -3,7 +3,8 @@
 A schema can say that a cursor is a string, an owner is a UUID, If-Match is an entity tag and a
 birthday is a date; it cannot say that the cursor must come from the same list, that the owner must
 exist, that the tag must be the record's current version, that an Idempotency-Key is new, that a
-date lies before or after today, or which custom fields the workspace has defined. For cases
+date lies before or after today, that a new password is not one of the most common ones, or which
+custom fields the workspace has defined. For cases
 schemathesis generates as valid, these hooks put in real values, so "a valid request was rejected"
 means a real bug. Invalid (negative) cases are sent exactly as generated.
 """
@@ -138,6 +139,9 @@ def before_call(ctx, case, **kwargs):
             case.body["expires_at"] = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()
         if isinstance(case.body.get("owner_id"), str):
             case.body["owner_id"] = ADMIN_ID
+        if isinstance(case.body.get("password"), str) and case.path.startswith("/api/v1/users"):
+            # A new password must not be on the list of common ones, which no schema can state.
+            case.body["password"] = "fuzz " + uuid.uuid4().hex
         if isinstance(case.body.get("role"), str):
             case.body["role"] = EXISTING_ROLE
         if isinstance(case.body.get("custom_fields"), dict):

@@ -19,7 +19,10 @@ use futures_util::Stream;
 use tokio::time::{Instant, Sleep, sleep_until};
 
 use crate::problem::{ApiError, ErrorCode};
-use crate::state::AppState;
+
+/// How long a body may take (`RAPPORT_BODY_TIMEOUT`), as the server's app data.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub Duration);
 
 /// A body stream with a deadline: `whole` for all of it (none for files), `pause` between pieces.
 struct Deadline {
@@ -80,10 +83,8 @@ pub async fn limit(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let timeout = req
-        .app_data::<Data<AppState>>()
-        .map_or(Duration::from_secs(10), |s| {
-            Duration::from_secs(s.config.body_timeout)
-        });
+        .app_data::<Data<BodyTimeout>>()
+        .map_or(Duration::from_secs(10), |t| t.0);
     // An import file may take long as a whole, so long as it keeps coming.
     let is_file = req.path().ends_with("/file");
     let now = Instant::now();

@@ -394,6 +394,9 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
         config.rate_limit,
     ));
     let body_limit = config.body_limit;
+    let body_timeout = Data::new(crate::slow_bodies::BodyTimeout(Duration::from_secs(
+        config.body_timeout,
+    )));
     let origins = config.cors_origins.clone();
     let mut server = HttpServer::new(move || {
         let cors = origins
@@ -428,6 +431,7 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
         app.app_data(state.clone())
             .app_data(doc.clone())
             .app_data(limiter.clone())
+            .app_data(body_timeout.clone())
             .app_data(web::PayloadConfig::new(body_limit))
             .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
             .service(rapport_openapi::swagger_ui(doc.get_ref().clone()))
