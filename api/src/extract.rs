@@ -42,6 +42,9 @@ impl<T: DeserializeOwned> ValidJson<T> {
         check: impl FnOnce(T) -> Result<U, FieldErrors>,
     ) -> Result<U, ApiError> {
         self.check_media_type()?;
+        if let Some(dto) = read_direct::<T>(&self.raw)? {
+            return check(dto).map_err(ApiError::validation);
+        }
         read_checked(json_document(&self.raw)?, check)
             .map_err(|errors| ApiError::validation(FieldErrors(errors)))
     }
@@ -134,8 +137,25 @@ pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64
 /// Parses a JSON document into `T`, classifying the failure: 400 when it is not JSON, 422 naming
 /// every field that does not fit.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Some(value) = read_direct(bytes)? {
+        return Ok(value);
+    }
     let document = json_document(bytes)?;
     parse_value(document).map_err(|errors| ApiError::validation(FieldErrors(errors)))
+}
+
+/// `bytes` read straight into `T`, in one pass over the text: what almost every body takes.
+/// `None` when a field does not fit, to be read again field by field for every mistake; 400 when
+/// the text is not JSON.
+fn read_direct<T: DeserializeOwned>(bytes: &[u8]) -> Result<Option<T>, ApiError> {
+    match serde_json::from_slice::<T>(bytes) {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if e.is_data() => Ok(None),
+        Err(e) => Err(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("the body is not valid JSON: {e}"),
+        )),
+    }
 }
 
 fn json_document(bytes: &[u8]) -> Result<serde_json::Value, ApiError> {
@@ -197,10 +217,30 @@ pub enum Read<T> {
     Broken(Vec<FieldError>),
 }
 
-/// The most fields [`read_all`] reports, and the most times it reads the document: a body
+/// The most fields [`read_all`] reports, and the most times it reads a small document: a body
 /// full of mistakes costs a bounded number of passes over it.
 const MOST_MISTAKES: usize = 32;
 const MOST_PASSES: usize = 96;
+/// How much document all the passes together may read: a large body gets fewer passes.
+const READING_BUDGET: usize = 4 * 1024 * 1024;
+
+/// How many times [`read_all`] may read `document`: [`MOST_PASSES`], fewer for a large one,
+/// never fewer than four. Its size is estimated from its number of nodes, without writing it.
+fn passes_for(document: &serde_json::Value) -> usize {
+    fn nodes(value: &serde_json::Value) -> usize {
+        match value {
+            serde_json::Value::Array(items) => 1 + items.iter().map(nodes).sum::<usize>(),
+            serde_json::Value::Object(object) => {
+                1 + object.values().map(nodes).sum::<usize>() + object.len()
+            }
+            serde_json::Value::String(text) => 1 + text.len() / 8,
+            _ => 1,
+        }
+    }
+    // A node is some eight bytes of JSON at the least.
+    let size = nodes(document) * 8;
+    (READING_BUDGET / size.max(1)).clamp(4, MOST_PASSES)
+}
 
 /// Values tried in place of a field that does not fit, one of each JSON type, until one reads.
 const STAND_INS: usize = 6;
@@ -224,7 +264,7 @@ fn stand_in(attempt: usize) -> Option<serde_json::Value> {
 pub fn read_all<T: DeserializeOwned>(mut document: serde_json::Value) -> Read<T> {
     let mut errors: Vec<FieldError> = Vec::new();
     let mut attempts: Vec<(String, usize)> = Vec::new();
-    for _ in 0..MOST_PASSES {
+    for _ in 0..passes_for(&document) {
         let err = match serde_path_to_error::deserialize::<_, T>(&document) {
             Ok(value) if errors.is_empty() => return Read::Whole(value),
             Ok(value) => return Read::StandIns { value, errors },

@@ -1,6 +1,6 @@
 //! `rapport-bench limits`: every documented input limit, a body at the limit and one just over it
 //! (and the largest body the server takes at all), each sent `--rounds` times to a running server;
-//! prints how long each answer took. A limit is checked before any work per item, so even the
+//! prints how long each answer took, after `--warm-up` untimed sends of the same body. A limit is checked before any work per item, so even the
 //! largest body is answered in milliseconds, never seconds: the target is under 50 ms each
 //! (release build), except where the body at the limit asks for real work (a sign-in's Argon2).
 
@@ -25,9 +25,13 @@ pub struct LimitsArgs {
     /// Their password.
     #[arg(long, env = "RAPPORT_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: String,
-    /// How many times each body is sent.
+    /// How many times each body is sent and timed.
     #[arg(long, default_value_t = 20)]
     pub rounds: usize,
+    /// How many times each body is sent first, untimed (the server's first answer to a new
+    /// shape of body pays for growing its heap and preparing its statement).
+    #[arg(long, default_value_t = 2)]
+    pub warm_up: usize,
     /// The largest body the server takes (`RAPPORT_BODY_LIMIT`).
     #[arg(long, env = "RAPPORT_BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,
@@ -312,7 +316,7 @@ pub async fn run(args: LimitsArgs) -> Result<(), String> {
         .to_owned();
     // An enum field whose options the at-the-limit change replaces.
     let key = format!("limits_{}", uuid::Uuid::now_v7().simple());
-    let definition = json!({"resource_type": "customer", "key": &key[..40], "label": "Limits",
+    let definition = json!({"resource_type": "customer", "key": &key, "label": "Limits",
         "field_type": "enum", "options": ["a"]});
     let field = post(
         &client,
@@ -332,7 +336,7 @@ pub async fn run(args: LimitsArgs) -> Result<(), String> {
         let bytes = serde_json::to_vec(&probe.body).map_err(|e| e.to_string())?;
         let mut times = Vec::with_capacity(args.rounds);
         let mut status = StatusCode::OK;
-        for _ in 0..args.rounds {
+        for round in 0..args.warm_up + args.rounds {
             let mut request = client
                 .request(probe.method.clone(), url(&probe.path))
                 .header("content-type", "application/json")
@@ -344,7 +348,9 @@ pub async fn run(args: LimitsArgs) -> Result<(), String> {
             let response = request.send().await.map_err(|e| e.to_string())?;
             status = response.status();
             response.bytes().await.map_err(|e| e.to_string())?;
-            times.push(started.elapsed());
+            if round >= args.warm_up {
+                times.push(started.elapsed());
+            }
         }
         times.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;

@@ -229,7 +229,11 @@ impl<'c> Parser<'c> {
                     .iter()
                     .enumerate()
                     .map(|(i, item)| {
-                        let result = scalar(kind, item, &format!("{path}[{i}]"));
+                        // The path is written only for a value that is refused.
+                        let result = scalar(kind, item, "").map_err(|mut e| {
+                            e.field = format!("{path}[{i}]");
+                            e
+                        });
                         self.take(result)
                     })
                     .collect();
