@@ -808,7 +808,7 @@ async fn plan_of(app: &TestApp, filter: Value) -> String {
     let query = CustomerSearch {
         filter: Some(&filter),
         q: None,
-        members_of: None,
+        within: None,
         order: &order,
         catalogue: &catalogue,
     };

@@ -165,7 +165,7 @@ async fn migrate(db: &Db) -> Result<(), StartupError> {
     if filled > 0 {
         tracing::info!(filled, "computed the derived text of existing customers");
     }
-    rapport_persistence::custom_values::ensure_indexes(db).await?;
+    rapport_persistence::custom_fields::ensure_indexes(db).await?;
     Ok(())
 }
 
@@ -353,7 +353,7 @@ async fn fallback(
 /// database cannot be reached, the server starts all the same and is not ready (503) until it can.
 pub async fn build(config: Config) -> Result<Application, StartupError> {
     let db = Db::connect(&config.database_url, &db_options(&config)).await?;
-    tokio::spawn(rapport_persistence::access::changes::listen(db.clone()));
+    tokio::spawn(rapport_persistence::changes::listen(db.clone()));
     let state = Data::new(AppState {
         db,
         tokens: std::sync::OnceLock::new(),

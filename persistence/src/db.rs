@@ -1,17 +1,51 @@
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use rapport_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, TransactionTrait,
+    ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseBackend,
+    DatabaseConnection, DatabaseTransaction, EntityTrait, Iterable, Statement, TransactionTrait,
+    Value,
 };
+use serde_json::{Map, Value as Json};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::Result;
-use crate::access::changes::AccessGeneration;
+
+/// A counter of the changes this process made or heard of.
+#[derive(Debug)]
+pub struct Generation {
+    value: AtomicU64,
+    trusted: AtomicBool,
+}
+
+impl Generation {
+    pub(crate) fn new(trusted: bool) -> Arc<Self> {
+        Arc::new(Self {
+            value: AtomicU64::new(0),
+            trusted: AtomicBool::new(trusted),
+        })
+    }
+
+    /// The current generation, or `None` when changes made elsewhere could go unnoticed.
+    pub fn current(&self) -> Option<u64> {
+        let value = self.value.load(Ordering::Acquire);
+        self.trusted.load(Ordering::Acquire).then_some(value)
+    }
+
+    /// Counts a change: every answer from an earlier generation is stale.
+    pub fn bump(&self) {
+        self.value.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub(crate) fn set_trusted(&self, trusted: bool) {
+        self.bump();
+        self.trusted.store(trusted, Ordering::Release);
+    }
+}
 
 /// Which database engine is behind a [`Db`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +85,7 @@ impl Default for DbOptions {
 pub struct Db {
     conn: DatabaseConnection,
     write_gate: Option<Arc<Mutex<()>>>,
-    access: Arc<AccessGeneration>,
+    changes: Arc<Generation>,
 }
 
 /// A transaction that may write. Dropping it without [`WriteTxn::commit`] rolls it back.
@@ -126,11 +160,11 @@ impl Db {
         let is_sqlite = conn.get_database_backend() == DatabaseBackend::Sqlite;
         let write_gate = is_sqlite.then(|| Arc::new(Mutex::new(())));
         // SQLite: one process, every change is seen. PostgreSQL: trusted once listening.
-        let access = AccessGeneration::new(is_sqlite);
+        let changes = Generation::new(is_sqlite);
         Ok(Self {
             conn,
             write_gate,
-            access,
+            changes,
         })
     }
 
@@ -146,9 +180,9 @@ impl Db {
         Ok(pending.iter().map(|m| m.name().to_owned()).collect())
     }
 
-    /// This process's count of access changes (see [`crate::access::changes`]).
-    pub fn access(&self) -> Arc<AccessGeneration> {
-        Arc::clone(&self.access)
+    /// This process's count of changes to what is remembered (see [`crate::changes`]).
+    pub fn changes(&self) -> Arc<Generation> {
+        Arc::clone(&self.changes)
     }
 
     /// The engine behind this pool.
@@ -252,6 +286,100 @@ where
         Ok(_) => crate::Error::BeyondScope { kind, id },
         Err(e) => e.into(),
     }
+}
+
+/// Rows per statement: well under both databases' limits on bound parameters (a customer row
+/// binds 30).
+pub(crate) const ROWS_PER_STATEMENT: usize = 500;
+
+/// A bound value as JSON, the way `jsonb_populate_recordset` reads it into its column.
+fn json_of(value: Value) -> Json {
+    match value {
+        Value::Bool(v) => v.map_or(Json::Null, Json::from),
+        Value::Int(v) => v.map_or(Json::Null, Json::from),
+        Value::BigInt(v) => v.map_or(Json::Null, Json::from),
+        Value::String(v) => v.map_or(Json::Null, Json::from),
+        Value::Uuid(v) => v.map_or(Json::Null, |id| Json::from(id.hyphenated().to_string())),
+        Value::ChronoDate(v) => {
+            v.map_or(Json::Null, |d| Json::from(d.format("%Y-%m-%d").to_string()))
+        }
+        Value::ChronoDateTimeUtc(v) => v.map_or(Json::Null, |t| {
+            Json::from(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+        }),
+        Value::Json(v) => v.map_or(Json::Null, |j| *j),
+        other => Json::from(other.to_string()),
+    }
+}
+
+/// Inserts `rows` of entity `E` in the caller's transaction, the columns set in the first row.
+pub(crate) async fn insert_rows<E, A>(
+    conn: &impl ConnectionTrait,
+    backend: Backend,
+    rows: Vec<A>,
+) -> Result<()>
+where
+    E: EntityTrait,
+    A: ActiveModelTrait<Entity = E> + Clone + Send,
+{
+    let Some(first) = rows.first() else {
+        return Ok(());
+    };
+    let columns: Vec<E::Column> = E::Column::iter()
+        .filter(|c| first.get(*c).is_set())
+        .collect();
+    match backend {
+        Backend::Postgres => {
+            let names: Vec<String> = columns
+                .iter()
+                .map(|c| format!("\"{}\"", sea_orm::IdenStatic::as_str(c)))
+                .collect();
+            let table = sea_orm::IdenStatic::as_str(&E::default());
+            let records: Vec<Json> = rows
+                .into_iter()
+                .map(|row| {
+                    let mut record = Map::new();
+                    for column in &columns {
+                        if let Some(value) = row.get(*column).into_value() {
+                            record.insert(
+                                sea_orm::IdenStatic::as_str(column).to_owned(),
+                                json_of(value),
+                            );
+                        }
+                    }
+                    Json::Object(record)
+                })
+                .collect();
+            let list = names.join(", ");
+            let sql = format!(
+                "INSERT INTO \"{table}\" ({list}) SELECT {list} FROM jsonb_populate_recordset(NULL::\"{table}\", $1)"
+            );
+            conn.execute_raw(Statement::from_sql_and_values(
+                sea_orm::DatabaseBackend::Postgres,
+                sql,
+                [Value::Json(Some(Box::new(Json::Array(records))))],
+            ))
+            .await?;
+        }
+        Backend::Sqlite => {
+            // SQLite binds at most 32,766 values a statement; chunks of powers of two keep the
+            // shapes of statement a connection prepares to a handful.
+            let most = (32_766 / columns.len().max(1)).clamp(1, 512);
+            let mut rest = rows.as_slice();
+            while !rest.is_empty() {
+                let size = if rest.len() >= most {
+                    most.next_power_of_two() / if most.is_power_of_two() { 1 } else { 2 }
+                } else {
+                    1 << (usize::BITS - 1 - rest.len().leading_zeros())
+                };
+                let (part, tail) = rest.split_at(size.min(rest.len()));
+                E::insert_many(part.to_vec())
+                    .exec_without_returning(conn)
+                    .await?;
+                rest = tail;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs a statement on whichever connection or transaction is given.

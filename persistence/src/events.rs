@@ -149,7 +149,7 @@ pub async fn emit_many(
             previous: Set(None),
         })
         .collect();
-    crate::customers::bulk::insert_rows(conn, backend, rows).await
+    crate::db::insert_rows(conn, backend, rows).await
 }
 
 /// Events in feed order, optionally of some types only.

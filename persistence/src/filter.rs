@@ -9,10 +9,15 @@
 use rapport_domain::filter::{
     Condition as FilterCondition, FieldKind, Filter, FilterValue, Operator,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, LikeExpr, SelectStatement};
 use sea_orm::{Condition, Value};
 
 use crate::{Error, Result};
+
+/// The ids of the records a list is limited to, selected by the area that groups them (a static
+/// segment's members): a subquery the list's statement holds, never a list read into memory.
+#[derive(Debug, Clone)]
+pub struct Subset(pub(crate) SelectStatement);
 
 /// Where a filterable field's value is found.
 pub(crate) enum FieldSql {

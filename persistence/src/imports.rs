@@ -730,8 +730,8 @@ pub async fn check_batch(
         .filter_map(|(_, c)| Some((c.source.clone().unwrap_or_default(), c.external_id.clone()?)))
         .collect();
     let owners: Vec<Uuid> = candidates.iter().filter_map(|(_, c)| c.owner_id).collect();
-    let taken = crate::customers::bulk::taken(conn, &emails, &phones, &keys).await?;
-    let known_owners = crate::customers::bulk::existing_users(conn, &owners).await?;
+    let taken = crate::customers::taken(conn, &emails, &phones, &keys).await?;
+    let known_owners = crate::access::existing_users(conn, &owners).await?;
     let (mut emails, mut phones, mut keys) = (HashSet::new(), HashSet::new(), HashSet::new());
     let now = crate::now();
     let mut customers = Vec::with_capacity(candidates.len());

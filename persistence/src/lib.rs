@@ -6,8 +6,8 @@
 
 pub mod access;
 pub mod audit;
+pub mod changes;
 pub mod custom_fields;
-pub mod custom_values;
 pub mod customers;
 mod db;
 mod error;
@@ -21,4 +21,5 @@ pub mod settings;
 
 pub use db::{Backend, Db, DbOptions, WriteTxn, now};
 pub use error::{Error, Result};
+pub use filter::Subset;
 pub use sea_orm::DbErr;

@@ -5,19 +5,19 @@
 use rapport_domain::access::Actor;
 use rapport_domain::segments::{NewSegment, Segment, SegmentChanges, SegmentKind};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::customers::selection::{self, BulkOutcome, Selection};
+use crate::customers::{self, BulkOutcome, Selection};
 use crate::error::UniqueRule;
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
-use crate::{Db, Error, Result, audit, events};
+use crate::{Db, Error, Result, Subset, audit, events};
 
 /// The `segments` and `segment_members` tables.
-pub mod entity {
+mod entity {
     /// The `segments` table.
     pub mod segment {
         use sea_orm::entity::prelude::*;
@@ -104,13 +104,38 @@ const UNIQUE: &[UniqueRule] = &[UniqueRule {
     message: "another segment has this name",
 }];
 
-/// The ids of a static segment's members, as a subquery.
-pub(crate) fn member_ids(segment: Uuid) -> SelectStatement {
-    Query::select()
-        .column(member::Column::CustomerId)
-        .from(member::Entity)
-        .and_where(Expr::col(member::Column::SegmentId).eq(segment))
-        .to_owned()
+/// A static segment's members, for a customer list to be limited to.
+pub fn members(segment: Uuid) -> Subset {
+    Subset(
+        Query::select()
+            .column(member::Column::CustomerId)
+            .from(member::Entity)
+            .and_where(Expr::col(member::Column::SegmentId).eq(segment))
+            .to_owned(),
+    )
+}
+
+/// The static segments a customer belongs to, by name, as `(id, name)`.
+pub async fn of_customer(
+    conn: &impl ConnectionTrait,
+    customer: Uuid,
+) -> Result<Vec<(Uuid, String)>> {
+    use sea_orm::QueryOrder;
+    let memberships: Vec<Uuid> = member::Entity::find()
+        .filter(member::Column::CustomerId.eq(customer))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.segment_id)
+        .collect();
+    Ok(segment::Entity::find()
+        .filter(segment::Column::Id.is_in(memberships))
+        .order_by_asc(segment::Column::Name)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect())
 }
 
 /// One page of segments, newest first.
@@ -291,7 +316,7 @@ async fn change_members(
     if segment.kind == SegmentKind::Dynamic {
         return Err(dynamic_has_no_members());
     }
-    let chosen = selection::ids(&*txn, owner, chosen).await?;
+    let chosen = customers::selected_ids(&*txn, owner, chosen).await?;
     let mut members: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
     for part in chosen.chunks(CHUNK) {
         let found = member::Entity::find()

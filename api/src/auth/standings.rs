@@ -25,7 +25,7 @@ impl Standings {
     pub async fn get(&self, db: &Db, user_id: Uuid) -> Result<Option<Standing>> {
         // Read the generation before the database: a change committed meanwhile bumps it, and
         // then what is read now is never taken for current.
-        let generation = db.access().current();
+        let generation = db.changes().current();
         if let Some(generation) = generation
             && let Some(standing) = self.remembered(user_id, generation)
         {

@@ -23,7 +23,7 @@ impl RememberedDefinitions {
     pub async fn of(&self, db: &Db, owner: FieldOwner) -> Result<Definitions> {
         // Read the generation before the database: a change committed meanwhile bumps it, and
         // then what is read now is never taken for current.
-        let generation = db.access().current();
+        let generation = db.changes().current();
         if let Some(generation) = generation
             && let Some(definitions) = self.remembered(owner, generation)
         {

@@ -236,7 +236,7 @@ struct ExportSelection {
     catalogue: Catalogue,
     filter: Option<Filter>,
     q: Option<String>,
-    members_of: Option<Uuid>,
+    within: Option<rapport_persistence::Subset>,
     order: SortOrder,
 }
 
@@ -248,7 +248,7 @@ impl ExportSelection {
         let query = CustomerSearch {
             filter: self.filter.as_ref(),
             q: self.q.as_deref(),
-            members_of: self.members_of,
+            within: self.within.clone(),
             order: &self.order,
             catalogue: &self.catalogue,
         };
@@ -402,7 +402,7 @@ pub async fn export_customers(
     let text = text_parameter("q", q.q)?;
     let mut parts: Vec<Filter> = plain.to_filter().into_iter().collect();
     parts.extend(masking::text_condition(text.as_deref(), disclosure));
-    let mut members_of = None;
+    let mut within = None;
     if let Some(segment_id) = q.segment_id {
         let segment = segments::get(state.db.conn(), segment_id)
             .await
@@ -427,7 +427,7 @@ pub async fn export_customers(
                 masking::check_stored_filter(&stored, disclosure)?;
                 parts.push(stored);
             }
-            None => members_of = Some(segment.id),
+            None => within = Some(segments::members(segment.id)),
         }
     }
     let filter = masking::all_of(parts);
@@ -456,7 +456,7 @@ pub async fn export_customers(
             catalogue,
             filter,
             q: text,
-            members_of,
+            within,
             order: SortOrder(vec![SortKey::ascending("created_at")]),
         }),
         disclosure,

@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use rapport_domain::validation::text;
 use rapport_domain::{FieldError, FieldErrors};
 use rapport_persistence::customers::privacy::{self, ConsentRecord};
+use rapport_persistence::segments;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -270,8 +271,8 @@ pub async fn export_customer_data(
             .into_iter()
             .map(ConsentRecordView::from)
             .collect(),
-        segments: data
-            .segments
+        segments: segments::of_customer(state.db.conn(), id)
+            .await?
             .into_iter()
             .map(|(id, name)| SegmentRef { id, name })
             .collect(),

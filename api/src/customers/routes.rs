@@ -72,7 +72,7 @@ pub async fn list_customers(
     let query = CustomerSearch {
         filter: filter.as_ref(),
         q: text.as_deref(),
-        members_of: None,
+        within: None,
         order: &order,
         catalogue: &catalogue,
     };

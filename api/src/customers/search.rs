@@ -170,7 +170,7 @@ pub async fn search_customers(
     let query = CustomerSearch {
         filter: filter.as_ref(),
         q: search.q.as_deref(),
-        members_of: None,
+        within: None,
         order: &search.order,
         catalogue: &catalogue,
     };

@@ -194,7 +194,7 @@ pub async fn get_segment(
             let query = CustomerSearch {
                 filter: filter.as_ref(),
                 q: None,
-                members_of,
+                within: members_of.map(segments::members),
                 order: &order,
                 catalogue: &catalogue,
             };
@@ -317,7 +317,7 @@ pub async fn list_segment_customers(
     let query = CustomerSearch {
         filter: filter.as_ref(),
         q: None,
-        members_of,
+        within: members_of.map(segments::members),
         order: &order,
         catalogue: &catalogue,
     };
@@ -354,7 +354,7 @@ pub async fn preview_segment(
     let query = CustomerSearch {
         filter: Some(&filter),
         q: None,
-        members_of: None,
+        within: None,
         order: &order,
         catalogue: &catalogue,
     };

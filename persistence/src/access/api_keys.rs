@@ -14,34 +14,7 @@ use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
 use crate::{Db, Error, Result};
 
-/// The `api_keys` table.
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "api_keys")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub name: String,
-        pub prefix: String,
-        #[sea_orm(unique)]
-        pub key_hash: String,
-        pub role_id: Uuid,
-        pub created_by: Uuid,
-        pub expires_at: Option<DateTimeUtc>,
-        pub last_used_at: Option<DateTimeUtc>,
-        pub revoked_at: Option<DateTimeUtc>,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub version: i64,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+use super::entity::api_key as entity;
 
 /// An API key, without its secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -115,7 +88,7 @@ pub async fn create(
     }
     let role_id = match roles::get_by_name(&*txn, &new.role).await {
         Ok(role) => {
-            super::within_reach(actor, &role.grants, &format!("the role `{}`", role.name))?;
+            super::reach::within_reach(actor, &role.grants, &format!("the role `{}`", role.name))?;
             role.id
         }
         Err(Error::NotFound) => {
@@ -235,7 +208,7 @@ pub async fn revoke(
     )
     .await?;
     let role = roles::get(&*txn, model.role_id).await?;
-    super::within_reach(
+    super::reach::within_reach(
         actor,
         &role.grants,
         &format!("this key's role `{}`", role.name),

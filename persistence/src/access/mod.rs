@@ -1,27 +1,13 @@
 //! Staff accounts, roles, API keys and sign-in sessions.
+//!
+//! Other areas reach staff accounts through this front door only (`existing_users`,
+//! `user_exists`); the tables (`entity.rs`) are private to the area.
 
 pub mod api_keys;
-pub mod changes;
+mod entity;
+mod reach;
 pub mod roles;
 pub mod sessions;
 pub mod users;
 
-use rapport_domain::access::ceiling::{self, Listed};
-use rapport_domain::access::{Actor, Grant};
-
-/// Refuses (403 `privilege_escalation`) when `wanted` grants something the actor does not hold:
-/// nobody reaches further by managing access than they reach already. `what` names what would
-/// have granted it, such as "the role `admin`".
-pub(crate) fn within_reach(actor: &Actor, wanted: &[Grant], what: &str) -> crate::Result<()> {
-    let missing = ceiling::beyond(&actor.grants, wanted);
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(crate::Error::Forbidden {
-        code: "privilege_escalation",
-        message: format!(
-            "{what} grants {}, which you do not hold yourself",
-            Listed(&missing, &actor.grants)
-        ),
-    })
-}
+pub use users::{existing as existing_users, exists as user_exists};

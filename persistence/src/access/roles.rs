@@ -8,31 +8,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryFilter};
 use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
 use crate::{Error, Result};
 
-/// The `roles` table.
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "roles")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        #[sea_orm(unique)]
-        pub name: String,
-        pub description: String,
-        pub built_in: bool,
-        #[sea_orm(column_type = "Json")]
-        pub permissions: Json,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub version: i64,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+use super::entity::role as entity;
 
 /// A role and what it grants.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -211,7 +187,7 @@ pub async fn create(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
-    super::within_reach(actor, &new.grants, "the new role")?;
+    super::reach::within_reach(actor, &new.grants, "the new role")?;
     let now = crate::now();
     let model = entity::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -274,7 +250,7 @@ pub async fn update(
         return Err(built_in());
     }
     let before = Role::try_from(model.clone())?;
-    super::within_reach(
+    super::reach::within_reach(
         actor,
         &before.grants,
         &format!("the role `{}`", before.name),
@@ -284,7 +260,7 @@ pub async fn update(
         active.description = Set(description);
     }
     if let Some(grants) = changes.grants {
-        super::within_reach(
+        super::reach::within_reach(
             actor,
             &grants,
             &format!("the changed role `{}`", before.name),
@@ -322,7 +298,7 @@ pub async fn update(
     )
     .await?;
     crate::events::emit(&*txn, db.backend(), "role.updated", "role", id, a, None).await?;
-    super::changes::commit(db, txn).await?;
+    crate::changes::commit(db, txn).await?;
     Ok(role)
 }
 
@@ -346,13 +322,13 @@ pub async fn delete(
         return Err(built_in());
     }
     let role = Role::try_from(model.clone())?;
-    super::within_reach(actor, &role.grants, &format!("the role `{}`", role.name))?;
-    let holders = super::users::entity::Entity::find()
-        .filter(super::users::entity::Column::RoleId.eq(id))
+    super::reach::within_reach(actor, &role.grants, &format!("the role `{}`", role.name))?;
+    let holders = super::entity::user::Entity::find()
+        .filter(super::entity::user::Column::RoleId.eq(id))
         .count(&*txn)
         .await?
-        + super::api_keys::entity::Entity::find()
-            .filter(super::api_keys::entity::Column::RoleId.eq(id))
+        + super::entity::api_key::Entity::find()
+            .filter(super::entity::api_key::Column::RoleId.eq(id))
             .count(&*txn)
             .await?;
     if holders > 0 {
@@ -386,6 +362,6 @@ pub async fn delete(
         None,
     )
     .await?;
-    super::changes::commit(db, txn).await?;
+    crate::changes::commit(db, txn).await?;
     Ok(())
 }

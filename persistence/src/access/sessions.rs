@@ -7,30 +7,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, IntoActiveModel, QueryFilter};
 
 use crate::{Db, Result};
 
-/// The `refresh_tokens` table.
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "refresh_tokens")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub family_id: Uuid,
-        pub user_id: Uuid,
-        #[sea_orm(unique)]
-        pub token_hash: String,
-        pub expires_at: DateTimeUtc,
-        pub replaced_at: Option<DateTimeUtc>,
-        pub revoked_at: Option<DateTimeUtc>,
-        pub created_at: DateTimeUtc,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+use super::entity::refresh_token as entity;
 
 /// Why a refresh token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,7 @@
 //! Staff accounts.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use rapport_domain::access::{Actor, Grant};
 use rapport_domain::values::{Email, Phone};
@@ -18,33 +20,7 @@ use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
 use crate::{Db, Error, Result};
 
-/// The `users` table.
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "users")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        #[sea_orm(unique)]
-        pub email: String,
-        pub display_name: String,
-        pub phone: Option<String>,
-        pub role_id: Uuid,
-        pub status: String,
-        pub password_hash: String,
-        pub last_login_at: Option<DateTimeUtc>,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub version: i64,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
+use super::entity::user as entity;
 
 /// Whether a user may sign in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,14 +151,14 @@ pub async fn check_role_for_new_account(
     name: &str,
 ) -> Result<()> {
     let role = role_named(conn, name).await?;
-    super::within_reach(actor, &role.grants, &format!("the role `{}`", role.name))
+    super::reach::within_reach(actor, &role.grants, &format!("the role `{}`", role.name))
 }
 
 /// Refuses when the account's current role grants more than the actor holds: nobody changes,
 /// disables, demotes or resets the password of someone who holds more than they do.
 async fn within_reach_of(conn: &impl ConnectionTrait, actor: &Actor, role_id: Uuid) -> Result<()> {
     let role = roles::get(conn, role_id).await?;
-    super::within_reach(
+    super::reach::within_reach(
         actor,
         &role.grants,
         &format!("this account's role `{}`", role.name),
@@ -202,7 +178,7 @@ pub async fn create(
     }
     let role = role_named(&*txn, &new.role).await?;
     if let By::Actor(actor) = by {
-        super::within_reach(actor, &role.grants, &format!("the role `{}`", role.name))?;
+        super::reach::within_reach(actor, &role.grants, &format!("the role `{}`", role.name))?;
     }
     let now = crate::now();
     let model = entity::ActiveModel {
@@ -294,7 +270,7 @@ pub async fn list(conn: &impl ConnectionTrait, request: &PageRequest) -> Result<
         request,
     )
     .await?;
-    let roles: Vec<roles::Role> = roles::entity::Entity::find()
+    let roles: Vec<roles::Role> = super::entity::role::Entity::find()
         .all(conn)
         .await?
         .into_iter()
@@ -337,7 +313,7 @@ pub async fn update(
     }
     if let Some(role) = changes.role {
         let new_role = role_named(&*txn, &role).await?;
-        super::within_reach(
+        super::reach::within_reach(
             actor,
             &new_role.grants,
             &format!("the role `{}`", new_role.name),
@@ -392,7 +368,7 @@ pub async fn update(
         Some(audit::diff(Some(&b), None)),
     )
     .await?;
-    super::changes::commit(db, txn).await?;
+    crate::changes::commit(db, txn).await?;
     Ok(updated)
 }
 
@@ -478,15 +454,15 @@ pub async fn standing(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<St
         role: String,
         permissions: Json,
     }
-    let role_of_user = entity::Entity::belongs_to(roles::entity::Entity)
+    let role_of_user = entity::Entity::belongs_to(super::entity::role::Entity)
         .from(entity::Column::RoleId)
-        .to(roles::entity::Column::Id)
+        .to(super::entity::role::Column::Id)
         .into();
     let Some(row) = entity::Entity::find_by_id(id)
         .select_only()
         .column(entity::Column::Status)
-        .column_as(roles::entity::Column::Name, "role")
-        .column(roles::entity::Column::Permissions)
+        .column_as(super::entity::role::Column::Name, "role")
+        .column(super::entity::role::Column::Permissions)
         .join(JoinType::InnerJoin, role_of_user)
         .into_model::<Row>()
         .one(conn)
@@ -515,4 +491,27 @@ pub async fn get_by_email(conn: &impl ConnectionTrait, email: &Email) -> Result<
         .await?
         .ok_or(Error::NotFound)?;
     with_role(conn, model).await
+}
+
+/// Which of these users exist, for records that name their owners.
+pub async fn existing(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashSet<Uuid>> {
+    let wanted: HashSet<Uuid> = ids.iter().copied().collect();
+    let mut found = HashSet::new();
+    let wanted: Vec<Uuid> = wanted.into_iter().collect();
+    for part in wanted.chunks(crate::db::ROWS_PER_STATEMENT) {
+        let rows: Vec<Uuid> = entity::Entity::find()
+            .select_only()
+            .column(entity::Column::Id)
+            .filter(entity::Column::Id.is_in(part.iter().copied()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Whether a user with this id exists.
+pub async fn exists(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool> {
+    Ok(entity::Entity::find_by_id(id).count(conn).await? > 0)
 }

@@ -12,110 +12,13 @@ use std::collections::HashSet;
 use rapport_domain::access::Actor;
 use rapport_domain::customers::Customer;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Iterable, QueryFilter,
-    QuerySelect, Statement, Value,
-};
-use serde_json::{Map, Value as Json};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
+use super::entity::consent_record as consent;
 use super::entity::{active_customer, customer, customer_tag};
-use super::privacy::entity as consent;
+use crate::db::{ROWS_PER_STATEMENT, insert_rows};
 use crate::{Backend, Result, audit, events};
-
-/// Rows per statement: well under both databases' limits on bound parameters (a customer row
-/// binds 30).
-const ROWS_PER_STATEMENT: usize = 500;
-
-/// A bound value as JSON, the way `jsonb_populate_recordset` reads it into its column.
-fn json_of(value: Value) -> Json {
-    match value {
-        Value::Bool(v) => v.map_or(Json::Null, Json::from),
-        Value::Int(v) => v.map_or(Json::Null, Json::from),
-        Value::BigInt(v) => v.map_or(Json::Null, Json::from),
-        Value::String(v) => v.map_or(Json::Null, Json::from),
-        Value::Uuid(v) => v.map_or(Json::Null, |id| Json::from(id.hyphenated().to_string())),
-        Value::ChronoDate(v) => {
-            v.map_or(Json::Null, |d| Json::from(d.format("%Y-%m-%d").to_string()))
-        }
-        Value::ChronoDateTimeUtc(v) => v.map_or(Json::Null, |t| {
-            Json::from(t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
-        }),
-        Value::Json(v) => v.map_or(Json::Null, |j| *j),
-        other => Json::from(other.to_string()),
-    }
-}
-
-/// Inserts `rows` of entity `E` in the caller's transaction, the columns set in the first row.
-pub(crate) async fn insert_rows<E, A>(
-    conn: &impl ConnectionTrait,
-    backend: Backend,
-    rows: Vec<A>,
-) -> Result<()>
-where
-    E: EntityTrait,
-    A: ActiveModelTrait<Entity = E> + Clone + Send,
-{
-    let Some(first) = rows.first() else {
-        return Ok(());
-    };
-    let columns: Vec<E::Column> = E::Column::iter()
-        .filter(|c| first.get(*c).is_set())
-        .collect();
-    match backend {
-        Backend::Postgres => {
-            let names: Vec<String> = columns
-                .iter()
-                .map(|c| format!("\"{}\"", sea_orm::IdenStatic::as_str(c)))
-                .collect();
-            let table = sea_orm::IdenStatic::as_str(&E::default());
-            let records: Vec<Json> = rows
-                .into_iter()
-                .map(|row| {
-                    let mut record = Map::new();
-                    for column in &columns {
-                        if let Some(value) = row.get(*column).into_value() {
-                            record.insert(
-                                sea_orm::IdenStatic::as_str(column).to_owned(),
-                                json_of(value),
-                            );
-                        }
-                    }
-                    Json::Object(record)
-                })
-                .collect();
-            let list = names.join(", ");
-            let sql = format!(
-                "INSERT INTO \"{table}\" ({list}) SELECT {list} FROM jsonb_populate_recordset(NULL::\"{table}\", $1)"
-            );
-            conn.execute_raw(Statement::from_sql_and_values(
-                sea_orm::DatabaseBackend::Postgres,
-                sql,
-                [Value::Json(Some(Box::new(Json::Array(records))))],
-            ))
-            .await?;
-        }
-        Backend::Sqlite => {
-            // SQLite binds at most 32,766 values a statement; chunks of powers of two keep the
-            // shapes of statement a connection prepares to a handful.
-            let most = (32_766 / columns.len().max(1)).clamp(1, 512);
-            let mut rest = rows.as_slice();
-            while !rest.is_empty() {
-                let size = if rest.len() >= most {
-                    most.next_power_of_two() / if most.is_power_of_two() { 1 } else { 2 }
-                } else {
-                    1 << (usize::BITS - 1 - rest.len().leading_zeros())
-                };
-                let (part, tail) = rest.split_at(size.min(rest.len()));
-                E::insert_many(part.to_vec())
-                    .exec_without_returning(conn)
-                    .await?;
-                rest = tail;
-            }
-        }
-    }
-    Ok(())
-}
 
 /// Inserts `customers` (already valid, with their ids) in the caller's transaction.
 pub async fn insert_all(
@@ -233,25 +136,6 @@ pub async fn taken(
             rows.into_iter()
                 .filter_map(|(source, id)| Some((source.unwrap_or_default(), id?))),
         );
-    }
-    Ok(found)
-}
-
-/// Which of these users exist.
-pub async fn existing_users(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashSet<Uuid>> {
-    use crate::access::users::entity as user;
-    let wanted: HashSet<Uuid> = ids.iter().copied().collect();
-    let mut found = HashSet::new();
-    let wanted: Vec<Uuid> = wanted.into_iter().collect();
-    for part in wanted.chunks(ROWS_PER_STATEMENT) {
-        let rows: Vec<Uuid> = user::Entity::find()
-            .select_only()
-            .column(user::Column::Id)
-            .filter(user::Column::Id.is_in(part.iter().copied()))
-            .into_tuple()
-            .all(conn)
-            .await?;
-        found.extend(rows);
     }
     Ok(found)
 }

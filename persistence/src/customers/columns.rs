@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, Value};
 
 use super::entity::{customer, customer_tag};
 use crate::Backend;
-use crate::custom_values::{self, ValueType};
+use crate::custom_fields::{self, ValueType};
 use crate::filter::{FieldMap, FieldSql};
 
 /// The customer fields on one backend.
@@ -58,7 +58,7 @@ impl CustomerColumns {
             FieldKind::Date => ValueType::Date,
             _ => return None,
         };
-        custom_values::value(self.backend, value_type, key)
+        custom_fields::value(self.backend, value_type, key)
     }
 }
 
@@ -95,12 +95,12 @@ impl FieldMap for CustomerColumns {
                 })
             }
             (_, FieldKind::EnumList(_)) => {
-                custom_values::list(backend, field.strip_prefix(CUSTOM_FIELD_PREFIX)?)
+                custom_fields::list_field(backend, field.strip_prefix(CUSTOM_FIELD_PREFIX)?)
             }
             _ => {
                 let value = self.value(field, kind)?;
                 let folded = (*kind == FieldKind::Text)
-                    .then(|| custom_values::folded(backend, field))
+                    .then(|| custom_fields::folded(backend, field))
                     .flatten();
                 Some(FieldSql::Scalar {
                     value,

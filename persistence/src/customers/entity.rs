@@ -384,3 +384,28 @@ pub fn active_contact(c: &Contact) -> contact::ActiveModel {
         custom_fields: Set(serde_json::Value::Object(c.custom_fields.clone())),
     }
 }
+
+/// The `consent_records` table.
+pub mod consent_record {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "consent_records")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub customer_id: Uuid,
+        pub opted_in: bool,
+        pub channel: String,
+        pub occurred_at: DateTimeUtc,
+        pub recorded_at: DateTimeUtc,
+        pub actor_type: String,
+        pub actor_id: Option<Uuid>,
+        pub request_id: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

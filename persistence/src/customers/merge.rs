@@ -16,9 +16,9 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::UNIQUE;
 use super::entity::{active_customer, contact, customer};
 use super::queries::scoped;
+use super::unique::UNIQUE;
 use super::use_cases::write_tags;
 use crate::{Db, Error, Result, audit, events};
 

@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use rapport_domain::access::{Actor, Scope};
 use rapport_domain::customers::privacy::scrub;
 use rapport_domain::customers::{Contact, Customer};
-use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -15,102 +14,13 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+pub use super::consent::ConsentRecord;
+use super::consent::{entity, keep_consent};
 use super::entity::{active_contact, contact, customer_tag};
 use super::queries;
 use super::use_cases::load_for_change;
 use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
 use crate::{Backend, Db, Error, Result, audit, events};
-
-/// The `consent_records` table.
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "consent_records")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub customer_id: Uuid,
-        pub opted_in: bool,
-        pub channel: String,
-        pub occurred_at: DateTimeUtc,
-        pub recorded_at: DateTimeUtc,
-        pub actor_type: String,
-        pub actor_id: Option<Uuid>,
-        pub request_id: String,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-/// One marketing-consent decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConsentRecord {
-    /// Identifier.
-    pub id: Uuid,
-    /// Whose.
-    pub customer_id: Uuid,
-    /// Opted in or out.
-    pub opted_in: bool,
-    /// Where it was given or withdrawn.
-    pub channel: String,
-    /// When the customer decided.
-    pub occurred_at: DateTime<Utc>,
-    /// When Rapport was told.
-    pub recorded_at: DateTime<Utc>,
-    /// Who recorded it: `user`, `api_key` or `system`.
-    pub actor_type: String,
-    /// The user or key.
-    pub actor_id: Option<Uuid>,
-    /// The request that recorded it.
-    pub request_id: String,
-}
-
-impl From<entity::Model> for ConsentRecord {
-    fn from(m: entity::Model) -> Self {
-        ConsentRecord {
-            id: m.id,
-            customer_id: m.customer_id,
-            opted_in: m.opted_in,
-            channel: m.channel,
-            occurred_at: m.occurred_at,
-            recorded_at: m.recorded_at,
-            actor_type: m.actor_type,
-            actor_id: m.actor_id,
-            request_id: m.request_id,
-        }
-    }
-}
-
-/// Keeps the consent `customer` carries as a decision made by `actor`, in the caller's
-/// transaction; nothing when the customer has no channel on record.
-pub(crate) async fn keep_consent(
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    customer: &Customer,
-) -> Result<()> {
-    let consent = &customer.marketing_consent;
-    let (Some(channel), Some(at)) = (&consent.channel, consent.updated_at) else {
-        return Ok(());
-    };
-    entity::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        customer_id: Set(customer.id),
-        opted_in: Set(consent.opted_in),
-        channel: Set(channel.clone()),
-        occurred_at: Set(at),
-        recorded_at: Set(crate::now()),
-        actor_type: Set(actor.principal.kind().to_owned()),
-        actor_id: Set(Some(actor.principal.id())),
-        request_id: Set(actor.request_id.clone()),
-    }
-    .insert(conn)
-    .await?;
-    Ok(())
-}
 
 /// A customer's decision about marketing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,8 +90,6 @@ pub struct CustomerData {
     pub contacts: Vec<Contact>,
     /// Every consent decision, oldest first.
     pub consent: Vec<ConsentRecord>,
-    /// The static segments they belong to, by id and name.
-    pub segments: Vec<(Uuid, String)>,
     /// The audit trail of the customer and their contacts, oldest first.
     pub audit: Vec<audit::AuditEvent>,
     /// The events about the customer and their contacts, in feed order.
@@ -212,22 +120,6 @@ pub async fn export(
         .into_iter()
         .map(ConsentRecord::from)
         .collect();
-    use crate::segments::entity::{member, segment};
-    let memberships: Vec<Uuid> = member::Entity::find()
-        .filter(member::Column::CustomerId.eq(id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|m| m.segment_id)
-        .collect();
-    let segments = segment::Entity::find()
-        .filter(segment::Column::Id.is_in(memberships))
-        .order_by_asc(segment::Column::Name)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.name))
-        .collect();
     let mut records: Vec<Uuid> = vec![id];
     records.extend(contacts.iter().map(|c| c.id));
     let audit = audit::about(conn, &records).await?;
@@ -236,7 +128,6 @@ pub async fn export(
         customer,
         contacts,
         consent,
-        segments,
         audit,
         events,
     })

@@ -16,7 +16,7 @@ use super::columns::CustomerColumns;
 use super::entity::{CustomerRow, customer};
 use crate::filter::like_escaped;
 use crate::page::{self, CursorValue, Page, PageRequest, SortExpr};
-use crate::{Backend, Error, Result};
+use crate::{Backend, Error, Result, Subset};
 
 /// The plain filters of `GET /customers`.
 #[derive(Debug, Clone, Default)]
@@ -72,8 +72,8 @@ pub struct CustomerSearch<'a> {
     pub filter: Option<&'a Filter>,
     /// Name, email or phone contains this text, ignoring case.
     pub q: Option<&'a str>,
-    /// Only the members of this static segment.
-    pub members_of: Option<Uuid>,
+    /// Only these customers (a static segment's members).
+    pub within: Option<Subset>,
     /// The order, validated against [`rapport_domain::customers::fields::sortable_fields`].
     pub order: &'a SortOrder,
     /// The catalogue the filter and order were checked against, which types custom fields.
@@ -161,7 +161,7 @@ pub async fn list(
     let query = CustomerSearch {
         filter: plain.as_ref(),
         q: filter.q.as_deref(),
-        members_of: None,
+        within: None,
         order,
         catalogue,
     };
@@ -225,9 +225,8 @@ impl Plan {
     fn new(backend: Backend, owner: Option<Uuid>, query: &CustomerSearch<'_>) -> Result<Self> {
         let columns = CustomerColumns { backend };
         let select = selection(backend, owner, query.filter, query.q)?;
-        let select = match query.members_of {
-            Some(segment) => select
-                .filter(customer::Column::Id.in_subquery(crate::segments::member_ids(segment))),
+        let select = match &query.within {
+            Some(subset) => select.filter(customer::Column::Id.in_subquery(subset.0.clone())),
             None => select,
         };
         let select = CustomerRow::select_cols(select.select_only());
@@ -326,7 +325,7 @@ impl SortValue {
 }
 
 /// A custom field's value as its typed SQL expression reads it: null when absent or not of the
-/// field's type (see [`crate::custom_values::value_sql`]).
+/// field's type (see the custom fields' `value_sql`).
 fn custom_sort_value(value: Option<&serde_json::Value>, kind: &FieldKind) -> CursorValue {
     use serde_json::Value as Json;
     match (kind, value) {

@@ -6,10 +6,10 @@ use rapport_domain::customers::{Customer, CustomerChanges, NewCustomer};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::UNIQUE;
 use super::entity::{active_customer, customer, customer_tag};
 use super::queries::scoped;
-use crate::access::users;
+use super::unique::UNIQUE;
+use crate::access;
 use crate::audit;
 use crate::events;
 use crate::idempotency::{self, IdempotencyKey, Outcome};
@@ -33,10 +33,7 @@ async fn check_owner(
         ));
     }
     if let Some(owner) = owner
-        && users::entity::Entity::find_by_id(owner)
-            .one(conn)
-            .await?
-            .is_none()
+        && !access::user_exists(conn, owner).await?
     {
         return Err(Error::Invalid(
             FieldError::new("owner_id", "unknown_user", "no user has this id").into(),
@@ -101,7 +98,7 @@ pub(crate) async fn insert(
         .await
         .map_err(|e| Error::from_db_with(e, UNIQUE))?;
     write_tags(conn, customer.id, &customer.tags).await?;
-    super::privacy::keep_consent(conn, actor, &customer).await?;
+    super::consent::keep_consent(conn, actor, &customer).await?;
     let after = serde_json::to_value(&customer)?;
     audit::record(
         conn,

@@ -10,8 +10,9 @@
 //! with the definition and dropped with it (`cf_<definition id>`): a btree on the typed value for
 //! text, number, boolean, date and enum fields on both databases, and a GIN index over the list for
 //! multi-choice fields on PostgreSQL (SQLite scans those). Because filters write the same
-//! expression, both query planners match it to the index. [`ensure_indexes`] re-creates any index
-//! that is missing, at start-up, so a database upgraded from before indexes existed gets them too.
+//! expression, both query planners match it to the index. `ensure_indexes` (in the definitions)
+//! re-creates any index that is missing, at start-up, so a database upgraded from before indexes
+//! existed gets them too.
 
 use rapport_domain::custom_fields::{Definition, FieldOwner, FieldType};
 use sea_orm::ConnectionTrait;
@@ -120,7 +121,7 @@ pub(crate) fn value(backend: Backend, value_type: ValueType, key: &str) -> Optio
 
 /// A multi-choice field as a list: "holds this option" (a list of texts with an element equal
 /// to it) and "is absent, not a list, or empty".
-pub(crate) fn list(backend: Backend, key: &str) -> Option<FieldSql> {
+pub(crate) fn list_field(backend: Backend, key: &str) -> Option<FieldSql> {
     let key = checked_key(key)?.to_owned();
     let empty = Expr::cust(match backend {
         Backend::Postgres => format!(
@@ -211,16 +212,4 @@ pub(crate) async fn create_index(
 /// Drops the index behind the definition `id`, if there is one.
 pub(crate) async fn drop_index(conn: &impl ConnectionTrait, id: Uuid) -> Result<()> {
     crate::db::execute(conn, &format!("DROP INDEX IF EXISTS {}", index_name(id))).await
-}
-
-/// Creates every missing index behind the definitions.
-pub async fn ensure_indexes(db: &crate::Db) -> Result<()> {
-    let txn = db.begin_write().await?;
-    crate::custom_fields::serialise_definition_changes(&*txn, db.backend()).await?;
-    for owner in [FieldOwner::Customer, FieldOwner::Contact] {
-        for definition in crate::custom_fields::for_owner(&*txn, owner).await? {
-            create_index(&*txn, db.backend(), &definition).await?;
-        }
-    }
-    txn.commit().await
 }

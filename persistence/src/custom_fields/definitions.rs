@@ -1,8 +1,8 @@
 //! Custom field definitions: one transaction per change, with audit and outbox rows, announced
-//! like access changes ([`crate::access::changes`]) so that every process stops using the
+//! like access changes ([`crate::changes`]) so that every process stops using the
 //! definitions it remembers. Stored records are never rewritten here; see
 //! [`rapport_domain::custom_fields`] for what a deleted definition leaves behind. Each definition
-//! brings the index its filters use ([`crate::custom_values`]).
+//! brings the index its filters use ([`super::values`]).
 
 use rapport_domain::access::Actor;
 use rapport_domain::custom_fields::{
@@ -15,7 +15,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::access::changes;
+use super::values;
 use crate::error::UniqueRule;
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
@@ -155,10 +155,7 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Definition> {
 
 /// Serialises changes to definitions across processes, so the count limit holds under concurrent
 /// creates (SQLite's write gate already lets one writer in at a time).
-pub(crate) async fn serialise_definition_changes(
-    conn: &impl ConnectionTrait,
-    backend: Backend,
-) -> Result<()> {
+async fn serialise_definition_changes(conn: &impl ConnectionTrait, backend: Backend) -> Result<()> {
     if backend == Backend::Postgres {
         // The key is an arbitrary constant that names "custom field definitions".
         crate::db::execute(conn, "SELECT pg_advisory_xact_lock(7262617701)").await?;
@@ -220,7 +217,7 @@ pub async fn create(
         .insert(&*txn)
         .await
         .map_err(|e| Error::from_db_with(e, UNIQUE))?;
-    crate::custom_values::create_index(&*txn, db.backend(), &definition).await?;
+    values::create_index(&*txn, db.backend(), &definition).await?;
     let after = serde_json::to_value(&definition)?;
     record(
         db,
@@ -233,7 +230,7 @@ pub async fn create(
     )
     .await?;
     idempotency::remember(&*txn, idem, 201, &definition).await?;
-    changes::commit(db, txn).await?;
+    crate::changes::commit(db, txn).await?;
     Ok(Outcome::Done(definition))
 }
 
@@ -287,7 +284,7 @@ pub async fn update(
         Some(&a),
     )
     .await?;
-    changes::commit(db, txn).await?;
+    crate::changes::commit(db, txn).await?;
     Ok(after)
 }
 
@@ -296,9 +293,21 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid, expected_version: Option<i
     let txn = db.begin_write().await?;
     let before = load_for_change(&txn, db.backend(), id, expected_version).await?;
     entity::Entity::delete_by_id(id).exec(&*txn).await?;
-    crate::custom_values::drop_index(&*txn, id).await?;
+    values::drop_index(&*txn, id).await?;
     let b = serde_json::to_value(&before)?;
     record(db, &*txn, actor, "custom_field.deleted", id, Some(&b), None).await?;
-    changes::commit(db, txn).await?;
+    crate::changes::commit(db, txn).await?;
     Ok(())
+}
+
+/// Creates every missing index behind the definitions.
+pub async fn ensure_indexes(db: &crate::Db) -> Result<()> {
+    let txn = db.begin_write().await?;
+    serialise_definition_changes(&*txn, db.backend()).await?;
+    for owner in [FieldOwner::Customer, FieldOwner::Contact] {
+        for definition in for_owner(&*txn, owner).await? {
+            values::create_index(&*txn, db.backend(), &definition).await?;
+        }
+    }
+    txn.commit().await
 }

@@ -1,0 +1,64 @@
+//! Changes to what processes remember: who may do what (a user's status or role, a role's
+//! grants), and the custom field definitions every write is checked against. The areas that own
+//! such data commit their changes through [`commit`]; the caches of the API ask the database's
+//! [`Generation`](crate::db::Generation).
+//!
+//! Every process keeps a generation that grows with each such change it makes or hears of, so
+//! a cache can tell whether an answer predates a change. On PostgreSQL the transaction that makes
+//! a change also sends `NOTIFY rapport_access` (the channel's name from when only access was
+//! remembered; nodes of every version share it), and every process listens ([`listen`]); while a
+//! process is not listening, it cannot know about changes elsewhere, so its generation is not
+//! trusted and caches must not be used. SQLite is the single-process mode: every change happens
+//! in this process, so the generation is always trusted.
+
+use std::time::Duration;
+
+use sea_orm::ConnectionTrait;
+use sea_orm::sqlx::postgres::PgListener;
+
+use crate::{Backend, Db, Result, WriteTxn};
+
+/// The PostgreSQL channel changes are announced on.
+const CHANNEL: &str = "rapport_access";
+
+/// Announces, inside the transaction that makes it, that something remembered changed;
+/// PostgreSQL delivers the notice to every listening process when the transaction commits.
+async fn announce(conn: &impl ConnectionTrait) -> Result<()> {
+    if conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        crate::db::execute(conn, &format!("NOTIFY {CHANNEL}")).await?;
+    }
+    Ok(())
+}
+
+/// Commits a transaction that changed something remembered: announces it to other processes (in
+/// the same transaction) and, once committed, to this one.
+pub(crate) async fn commit(db: &Db, txn: WriteTxn) -> Result<()> {
+    announce(&*txn).await?;
+    txn.commit().await?;
+    db.changes().bump();
+    Ok(())
+}
+
+/// Listens for changes made by any process, for as long as the process runs; on SQLite it returns
+/// at once. Reconnects after a lost connection, distrusting the generation meanwhile.
+pub async fn listen(db: Db) {
+    if db.backend() == Backend::Sqlite {
+        return;
+    }
+    let generation = db.changes();
+    let pool = db.conn().get_postgres_connection_pool();
+    loop {
+        if let Ok(mut listener) = PgListener::connect_with(pool).await
+            && listener.listen(CHANNEL).await.is_ok()
+        {
+            generation.set_trusted(true);
+            // `Ok(None)` means the connection was lost: notices may have been missed.
+            while let Ok(Some(_)) = listener.try_recv().await {
+                generation.bump();
+            }
+        }
+        generation.set_trusted(false);
+        tracing::warn!("not listening for changes made elsewhere; reconnecting");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
