@@ -880,8 +880,8 @@ fn judge(from: &Unit, to: &Unit) -> Vec<(Rule, String)> {
             }
             if theirs.rank >= mine.rank {
                 let detail = format!(
-                    "from area `{}` (rank {}) reaches area `{}` (rank {}); only lower ranks may be imported",
-                    mine.name, mine.rank, theirs.name, theirs.rank
+                    "reaches area `{}` of rank {}, not below its own rank {}",
+                    theirs.name, theirs.rank, mine.rank
                 );
                 found.push((Rule::Rank, detail));
             }

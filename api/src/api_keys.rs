@@ -11,11 +11,10 @@ use uuid::Uuid;
 
 use crate::auth::tokens::hash_token;
 use crate::auth::{Auth, random_secret};
-use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
+use crate::extract::{IdempotencyHeader, IfMatch, PageQuery, ValidJson, ValidQuery, page_request};
 use crate::problem::{ApiError, Problem};
 use crate::respond::{PageOf, created, ok_versioned, page};
 use crate::state::AppState;
-use crate::users::dto::PageQuery;
 
 /// A new API key.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -113,11 +112,11 @@ pub async fn create_api_key(
     idempotency: IdempotencyHeader,
     body: ValidJson<CreateApiKey>,
 ) -> Result<HttpResponse, ApiError> {
-    let idem = idempotency.scoped(&auth, &req, &body.raw);
+    let idem = idempotency.scoped(&auth.actor, &req, &body.raw);
     let (name, role, expires_at) = body.checked(|dto| {
         let mut errors = FieldErrors::new();
         let name = errors.take(rapport_domain::validation::name("name", &dto.name, 1, 200));
-        let role = crate::users::dto::role_reference(&mut errors, dto.role);
+        let role = crate::users::role_reference(&mut errors, dto.role);
         if dto.expires_at.is_some_and(|at| at <= Utc::now()) {
             errors.push(rapport_domain::FieldError::new(
                 "expires_at",

@@ -8,13 +8,13 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest};
+use rapport_domain::access::Actor;
 use rapport_domain::{FieldError, FieldErrors};
 use rapport_persistence::idempotency::IdempotencyKey;
 use rapport_persistence::page::PageRequest;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::auth::Auth;
 use crate::problem::{ApiError, ErrorCode};
 
 /// A JSON body, parsed strictly by [`ValidJson::value`]: 415 unless it is JSON, 400 when it is
@@ -521,7 +521,7 @@ impl FromRequest for IdempotencyHeader {
 
 impl IdempotencyHeader {
     /// The key scoped to the caller, with a fingerprint of this exact request.
-    pub fn scoped(&self, auth: &Auth, req: &HttpRequest, body: &[u8]) -> Option<IdempotencyKey> {
+    pub fn scoped(&self, actor: &Actor, req: &HttpRequest, body: &[u8]) -> Option<IdempotencyKey> {
         let key = self.0.clone()?;
         let mut hash = Sha256::new();
         hash.update(req.method().as_str().as_bytes());
@@ -529,7 +529,7 @@ impl IdempotencyHeader {
         hash.update(req.path().as_bytes());
         hash.update(b"\n");
         hash.update(body);
-        let principal = auth.actor.principal;
+        let principal = actor.principal;
         Some(IdempotencyKey {
             principal: format!("{}:{}", principal.kind(), principal.id()),
             key,
@@ -541,6 +541,28 @@ impl IdempotencyHeader {
 /// Lower-case hexadecimal.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Paging of a list.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Rows per page, 1 to 200 (default 25).
+    #[param(minimum = 1, maximum = 200, example = 25)]
+    pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Add `total`.
+    pub include_total: Option<bool>,
+}
+
+/// A body field that may be cleared: absent stays `None`; `null` becomes `Some(None)`.
+pub fn nullable<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    use serde::Deserialize as _;
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// The most rows a page may hold, and the default.

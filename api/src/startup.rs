@@ -16,8 +16,6 @@ use rapport_persistence::access::{roles, users};
 use rapport_persistence::audit::By;
 use rapport_persistence::{Db, DbOptions, settings};
 use utoipa_actix_web::AppExt;
-use utoipa_actix_web::scope;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenKeys;
@@ -25,79 +23,7 @@ use crate::auth::{self, password};
 use crate::config::Config;
 use crate::problem::{ApiError, ErrorCode};
 use crate::state::AppState;
-use crate::{api_keys, customers, envelope, health, records, users as user_routes};
-
-/// Every documented route; the only place routes are registered.
-pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(
-        scope::scope("/api/v1")
-            .service(auth::routes::login)
-            .service(auth::routes::refresh_token)
-            .service(auth::routes::logout)
-            .service(auth::routes::get_me)
-            .service(customers::routes::list_customers)
-            .service(customers::routes::create_customer)
-            .service(customers::search::search_customers)
-            .service(customers::batch::batch_upsert_customers)
-            .service(customers::export::export_customers)
-            .service(customers::search::get_customer_filter_fields)
-            .service(crate::tags::tag_customers)
-            .service(crate::tags::untag_customers)
-            .service(customers::routes::get_customer)
-            .service(customers::routes::update_customer)
-            .service(customers::routes::delete_customer)
-            .service(customers::merge::find_customer_duplicates)
-            .service(customers::merge::merge_customers)
-            .service(customers::privacy::record_customer_consent)
-            .service(customers::privacy::list_customer_consent)
-            .service(customers::privacy::export_customer_data)
-            .service(customers::privacy::anonymize_customer)
-            .service(customers::contacts::list_contacts)
-            .service(customers::contacts::create_contact)
-            .service(customers::contacts::get_contact)
-            .service(customers::contacts::update_contact)
-            .service(customers::contacts::delete_contact)
-            .service(crate::tags::list_tags)
-            .service(crate::imports::routes::create_import)
-            .service(crate::imports::routes::upload_import_file)
-            .service(crate::imports::routes::list_imports)
-            .service(crate::imports::routes::get_import)
-            .service(crate::imports::routes::list_import_errors)
-            .service(crate::imports::routes::retry_import)
-            .service(crate::segments::routes::list_segments)
-            .service(crate::segments::routes::create_segment)
-            .service(crate::segments::routes::preview_segment)
-            .service(crate::segments::routes::get_segment)
-            .service(crate::segments::routes::update_segment)
-            .service(crate::segments::routes::delete_segment)
-            .service(crate::segments::routes::list_segment_customers)
-            .service(crate::segments::routes::add_segment_customers)
-            .service(crate::segments::routes::remove_segment_customers)
-            .service(crate::custom_fields::routes::list_custom_fields)
-            .service(crate::custom_fields::routes::create_custom_field)
-            .service(crate::custom_fields::routes::get_custom_field)
-            .service(crate::custom_fields::routes::update_custom_field)
-            .service(crate::custom_fields::routes::delete_custom_field)
-            .service(user_routes::routes::list_users)
-            .service(user_routes::routes::create_user)
-            .service(user_routes::routes::get_user)
-            .service(user_routes::routes::update_user)
-            .service(user_routes::routes::reset_user_password)
-            .service(user_routes::roles::list_roles)
-            .service(user_routes::roles::get_role)
-            .service(user_routes::roles::create_role)
-            .service(user_routes::roles::update_role)
-            .service(user_routes::roles::delete_role)
-            .service(api_keys::create_api_key)
-            .service(api_keys::list_api_keys)
-            .service(api_keys::get_api_key)
-            .service(api_keys::revoke_api_key)
-            .service(records::audit::list_audit_events)
-            .service(records::events::list_events),
-    )
-    .service(health::health_live)
-    .service(health::health_ready);
-}
+use crate::{envelope, health};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -358,7 +284,7 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
         db,
         tokens: std::sync::OnceLock::new(),
         standings: auth::standings::Standings::default(),
-        definitions: crate::custom_fields::remembered::RememberedDefinitions::default(),
+        definitions: crate::remembered::Remembered::new(2),
         passwords: password::PasswordWorkers::start(
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
         )
@@ -426,7 +352,7 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
         let cors = Condition::new(!origins.is_empty(), cors);
         let (app, _) = App::new()
             .into_utoipa_app()
-            .configure(routes)
+            .configure(crate::routes::routes)
             .split_for_parts();
         app.app_data(state.clone())
             .app_data(doc.clone())

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use rapport_domain::custom_fields::{Definition, FieldOwner};
 use rapport_persistence::Db;
 
 use crate::auth::password::PasswordWorkers;
@@ -9,7 +10,7 @@ use crate::auth::standings::Standings;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
-use crate::custom_fields::remembered::RememberedDefinitions;
+use crate::remembered::Remembered;
 
 /// Shared application state.
 pub struct AppState {
@@ -22,7 +23,7 @@ pub struct AppState {
     /// Users' standings, remembered until access changes.
     pub standings: Standings,
     /// Custom field definitions, remembered until one changes.
-    pub definitions: RememberedDefinitions,
+    pub definitions: Remembered<FieldOwner, Arc<Vec<Definition>>>,
     /// The threads that hash and verify passwords.
     pub passwords: PasswordWorkers,
     /// The configuration the server started with.

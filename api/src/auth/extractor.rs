@@ -34,13 +34,8 @@ impl Auth {
     }
 
     /// How much of email addresses and phone numbers the caller sees.
-    pub fn disclosure(&self) -> crate::customers::dto::Disclosure {
-        use rapport_domain::access::{Action, Permission, Resource};
-        let details = Permission::new(Resource::ContactDetails, Action::Read);
-        match self.actor.scope_for(details) {
-            Some(_) => crate::customers::dto::Disclosure::Full,
-            None => crate::customers::dto::Disclosure::Masked,
-        }
+    pub fn disclosure(&self) -> rapport_domain::customers::Disclosure {
+        rapport_domain::customers::Disclosure::of(&self.actor)
     }
 }
 

@@ -5,7 +5,6 @@ pub mod denials;
 mod extractor;
 pub mod password;
 pub mod permissions;
-pub mod routes;
 pub mod standings;
 pub mod throttle;
 pub mod tokens;

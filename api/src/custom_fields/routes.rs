@@ -60,7 +60,7 @@ pub async fn create_custom_field(
     idempotency: IdempotencyHeader,
     body: ValidJson<CreateCustomField>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency.scoped(&auth, &req, &body.raw);
+    let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let input = body.checked(|dto| dto.into_domain())?;
     let outcome = custom_fields::create(&state.db, &auth.actor, input, key.as_ref()).await?;
     let replayed = outcome.is_replay();

@@ -306,7 +306,7 @@ pub async fn batch_upsert_customers(
     idempotency: IdempotencyHeader,
     body: ValidJson<BatchCustomers>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency.scoped(&auth, &req, &body.raw);
+    let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let body = body.value()?;
     if !(1..=MAX_ITEMS).contains(&body.customers.len()) {
         return Err(FieldErrors::from(FieldError::new(
@@ -316,10 +316,7 @@ pub async fn batch_upsert_customers(
         ))
         .into());
     }
-    let definitions = state
-        .definitions
-        .of(&state.db, FieldOwner::Customer)
-        .await?;
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Customer).await?;
     let today = chrono::Utc::now().date_naive();
     let read: Vec<ReadItem> = body
         .customers

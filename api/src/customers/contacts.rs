@@ -65,8 +65,8 @@ pub async fn create_contact(
     idempotency: IdempotencyHeader,
     body: ValidJson<CreateContact>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency.scoped(&auth, &req, &body.raw);
-    let definitions = state.definitions.of(&state.db, FieldOwner::Contact).await?;
+    let key = idempotency.scoped(&auth.actor, &req, &body.raw);
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Contact).await?;
     let new = body.checked(|dto| dto.into_domain(&definitions))?;
     let customer_id = id.into_inner();
     let outcome = contacts::create(
@@ -135,7 +135,7 @@ pub async fn update_contact(
     body: ValidJson<UpdateContact>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, id) = path.into_inner();
-    let definitions = state.definitions.of(&state.db, FieldOwner::Contact).await?;
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Contact).await?;
     let changes = body.checked(|dto| dto.into_domain(&definitions))?;
     let contact = contacts::update(
         &state.db,

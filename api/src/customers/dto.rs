@@ -5,21 +5,16 @@ use rapport_domain::FieldErrors;
 use rapport_domain::custom_fields::{self, Definition, Write};
 use rapport_domain::customers::{
     self, Address, Consent, ConsentInput, Contact, ContactChanges, Customer, CustomerChanges,
-    CustomerKind, Gender, LifecycleStage, NewContact, NewCustomer,
+    CustomerKind, Disclosure, Gender, LifecycleStage, NewContact, NewCustomer,
 };
 use rapport_domain::validation::optional_text;
-use rapport_domain::values::{Email, Phone, optional_email, optional_phone};
-use serde::{Deserialize, Deserializer, Serialize};
+use rapport_domain::values::{optional_email, optional_phone};
+use serde::{Deserialize, Serialize};
+
+use crate::extract::nullable;
 use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-
-/// Absent stays `None`; `null` becomes `Some(None)`.
-pub fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
 
 /// Person or organisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -487,40 +482,6 @@ pub struct CustomerView {
     pub updated_at: DateTime<Utc>,
     /// Grows by one with every change; send it back in `If-Match`.
     pub version: i64,
-}
-
-/// How much of a customer's or contact's email and phone a caller sees: all of it with
-/// `contact_details:read`, masked (`w***@example.cn`, `+*********8000`) without.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Disclosure {
-    /// As stored.
-    Full,
-    /// Masked.
-    Masked,
-}
-
-impl Disclosure {
-    /// `full` or `masked`, as the audit trail records it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Disclosure::Full => "full",
-            Disclosure::Masked => "masked",
-        }
-    }
-
-    pub(super) fn email(self, email: Option<Email>) -> Option<String> {
-        email.map(|e| match self {
-            Disclosure::Full => String::from(e),
-            Disclosure::Masked => e.masked(),
-        })
-    }
-
-    pub(super) fn phone(self, phone: Option<Phone>) -> Option<String> {
-        phone.map(|p| match self {
-            Disclosure::Full => String::from(p),
-            Disclosure::Masked => p.masked(),
-        })
-    }
 }
 
 impl CustomerView {

@@ -23,13 +23,14 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::dto::{CustomerView, Disclosure, Kind, Stage};
+use super::dto::{CustomerView, Kind, Stage};
 use super::masking;
 use crate::auth::Auth;
 use crate::extract::{ValidQuery, text_parameter};
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::spreadsheet::neutralise;
 use crate::state::AppState;
+use rapport_domain::customers::Disclosure;
 
 /// How exported customers are written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
@@ -385,10 +386,7 @@ pub async fn export_customers(
     query: ValidQuery<ExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
-    let definitions = state
-        .definitions
-        .of(&state.db, FieldOwner::Customer)
-        .await?;
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Customer).await?;
     let disclosure = auth.disclosure();
     let plain = CustomerFilter {
         lifecycle_stage: q.lifecycle_stage.map(Into::into),

@@ -1,15 +1,13 @@
 //! What a caller who sees contact details masked (who lacks `contact_details:read`) may find
-//! customers by, and how records reaching them are masked. Masking that holds: such a caller can
-//! neither filter nor search by email or phone, nor list the members of a segment whose filter
-//! tests them, nor read them in the event feed or the audit trail.
+//! customers by. Masking that holds: such a caller can neither filter nor search by email or
+//! phone, nor list the members of a segment whose filter tests them (and the domain's
+//! `mask_contact_details` keeps them out of the feed and the audit trail).
 
 use rapport_domain::custom_fields::Definition;
-use rapport_domain::customers::fields::{self, CONTACT_DETAIL_FIELDS};
+use rapport_domain::customers::Disclosure;
+use rapport_domain::customers::fields;
 use rapport_domain::filter::{Catalogue, Condition, FieldKind, Filter, FilterValue, Operator};
-use rapport_domain::values::{Email, Phone};
-use serde_json::Value;
 
-use super::dto::Disclosure;
 use crate::problem::{ApiError, ErrorCode};
 
 /// The fields `disclosure` lets a caller filter customers by.
@@ -56,86 +54,9 @@ pub fn check_stored_filter(filter: &Filter, disclosure: Disclosure) -> Result<()
     Ok(())
 }
 
-/// Masks every email and phone in a JSON document (an event's data, an audit event's changes, a
-/// segment's filter): the strings under an `email` or `phone` key, at any depth, however they
-/// are nested below it (`{"email": {"before": …, "after": …}}`, `{"field": "email", "value":
-/// […]}`).
-pub fn mask_json(value: &mut Value) {
-    match value {
-        Value::Object(object) => {
-            let tested = object
-                .get("field")
-                .and_then(Value::as_str)
-                .and_then(contact_field);
-            for (key, inner) in object.iter_mut() {
-                match contact_field(key) {
-                    Some(field) => mask_strings(inner, field),
-                    None if key == "value" && tested.is_some() => {
-                        mask_strings(inner, tested.unwrap_or("email"));
-                    }
-                    None => mask_json(inner),
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(mask_json),
-        _ => {}
-    }
-}
-
-fn contact_field(name: &str) -> Option<&'static str> {
-    CONTACT_DETAIL_FIELDS.iter().copied().find(|f| *f == name)
-}
-
-fn mask_strings(value: &mut Value, field: &str) {
-    match value {
-        Value::String(text) => *text = masked(field, text),
-        Value::Array(items) => items.iter_mut().for_each(|v| mask_strings(v, field)),
-        Value::Object(object) => object.values_mut().for_each(|v| mask_strings(v, field)),
-        _ => {}
-    }
-}
-
-/// `text` masked as its field masks it; what does not parse as one is hidden whole.
-fn masked(field: &str, text: &str) -> String {
-    let parsed = match field {
-        "email" => Email::parse(field, text).map(|e| e.masked()),
-        _ => Phone::parse(field, text).map(|p| p.masked()),
-    };
-    parsed.unwrap_or_else(|_| "***".to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn contact_details_are_masked_wherever_a_document_holds_them() {
-        let mut doc = json!({
-            "name": "王芳",
-            "email": "wang.fang@example.cn",
-            "phone": {"before": null, "after": "+8613800138000"},
-            "contacts": [{"email": "li@example.cn"}],
-            "filter": {"and": [
-                {"field": "email", "op": "in", "value": ["a@b.cn", "not an email"]},
-                {"field": "name", "op": "eq", "value": "a@b.cn"}
-            ]}
-        });
-        mask_json(&mut doc);
-        assert_eq!(
-            doc,
-            json!({
-                "name": "王芳",
-                "email": "w***@example.cn",
-                "phone": {"before": null, "after": "+*********8000"},
-                "contacts": [{"email": "l***@example.cn"}],
-                "filter": {"and": [
-                    {"field": "email", "op": "in", "value": ["a***@b.cn", "***"]},
-                    {"field": "name", "op": "eq", "value": "a@b.cn"}
-                ]}
-            })
-        );
-    }
 
     #[test]
     fn free_text_matches_names_only_for_a_masked_caller() {

@@ -7,12 +7,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::dto::{CustomerView, Disclosure};
+use super::dto::CustomerView;
 use crate::auth::Auth;
 use crate::extract::{IfMatch, ValidJson};
 use crate::problem::{ApiError, Problem};
 use crate::respond::ok_versioned;
 use crate::state::AppState;
+use rapport_domain::customers::Disclosure;
 
 /// Why a customer looks like another.
 #[derive(Debug, Clone, Copy, Serialize, ToSchema)]

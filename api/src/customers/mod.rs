@@ -1,4 +1,7 @@
 //! `/customers` and `/customers/{id}/contacts`.
+//!
+//! Other areas use what this front door names: how a customer is shown and created, how a filter
+//! is read and what a caller may filter by, a bulk request's selection.
 
 pub mod batch;
 pub mod contacts;
@@ -9,3 +12,9 @@ pub mod merge;
 pub mod privacy;
 pub mod routes;
 pub mod search;
+pub mod selection;
+
+pub use dto::{CreateCustomer, CustomerView};
+pub use masking::{all_of, catalogue as filter_catalogue, check_stored_filter, text_condition};
+pub use search::parse_filter;
+pub use selection::{BulkResult, MAX_IDS, ParsedSelection};

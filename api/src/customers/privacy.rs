@@ -14,14 +14,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::dto::{ContactView, CustomerView, Disclosure, ListQuery};
+use super::dto::{ContactView, CustomerView, ListQuery};
 use crate::auth::Auth;
 use crate::extract::{IfMatch, ValidJson, ValidQuery, page_request};
 use crate::problem::{ApiError, ErrorCode, Problem};
-use crate::records::audit::AuditEventView;
-use crate::records::events::EventView;
+use crate::records::{AuditEventView, EventView};
 use crate::respond::{PageOf, ok_versioned, page};
 use crate::state::AppState;
+use rapport_domain::customers::Disclosure;
 
 /// A marketing-consent decision to record.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -41,10 +41,7 @@ pub async fn list_customers(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let request = page_request(q.limit, q.cursor, q.include_total)?;
-    let definitions = state
-        .definitions
-        .of(&state.db, FieldOwner::Customer)
-        .await?;
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Customer).await?;
     let order = SortOrder::parse(
         q.sort.as_deref(),
         &sortable_fields(&definitions),
@@ -106,11 +103,8 @@ pub async fn create_customer(
     idempotency: IdempotencyHeader,
     body: ValidJson<CreateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency.scoped(&auth, &req, &body.raw);
-    let definitions = state
-        .definitions
-        .of(&state.db, FieldOwner::Customer)
-        .await?;
+    let key = idempotency.scoped(&auth.actor, &req, &body.raw);
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Customer).await?;
     let new = body.checked(|dto| dto.into_domain(today(), &definitions))?;
     let outcome = customers::create(&state.db, &auth.actor, auth.scope, new, key.as_ref()).await?;
     let replayed = outcome.is_replay();
@@ -176,10 +170,7 @@ pub async fn update_customer(
     if_match: IfMatch,
     body: ValidJson<UpdateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
-    let definitions = state
-        .definitions
-        .of(&state.db, FieldOwner::Customer)
-        .await?;
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Customer).await?;
     let changes = body.checked(|dto| dto.into_domain(today(), &definitions))?;
     let customer = customers::update(
         &state.db,

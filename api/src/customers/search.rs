@@ -152,10 +152,7 @@ pub async fn search_customers(
     auth: Auth,
     body: ValidJson<SearchCustomers>,
 ) -> Result<HttpResponse, ApiError> {
-    let definitions = state
-        .definitions
-        .of(&state.db, FieldOwner::Customer)
-        .await?;
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Customer).await?;
     let disclosure = auth.disclosure();
     let catalogue = masking::catalogue(&definitions, disclosure);
     let search = body
@@ -253,10 +250,7 @@ pub async fn get_customer_filter_fields(
     state: Data<AppState>,
     auth: Auth,
 ) -> Result<HttpResponse, ApiError> {
-    let definitions = state
-        .definitions
-        .of(&state.db, FieldOwner::Customer)
-        .await?;
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Customer).await?;
     let sortable = sortable_fields(&definitions);
     let data = masking::catalogue(&definitions, auth.disclosure())
         .fields

@@ -250,7 +250,7 @@ pub async fn create_import(
     idempotency: IdempotencyHeader,
     body: ValidJson<CreateImport>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency.scoped(&auth, &req, &body.raw);
+    let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let body = body.value()?;
     let mapping = Mapping(body.mapping.unwrap_or_default())
         .parse()

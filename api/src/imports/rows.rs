@@ -12,7 +12,7 @@ use rapport_domain::customers::fields::CUSTOM_FIELD_PREFIX;
 use rapport_domain::imports::{IGNORED_COLUMNS, ImportFormat, Mapping};
 use serde_json::{Map, Value};
 
-use crate::customers::dto::CreateCustomer;
+use crate::customers::CreateCustomer;
 use crate::extract::read_checked;
 
 /// Which column of the file fills each field, to name a field's mistakes as the file does.

@@ -23,7 +23,7 @@ pub fn document() -> serde_json::Value {
     let (_, mut doc) = App::new()
         .into_utoipa_app()
         .openapi(rapport_openapi::frame())
-        .configure(crate::startup::routes)
+        .configure(crate::routes::routes)
         .split_for_parts();
     complete(&mut doc);
     let mut value = serde_json::to_value(&doc).unwrap_or_default();

@@ -9,12 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Auth;
-use crate::customers::dto::Disclosure;
-use crate::customers::masking;
 use crate::extract::{ValidQuery, page_request, text_parameter};
 use crate::problem::ApiError;
 use crate::respond::{PageOf, page};
 use crate::state::AppState;
+use rapport_domain::customers::{Disclosure, mask_contact_details};
 
 /// A recorded change, or a recorded read, refusal or sign-in (those carry `detail` and no
 /// `changes`).
@@ -67,9 +66,9 @@ impl AuditEventView {
     /// The event as `disclosure` lets the caller see it: emails and phones masked.
     pub fn seen_by(mut self, disclosure: Disclosure) -> Self {
         if disclosure == Disclosure::Masked {
-            masking::mask_json(&mut self.changes);
+            mask_contact_details(&mut self.changes);
             if let Some(detail) = self.detail.as_mut() {
-                masking::mask_json(detail);
+                mask_contact_details(detail);
             }
         }
         self

@@ -9,12 +9,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Auth;
-use crate::customers::dto::Disclosure;
-use crate::customers::masking;
 use crate::extract::{ValidQuery, page_request, text_parameter};
 use crate::problem::ApiError;
 use crate::respond::{PageOf, page};
 use crate::state::AppState;
+use rapport_domain::customers::{Disclosure, mask_contact_details};
 
 /// A domain event.
 #[derive(Debug, Serialize, ToSchema)]
@@ -54,9 +53,9 @@ impl EventView {
     /// The event as `disclosure` lets the caller see it: emails and phones masked.
     pub fn seen_by(mut self, disclosure: Disclosure) -> Self {
         if disclosure == Disclosure::Masked {
-            masking::mask_json(&mut self.data);
+            mask_contact_details(&mut self.data);
             if let Some(previous) = self.previous.as_mut() {
-                masking::mask_json(previous);
+                mask_contact_details(previous);
             }
         }
         self

@@ -7,10 +7,10 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::customers::dto::Disclosure;
-use crate::customers::masking;
+use rapport_domain::customers::{Disclosure, mask_contact_details};
 
-use crate::customers::dto::{CustomerView, nullable};
+use crate::customers::CustomerView;
+use crate::extract::nullable;
 
 /// How a segment decides who belongs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -148,7 +148,7 @@ impl SegmentView {
         if disclosure == Disclosure::Masked
             && let Some(filter) = self.filter.as_mut()
         {
-            masking::mask_json(filter);
+            mask_contact_details(filter);
         }
         self
     }

@@ -20,14 +20,13 @@ use super::dto::{
     SegmentPreview, SegmentView, UpdateSegment,
 };
 use crate::auth::Auth;
-use crate::customers::dto::CustomerView;
-use crate::customers::masking;
-use crate::customers::search::parse_filter;
+use crate::customers::{
+    BulkResult, CustomerView, ParsedSelection, check_stored_filter, filter_catalogue, parse_filter,
+};
 use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::respond::{PageOf, created, ok_versioned, page};
 use crate::state::AppState;
-use crate::tags::{BulkResult, ParsedSelection};
 
 /// The owner the caller's customer reads are limited to: segments hold customers, and a caller
 /// sees of them only what `customers:read` lets them see (none at all without it).
@@ -47,11 +46,8 @@ async fn catalogue(
     state: &AppState,
     auth: &Auth,
 ) -> Result<(Arc<Vec<Definition>>, Catalogue), ApiError> {
-    let definitions = state
-        .definitions
-        .of(&state.db, FieldOwner::Customer)
-        .await?;
-    let catalogue = masking::catalogue(&definitions, auth.disclosure());
+    let definitions = crate::custom_fields::definitions(state, FieldOwner::Customer).await?;
+    let catalogue = filter_catalogue(&definitions, auth.disclosure());
     Ok((definitions, catalogue))
 }
 
@@ -74,7 +70,7 @@ fn membership(
                     )
                 },
             )?;
-            masking::check_stored_filter(&filter, auth.disclosure())?;
+            check_stored_filter(&filter, auth.disclosure())?;
             Ok((Some(filter), None))
         }
         _ => Ok((None, Some(segment.id))),
@@ -140,7 +136,7 @@ pub async fn create_segment(
     idempotency: IdempotencyHeader,
     body: ValidJson<CreateSegment>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency.scoped(&auth, &req, &body.raw);
+    let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let body = body.value()?;
     let (_, catalogue) = catalogue(&state, &auth).await?;
     let filter = optional_filter(body.filter, &catalogue)?;

@@ -5,10 +5,10 @@ use rapport_domain::{FieldError, FieldErrors};
 use rapport_persistence::access::roles::Role;
 use rapport_persistence::access::users::{User, UserStatus};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::customers::dto::nullable;
+use crate::extract::nullable;
 
 /// Whether the user may sign in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -209,20 +209,6 @@ impl From<Role> for RoleView {
             version: r.version,
         }
     }
-}
-
-/// Paging of a list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Rows per page, 1 to 200 (default 25).
-    #[param(minimum = 1, maximum = 200, example = 25)]
-    pub limit: Option<u64>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Add `total`.
-    pub include_total: Option<bool>,
 }
 
 /// A permission to grant, with its scope.

@@ -8,9 +8,9 @@ use rapport_domain::validation::optional_text;
 use rapport_persistence::access::roles::{self, NewRole, RoleChanges};
 use uuid::Uuid;
 
-use super::dto::{CreateRole, PageQuery, RoleView, UpdateRole, grants};
+use super::dto::{CreateRole, RoleView, UpdateRole, grants};
 use crate::auth::Auth;
-use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
+use crate::extract::{IdempotencyHeader, IfMatch, PageQuery, ValidJson, ValidQuery, page_request};
 use crate::problem::{ApiError, Problem};
 use crate::respond::{PageOf, created, ok_versioned, page};
 use crate::state::AppState;
@@ -79,7 +79,7 @@ pub async fn create_role(
     idempotency: IdempotencyHeader,
     body: ValidJson<CreateRole>,
 ) -> Result<HttpResponse, ApiError> {
-    let idem = idempotency.scoped(&auth, &req, &body.raw);
+    let idem = idempotency.scoped(&auth.actor, &req, &body.raw);
     let new = body.checked(|dto| {
         let mut errors = FieldErrors::new();
         let name = errors.take(RoleName::parse("name", &dto.name));

@@ -9,9 +9,9 @@ use rapport_persistence::access::users::{self, NewUser, UserChanges};
 use rapport_persistence::audit::By;
 use uuid::Uuid;
 
-use super::dto::{CreateUser, PageQuery, ResetPassword, UpdateUser, UserView, role_reference};
+use super::dto::{CreateUser, ResetPassword, UpdateUser, UserView, role_reference};
 use crate::auth::{Auth, password};
-use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
+use crate::extract::{IdempotencyHeader, IfMatch, PageQuery, ValidJson, ValidQuery, page_request};
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::respond::{PageOf, created, ok_versioned, page};
 use crate::state::AppState;
@@ -58,7 +58,7 @@ pub async fn create_user(
     idempotency: IdempotencyHeader,
     body: ValidJson<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = idempotency.scoped(&auth, &req, &body.raw);
+    let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let (email, display_name, phone, role, password) = body.checked(|dto| {
         let mut errors = FieldErrors::new();
         let email = errors.take(Email::parse("email", &dto.email));

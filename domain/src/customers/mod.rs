@@ -2,6 +2,7 @@
 
 mod contact;
 mod customer;
+mod disclosure;
 pub mod fields;
 pub mod merge;
 pub mod privacy;
@@ -11,6 +12,7 @@ pub use customer::{
     Address, Consent, ConsentInput, Customer, CustomerChanges, CustomerKind, Gender,
     LifecycleStage, MAX_TAGS, NewCustomer, birthday, tags,
 };
+pub use disclosure::{Disclosure, mask_contact_details};
 pub use fields::{SORTABLE_FIELDS, default_sort};
 
 /// Errors of the customer rules that are not about one field.

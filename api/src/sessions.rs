@@ -1,4 +1,4 @@
-//! `/auth/login`, `/auth/refresh`, `/auth/logout` and `/me`.
+//! Sessions: `/auth/login`, `/auth/refresh`, `/auth/logout` and `/me`.
 
 use actix_web::web::Data;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, post};
@@ -11,14 +11,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::throttle::Locked;
-use super::tokens::{hash_token, new_refresh_token};
-use super::{Auth, password};
+use crate::auth::throttle::Locked;
+use crate::auth::tokens::{hash_token, new_refresh_token};
+use crate::auth::{Auth, password};
 use crate::envelope::RequestId;
 use crate::extract::ValidJson;
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::state::AppState;
-use crate::users::dto::UserView;
+use crate::users::UserView;
 
 /// Credentials.
 #[derive(Debug, Deserialize, ToSchema)]

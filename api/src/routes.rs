@@ -1,0 +1,80 @@
+//! Every route of the API, registered with its documentation: the one place routes are listed,
+//! read by the server (`startup`) and by the document (`openapi`) alike, so neither can know a
+//! route the other does not.
+
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::{api_keys, customers, health, records, sessions, users as user_routes};
+
+/// Every documented route; the only place routes are registered.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope::scope("/api/v1")
+            .service(sessions::login)
+            .service(sessions::refresh_token)
+            .service(sessions::logout)
+            .service(sessions::get_me)
+            .service(customers::routes::list_customers)
+            .service(customers::routes::create_customer)
+            .service(customers::search::search_customers)
+            .service(customers::batch::batch_upsert_customers)
+            .service(customers::export::export_customers)
+            .service(customers::search::get_customer_filter_fields)
+            .service(crate::tags::tag_customers)
+            .service(crate::tags::untag_customers)
+            .service(customers::routes::get_customer)
+            .service(customers::routes::update_customer)
+            .service(customers::routes::delete_customer)
+            .service(customers::merge::find_customer_duplicates)
+            .service(customers::merge::merge_customers)
+            .service(customers::privacy::record_customer_consent)
+            .service(customers::privacy::list_customer_consent)
+            .service(customers::privacy::export_customer_data)
+            .service(customers::privacy::anonymize_customer)
+            .service(customers::contacts::list_contacts)
+            .service(customers::contacts::create_contact)
+            .service(customers::contacts::get_contact)
+            .service(customers::contacts::update_contact)
+            .service(customers::contacts::delete_contact)
+            .service(crate::tags::list_tags)
+            .service(crate::imports::routes::create_import)
+            .service(crate::imports::routes::upload_import_file)
+            .service(crate::imports::routes::list_imports)
+            .service(crate::imports::routes::get_import)
+            .service(crate::imports::routes::list_import_errors)
+            .service(crate::imports::routes::retry_import)
+            .service(crate::segments::routes::list_segments)
+            .service(crate::segments::routes::create_segment)
+            .service(crate::segments::routes::preview_segment)
+            .service(crate::segments::routes::get_segment)
+            .service(crate::segments::routes::update_segment)
+            .service(crate::segments::routes::delete_segment)
+            .service(crate::segments::routes::list_segment_customers)
+            .service(crate::segments::routes::add_segment_customers)
+            .service(crate::segments::routes::remove_segment_customers)
+            .service(crate::custom_fields::routes::list_custom_fields)
+            .service(crate::custom_fields::routes::create_custom_field)
+            .service(crate::custom_fields::routes::get_custom_field)
+            .service(crate::custom_fields::routes::update_custom_field)
+            .service(crate::custom_fields::routes::delete_custom_field)
+            .service(user_routes::routes::list_users)
+            .service(user_routes::routes::create_user)
+            .service(user_routes::routes::get_user)
+            .service(user_routes::routes::update_user)
+            .service(user_routes::routes::reset_user_password)
+            .service(user_routes::roles::list_roles)
+            .service(user_routes::roles::get_role)
+            .service(user_routes::roles::create_role)
+            .service(user_routes::roles::update_role)
+            .service(user_routes::roles::delete_role)
+            .service(api_keys::create_api_key)
+            .service(api_keys::list_api_keys)
+            .service(api_keys::get_api_key)
+            .service(api_keys::revoke_api_key)
+            .service(records::audit::list_audit_events)
+            .service(records::events::list_events),
+    )
+    .service(health::health_live)
+    .service(health::health_ready);
+}
