@@ -790,38 +790,15 @@ async fn the_filter_fields_list_the_catalogue_with_custom_fields() {
 /// The plan the database makes for one page of a search with `filter`, with sequential scans
 /// ruled out on PostgreSQL (a test table is small enough that a scan would be cheaper).
 async fn plan_of(app: &TestApp, filter: Value) -> String {
-    use rapport_domain::custom_fields::FieldOwner;
-    use rapport_domain::customers::fields;
-    use rapport_domain::filter::Filter;
-    use rapport_domain::sort::SortOrder;
-    use rapport_persistence::customers::{CustomerSearch, search_statement};
-    use rapport_persistence::page::PageRequest;
     use sea_orm::{ConnectionTrait, Database, Statement, TransactionTrait};
 
     let conn = Database::connect(app.database_url.as_str()).await.unwrap();
-    let definitions = rapport_persistence::custom_fields::for_owner(&conn, FieldOwner::Customer)
-        .await
-        .unwrap();
-    let catalogue = fields::catalogue(&definitions);
-    let filter = Filter::parse(&filter, &catalogue, "filter").unwrap();
-    let order = SortOrder(vec![fields::default_sort()]);
-    let query = CustomerSearch {
-        filter: Some(&filter),
-        q: None,
-        within: None,
-        order: &order,
-        catalogue: &catalogue,
-    };
-    let request = PageRequest {
-        limit: 25,
-        cursor: None,
-        include_total: false,
-    };
     let (backend, explain) = match app.backend {
         Backend::Sqlite => (rapport_persistence::Backend::Sqlite, "EXPLAIN QUERY PLAN"),
         Backend::Postgres(_) => (rapport_persistence::Backend::Postgres, "EXPLAIN"),
     };
-    let statement = search_statement(backend, None, &query, &request).unwrap();
+    let statement =
+        rapport_tests::customer_page_statement(&conn, backend, None, Some(&filter), None).await;
     let txn = conn.begin().await.unwrap();
     if matches!(app.backend, Backend::Postgres(_)) {
         txn.execute_unprepared("SET LOCAL enable_seqscan = off")

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use rapport_domain::access::{Actor, Principal};
 use sea_orm::entity::prelude::*;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryFilter, QueryTrait};
 use serde_json::{Map, Value};
 
 use crate::Result;
@@ -274,16 +274,72 @@ pub async fn list(
     filter: &AuditFilter,
     request: &PageRequest,
 ) -> Result<Page<AuditEvent>> {
+    let page = page::fetch(
+        conn,
+        selection(filter),
+        SORT,
+        &KEYS,
+        |m| vec![CursorValue::T(m.occurred_at), CursorValue::U(m.id)],
+        request,
+    )
+    .await?;
+    page.try_map(|m| Ok(AuditEvent::from(m)))
+}
+
+/// The statement one page of [`list`] runs, as `backend` receives it: for `EXPLAIN`.
+pub fn list_statement(
+    backend: crate::Backend,
+    filter: &AuditFilter,
+    request: &PageRequest,
+) -> Result<sea_orm::Statement> {
+    let keys: Vec<_> = KEYS.iter().map(page::SortExpr::from).collect();
+    let select = page::page_select(selection(filter), SORT, &keys, request)?;
+    Ok(select.build(backend.into()))
+}
+
+/// The order of the trail: newest first.
+const SORT: &str = "-occurred_at";
+const KEYS: [KeyColumn<entity::Column>; 2] = [
+    KeyColumn {
+        column: entity::Column::OccurredAt,
+        descending: true,
+    },
+    KeyColumn {
+        column: entity::Column::Id,
+        descending: true,
+    },
+];
+
+/// The events `filter` selects, [`page::Pin`]ned to the index that serves it: of one resource
+/// `(resource_type, resource_id, occurred_at, id)`, else of one actor `(actor_id, occurred_at,
+/// id)`.
+fn selection(filter: &AuditFilter) -> Select<entity::Entity> {
     use entity::Column;
     let mut select = entity::Entity::find();
+    let mut pins = Vec::new();
+    match (&filter.resource_type, filter.resource_id) {
+        (Some(kind), Some(id)) => {
+            pins.push(page::Pin::new(
+                Column::ResourceType.into_expr(),
+                kind.clone(),
+            ));
+            pins.push(page::Pin::new(Column::ResourceId.into_expr(), id));
+        }
+        (kind, id) => {
+            if let Some(kind) = kind {
+                select = select.filter(Column::ResourceType.eq(kind.clone()));
+            }
+            if let Some(id) = id {
+                select = select.filter(Column::ResourceId.eq(id));
+            }
+        }
+    }
     if let Some(actor) = filter.actor_id {
-        select = select.filter(Column::ActorId.eq(actor));
-    }
-    if let Some(kind) = &filter.resource_type {
-        select = select.filter(Column::ResourceType.eq(kind.clone()));
-    }
-    if let Some(id) = filter.resource_id {
-        select = select.filter(Column::ResourceId.eq(id));
+        if pins.is_empty() {
+            pins.push(page::Pin::new(Column::ActorId.into_expr(), actor));
+        } else {
+            select = select.filter(Column::ActorId.eq(actor));
+        }
     }
     if let Some(action) = &filter.action {
         select = select.filter(Column::Action.eq(action.clone()));
@@ -294,26 +350,8 @@ pub async fn list(
     if let Some(to) = filter.to {
         select = select.filter(Column::OccurredAt.lt(to));
     }
-    let keys = [
-        KeyColumn {
-            column: Column::OccurredAt,
-            descending: true,
-        },
-        KeyColumn {
-            column: Column::Id,
-            descending: true,
-        },
-    ];
-    let page = page::fetch(
-        conn,
-        select,
-        "-occurred_at",
-        &keys,
-        |m| vec![CursorValue::T(m.occurred_at), CursorValue::U(m.id)],
-        request,
-    )
-    .await?;
-    page.try_map(|m| Ok(AuditEvent::from(m)))
+    pins.iter()
+        .fold(select, |select, pin| pin.narrow(select, true))
 }
 
 #[cfg(test)]

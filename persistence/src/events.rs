@@ -159,10 +159,13 @@ pub async fn feed(
     request: &PageRequest,
 ) -> Result<Page<Event>> {
     use entity::Column;
-    let mut select = entity::Entity::find();
-    if !types.is_empty() {
-        select = select.filter(Column::Type.is_in(types.iter().cloned()));
-    }
+    // One type is pinned, so that the feed reads `(type, seq)`; several are read in `seq` order.
+    let select = match types {
+        [] => entity::Entity::find(),
+        [one] => page::Pin::new(Column::Type.into_expr(), one.clone())
+            .narrow(entity::Entity::find(), false),
+        _ => entity::Entity::find().filter(Column::Type.is_in(types.iter().cloned())),
+    };
     let keys = [KeyColumn {
         column: Column::Seq,
         descending: false,

@@ -254,9 +254,15 @@ pub async fn list(
         column,
         descending: true,
     });
+    // Pinned to the owner, so that a scoped list reads `(owner_id, created_at, id)`.
+    let select = match owner {
+        Some(owner) => page::Pin::new(job::Column::OwnerId.into_expr(), owner)
+            .narrow(job::Entity::find(), true),
+        None => job::Entity::find(),
+    };
     page::fetch(
         conn,
-        scoped(owner),
+        select,
         "-created_at",
         &keys,
         |m| vec![CursorValue::T(m.created_at), CursorValue::U(m.id)],

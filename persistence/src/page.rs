@@ -2,6 +2,14 @@
 //!
 //! A cursor records the sort order it was made for and the sort values of the last row returned,
 //! ending with the row's id, which breaks ties so the order is total.
+//!
+//! A list filtered by equality on a column that leads an index of the sort keys (`lifecycle_stage
+//! = 'customer'` with the index `(lifecycle_stage, created_at, id)`) is [`Pin`]ned to it: the page
+//! orders by that column first and states the equality as a range. Only that index serves the
+//! order then, whatever the statistics say; with a plain equality the planner may drop the column
+//! from the order and walk the index of the sort keys alone, throwing away row after row when a
+//! burst of inserts (a lead import) has made its estimates wrong: on 240,000 customers whose
+//! newest 160,000 are leads, 57-88 ms a page instead of 0.2 ms.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -110,6 +118,38 @@ impl<T> Page<T> {
             has_more: self.has_more,
             total: self.total,
         })
+    }
+}
+
+/// The one value every row of a list holds in `expr`, because the list is filtered on it by
+/// equality; see the module documentation.
+#[derive(Debug, Clone)]
+pub struct Pin {
+    /// The column (or expression) the list is filtered on.
+    pub expr: Expr,
+    /// The value it equals.
+    pub value: Value,
+}
+
+impl Pin {
+    /// The pin of `expr` (a column, or an expression an index leads with) to `value`.
+    pub fn new(expr: impl Into<Expr>, value: impl Into<Value>) -> Self {
+        Self {
+            expr: expr.into(),
+            value: value.into(),
+        }
+    }
+
+    /// `select` narrowed to the rows holding the value, stated as a range (`expr >= v AND expr <=
+    /// v`, since an equality would let the planner take the column out of the order), and ordered
+    /// by the column first, in the direction of the first sort key, so that one index scan serves
+    /// the whole order. The column stays out of the cursor: every row holds the same value.
+    pub fn narrow<E: EntityTrait>(&self, select: Select<E>, descending: bool) -> Select<E> {
+        let order = if descending { Order::Desc } else { Order::Asc };
+        select
+            .filter(self.expr.clone().gte(self.value.clone()))
+            .filter(self.expr.clone().lte(self.value.clone()))
+            .order_by(self.expr.clone(), order)
     }
 }
 

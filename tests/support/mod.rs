@@ -406,3 +406,40 @@ pub fn assert_problem(status: StatusCode, body: &Value, expected_status: u16, co
         "{body}"
     );
 }
+
+/// The statement of one page of 25 customers, sorted by the default order, that `filter` (in the
+/// filter language) selects within the scope of `owner`, as `backend` receives it: for `EXPLAIN`.
+pub async fn customer_page_statement(
+    conn: &sea_orm::DatabaseConnection,
+    backend: rapport_persistence::Backend,
+    owner: Option<Uuid>,
+    filter: Option<&Value>,
+    cursor: Option<String>,
+) -> sea_orm::Statement {
+    use rapport_domain::custom_fields::FieldOwner;
+    use rapport_domain::customers::fields;
+    use rapport_domain::filter::Filter;
+    use rapport_domain::sort::SortOrder;
+    use rapport_persistence::customers::{CustomerSearch, search_statement};
+    use rapport_persistence::page::PageRequest;
+
+    let definitions = rapport_persistence::custom_fields::for_owner(conn, FieldOwner::Customer)
+        .await
+        .unwrap();
+    let catalogue = fields::catalogue(&definitions);
+    let filter = filter.map(|f| Filter::parse(f, &catalogue, "filter").unwrap());
+    let order = SortOrder(vec![fields::default_sort()]);
+    let query = CustomerSearch {
+        filter: filter.as_ref(),
+        q: None,
+        within: None,
+        order: &order,
+        catalogue: &catalogue,
+    };
+    let request = PageRequest {
+        limit: 25,
+        cursor,
+        include_total: false,
+    };
+    search_statement(backend, owner, &query, &request).unwrap()
+}

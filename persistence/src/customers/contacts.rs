@@ -32,7 +32,8 @@ pub async fn list(
     request: &PageRequest,
 ) -> Result<Page<Contact>> {
     queries::get(conn, owner, customer_id).await?;
-    let select = contact::Entity::find().filter(contact::Column::CustomerId.eq(customer_id));
+    let select = page::Pin::new(contact::Column::CustomerId.into_expr(), customer_id)
+        .narrow(contact::Entity::find(), false);
     let keys = [
         KeyColumn {
             column: contact::Column::CreatedAt,

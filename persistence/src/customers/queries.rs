@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::columns::CustomerColumns;
 use super::entity::{CustomerRow, customer};
 use crate::filter::like_escaped;
-use crate::page::{self, CursorValue, Page, PageRequest, SortExpr};
+use crate::page::{self, CursorValue, Page, PageRequest, Pin, SortExpr};
 use crate::{Backend, Error, Result, Subset};
 
 /// The plain filters of `GET /customers`.
@@ -221,10 +221,79 @@ struct Plan {
     readers: Vec<SortValue>,
 }
 
+/// The fields that lead an index `(field, created_at, id)`: a list ordered by creation and
+/// filtered on one of them by equality reads that index (see [`Pin`]).
+const PINNABLE: [&str; 5] = [
+    "owner_id",
+    "lifecycle_stage",
+    "kind",
+    "address.city",
+    "address.province",
+];
+
+/// The equality a list ordered by creation is pinned to, and the filter without it: the owner of
+/// scope `own` first, else the first equality of the filter (or of its top `and`) on a
+/// [`PINNABLE`] field. `None` for any other order, or without such an equality.
+fn pin_of(
+    columns: &CustomerColumns,
+    owner: Option<Uuid>,
+    filter: Option<&Filter>,
+    order: &SortOrder,
+) -> (Option<Pin>, Option<Uuid>, Option<Filter>) {
+    let unpinned = (None, owner, filter.cloned());
+    if order.0.first().is_none_or(|key| key.field != "created_at") {
+        return unpinned;
+    }
+    if let Some(owner) = owner {
+        let pin = Pin::new(customer::Column::OwnerId.into_expr(), owner);
+        return (Some(pin), None, filter.cloned());
+    }
+    let pinnable = |part: &Filter| match part {
+        Filter::Condition(c) if c.op == Operator::Eq && PINNABLE.contains(&c.field.as_str()) => {
+            let value: sea_orm::Value = match &c.value {
+                FilterValue::Text(text) => text.clone().into(),
+                FilterValue::Uuid(id) => (*id).into(),
+                _ => return None,
+            };
+            Some(Pin::new(columns.value(&c.field, &c.kind)?, value))
+        }
+        _ => None,
+    };
+    match filter {
+        Some(whole @ Filter::Condition(_)) => match pinnable(whole) {
+            Some(pin) => (Some(pin), None, None),
+            None => unpinned,
+        },
+        Some(Filter::And(parts)) => {
+            let Some((at, pin)) = parts
+                .iter()
+                .enumerate()
+                .find_map(|(i, part)| pinnable(part).map(|pin| (i, pin)))
+            else {
+                return unpinned;
+            };
+            let mut rest = parts.clone();
+            rest.remove(at);
+            let rest = match rest.len() {
+                0 => None,
+                1 => rest.pop(),
+                _ => Some(Filter::And(rest)),
+            };
+            (Some(pin), None, rest)
+        }
+        _ => unpinned,
+    }
+}
+
 impl Plan {
     fn new(backend: Backend, owner: Option<Uuid>, query: &CustomerSearch<'_>) -> Result<Self> {
         let columns = CustomerColumns { backend };
-        let select = selection(backend, owner, query.filter, query.q)?;
+        let (pin, owner, filter) = pin_of(&columns, owner, query.filter, query.order);
+        let mut select = selection(backend, owner, filter.as_ref(), query.q)?;
+        if let Some(pin) = &pin {
+            let descending = query.order.0.first().is_some_and(|key| key.descending);
+            select = pin.narrow(select, descending);
+        }
         let select = match &query.within {
             Some(subset) => select.filter(customer::Column::Id.in_subquery(subset.0.clone())),
             None => select,
