@@ -78,3 +78,113 @@ pub fn page<T: Serialize + ToSchema>(page: &PageOf<T>) -> HttpResponse {
         Err(e) => HttpResponse::from_error(actix_web::error::JsonPayloadError::Serialize(e)),
     }
 }
+
+/// Serialises a time as chrono does (RFC 3339 in UTC, `Z`, with 0, 3, 6 or 9 digits of fraction,
+/// as few as show it exactly), without chrono's formatter, which writes it a character at a time:
+/// a page of 50 customers holds 150 times, and that was a fortieth of the server's work on it.
+/// For `#[serde(serialize_with = "…")]` on the fields of views that come in pages.
+pub fn timestamp<S: serde::Serializer>(
+    time: &chrono::DateTime<chrono::Utc>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut buffer = [0u8; 30];
+    match rfc3339(time, &mut buffer) {
+        Some(text) => serializer.serialize_str(text),
+        None => time.serialize(serializer),
+    }
+}
+
+/// [`timestamp`] for a time that may be absent.
+pub fn optional_timestamp<S: serde::Serializer>(
+    time: &Option<chrono::DateTime<chrono::Utc>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match time {
+        Some(time) => timestamp(time, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// `time` written into `buffer`, or `None` for what only chrono writes right (years outside
+/// 0–9999, leap seconds).
+fn rfc3339<'b>(time: &chrono::DateTime<chrono::Utc>, buffer: &'b mut [u8; 30]) -> Option<&'b str> {
+    use chrono::{Datelike, Timelike};
+    let year = u32::try_from(time.year()).ok().filter(|y| *y <= 9999)?;
+    let nanos = time.nanosecond();
+    if nanos >= 1_000_000_000 {
+        return None;
+    }
+    put_digits(&mut buffer[0..4], year);
+    for (at, separator, value) in [
+        (4, b'-', time.month()),
+        (7, b'-', time.day()),
+        (10, b'T', time.hour()),
+        (13, b':', time.minute()),
+        (16, b':', time.second()),
+    ] {
+        buffer[at] = separator;
+        put_digits(&mut buffer[at + 1..at + 3], value);
+    }
+    let fraction = match nanos {
+        0 => None,
+        n if n % 1_000_000 == 0 => Some((n / 1_000_000, 3)),
+        n if n % 1_000 == 0 => Some((n / 1_000, 6)),
+        n => Some((n, 9)),
+    };
+    let mut end = 19;
+    if let Some((value, width)) = fraction {
+        buffer[end] = b'.';
+        put_digits(&mut buffer[end + 1..end + 1 + width], value);
+        end += 1 + width;
+    }
+    buffer[end] = b'Z';
+    std::str::from_utf8(&buffer[..=end]).ok()
+}
+
+/// Writes `value` as decimal digits filling `into`, with leading zeros.
+fn put_digits(into: &mut [u8], mut value: u32) {
+    for digit in into.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
+#[cfg(test)]
+mod timestamp_tests {
+    use chrono::{DateTime, TimeZone, Utc};
+
+    fn ours(time: DateTime<Utc>) -> String {
+        let mut out = Vec::new();
+        super::timestamp(&time, &mut serde_json::Serializer::new(&mut out)).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn times_read_exactly_as_chrono_writes_them() {
+        let mut seconds: i64 = -62_135_596_800; // 0001-01-01
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..20_000u32 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            seconds = (seconds + (state % 400_000_000) as i64) % 253_402_300_799;
+            let nanos = match i % 5 {
+                0 => 0,
+                1 => (state % 1000) as u32 * 1_000_000,
+                2 => (state % 1_000_000) as u32 * 1_000,
+                3 => (state % 1_000_000_000) as u32,
+                _ => 1_000_000_000 + (state % 1000) as u32, // a leap second
+            };
+            let Some(time) = Utc.timestamp_opt(seconds, nanos).single() else {
+                continue;
+            };
+            assert_eq!(
+                ours(time),
+                serde_json::to_string(&time).unwrap(),
+                "{time:?}"
+            );
+        }
+        let far = Utc.with_ymd_and_hms(12_000, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(ours(far), serde_json::to_string(&far).unwrap());
+    }
+}

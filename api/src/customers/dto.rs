@@ -135,6 +135,7 @@ pub struct ConsentView {
     /// Where it was given or withdrawn.
     pub channel: Option<String>,
     /// When it last changed.
+    #[serde(serialize_with = "crate::respond::optional_timestamp")]
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -475,10 +476,13 @@ pub struct CustomerView {
     pub custom_fields: Map<String, Value>,
     /// When the customer's personal data was wiped at their request (`POST
     /// /api/v1/customers/{id}/anonymize`).
+    #[serde(serialize_with = "crate::respond::optional_timestamp")]
     pub anonymised_at: Option<DateTime<Utc>>,
     /// Created.
+    #[serde(serialize_with = "crate::respond::timestamp")]
     pub created_at: DateTime<Utc>,
     /// Last changed.
+    #[serde(serialize_with = "crate::respond::timestamp")]
     pub updated_at: DateTime<Utc>,
     /// Grows by one with every change; send it back in `If-Match`.
     pub version: i64,
