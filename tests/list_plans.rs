@@ -260,7 +260,7 @@ fn ids(rows: &[Value]) -> Vec<String> {
 
 /// A pinned list pages through the same rows in the same order as the whole list filtered by
 /// hand: the event feed of one type, one actor's and one record's audit trail, a customer's
-/// contacts.
+/// consent history and contacts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pinned_lists_page_through_what_the_whole_list_holds() {
     for backend in backends() {
@@ -337,6 +337,22 @@ async fn pinned_lists_page_through_what_the_whole_list_holds() {
                 .await;
             assert_eq!(status, StatusCode::CREATED, "{body}");
         }
+        let consent = format!("/api/v1/customers/{first}/consent");
+        for (i, opted_in) in [true, false, true, false].into_iter().enumerate() {
+            let decision = json!({
+                "opted_in": opted_in, "channel": "web",
+                "occurred_at": format!("2026-01-0{}T03:04:05Z", i + 1),
+            });
+            let (status, body) = app
+                .send(Method::POST, &consent, &token, Some(decision))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        let whole = walk_pages(&app, &token, &consent, 200).await;
+        let paged = walk_pages(&app, &token, &consent, 1).await;
+        assert!(whole.len() >= 4, "{whole:#?}");
+        assert_eq!(ids(&paged), ids(&whole));
+
         let whole = walk_pages(&app, &token, &contacts, 200).await;
         let paged = walk_pages(&app, &token, &contacts, 2).await;
         assert_eq!(whole.len(), 5);

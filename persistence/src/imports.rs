@@ -286,7 +286,8 @@ pub async fn row_errors(
     });
     page::fetch(
         conn,
-        row_error::Entity::find().filter(row_error::Column::ImportId.eq(id)),
+        page::Pin::new(row_error::Column::ImportId.into_expr(), id)
+            .narrow(row_error::Entity::find(), false),
         "row",
         &keys,
         |m| vec![CursorValue::I(m.row), CursorValue::U(m.id)],

@@ -71,7 +71,8 @@ pub async fn consent_history(
     });
     let page = page::fetch(
         conn,
-        entity::Entity::find().filter(entity::Column::CustomerId.eq(id)),
+        page::Pin::new(entity::Column::CustomerId.into_expr(), id)
+            .narrow(entity::Entity::find(), true),
         "-occurred_at",
         &keys,
         |m| vec![CursorValue::T(m.occurred_at), CursorValue::U(m.id)],
