@@ -351,7 +351,7 @@ fn selection(filter: &AuditFilter) -> Select<entity::Entity> {
         select = select.filter(Column::OccurredAt.lt(to));
     }
     pins.iter()
-        .fold(select, |select, pin| pin.narrow(select, true))
+        .fold(select, |select, pin| pin.narrow(select, &KEYS))
 }
 
 #[cfg(test)]

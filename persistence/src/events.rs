@@ -159,17 +159,17 @@ pub async fn feed(
     request: &PageRequest,
 ) -> Result<Page<Event>> {
     use entity::Column;
-    // One type is pinned, so that the feed reads `(type, seq)`; several are read in `seq` order.
-    let select = match types {
-        [] => entity::Entity::find(),
-        [one] => page::Pin::new(Column::Type.into_expr(), one.clone())
-            .narrow(entity::Entity::find(), false),
-        _ => entity::Entity::find().filter(Column::Type.is_in(types.iter().cloned())),
-    };
     let keys = [KeyColumn {
         column: Column::Seq,
         descending: false,
     }];
+    // One type is pinned, so that the feed reads `(type, seq)`; several are read in `seq` order.
+    let select = match types {
+        [] => entity::Entity::find(),
+        [one] => page::Pin::new(Column::Type.into_expr(), one.clone())
+            .narrow(entity::Entity::find(), &keys),
+        _ => entity::Entity::find().filter(Column::Type.is_in(types.iter().cloned())),
+    };
     let page = page::fetch(
         conn,
         select,

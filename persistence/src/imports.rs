@@ -257,7 +257,7 @@ pub async fn list(
     // Pinned to the owner, so that a scoped list reads `(owner_id, created_at, id)`.
     let select = match owner {
         Some(owner) => page::Pin::new(job::Column::OwnerId.into_expr(), owner)
-            .narrow(job::Entity::find(), true),
+            .narrow(job::Entity::find(), &keys),
         None => job::Entity::find(),
     };
     page::fetch(
@@ -287,7 +287,7 @@ pub async fn row_errors(
     page::fetch(
         conn,
         page::Pin::new(row_error::Column::ImportId.into_expr(), id)
-            .narrow(row_error::Entity::find(), false),
+            .narrow(row_error::Entity::find(), &keys),
         "row",
         &keys,
         |m| vec![CursorValue::I(m.row), CursorValue::U(m.id)],

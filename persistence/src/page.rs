@@ -142,14 +142,34 @@ impl Pin {
 
     /// `select` narrowed to the rows holding the value, stated as a range (`expr >= v AND expr <=
     /// v`, since an equality would let the planner take the column out of the order), and ordered
-    /// by the column first, in the direction of the first sort key, so that one index scan serves
-    /// the whole order. The column stays out of the cursor: every row holds the same value.
-    pub fn narrow<E: EntityTrait>(&self, select: Select<E>, descending: bool) -> Select<E> {
+    /// by the column first, in the direction of the first of `keys` (the keys the page is then
+    /// fetched with), so that one index scan serves the whole order. The column stays out of the
+    /// cursor: every row holds the same value.
+    pub fn narrow<E: EntityTrait>(&self, select: Select<E>, keys: &[impl SortKey]) -> Select<E> {
+        let descending = keys.first().is_some_and(SortKey::descending);
         let order = if descending { Order::Desc } else { Order::Asc };
         select
             .filter(self.expr.clone().gte(self.value.clone()))
             .filter(self.expr.clone().lte(self.value.clone()))
             .order_by(self.expr.clone(), order)
+    }
+}
+
+/// What [`Pin::narrow`] reads of a page's sort keys: the direction.
+pub trait SortKey {
+    /// Descending when true.
+    fn descending(&self) -> bool;
+}
+
+impl<C> SortKey for KeyColumn<C> {
+    fn descending(&self) -> bool {
+        self.descending
+    }
+}
+
+impl SortKey for SortExpr {
+    fn descending(&self) -> bool {
+        self.descending
     }
 }
 

@@ -32,18 +32,12 @@ pub async fn list(
     request: &PageRequest,
 ) -> Result<Page<Contact>> {
     queries::get(conn, owner, customer_id).await?;
+    let keys = [contact::Column::CreatedAt, contact::Column::Id].map(|column| KeyColumn {
+        column,
+        descending: false,
+    });
     let select = page::Pin::new(contact::Column::CustomerId.into_expr(), customer_id)
-        .narrow(contact::Entity::find(), false);
-    let keys = [
-        KeyColumn {
-            column: contact::Column::CreatedAt,
-            descending: false,
-        },
-        KeyColumn {
-            column: contact::Column::Id,
-            descending: false,
-        },
-    ];
+        .narrow(contact::Entity::find(), &keys);
     let page = page::fetch(
         conn,
         select,

@@ -72,7 +72,7 @@ pub async fn consent_history(
     let page = page::fetch(
         conn,
         page::Pin::new(entity::Column::CustomerId.into_expr(), id)
-            .narrow(entity::Entity::find(), true),
+            .narrow(entity::Entity::find(), &keys),
         "-occurred_at",
         &keys,
         |m| vec![CursorValue::T(m.occurred_at), CursorValue::U(m.id)],

@@ -289,16 +289,6 @@ impl Plan {
     fn new(backend: Backend, owner: Option<Uuid>, query: &CustomerSearch<'_>) -> Result<Self> {
         let columns = CustomerColumns { backend };
         let (pin, owner, filter) = pin_of(&columns, owner, query.filter, query.order);
-        let mut select = selection(backend, owner, filter.as_ref(), query.q)?;
-        if let Some(pin) = &pin {
-            let descending = query.order.0.first().is_some_and(|key| key.descending);
-            select = pin.narrow(select, descending);
-        }
-        let select = match &query.within {
-            Some(subset) => select.filter(customer::Column::Id.in_subquery(subset.0.clone())),
-            None => select,
-        };
-        let select = CustomerRow::select_cols(select.select_only());
         let mut keys = Vec::with_capacity(query.order.0.len() + 1);
         let mut readers = Vec::with_capacity(query.order.0.len());
         for key in &query.order.0 {
@@ -322,6 +312,15 @@ impl Plan {
             descending: keys.last().is_some_and(|k| k.descending),
             nullable: false,
         });
+        let mut select = selection(backend, owner, filter.as_ref(), query.q)?;
+        if let Some(pin) = &pin {
+            select = pin.narrow(select, &keys);
+        }
+        let select = match &query.within {
+            Some(subset) => select.filter(customer::Column::Id.in_subquery(subset.0.clone())),
+            None => select,
+        };
+        let select = CustomerRow::select_cols(select.select_only());
         Ok(Plan {
             select,
             keys,
