@@ -60,6 +60,10 @@ error_codes! {
     SegmentNameTaken => "segment_name_taken", 409, "Segment name already in use", "分群名称已被使用";
     SegmentIsDynamic => "segment_is_dynamic", 409, "The segment is dynamic", "动态分群的成员由筛选条件决定";
     SegmentFilterOutdated => "segment_filter_outdated", 409, "The segment's filter is outdated", "分群的筛选条件已失效";
+    CategoryNameTaken => "category_name_taken", 409, "Category name already in use", "同级分类名称已被使用";
+    CategoryCycle => "category_cycle", 409, "A category cannot sit under its own subtree", "分类不能移动到自身或其子分类之下";
+    CategoryInUse => "category_in_use", 409, "Category in use", "分类仍在使用中";
+    BrandNameTaken => "brand_name_taken", 409, "Brand name already in use", "品牌名称已被使用";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     RequestTimeout => "request_timeout", 408, "Request timeout", "请求超时";
     PreconditionFailed => "precondition_failed", 412, "Precondition failed", "版本不匹配";
@@ -320,26 +324,13 @@ impl From<StoreError> for ApiError {
                 field,
                 message,
             } => {
-                let error_code = match code {
-                    "email_taken" => ErrorCode::EmailTaken,
-                    "phone_taken" => ErrorCode::PhoneTaken,
-                    "external_id_taken" => ErrorCode::ExternalIdTaken,
-                    "contacts_require_company" => ErrorCode::ContactsRequireCompany,
-                    "cannot_disable_self" => ErrorCode::CannotDisableSelf,
-                    "cannot_change_own_role" => ErrorCode::CannotChangeOwnRole,
-                    "built_in_role" => ErrorCode::BuiltInRole,
-                    "role_in_use" => ErrorCode::RoleInUse,
-                    "key_taken" => ErrorCode::KeyTaken,
-                    "too_many_custom_fields" => ErrorCode::TooManyCustomFields,
-                    "segment_name_taken" => ErrorCode::SegmentNameTaken,
-                    "too_many_tags" => ErrorCode::TooManyTags,
-                    "too_many_matches" => ErrorCode::TooManyMatches,
-                    "invalid_transition" => ErrorCode::InvalidTransition,
-                    "segment_is_dynamic" => ErrorCode::SegmentIsDynamic,
-                    "role_name_taken" => ErrorCode::RoleNameTaken,
-                    "idempotency_key_in_use" => ErrorCode::IdempotencyKeyInUse,
-                    _ => ErrorCode::Conflict,
-                };
+                // A conflict's code is the code of the error table it names; any other is a
+                // plain `conflict`.
+                let error_code = ErrorCode::ALL
+                    .iter()
+                    .copied()
+                    .find(|c| c.as_str() == code && c.status() == StatusCode::CONFLICT)
+                    .unwrap_or(ErrorCode::Conflict);
                 let errors = field
                     .map(|f| vec![FieldError::new(f, code, message.clone())])
                     .unwrap_or_default();

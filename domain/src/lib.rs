@@ -4,6 +4,7 @@
 //! microseconds. Persistence and HTTP depend on this crate; it depends on neither.
 
 pub mod access;
+pub mod catalogue;
 pub mod custom_fields;
 pub mod customers;
 pub mod filter;

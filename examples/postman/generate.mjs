@@ -1034,6 +1034,137 @@ pm.test("the tag is gone from both", function () {
     ],
   },
   {
+    name: 'Catalogue',
+    description:
+      'How what is sold is arranged: a category tree in which each category knows its path, a move that ' +
+      'would make a cycle refused, and brands with unique names.',
+    steps: [
+      {
+        op: 'create_category',
+        name: 'at the top',
+        status: 201,
+        body: { json: { name: '鞋类 {{run}}', description: 'Everything worn on the feet' } },
+        test: `${storeId('shoes_category_id')}`,
+      },
+      {
+        op: 'create_category',
+        name: 'under it',
+        status: 201,
+        body: { json: { name: '跑步鞋', parent_id: '{{shoes_category_id}}' } },
+        test: `${storeId('running_category_id')}
+pm.test("the category knows its path", function () {
+    pm.expect(body.parent_id).to.eql(${v('shoes_category_id')});
+    pm.expect(body.full_name).to.eql(pm.variables.replaceIn("鞋类 {{run}} › 跑步鞋"));
+    pm.expect(body.path.map(function (c) { return c.id; })).to.eql([${v('shoes_category_id')}, ${v('running_category_id')}]);
+});`,
+      },
+      {
+        op: 'create_category',
+        name: 'a sibling of the same name',
+        status: 409,
+        code: 'category_name_taken',
+        body: { json: { name: '跑步鞋', parent_id: '{{shoes_category_id}}' } },
+      },
+      {
+        op: 'list_categories',
+        name: 'the children of one category',
+        status: 200,
+        query: { parent_id: '{{shoes_category_id}}', include_total: 'true' },
+        test: `
+pm.test("the one child is listed", function () {
+    pm.expect(body.data.map(function (c) { return c.id; })).to.eql([${v('running_category_id')}]);
+    pm.expect(body.total).to.eql(1);
+});`,
+      },
+      {
+        op: 'get_category',
+        status: 200,
+        params: { id: '{{running_category_id}}' },
+        test: `${storeEtag('running_category_etag')}
+pm.test("the path runs from the top", function () {
+    pm.expect(body.path.length).to.eql(2);
+});`,
+      },
+      {
+        op: 'update_category',
+        name: 'a move under its own child',
+        status: 409,
+        code: 'category_cycle',
+        params: { id: '{{shoes_category_id}}' },
+        body: { json: { parent_id: '{{running_category_id}}' } },
+      },
+      {
+        op: 'update_category',
+        name: 'with If-Match, a new name',
+        status: 200,
+        params: { id: '{{running_category_id}}' },
+        headers: { 'If-Match': '{{running_category_etag}}' },
+        body: { json: { name: 'Running shoes' } },
+        test: `
+pm.test("the name changed and the version grew", function () {
+    pm.expect(body.name).to.eql("Running shoes");
+    pm.expect(body.version).to.eql(2);
+});`,
+      },
+      {
+        op: 'delete_category',
+        name: 'one with a subcategory',
+        status: 409,
+        code: 'category_in_use',
+        params: { id: '{{shoes_category_id}}' },
+      },
+      {
+        op: 'create_brand',
+        status: 201,
+        body: { json: { name: '安踏 {{run}}', description: 'Sportswear' } },
+        test: `${storeId('brand_id')}`,
+      },
+      {
+        op: 'create_brand',
+        name: 'of a name already in use',
+        status: 409,
+        code: 'brand_name_taken',
+        body: { json: { name: '安踏 {{run}}' } },
+      },
+      {
+        op: 'list_brands',
+        name: 'newest first',
+        status: 200,
+        query: { sort: '-created_at', limit: '200' },
+        test: `
+pm.test("the new brand comes first", function () {
+    pm.expect(body.data[0].id).to.eql(${v('brand_id')});
+});`,
+      },
+      {
+        op: 'get_brand',
+        status: 200,
+        params: { id: '{{brand_id}}' },
+        test: `${storeEtag('brand_etag')}`,
+      },
+      {
+        op: 'update_brand',
+        name: 'with If-Match, no description',
+        status: 200,
+        params: { id: '{{brand_id}}' },
+        headers: { 'If-Match': '{{brand_etag}}' },
+        body: { json: { description: null } },
+        test: `${storeEtag('brand_etag')}
+pm.test("the description is gone", function () {
+    pm.expect(body.description).to.eql(null);
+});`,
+      },
+      {
+        op: 'delete_brand',
+        status: 204,
+        params: { id: '{{brand_id}}' },
+        headers: { 'If-Match': '{{brand_etag}}' },
+      },
+      { op: 'delete_category', name: 'the child', status: 204, params: { id: '{{running_category_id}}' } },
+      { op: 'delete_category', name: 'the top', status: 204, params: { id: '{{shoes_category_id}}' } },
+    ],
+  },
+  {
     name: 'Common errors',
     description:
       'What a client gets when it does something wrong: each answer is `application/problem+json` with a ' +

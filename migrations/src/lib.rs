@@ -14,6 +14,7 @@ mod m20261202_000008_duplicates;
 mod m20261202_000009_imports;
 mod m20261202_000010_city_stage_index;
 mod m20261204_000011_audited_reads;
+mod m20261205_000012_catalogue;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_imports::Migration),
             Box::new(m20261202_000010_city_stage_index::Migration),
             Box::new(m20261204_000011_audited_reads::Migration),
+            Box::new(m20261205_000012_catalogue::Migration),
         ]
     }
 }

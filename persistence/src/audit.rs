@@ -203,6 +203,31 @@ pub async fn note_in(conn: &impl ConnectionTrait, by: By<'_>, notice: Notice<'_>
     Ok(())
 }
 
+/// Records a change to one record in the caller's transaction, twice: in the audit trail (what it
+/// was before and is after) and in the event feed (what it is after, or was before a deletion).
+pub async fn record_change(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    action: &str,
+    resource_type: &str,
+    resource_id: Uuid,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<()> {
+    record(
+        conn,
+        actor.into(),
+        action,
+        resource_type,
+        resource_id,
+        before,
+        after,
+    )
+    .await?;
+    let data = after.or(before).cloned().unwrap_or_default();
+    crate::events::emit(conn, action, resource_type, resource_id, data, None).await
+}
+
 /// Records a change in the caller's transaction.
 pub async fn record(
     conn: &impl ConnectionTrait,

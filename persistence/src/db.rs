@@ -236,6 +236,33 @@ pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// Kinds of change that happen one transaction at a time across every process, whatever rows
+/// they touch. Each names a PostgreSQL advisory lock (an arbitrary constant); SQLite's write gate
+/// already lets one writer in at a time.
+#[derive(Debug, Clone, Copy)]
+#[repr(i64)]
+pub(crate) enum Serial {
+    /// Appending to the event feed, so that its positions commit in order.
+    EventFeed = 7428001,
+    /// Changing custom field definitions, so that their count limit holds.
+    CustomFieldDefinitions = 7262617701,
+    /// Changing the category tree, so that two moves cannot make a cycle between them.
+    CategoryTree = 7262617702,
+}
+
+/// Waits until no other transaction does this kind of change, and holds the turn until this
+/// transaction ends.
+pub(crate) async fn serialise(conn: &impl ConnectionTrait, serial: Serial) -> Result<()> {
+    if Backend::of(conn) == Backend::Postgres {
+        execute(
+            conn,
+            &format!("SELECT pg_advisory_xact_lock({})", serial as i64),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Locks the selected rows until the transaction ends where the database has row locks
 /// (PostgreSQL); on SQLite the write gate already excludes other writers.
 pub(crate) fn for_update<E: sea_orm::EntityTrait>(

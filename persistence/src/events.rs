@@ -9,8 +9,9 @@ use sea_orm::{
 };
 use serde_json::Value;
 
+use crate::Result;
+use crate::db::Serial;
 use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
-use crate::{Backend, Result};
 
 /// The `events` table.
 pub mod entity {
@@ -67,16 +68,13 @@ pub struct Event {
 /// event N can never later find an event below N appear. SQLite has one writer at a time anyway.
 pub async fn emit(
     conn: &impl ConnectionTrait,
-    backend: Backend,
     r#type: &str,
     resource_type: &str,
     resource_id: Uuid,
     data: Value,
     previous: Option<Value>,
 ) -> Result<()> {
-    if backend == Backend::Postgres {
-        crate::db::execute(conn, "SELECT pg_advisory_xact_lock(7428001)").await?;
-    }
+    crate::db::serialise(conn, Serial::EventFeed).await?;
     entity::ActiveModel {
         seq: NotSet,
         id: Set(Uuid::now_v7()),
@@ -124,7 +122,6 @@ pub async fn about(conn: &impl ConnectionTrait, records: &[Uuid]) -> Result<Vec<
 /// under the same ordering lock as [`emit`].
 pub async fn emit_many(
     conn: &impl ConnectionTrait,
-    backend: Backend,
     r#type: &str,
     resource_type: &str,
     items: Vec<(Uuid, Value)>,
@@ -132,9 +129,7 @@ pub async fn emit_many(
     if items.is_empty() {
         return Ok(());
     }
-    if backend == Backend::Postgres {
-        crate::db::execute(conn, "SELECT pg_advisory_xact_lock(7428001)").await?;
-    }
+    crate::db::serialise(conn, Serial::EventFeed).await?;
     let occurred_at = crate::now();
     let rows: Vec<entity::ActiveModel> = items
         .into_iter()
@@ -149,7 +144,7 @@ pub async fn emit_many(
             previous: Set(None),
         })
         .collect();
-    crate::db::insert_rows(conn, backend, rows).await
+    crate::db::insert_rows(conn, crate::Backend::of(conn), rows).await
 }
 
 /// Events in feed order, optionally of some types only.

@@ -652,12 +652,7 @@ pub enum Ending {
 
 /// Records how a job ended, with its audit and outbox events, in the caller's transaction (for
 /// an all-or-nothing job, the one that wrote its customers, so both commit or neither).
-pub async fn finish(
-    conn: &impl ConnectionTrait,
-    backend: Backend,
-    id: Uuid,
-    ending: Ending,
-) -> Result<()> {
+pub async fn finish(conn: &impl ConnectionTrait, id: Uuid, ending: Ending) -> Result<()> {
     let now = crate::now();
     let (status, error, total) = match &ending {
         Ending::Completed { total_rows } => (ImportStatus::Completed, None, Some(*total_rows)),
@@ -702,7 +697,7 @@ pub async fn finish(
         Some(&data),
     )
     .await?;
-    events::emit(conn, backend, action, "import", id, data, None).await
+    events::emit(conn, action, "import", id, data, None).await
 }
 
 /// A job's rows refused for a rule that holds for the whole file, as a row error at row 0.

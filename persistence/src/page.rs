@@ -14,6 +14,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use rapport_domain::sort::SortOrder;
 use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition, NullOrdering};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Order, PaginatorTrait,
@@ -220,6 +221,66 @@ where
 {
     let keys: Vec<SortExpr> = keys.iter().map(SortExpr::from).collect();
     fetch_sorted::<E, E::Model, C>(conn, select, sort, &keys, values_of, request).await
+}
+
+/// A field a list can be sorted by: its name in `sort`, its column, and how a row's value of it
+/// goes into the cursor.
+pub struct SortField<E: EntityTrait> {
+    /// The name in `sort` (`created_at`).
+    pub name: &'static str,
+    /// The column.
+    pub column: E::Column,
+    /// The row's value, as the cursor holds it.
+    pub value: fn(&E::Model) -> CursorValue,
+}
+
+/// One page of `select` in `order`, each of whose keys names one of `fields`, with `id` (a field
+/// over the id column) as the final tie-breaker in the direction of the last key. A `pin` narrows
+/// the list as [`Pin::narrow`] does.
+pub async fn fetch_ordered<E, C>(
+    conn: &C,
+    select: Select<E>,
+    order: &SortOrder,
+    fields: &[SortField<E>],
+    id: &SortField<E>,
+    pin: Option<&Pin>,
+    request: &PageRequest,
+) -> Result<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
+    let mut chosen: Vec<(&SortField<E>, bool)> = Vec::with_capacity(order.0.len() + 1);
+    for key in &order.0 {
+        let field = fields
+            .iter()
+            .find(|f| f.name == key.field)
+            .ok_or_else(|| Error::Internal(format!("cannot sort by {}", key.field)))?;
+        chosen.push((field, key.descending));
+    }
+    let last_descending = chosen.last().is_some_and(|(_, descending)| *descending);
+    chosen.push((id, last_descending));
+    let keys: Vec<KeyColumn<E::Column>> = chosen
+        .iter()
+        .map(|(field, descending)| KeyColumn {
+            column: field.column,
+            descending: *descending,
+        })
+        .collect();
+    let select = match pin {
+        Some(pin) => pin.narrow(select, &keys),
+        None => select,
+    };
+    fetch(
+        conn,
+        select,
+        &order.canonical(),
+        &keys,
+        |m| chosen.iter().map(|(field, _)| (field.value)(m)).collect(),
+        request,
+    )
+    .await
 }
 
 /// The statement of one page: `select` after the cursor, ordered by `keys`, one row more than the

@@ -165,20 +165,6 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Segment> {
         .try_into()
 }
 
-async fn record(
-    db: &Db,
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    action: &'static str,
-    id: Uuid,
-    before: Option<&serde_json::Value>,
-    after: Option<&serde_json::Value>,
-) -> Result<()> {
-    audit::record(conn, actor.into(), action, "segment", id, before, after).await?;
-    let data = after.or(before).cloned().unwrap_or_default();
-    events::emit(conn, db.backend(), action, "segment", id, data, None).await
-}
-
 /// Creates a segment.
 pub async fn create(
     db: &Db,
@@ -196,11 +182,11 @@ pub async fn create(
         .await
         .map_err(|e| Error::from_db_with(e, UNIQUE))?;
     let after = serde_json::to_value(&segment)?;
-    record(
-        db,
+    audit::record_change(
         &*txn,
         actor,
         "segment.created",
+        "segment",
         segment.id,
         None,
         Some(&after),
@@ -250,7 +236,16 @@ pub async fn update(
         serde_json::to_value(&before)?,
         serde_json::to_value(&after)?,
     );
-    record(db, &*txn, actor, "segment.updated", id, Some(&b), Some(&a)).await?;
+    audit::record_change(
+        &*txn,
+        actor,
+        "segment.updated",
+        "segment",
+        id,
+        Some(&b),
+        Some(&a),
+    )
+    .await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -261,7 +256,16 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid, expected_version: Option<i
     let before = load_for_change(&*txn, id, expected_version).await?;
     segment::Entity::delete_by_id(id).exec(&*txn).await?;
     let b = serde_json::to_value(&before)?;
-    record(db, &*txn, actor, "segment.deleted", id, Some(&b), None).await?;
+    audit::record_change(
+        &*txn,
+        actor,
+        "segment.deleted",
+        "segment",
+        id,
+        Some(&b),
+        None,
+    )
+    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -368,7 +372,7 @@ async fn change_members(
             Some(&data),
         )
         .await?;
-        events::emit(&*txn, db.backend(), action, "segment", id, data, None).await?;
+        events::emit(&*txn, action, "segment", id, data, None).await?;
     }
     txn.commit().await?;
     Ok(BulkOutcome {

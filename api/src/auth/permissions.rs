@@ -19,7 +19,8 @@ const fn p(resource: Resource, action: Action) -> Access {
 
 use Action::{Delete, Read, Write};
 use Resource::{
-    ApiKeys, AuditEvents, CustomFields, Customers, Events, Privacy, Roles, Segments, Users,
+    ApiKeys, AuditEvents, CustomFields, Customers, Events, Privacy, Products, Roles, Segments,
+    Users,
 };
 
 /// (method, route pattern, access) for every authenticated operation.
@@ -116,6 +117,16 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/api/v1/segments/{id}/remove-customers",
         p(Segments, Write),
     ),
+    ("GET", "/api/v1/categories", p(Products, Read)),
+    ("POST", "/api/v1/categories", p(Products, Write)),
+    ("GET", "/api/v1/categories/{id}", p(Products, Read)),
+    ("PATCH", "/api/v1/categories/{id}", p(Products, Write)),
+    ("DELETE", "/api/v1/categories/{id}", p(Products, Delete)),
+    ("GET", "/api/v1/brands", p(Products, Read)),
+    ("POST", "/api/v1/brands", p(Products, Write)),
+    ("GET", "/api/v1/brands/{id}", p(Products, Read)),
+    ("PATCH", "/api/v1/brands/{id}", p(Products, Write)),
+    ("DELETE", "/api/v1/brands/{id}", p(Products, Delete)),
     ("GET", "/api/v1/users", p(Users, Read)),
     ("POST", "/api/v1/users", p(Users, Write)),
     ("GET", "/api/v1/users/{id}", p(Users, Read)),

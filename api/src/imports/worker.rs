@@ -219,7 +219,7 @@ async fn run(state: &AppState, worker: &str, job: &ImportJob) -> rapport_persist
                 Ending::Completed { .. } => Ending::Completed { total_rows: total },
                 failed => failed,
             };
-            imports::finish(&*txn, db.backend(), job.id, ending).await?;
+            imports::finish(&*txn, job.id, ending).await?;
             txn.commit().await?;
         }
         Written::Committed => {}
@@ -293,7 +293,6 @@ async fn all_or_nothing(
         .await?;
         imports::finish(
             &*txn,
-            db.backend(),
             job.id,
             Ending::Completed {
                 total_rows: processed,

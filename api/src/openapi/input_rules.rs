@@ -11,6 +11,7 @@
 //! query parameters get the text pattern and their length limit.
 
 use rapport_domain::access::Permission;
+use rapport_domain::catalogue::{brands, categories};
 use rapport_domain::custom_fields::{self, FieldType};
 use rapport_domain::customers::fields::sortable_field_patterns;
 use rapport_domain::sort::SortOrder;
@@ -27,11 +28,13 @@ const COMPARED_NOT_PARSED: &[&str] = &["LoginRequest", "RefreshRequest"];
 
 /// The sortable fields of each list that takes `sort`, as regular expressions.
 fn sortable(path: &str) -> Option<Vec<String>> {
-    matches!(
-        path,
-        "/api/v1/customers" | "/api/v1/segments/{id}/customers"
-    )
-    .then(sortable_field_patterns)
+    let fixed = |fields: &[&str]| Some(fields.iter().map(|f| f.to_string()).collect());
+    match path {
+        "/api/v1/customers" | "/api/v1/segments/{id}/customers" => Some(sortable_field_patterns()),
+        "/api/v1/categories" => fixed(categories::SORTABLE),
+        "/api/v1/brands" => fixed(brands::SORTABLE),
+        _ => None,
+    }
 }
 
 /// The pattern of one sort key (`-created_at`) of the customer search bodies.

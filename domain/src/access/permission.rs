@@ -27,11 +27,13 @@ pub enum Resource {
     ContactDetails,
     /// Answering customers' privacy requests: exporting and erasing their data.
     Privacy,
+    /// The catalogue: products and their variants, categories, brands and stock.
+    Products,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 10] = [
+    pub const ALL: [Resource; 11] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -42,6 +44,7 @@ impl Resource {
         Resource::Segments,
         Resource::ContactDetails,
         Resource::Privacy,
+        Resource::Products,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -57,6 +60,7 @@ impl Resource {
             Resource::Segments => "segments",
             Resource::ContactDetails => "contact_details",
             Resource::Privacy => "privacy",
+            Resource::Products => "products",
         }
     }
 

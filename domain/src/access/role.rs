@@ -77,7 +77,7 @@ impl BuiltInRole {
         match self {
             BuiltInRole::Admin => "Administers the workspace: every permission over every record.",
             BuiltInRole::Manager => {
-                "Leads the team: all customers and custom fields, staff directory and event feed."
+                "Leads the team: all customers, the catalogue, custom fields, staff directory and event feed."
             }
             BuiltInRole::Sales => {
                 "Works their own customers: reads and changes the customers they own."
@@ -118,6 +118,7 @@ impl BuiltInRole {
                 all(Privacy, &[Read, Write]),
                 all(CustomFields, &[Read, Write, Delete]),
                 all(Segments, &[Read, Write, Delete]),
+                all(Products, &[Read, Write, Delete]),
                 all(Users, &[Read]),
                 all(Events, &[Read]),
             ]
@@ -131,12 +132,14 @@ impl BuiltInRole {
                 .chain(all(ContactDetails, &[Read]))
                 .chain(all(CustomFields, &[Read]))
                 .chain(all(Segments, &[Read]))
+                .chain(all(Products, &[Read]))
                 .collect(),
             BuiltInRole::Marketing => [
                 all(Customers, &[Read]),
                 all(ContactDetails, &[Read]),
                 all(CustomFields, &[Read]),
                 all(Segments, &[Read, Write, Delete]),
+                all(Products, &[Read]),
             ]
             .concat(),
             BuiltInRole::Support => [
@@ -144,6 +147,7 @@ impl BuiltInRole {
                 all(ContactDetails, &[Read]),
                 all(CustomFields, &[Read]),
                 all(Segments, &[Read]),
+                all(Products, &[Read]),
             ]
             .concat(),
             // A viewer sees customers with their email and phone masked.
@@ -151,6 +155,7 @@ impl BuiltInRole {
                 all(Customers, &[Read]),
                 all(CustomFields, &[Read]),
                 all(Segments, &[Read]),
+                all(Products, &[Read]),
             ]
             .concat(),
         }

@@ -132,16 +132,7 @@ pub async fn create(
         Some(&after),
     )
     .await?;
-    events::emit(
-        &*txn,
-        db.backend(),
-        "api_key.created",
-        "api_key",
-        key.id,
-        after,
-        None,
-    )
-    .await?;
+    events::emit(&*txn, "api_key.created", "api_key", key.id, after, None).await?;
     idempotency::remember(&*txn, idem, 201, &key).await?;
     txn.commit().await?;
     Ok(Outcome::Done(key))
@@ -232,16 +223,7 @@ pub async fn revoke(
         Some(&a),
     )
     .await?;
-    events::emit(
-        &*txn,
-        db.backend(),
-        "api_key.revoked",
-        "api_key",
-        id,
-        a,
-        None,
-    )
-    .await?;
+    events::emit(&*txn, "api_key.revoked", "api_key", id, a, None).await?;
     txn.commit().await?;
     Ok(key)
 }

@@ -214,16 +214,7 @@ pub async fn create(
         Some(&after),
     )
     .await?;
-    crate::events::emit(
-        &*txn,
-        db.backend(),
-        "role.created",
-        "role",
-        role.id,
-        after,
-        None,
-    )
-    .await?;
+    crate::events::emit(&*txn, "role.created", "role", role.id, after, None).await?;
     idempotency::remember(&*txn, idem, 201, &role).await?;
     txn.commit().await?;
     Ok(Outcome::Done(role))
@@ -297,7 +288,7 @@ pub async fn update(
         Some(&a),
     )
     .await?;
-    crate::events::emit(&*txn, db.backend(), "role.updated", "role", id, a, None).await?;
+    crate::events::emit(&*txn, "role.updated", "role", id, a, None).await?;
     crate::changes::commit(db, txn).await?;
     Ok(role)
 }
@@ -352,16 +343,7 @@ pub async fn delete(
         None,
     )
     .await?;
-    crate::events::emit(
-        &*txn,
-        db.backend(),
-        "role.deleted",
-        "role",
-        id,
-        before,
-        None,
-    )
-    .await?;
+    crate::events::emit(&*txn, "role.deleted", "role", id, before, None).await?;
     crate::changes::commit(db, txn).await?;
     Ok(())
 }

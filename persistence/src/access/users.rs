@@ -209,16 +209,7 @@ pub async fn create(
         Some(&after),
     )
     .await?;
-    events::emit(
-        &*txn,
-        db.backend(),
-        "user.created",
-        "user",
-        user.id,
-        after,
-        None,
-    )
-    .await?;
+    events::emit(&*txn, "user.created", "user", user.id, after, None).await?;
     idempotency::remember(&*txn, idem, 201, &user).await?;
     txn.commit().await?;
     Ok(Outcome::Done(user))
@@ -360,7 +351,6 @@ pub async fn update(
     .await?;
     events::emit(
         &*txn,
-        db.backend(),
         "user.updated",
         "user",
         id,

@@ -16,10 +16,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::values;
+use crate::db::Serial;
 use crate::error::UniqueRule;
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
-use crate::{Backend, Db, Error, Result, WriteTxn, audit, events};
+use crate::{Db, Error, Result, WriteTxn, audit};
 
 /// The `custom_field_definitions` table.
 pub mod entity {
@@ -153,40 +154,6 @@ pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<Definition> {
         .try_into()
 }
 
-/// Serialises changes to definitions across processes, so the count limit holds under concurrent
-/// creates (SQLite's write gate already lets one writer in at a time).
-async fn serialise_definition_changes(conn: &impl ConnectionTrait, backend: Backend) -> Result<()> {
-    if backend == Backend::Postgres {
-        // The key is an arbitrary constant that names "custom field definitions".
-        crate::db::execute(conn, "SELECT pg_advisory_xact_lock(7262617701)").await?;
-    }
-    Ok(())
-}
-
-async fn record(
-    db: &Db,
-    conn: &impl ConnectionTrait,
-    actor: &Actor,
-    action: &'static str,
-    id: Uuid,
-    before: Option<&serde_json::Value>,
-    after: Option<&serde_json::Value>,
-) -> Result<()> {
-    audit::record(
-        conn,
-        actor.into(),
-        action,
-        "custom_field",
-        id,
-        before,
-        after,
-    )
-    .await?;
-    let data = after.or(before).cloned().unwrap_or_default();
-    events::emit(conn, db.backend(), action, "custom_field", id, data, None).await?;
-    Ok(())
-}
-
 /// Defines a custom field; at most [`MAX_DEFINITIONS`] per kind of record.
 pub async fn create(
     db: &Db,
@@ -198,7 +165,7 @@ pub async fn create(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
-    serialise_definition_changes(&*txn, db.backend()).await?;
+    crate::db::serialise(&*txn, Serial::CustomFieldDefinitions).await?;
     let defined = entity::Entity::find()
         .filter(Column::Owner.eq(input.owner.as_str()))
         .count(&*txn)
@@ -219,11 +186,11 @@ pub async fn create(
         .map_err(|e| Error::from_db_with(e, UNIQUE))?;
     values::create_index(&*txn, db.backend(), &definition).await?;
     let after = serde_json::to_value(&definition)?;
-    record(
-        db,
+    audit::record_change(
         &*txn,
         actor,
         "custom_field.created",
+        "custom_field",
         definition.id,
         None,
         Some(&after),
@@ -238,11 +205,10 @@ pub async fn create(
 /// checks `If-Match`.
 async fn load_for_change(
     txn: &WriteTxn,
-    backend: Backend,
     id: Uuid,
     expected_version: Option<i64>,
 ) -> Result<Definition> {
-    serialise_definition_changes(&**txn, backend).await?;
+    crate::db::serialise(&**txn, Serial::CustomFieldDefinitions).await?;
     crate::db::lock_for_change(
         &**txn,
         entity::Entity::find_by_id(id),
@@ -262,7 +228,7 @@ pub async fn update(
     expected_version: Option<i64>,
 ) -> Result<Definition> {
     let txn = db.begin_write().await?;
-    let before = load_for_change(&txn, db.backend(), id, expected_version).await?;
+    let before = load_for_change(&txn, id, expected_version).await?;
     let after = before
         .apply(changes, crate::now())
         .map_err(|errors| Error::Invalid(rapport_domain::FieldErrors(errors)))?;
@@ -274,11 +240,11 @@ pub async fn update(
         serde_json::to_value(&before)?,
         serde_json::to_value(&after)?,
     );
-    record(
-        db,
+    audit::record_change(
         &*txn,
         actor,
         "custom_field.updated",
+        "custom_field",
         id,
         Some(&b),
         Some(&a),
@@ -291,11 +257,20 @@ pub async fn update(
 /// Deletes a definition. Values stored under its key stay on their records.
 pub async fn delete(db: &Db, actor: &Actor, id: Uuid, expected_version: Option<i64>) -> Result<()> {
     let txn = db.begin_write().await?;
-    let before = load_for_change(&txn, db.backend(), id, expected_version).await?;
+    let before = load_for_change(&txn, id, expected_version).await?;
     entity::Entity::delete_by_id(id).exec(&*txn).await?;
     values::drop_index(&*txn, id).await?;
     let b = serde_json::to_value(&before)?;
-    record(db, &*txn, actor, "custom_field.deleted", id, Some(&b), None).await?;
+    audit::record_change(
+        &*txn,
+        actor,
+        "custom_field.deleted",
+        "custom_field",
+        id,
+        Some(&b),
+        None,
+    )
+    .await?;
     crate::changes::commit(db, txn).await?;
     Ok(())
 }
@@ -303,7 +278,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid, expected_version: Option<i
 /// Creates every missing index behind the definitions.
 pub async fn ensure_indexes(db: &crate::Db) -> Result<()> {
     let txn = db.begin_write().await?;
-    serialise_definition_changes(&*txn, db.backend()).await?;
+    crate::db::serialise(&*txn, Serial::CustomFieldDefinitions).await?;
     for owner in [FieldOwner::Customer, FieldOwner::Contact] {
         for definition in for_owner(&*txn, owner).await? {
             values::create_index(&*txn, db.backend(), &definition).await?;

@@ -105,7 +105,6 @@ fn refusal(error: Error) -> Option<Vec<FieldError>> {
 /// `Ok(Failed)`, anything else an error.
 async fn write_item(
     conn: &DatabaseTransaction,
-    backend: crate::Backend,
     actor: &Actor,
     scope: Scope,
     item: &BatchItem,
@@ -119,7 +118,7 @@ async fn write_item(
             find_by_key(&savepoint, owner, item.source.as_deref(), &item.external_id).await?;
         let written = match (found, attempt) {
             (Some(before), _) => match &item.change {
-                Ok(changes) => change(&savepoint, backend, actor, scope, &before, changes.clone())
+                Ok(changes) => change(&savepoint, actor, scope, &before, changes.clone())
                     .await
                     .map(|after| {
                         if after.version == before.version {
@@ -133,7 +132,7 @@ async fn write_item(
                 }),
             },
             (None, _) => match &item.create {
-                Ok(new) => insert(&savepoint, backend, actor, scope, new.clone())
+                Ok(new) => insert(&savepoint, actor, scope, new.clone())
                     .await
                     .map(|customer| ItemOutcome::Created { customer }),
                 Err(errors) => Ok(ItemOutcome::Failed {
@@ -213,7 +212,7 @@ pub async fn upsert<R: Serialize + DeserializeOwned>(
         );
         // An item without a key is refused by its own errors, not as a duplicate.
         let outcome = if item.external_id.is_empty() || seen.insert(key) {
-            write_item(&txn, db.backend(), actor, scope, item).await?
+            write_item(&txn, actor, scope, item).await?
         } else {
             ItemOutcome::Failed {
                 errors: vec![FieldError::new(

@@ -80,7 +80,7 @@ pub async fn insert_all(
         feed.push((c.id, after));
     }
     insert_rows(conn, backend, trail).await?;
-    events::emit_many(conn, backend, "customer.created", "customer", feed).await
+    events::emit_many(conn, "customer.created", "customer", feed).await
 }
 
 /// Which of these emails, phone numbers and (source, external id) keys other customers have.

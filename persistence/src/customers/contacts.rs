@@ -116,16 +116,7 @@ pub async fn create(
         Some(&after),
     )
     .await?;
-    events::emit(
-        &*txn,
-        db.backend(),
-        "contact.created",
-        "contact",
-        contact.id,
-        after,
-        None,
-    )
-    .await?;
+    events::emit(&*txn, "contact.created", "contact", contact.id, after, None).await?;
     idempotency::remember(&*txn, idem, 201, &contact).await?;
     txn.commit().await?;
     Ok(Outcome::Done(contact))
@@ -171,16 +162,7 @@ pub async fn update(
         Some(&a),
     )
     .await?;
-    events::emit(
-        &*txn,
-        db.backend(),
-        "contact.updated",
-        "contact",
-        id,
-        a,
-        None,
-    )
-    .await?;
+    events::emit(&*txn, "contact.updated", "contact", id, a, None).await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -214,16 +196,7 @@ pub async fn delete(
         None,
     )
     .await?;
-    events::emit(
-        &*txn,
-        db.backend(),
-        "contact.deleted",
-        "contact",
-        id,
-        b,
-        None,
-    )
-    .await?;
+    events::emit(&*txn, "contact.deleted", "contact", id, b, None).await?;
     txn.commit().await?;
     Ok(())
 }

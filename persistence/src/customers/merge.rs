@@ -261,7 +261,6 @@ pub async fn merge(
     .await?;
     events::emit(
         &*txn,
-        db.backend(),
         "customer.deleted",
         "customer",
         absorbed_id,
@@ -272,7 +271,6 @@ pub async fn merge(
     after_json["merged_customer_id"] = json!(absorbed_id);
     events::emit(
         &*txn,
-        db.backend(),
         "customer.merged",
         "customer",
         survivor_id,

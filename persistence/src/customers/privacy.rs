@@ -51,7 +51,7 @@ pub async fn record_consent(
         decision.occurred_at,
         crate::now(),
     );
-    super::use_cases::write_change(&*txn, db.backend(), actor, &before, &after).await?;
+    super::use_cases::write_change(&*txn, actor, &before, &after).await?;
     keep_consent(&*txn, actor, &after).await?;
     txn.commit().await?;
     Ok(after)
@@ -239,16 +239,7 @@ pub async fn anonymise(
         Some(&data),
     )
     .await?;
-    events::emit(
-        &*txn,
-        db.backend(),
-        "customer.anonymized",
-        "customer",
-        id,
-        data,
-        None,
-    )
-    .await?;
+    events::emit(&*txn, "customer.anonymized", "customer", id, data, None).await?;
     txn.commit().await?;
     // The erasure is done; the log's old copies of it go too, as soon as no reader holds them.
     if let Err(e) = db.flush_erased().await {

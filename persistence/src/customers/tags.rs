@@ -28,7 +28,7 @@ async fn change_each(
     for before in &customers {
         let after = change(before)?;
         if after.version != before.version {
-            write_change(&*txn, db.backend(), actor, before, &after).await?;
+            write_change(&*txn, actor, before, &after).await?;
             changed += 1;
         }
     }

@@ -73,7 +73,7 @@ pub async fn create(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
-    let customer = insert(&*txn, db.backend(), actor, scope, new).await?;
+    let customer = insert(&*txn, actor, scope, new).await?;
     idempotency::remember(&*txn, idem, 201, &customer).await?;
     txn.commit().await?;
     Ok(Outcome::Done(customer))
@@ -83,7 +83,6 @@ pub async fn create(
 /// `customer.created` event. A caller whose scope is `own` becomes its owner.
 pub(crate) async fn insert(
     conn: &impl ConnectionTrait,
-    backend: crate::Backend,
     actor: &Actor,
     scope: Scope,
     mut new: NewCustomer,
@@ -112,7 +111,6 @@ pub(crate) async fn insert(
     .await?;
     events::emit(
         conn,
-        backend,
         "customer.created",
         "customer",
         customer.id,
@@ -127,7 +125,6 @@ pub(crate) async fn insert(
 /// new owner; the customer as it is now.
 pub(crate) async fn change(
     conn: &impl ConnectionTrait,
-    backend: crate::Backend,
     actor: &Actor,
     scope: Scope,
     before: &Customer,
@@ -143,7 +140,7 @@ pub(crate) async fn change(
     if owner_changed {
         check_owner(conn, actor, scope, after.owner_id).await?;
     }
-    write_change(conn, backend, actor, before, &after).await?;
+    write_change(conn, actor, before, &after).await?;
     Ok(after)
 }
 
@@ -179,7 +176,7 @@ pub async fn update(
 ) -> Result<Customer> {
     let txn = db.begin_write().await?;
     let before = load_for_change(&*txn, actor.owner_filter(scope), id, expected_version).await?;
-    let after = change(&*txn, db.backend(), actor, scope, &before, changes).await?;
+    let after = change(&*txn, actor, scope, &before, changes).await?;
     if after.version != before.version {
         txn.commit().await?;
     }
@@ -190,7 +187,6 @@ pub async fn update(
 /// event and the `customer.updated` event, in the caller's transaction.
 pub(crate) async fn write_change(
     conn: &impl ConnectionTrait,
-    backend: crate::Backend,
     actor: &Actor,
     before: &Customer,
     after: &Customer,
@@ -222,7 +218,6 @@ pub(crate) async fn write_change(
     });
     events::emit(
         conn,
-        backend,
         "customer.updated",
         "customer",
         after.id,
@@ -254,16 +249,7 @@ pub async fn delete(
         None,
     )
     .await?;
-    events::emit(
-        &*txn,
-        db.backend(),
-        "customer.deleted",
-        "customer",
-        id,
-        b,
-        None,
-    )
-    .await?;
+    events::emit(&*txn, "customer.deleted", "customer", id, b, None).await?;
     txn.commit().await?;
     Ok(())
 }
