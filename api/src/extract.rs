@@ -565,6 +565,40 @@ pub fn nullable<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// Reads an integer the way JSON Schema counts one (the document's `integer`): `3` or `3.0`,
+/// within the range of `i64`.
+pub fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    use serde::Deserialize as _;
+    let number = serde_json::Number::deserialize(d)?;
+    whole_of(&number)
+}
+
+/// [`whole`] for an optional field: absent or `null` is `None`.
+pub fn optional_whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    use serde::Deserialize as _;
+    Option::<serde_json::Number>::deserialize(d)?
+        .map(|number| whole_of(&number))
+        .transpose()
+}
+
+fn whole_of<E: serde::de::Error>(number: &serde_json::Number) -> Result<i64, E> {
+    // 2^63 as a float: every whole float below it in magnitude fits an i64.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    number
+        .as_i64()
+        .or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < LIMIT)
+                // Whole and within range: the cast is exact.
+                .map(
+                    #[allow(clippy::cast_possible_truncation)]
+                    |f| f as i64,
+                )
+        })
+        .ok_or_else(|| E::custom(format!("invalid value: {number}, expected a whole number")))
+}
+
 /// The most rows a page may hold, and the default.
 pub const MAX_LIMIT: u64 = 200;
 /// Rows per page when `limit` is absent.

@@ -64,6 +64,12 @@ error_codes! {
     CategoryCycle => "category_cycle", 409, "A category cannot sit under its own subtree", "分类不能移动到自身或其子分类之下";
     CategoryInUse => "category_in_use", 409, "Category in use", "分类仍在使用中";
     BrandNameTaken => "brand_name_taken", 409, "Brand name already in use", "品牌名称已被使用";
+    BrandInUse => "brand_in_use", 409, "Brand in use", "品牌仍在使用中";
+    SkuTaken => "sku_taken", 409, "SKU already in use", "SKU 已被使用";
+    VariantOptionsTaken => "variant_options_taken", 409, "Another variant has these options", "已有相同规格的变体";
+    TooManyVariants => "too_many_variants", 409, "Too many variants", "商品规格数量已达上限";
+    LastVariant => "last_variant", 409, "A product keeps at least one variant", "商品至少保留一个规格";
+    InsufficientStock => "insufficient_stock", 409, "Not enough stock", "库存不足";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     RequestTimeout => "request_timeout", 408, "Request timeout", "请求超时";
     PreconditionFailed => "precondition_failed", 412, "Precondition failed", "版本不匹配";

@@ -141,7 +141,7 @@ function toDraft7(schema, { strict }, trail = [], refs = []) {
       out.properties = Object.fromEntries(
         Object.entries(value).map(([name, sub]) => [name, toDraft7(sub, { strict }, [...trail, name], refs)]),
       );
-    } else if (key === 'items' || key === 'additionalProperties' || key === 'not') {
+    } else if (key === 'items' || key === 'additionalProperties' || key === 'propertyNames' || key === 'not') {
       out[key] = toDraft7(value, { strict }, [...trail, key], refs);
     } else if (key === 'oneOf' || key === 'anyOf' || key === 'allOf') {
       out[key] = value.map((sub, i) => toDraft7(sub, { strict }, [...trail, `${key}[${i}]`], refs));
@@ -1162,6 +1162,146 @@ pm.test("the description is gone", function () {
       },
       { op: 'delete_category', name: 'the child', status: 204, params: { id: '{{running_category_id}}' } },
       { op: 'delete_category', name: 'the top', status: 204, params: { id: '{{shoes_category_id}}' } },
+    ],
+  },
+  {
+    name: 'Products and stock',
+    description:
+      'Sell-side stock keeping: a product with two sizes, stock taken by hand and refused below zero, the ' +
+      'ledger that explains the stock, a low-stock list, and a variant added, changed and removed.',
+    steps: [
+      {
+        op: 'create_product',
+        status: 201,
+        body: {
+          json: {
+            name: '跑步鞋 Pro {{run}}',
+            images: ['https://img.example.cn/run-pro/main.jpg'],
+            variants: [
+              { sku: 'RUN-{{run}}-42', options: { size: '42' }, price: 49900, currency: 'CNY', stock: 5, low_stock_threshold: 2 },
+              { sku: 'RUN-{{run}}-43', options: { size: '43' }, price: 49900, currency: 'CNY', stock: 1, low_stock_threshold: 2 },
+            ],
+          },
+        },
+        test: `${storeId('product_id')}${set('variant_id', 'body && body.variants[0].id')}${set('second_variant_id', 'body && body.variants[1].id')}
+pm.test("each variant starts with its stock", function () {
+    pm.expect(body.variants.map(function (v) { return v.stock; })).to.eql([5, 1]);
+    pm.expect(body.variants[1].low_stock).to.eql(true);
+});`,
+      },
+      {
+        op: 'create_product',
+        name: 'with a sku already in use',
+        status: 409,
+        code: 'sku_taken',
+        body: {
+          json: {
+            name: 'Copy {{run}}',
+            variants: [{ sku: 'RUN-{{run}}-42', price: 100, currency: 'CNY' }],
+          },
+        },
+      },
+      {
+        op: 'create_stock_adjustment',
+        name: 'two units out',
+        status: 201,
+        params: { id: '{{product_id}}', variant_id: '{{variant_id}}' },
+        body: { json: { delta: -2, reason: 'damaged', reference: 'count {{run}}' } },
+        test: `${storeId('movement_id')}
+pm.test("the ledger row carries the stock after it", function () {
+    pm.expect(body.stock_after).to.eql(3);
+    pm.expect(body.kind).to.eql("adjustment");
+});`,
+      },
+      {
+        op: 'create_stock_adjustment',
+        name: 'more than there is',
+        status: 409,
+        code: 'insufficient_stock',
+        params: { id: '{{product_id}}', variant_id: '{{variant_id}}' },
+        body: { json: { delta: -4, reason: 'sold at the fair' } },
+      },
+      {
+        op: 'get_stock_movement',
+        status: 200,
+        params: { id: '{{product_id}}', variant_id: '{{variant_id}}', movement_id: '{{movement_id}}' },
+        test: `
+pm.test("the row is the adjustment", function () {
+    pm.expect(body.delta).to.eql(-2);
+    pm.expect(body.reason).to.eql("damaged");
+});`,
+      },
+      {
+        op: 'list_stock_movements',
+        status: 200,
+        params: { id: '{{product_id}}', variant_id: '{{variant_id}}' },
+        test: `
+pm.test("the ledger sums to the stock", function () {
+    var sum = body.data.reduce(function (total, row) { return total + row.delta; }, 0);
+    pm.expect(sum).to.eql(3);
+    pm.expect(body.data.map(function (row) { return row.kind; })).to.eql(["adjustment", "initial"]);
+});`,
+      },
+      {
+        op: 'list_products',
+        name: 'low on stock',
+        status: 200,
+        query: { low_stock: 'true', limit: '200' },
+        test: `
+pm.test("the product with a low variant is listed", function () {
+    pm.expect(body.data.map(function (p) { return p.id; })).to.include(${v('product_id')});
+});`,
+      },
+      {
+        op: 'get_product',
+        status: 200,
+        params: { id: '{{product_id}}' },
+        test: `${storeEtag('product_etag')}`,
+      },
+      {
+        op: 'update_product',
+        name: 'with If-Match, archived',
+        status: 200,
+        params: { id: '{{product_id}}' },
+        headers: { 'If-Match': '{{product_etag}}' },
+        body: { json: { status: 'archived' } },
+        test: `${storeEtag('product_etag')}
+pm.test("archived, and the version grew", function () {
+    pm.expect(body.status).to.eql("archived");
+    pm.expect(body.version).to.eql(2);
+});`,
+      },
+      {
+        op: 'create_product_variant',
+        name: 'a third size',
+        status: 201,
+        params: { id: '{{product_id}}' },
+        headers: { 'If-Match': '{{product_etag}}' },
+        body: { json: { sku: 'RUN-{{run}}-44', options: { size: '44' }, price: 52900, currency: 'CNY' } },
+        test: `${storeEtag('product_etag')}
+pm.test("the product has three variants", function () {
+    pm.expect(body.variants.length).to.eql(3);
+});`,
+      },
+      {
+        op: 'update_product_variant',
+        name: 'a new price',
+        status: 200,
+        params: { id: '{{product_id}}', variant_id: '{{second_variant_id}}' },
+        headers: { 'If-Match': '{{product_etag}}' },
+        body: { json: { price: 45900 } },
+        test: `${storeEtag('product_etag')}
+pm.test("the price changed", function () {
+    pm.expect(body.variants[1].price).to.eql(45900);
+});`,
+      },
+      {
+        op: 'delete_product_variant',
+        status: 204,
+        params: { id: '{{product_id}}', variant_id: '{{second_variant_id}}' },
+        headers: { 'If-Match': '{{product_etag}}' },
+      },
+      { op: 'delete_product', status: 204, params: { id: '{{product_id}}' } },
     ],
   },
   {

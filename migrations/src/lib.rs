@@ -15,6 +15,7 @@ mod m20261202_000009_imports;
 mod m20261202_000010_city_stage_index;
 mod m20261204_000011_audited_reads;
 mod m20261205_000012_catalogue;
+mod m20261205_000013_products;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_city_stage_index::Migration),
             Box::new(m20261204_000011_audited_reads::Migration),
             Box::new(m20261205_000012_catalogue::Migration),
+            Box::new(m20261205_000013_products::Migration),
         ]
     }
 }

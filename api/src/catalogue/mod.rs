@@ -1,7 +1,8 @@
-//! The catalogue over HTTP: categories and brands.
+//! The catalogue over HTTP: categories, brands, products with their variants, and stock.
 
 pub mod brands;
 pub mod categories;
+pub mod products;
 
 use rapport_domain::sort::{SortKey, SortOrder};
 

@@ -11,13 +11,14 @@
 //! query parameters get the text pattern and their length limit.
 
 use rapport_domain::access::Permission;
-use rapport_domain::catalogue::{brands, categories};
+use rapport_domain::catalogue::{brands, categories, products};
 use rapport_domain::custom_fields::{self, FieldType};
 use rapport_domain::customers::fields::sortable_field_patterns;
 use rapport_domain::sort::SortOrder;
 use rapport_domain::validation::{
     name_pattern, optional_name_pattern, optional_text_pattern, required_text_pattern,
 };
+use rapport_domain::values::{Currency, money};
 use rapport_domain::values::{Email, Phone};
 use serde_json::{Map, Value, json};
 
@@ -33,6 +34,7 @@ fn sortable(path: &str) -> Option<Vec<String>> {
         "/api/v1/customers" | "/api/v1/segments/{id}/customers" => Some(sortable_field_patterns()),
         "/api/v1/categories" => fixed(categories::SORTABLE),
         "/api/v1/brands" => fixed(brands::SORTABLE),
+        "/api/v1/products" => fixed(products::SORTABLE),
         _ => None,
     }
 }
@@ -151,6 +153,63 @@ fn request_schema(schema: &mut Value) {
                         }),
                     );
                 }
+            }
+            // A variant's option values by option name.
+            "options"
+                if property["type"] == "object"
+                    || property["type"] == json!(["object", "null"]) =>
+            {
+                let description = property.get("description").cloned();
+                *property = json!({
+                    "type": property["type"].clone(),
+                    "maxProperties": products::MAX_OPTIONS,
+                    "propertyNames": {
+                        "minLength": 1,
+                        "maxLength": products::MAX_OPTION_LEN,
+                        "pattern": name_pattern(),
+                    },
+                    "additionalProperties": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": products::MAX_OPTION_LEN,
+                        "pattern": name_pattern(),
+                    },
+                });
+                if let Some(description) = description {
+                    property["description"] = description;
+                }
+            }
+            "currency" => {
+                let mut codes = json!(Currency::codes());
+                if property["type"] == json!(["string", "null"]) {
+                    // An optional change: `null` leaves the currency as it is.
+                    codes
+                        .as_array_mut()
+                        .into_iter()
+                        .for_each(|c| c.push(Value::Null));
+                }
+                property["enum"] = codes;
+            }
+            // An amount in minor units.
+            "price" => {
+                if let Some(object) = property.as_object_mut() {
+                    object.insert("minimum".into(), json!(0));
+                    object.insert("maximum".into(), json!(money::MAX_AMOUNT));
+                }
+            }
+            "sku" => {
+                property["pattern"] = json!(products::SKU_PATTERN);
+            }
+            "images" => {
+                property["items"] = json!({
+                    "type": "string",
+                    "maxLength": products::MAX_URL_LEN,
+                    "pattern": products::URL_PATTERN,
+                });
+            }
+            // An adjustment moves the stock: never by nothing.
+            "delta" => {
+                property["not"] = json!({"const": 0});
             }
             "options" => {
                 property["items"] = json!({

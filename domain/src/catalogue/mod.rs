@@ -2,6 +2,7 @@
 
 pub mod brands;
 pub mod categories;
+pub mod products;
 
 use crate::FieldErrors;
 use crate::validation::{name, optional_text};

@@ -1,9 +1,11 @@
 //! Value types that cannot hold bad data: a value that exists is a valid value.
 
 mod email;
+pub mod money;
 mod phone;
 
 pub use email::Email;
+pub use money::Currency;
 pub use phone::Phone;
 
 use crate::FieldErrors;

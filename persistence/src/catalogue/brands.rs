@@ -12,29 +12,7 @@ use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, Page, PageRequest, SortField};
 use crate::{Db, Error, Result, audit};
 
-/// The `brands` table.
-mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "brands")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub name: String,
-        #[sea_orm(column_type = "Text", nullable)]
-        pub description: Option<String>,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub version: i64,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
+use super::entity::brand as entity;
 use entity::Column;
 
 impl From<entity::Model> for Brand {
@@ -203,10 +181,18 @@ pub async fn update(
     Ok(after)
 }
 
-/// Deletes a brand.
+/// Deletes a brand no product names.
 pub async fn delete(db: &Db, actor: &Actor, id: Uuid, expected_version: Option<i64>) -> Result<()> {
     let txn = db.begin_write().await?;
     let before = load_for_change(&*txn, id, expected_version).await?;
+    let products = super::references::products_naming(&*txn, None, Some(id)).await?;
+    if products > 0 {
+        return Err(Error::Conflict {
+            code: "brand_in_use",
+            field: None,
+            message: format!("{products} products are of this brand; change them first"),
+        });
+    }
     entity::Entity::delete_by_id(id).exec(&*txn).await?;
     let b = serde_json::to_value(&before)?;
     audit::record_change(&*txn, actor, "brand.deleted", "brand", id, Some(&b), None).await?;

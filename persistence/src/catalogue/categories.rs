@@ -22,30 +22,7 @@ use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, Page, PageRequest, Pin, SortField};
 use crate::{Db, Error, Result, audit};
 
-/// The `categories` table.
-mod entity {
-    use sea_orm::entity::prelude::*;
-
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
-    #[sea_orm(table_name = "categories")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub id: Uuid,
-        pub name: String,
-        #[sea_orm(column_type = "Text", nullable)]
-        pub description: Option<String>,
-        pub parent_id: Option<Uuid>,
-        pub created_at: DateTimeUtc,
-        pub updated_at: DateTimeUtc,
-        pub version: i64,
-    }
-
-    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
+use super::entity::category as entity;
 use entity::Column;
 
 impl From<entity::Model> for Category {
@@ -374,7 +351,15 @@ pub async fn update(
     Ok(after)
 }
 
-/// Deletes a category that has no subcategories.
+fn in_use(message: String) -> Error {
+    Error::Conflict {
+        code: "category_in_use",
+        field: None,
+        message,
+    }
+}
+
+/// Deletes a category that has no subcategories and no products.
 pub async fn delete(db: &Db, actor: &Actor, id: Uuid, expected_version: Option<i64>) -> Result<()> {
     use sea_orm::PaginatorTrait;
     let txn = db.begin_write().await?;
@@ -385,13 +370,15 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid, expected_version: Option<i
         .count(&*txn)
         .await?;
     if children > 0 {
-        return Err(Error::Conflict {
-            code: "category_in_use",
-            field: None,
-            message: format!(
-                "the category has {children} subcategories; move or delete them first"
-            ),
-        });
+        return Err(in_use(format!(
+            "the category has {children} subcategories; move or delete them first"
+        )));
+    }
+    let products = super::references::products_naming(&*txn, Some(id), None).await?;
+    if products > 0 {
+        return Err(in_use(format!(
+            "{products} products are in the category; move them first"
+        )));
     }
     entity::Entity::delete_by_id(id).exec(&*txn).await?;
     let b = serde_json::to_value(&before)?;

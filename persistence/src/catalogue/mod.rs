@@ -1,6 +1,10 @@
-//! The catalogue: categories and brands (products follow).
+//! The catalogue: categories, brands, products with their variants, and the stock ledger.
 //!
 //! Other areas use what this front door names; the tables are private to the area.
 
 pub mod brands;
 pub mod categories;
+mod entity;
+pub mod products;
+mod references;
+pub mod stock;

@@ -1,0 +1,430 @@
+//! Products and stock seen from outside: variants with unique skus, a ledger that is the only way
+//! stock moves and always sums to it, never below zero however many take at once, low-stock
+//! alerts once per crossing, and the catalogue's references kept whole.
+
+use rapport_tests::{TestApp, assert_problem, backends, error_pairs, pairs};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+fn shoe(skus: &[&str], stock: i64) -> Value {
+    let variants: Vec<Value> = skus
+        .iter()
+        .enumerate()
+        .map(|(i, sku)| {
+            json!({
+                "sku": sku,
+                "options": {"colour": "红", "size": (42 + i).to_string()},
+                "price": 49900,
+                "currency": "CNY",
+                "stock": stock,
+                "low_stock_threshold": 2,
+            })
+        })
+        .collect();
+    json!({"name": "跑步鞋 Pro", "images": ["https://img.example.cn/p.jpg"], "variants": variants})
+}
+
+async fn create(app: &TestApp, body: Value) -> Value {
+    let (status, product) = app
+        .send(
+            Method::POST,
+            "/api/v1/products",
+            &app.admin_token,
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{product}");
+    product
+}
+
+fn stock_path(product: &Value, index: usize, tail: &str) -> String {
+    format!(
+        "/api/v1/products/{}/variants/{}/{tail}",
+        id(product),
+        id(&product["variants"][index])
+    )
+}
+
+async fn adjust(app: &TestApp, product: &Value, delta: i64) -> (StatusCode, Value) {
+    app.send(
+        Method::POST,
+        &stock_path(product, 0, "stock-adjustments"),
+        &app.admin_token,
+        Some(json!({"delta": delta, "reason": "count"})),
+    )
+    .await
+}
+
+async fn ledger(app: &TestApp, product: &Value) -> Vec<Value> {
+    let (status, page) = app
+        .send(
+            Method::GET,
+            &format!("{}?limit=200", stock_path(product, 0, "stock-movements")),
+            &app.admin_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["data"].as_array().unwrap().clone()
+}
+
+async fn stock_of(app: &TestApp, product: &Value) -> i64 {
+    let (_, now) = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/products/{}", id(product)),
+            &app.admin_token,
+            None,
+        )
+        .await;
+    now["variants"][0]["stock"].as_i64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_has_variants_whose_stock_starts_its_ledger() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let product = create(&app, shoe(&["RUN-42", "RUN-43"], 10)).await;
+        assert_eq!(product["status"], "active");
+        assert_eq!(product["variants"][1]["options"]["size"], "43");
+        assert_eq!(product["variants"][0]["stock"], 10);
+        assert_eq!(product["variants"][0]["low_stock"], false);
+        let rows = ledger(&app, &product).await;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0]["kind"].clone(), rows[0]["delta"].clone()),
+            (json!("initial"), json!(10))
+        );
+
+        // Every mistake at once; a sku is unique across the catalogue.
+        let mut bad = shoe(&["RUN 44", "RUN-45", "RUN-45"], 1);
+        bad["variants"][0]["currency"] = json!("RMB");
+        bad["variants"][2]["options"] = bad["variants"][1]["options"].clone();
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                "/api/v1/products",
+                &app.admin_token,
+                Some(bad),
+            )
+            .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&problem),
+            pairs(&[
+                ("variants[0].sku", "invalid_sku"),
+                ("variants[0].currency", "invalid_currency"),
+                ("variants[2].sku", "duplicate"),
+                ("variants[2].options", "duplicate"),
+            ])
+        );
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                "/api/v1/products",
+                &app.admin_token,
+                Some(shoe(&["RUN-43"], 1)),
+            )
+            .await;
+        assert_problem(status, &problem, 409, "sku_taken");
+        let mut unknown = shoe(&["RUN-50"], 1);
+        unknown["category_id"] = json!("01939f8e-0000-7000-8000-000000000000");
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                "/api/v1/products",
+                &app.admin_token,
+                Some(unknown),
+            )
+            .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&problem),
+            pairs(&[("category_id", "not_found")])
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_moves_only_through_the_ledger_and_never_below_zero() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let product = create(&app, shoe(&["TEE-S"], 10)).await;
+        let (status, row) = adjust(&app, &product, -3).await;
+        assert_eq!(status, StatusCode::CREATED, "{row}");
+        assert_eq!(
+            (row["stock_after"].clone(), row["kind"].clone()),
+            (json!(7), json!("adjustment"))
+        );
+        let (status, problem) = adjust(&app, &product, -8).await;
+        assert_problem(status, &problem, 409, "insufficient_stock");
+        assert_eq!(stock_of(&app, &product).await, 7);
+
+        // A retried adjustment is replayed, not repeated.
+        let path = stock_path(&product, 0, "stock-adjustments");
+        for _ in 0..2 {
+            let response = app
+                .request(
+                    Method::POST,
+                    &path,
+                    &app.admin_token,
+                    Some(json!({"delta": 5, "reason": "delivery 88"})),
+                )
+                .header("Idempotency-Key", "delivery-88")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+        }
+        assert_eq!(stock_of(&app, &product).await, 12);
+
+        // The stock is not a field: a change cannot set it.
+        let (status, problem) = app
+            .send(
+                Method::PATCH,
+                &format!(
+                    "/api/v1/products/{}/variants/{}",
+                    id(&product),
+                    id(&product["variants"][0])
+                ),
+                &app.admin_token,
+                Some(json!({"stock": 100})),
+            )
+            .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        let rows = ledger(&app, &product).await;
+        let sum: i64 = rows.iter().map(|r| r["delta"].as_i64().unwrap()).sum();
+        assert_eq!((rows.len(), sum), (3, 12));
+    }
+}
+
+/// Thirty takes of one unit each at the same moment from a stock of ten: exactly ten succeed,
+/// the stock ends at zero, and the ledger sums to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_takes_never_overdraw_the_stock() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let product = create(&app, shoe(&["CAP-1"], 10)).await;
+        let takes = (0..30).map(|_| adjust(&app, &product, -1));
+        let answers = futures_util::future::join_all(takes).await;
+        let taken = answers
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .count();
+        let refused = answers
+            .iter()
+            .filter(|(s, b)| *s == StatusCode::CONFLICT && b["code"] == "insufficient_stock")
+            .count();
+        assert_eq!((taken, refused), (10, 20), "{backend:?}");
+        assert_eq!(stock_of(&app, &product).await, 0);
+        let rows = ledger(&app, &product).await;
+        let sum: i64 = rows.iter().map(|r| r["delta"].as_i64().unwrap()).sum();
+        assert_eq!(sum, 0);
+        assert!(rows.iter().all(|r| r["stock_after"].as_i64().unwrap() >= 0));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn low_stock_is_announced_once_per_crossing_and_listed() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let product = create(&app, shoe(&["SOCK-1"], 10)).await;
+        create(&app, shoe(&["SOCK-2"], 10)).await;
+        for delta in [-8, -1, 5, -4] {
+            let (status, row) = adjust(&app, &product, delta).await;
+            assert_eq!(status, StatusCode::CREATED, "{row}");
+        }
+        // 10 → 2 crosses, 2 → 1 stays low, 1 → 6 → 2 crosses again.
+        let (_, feed) = app
+            .send(
+                Method::GET,
+                "/api/v1/events?types=product.low_stock&limit=50",
+                &app.admin_token,
+                None,
+            )
+            .await;
+        let stocks: Vec<i64> = feed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["data"]["stock"].as_i64().unwrap())
+            .collect();
+        assert_eq!(stocks, [2, 2], "{feed}");
+        let (_, low) = app
+            .send(
+                Method::GET,
+                "/api/v1/products?low_stock=true",
+                &app.admin_token,
+                None,
+            )
+            .await;
+        let ids: Vec<String> = low["data"].as_array().unwrap().iter().map(id).collect();
+        assert_eq!(ids, [id(&product)]);
+        assert_eq!(low["data"][0]["variants"][0]["low_stock"], true);
+        let (_, plenty) = app
+            .send(
+                Method::GET,
+                "/api/v1/products?low_stock=false",
+                &app.admin_token,
+                None,
+            )
+            .await;
+        assert_eq!(plenty["data"].as_array().unwrap().len(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn variants_change_with_the_product_version_and_the_catalogue_stays_whole() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let (_, brand) = app
+            .send(
+                Method::POST,
+                "/api/v1/brands",
+                token,
+                Some(json!({"name": "Anta"})),
+            )
+            .await;
+        let (_, category) = app
+            .send(
+                Method::POST,
+                "/api/v1/categories",
+                token,
+                Some(json!({"name": "Shoes"})),
+            )
+            .await;
+        let mut body = shoe(&["ONE-1"], 0);
+        body["brand_id"] = json!(id(&brand));
+        body["category_id"] = json!(id(&category));
+        let product = create(&app, body).await;
+        let path = format!("/api/v1/products/{}", id(&product));
+
+        // The same options as another variant are refused; new ones are added.
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                &format!("{path}/variants"),
+                token,
+                Some(json!({"sku": "ONE-2", "options": {"colour": "红", "size": "42"}, "price": 100, "currency": "CNY"})),
+            )
+            .await;
+        assert_problem(status, &problem, 409, "variant_options_taken");
+        let added = app
+            .request(
+                Method::POST,
+                &format!("{path}/variants"),
+                token,
+                Some(json!({"sku": "ONE-2", "options": {"colour": "蓝"}, "price": 100, "currency": "JPY"})),
+            )
+            .header("if-match", "\"1\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(added.status(), StatusCode::CREATED);
+        assert_eq!(added.headers()["etag"], "\"2\"");
+        let added: Value = added.json().await.unwrap();
+        let second = id(&added["variants"][1]);
+        let (status, changed) = app
+            .send(
+                Method::PATCH,
+                &format!("{path}/variants/{second}"),
+                token,
+                Some(json!({"price": 120})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        assert_eq!(
+            (
+                changed["variants"][1]["price"].clone(),
+                changed["version"].clone()
+            ),
+            (json!(120), json!(3))
+        );
+        let (status, _) = app
+            .send(
+                Method::DELETE,
+                &format!("{path}/variants/{second}"),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let first = id(&product["variants"][0]);
+        let (status, problem) = app
+            .send(
+                Method::DELETE,
+                &format!("{path}/variants/{first}"),
+                token,
+                None,
+            )
+            .await;
+        assert_problem(status, &problem, 409, "last_variant");
+
+        // What products name cannot go.
+        let (status, problem) = app
+            .send(
+                Method::DELETE,
+                &format!("/api/v1/brands/{}", id(&brand)),
+                token,
+                None,
+            )
+            .await;
+        assert_problem(status, &problem, 409, "brand_in_use");
+        let (status, problem) = app
+            .send(
+                Method::DELETE,
+                &format!("/api/v1/categories/{}", id(&category)),
+                token,
+                None,
+            )
+            .await;
+        assert_problem(status, &problem, 409, "category_in_use");
+
+        // Filters by brand, category and status.
+        let (status, archived) = app
+            .send(
+                Method::PATCH,
+                &path,
+                token,
+                Some(json!({"status": "archived"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{archived}");
+        for query in [
+            format!("brand_id={}", id(&brand)),
+            format!("category_id={}", id(&category)),
+            "status=archived".to_owned(),
+        ] {
+            let (_, page) = app
+                .send(
+                    Method::GET,
+                    &format!("/api/v1/products?{query}"),
+                    token,
+                    None,
+                )
+                .await;
+            assert_eq!(page["data"].as_array().unwrap().len(), 1, "{query}");
+        }
+        let (_, none) = app
+            .send(Method::GET, "/api/v1/products?status=active", token, None)
+            .await;
+        assert!(none["data"].as_array().unwrap().is_empty());
+
+        let (status, _) = app.send(Method::DELETE, &path, token, None).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = app
+            .send(
+                Method::DELETE,
+                &format!("/api/v1/brands/{}", id(&brand)),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+}
