@@ -70,6 +70,7 @@ const PERSISTENCE: Layers = Layers {
         area("customers", 1),     // customers, contacts, tags, merge, privacy
         area("segments", 2),      // saved filters and picked members
         area("imports", 2),       // import jobs, file pieces, refused rows
+        area("orders", 2),        // orders, their lines, paying and cancelling
     ],
 };
 
@@ -108,6 +109,7 @@ const API: Layers = Layers {
         area("tags", 2),          // tags on customers
         area("imports", 2),       // CSV imports and their worker
         area("segments", 3),      // segments of customers
+        area("orders", 1),        // orders and their actions
     ],
 };
 

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod health;
 pub mod imports;
 pub mod openapi;
+pub mod orders;
 pub mod problem;
 pub mod rate_limit;
 pub mod records;

@@ -69,6 +69,7 @@ error_codes! {
     VariantOptionsTaken => "variant_options_taken", 409, "Another variant has these options", "已有相同规格的变体";
     TooManyVariants => "too_many_variants", 409, "Too many variants", "商品规格数量已达上限";
     LastVariant => "last_variant", 409, "A product keeps at least one variant", "商品至少保留一个规格";
+    HasOrders => "has_orders", 409, "The customer has orders", "该客户已有订单";
     InsufficientStock => "insufficient_stock", 409, "Not enough stock", "库存不足";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     RequestTimeout => "request_timeout", 408, "Request timeout", "请求超时";

@@ -9,6 +9,7 @@ pub mod custom_fields;
 pub mod customers;
 pub mod filter;
 pub mod imports;
+pub mod orders;
 pub mod segments;
 pub mod sort;
 pub mod validation;

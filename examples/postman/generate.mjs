@@ -1305,6 +1305,138 @@ pm.test("the price changed", function () {
     ],
   },
   {
+    name: 'Orders',
+    description:
+      'Sell something: a product with stock, a customer, an order with a variant line and a free line, ' +
+      'paid (which takes the stock), a second order that cannot be paid for lack of stock and is cancelled ' +
+      'instead, and the customer\'s orders.',
+    steps: [
+      {
+        op: 'create_product',
+        name: 'to sell',
+        status: 201,
+        body: {
+          json: {
+            name: '白茶 {{run}}',
+            variants: [{ sku: 'TEA-{{run}}', price: 12800, currency: 'CNY', stock: 2 }],
+          },
+        },
+        test: `${storeId('tea_product_id')}${set('tea_variant_id', 'body && body.variants[0].id')}`,
+      },
+      {
+        op: 'create_customer',
+        name: 'who buys',
+        status: 201,
+        body: { json: { name: '茶客 {{run}}' } },
+        test: `${storeId('buyer_id')}`,
+      },
+      {
+        op: 'create_order',
+        status: 201,
+        body: {
+          json: {
+            customer_id: '{{buyer_id}}',
+            currency: 'CNY',
+            lines: [
+              { variant_id: '{{tea_variant_id}}', quantity: 2 },
+              { description: 'Gift wrapping', quantity: 1, unit_price: 500 },
+            ],
+            shipping: 1000,
+            channel: 'mini_program',
+          },
+        },
+        test: `${storeId('order_id')}${storeEtag('order_etag')}
+pm.test("the server totals the order", function () {
+    pm.expect(body.status).to.eql("pending");
+    pm.expect(body.subtotal).to.eql(26100);
+    pm.expect(body.total).to.eql(27100);
+    pm.expect(body.lines[0].sku).to.eql(pm.variables.replaceIn("TEA-{{run}}"));
+});`,
+      },
+      {
+        op: 'get_order',
+        status: 200,
+        params: { id: '{{order_id}}' },
+        test: `
+pm.test("the number is readable", function () {
+    pm.expect(body.number).to.match(/^SO-[0-9]{8}-[0-9A-Z]{8}$/);
+});`,
+      },
+      {
+        op: 'pay_order',
+        name: 'with If-Match',
+        status: 200,
+        params: { id: '{{order_id}}' },
+        headers: { 'If-Match': '{{order_etag}}' },
+        body: { json: { method: 'wechat_pay', reference: 'wx-{{run}}' } },
+        test: `
+pm.test("paid, with the payment as reported", function () {
+    pm.expect(body.status).to.eql("paid");
+    pm.expect(body.payment.method).to.eql("wechat_pay");
+});`,
+      },
+      {
+        op: 'create_order',
+        name: 'one more of what is sold out',
+        status: 201,
+        body: {
+          json: { customer_id: '{{buyer_id}}', currency: 'CNY', lines: [{ variant_id: '{{tea_variant_id}}', quantity: 1 }] },
+        },
+        test: `${storeId('second_order_id')}`,
+      },
+      {
+        op: 'pay_order',
+        name: 'without the stock',
+        status: 409,
+        code: 'insufficient_stock',
+        params: { id: '{{second_order_id}}' },
+        body: { json: { method: 'cash' } },
+      },
+      {
+        op: 'cancel_order',
+        status: 200,
+        params: { id: '{{second_order_id}}' },
+        test: `
+pm.test("cancelled", function () {
+    pm.expect(body.status).to.eql("cancelled");
+});`,
+      },
+      {
+        op: 'cancel_order',
+        name: 'a paid order',
+        status: 409,
+        code: 'invalid_transition',
+        params: { id: '{{order_id}}' },
+      },
+      {
+        op: 'list_customer_orders',
+        status: 200,
+        params: { id: '{{buyer_id}}' },
+        test: `
+pm.test("both orders, newest first", function () {
+    pm.expect(body.data.map(function (o) { return o.id; })).to.eql([${v('second_order_id')}, ${v('order_id')}]);
+});`,
+      },
+      {
+        op: 'list_orders',
+        name: 'paid ones',
+        status: 200,
+        query: { status: 'paid', customer_id: '{{buyer_id}}' },
+        test: `
+pm.test("the paid order", function () {
+    pm.expect(body.data.map(function (o) { return o.id; })).to.eql([${v('order_id')}]);
+});`,
+      },
+      {
+        op: 'delete_customer',
+        name: 'who has orders',
+        status: 409,
+        code: 'has_orders',
+        params: { id: '{{buyer_id}}' },
+      },
+    ],
+  },
+  {
     name: 'Common errors',
     description:
       'What a client gets when it does something wrong: each answer is `application/problem+json` with a ' +

@@ -16,6 +16,7 @@ mod m20261202_000010_city_stage_index;
 mod m20261204_000011_audited_reads;
 mod m20261205_000012_catalogue;
 mod m20261205_000013_products;
+mod m20261205_000014_orders;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_audited_reads::Migration),
             Box::new(m20261205_000012_catalogue::Migration),
             Box::new(m20261205_000013_products::Migration),
+            Box::new(m20261205_000014_orders::Migration),
         ]
     }
 }

@@ -64,6 +64,7 @@ Each operation states the permission it needs; records outside the caller's data
         (name = "segments", description = "Saved groups of customers: dynamic (a filter) or static (a list), with their members, counts and previews."),
         (name = "tags", description = "Tags in use with their counts, and tagging or untagging many customers at once."),
         (name = "catalogue", description = "What is sold: the category tree, brands, products with their variants, and each variant's stock ledger."),
+        (name = "orders", description = "What customers bought or consumed: placing orders with variant and free lines, paying (which takes the stock of every line at once) and cancelling."),
         (name = "custom-fields", description = "The workspace's own fields on customers and contacts: key, label, type, options, required."),
         (name = "users", description = "Staff accounts (administrators)."),
         (name = "roles", description = "Roles and their permissions with data scope `own` or `all`."),

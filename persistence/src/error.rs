@@ -86,6 +86,16 @@ impl Error {
     }
 }
 
+/// Whether `err` is a foreign key's refusal: a row still referenced (`ON DELETE RESTRICT`), or a
+/// reference to a row that is not there. SQLite reports a restricting reference as a trigger's
+/// constraint (1811), which `DbErr::sql_err` does not name.
+pub(crate) fn is_foreign_key_violation(err: &DbErr) -> bool {
+    matches!(
+        err.sql_err(),
+        Some(SqlErr::ForeignKeyConstraintViolation(_))
+    ) || err.to_string().contains("FOREIGN KEY constraint failed")
+}
+
 impl From<DbErr> for Error {
     fn from(err: DbErr) -> Self {
         if is_unavailable(&err) {

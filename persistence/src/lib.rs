@@ -16,6 +16,7 @@ pub mod events;
 mod filter;
 pub mod idempotency;
 pub mod imports;
+pub mod orders;
 pub mod page;
 pub mod segments;
 pub mod settings;

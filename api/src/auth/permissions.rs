@@ -19,8 +19,8 @@ const fn p(resource: Resource, action: Action) -> Access {
 
 use Action::{Delete, Read, Write};
 use Resource::{
-    ApiKeys, AuditEvents, CustomFields, Customers, Events, Privacy, Products, Roles, Segments,
-    Users,
+    ApiKeys, AuditEvents, CustomFields, Customers, Events, Orders, Privacy, Products, Roles,
+    Segments, Users,
 };
 
 /// (method, route pattern, access) for every authenticated operation.
@@ -158,6 +158,12 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/api/v1/products/{id}/variants/{variant_id}/stock-movements/{movement_id}",
         p(Products, Read),
     ),
+    ("GET", "/api/v1/orders", p(Orders, Read)),
+    ("POST", "/api/v1/orders", p(Orders, Write)),
+    ("GET", "/api/v1/orders/{id}", p(Orders, Read)),
+    ("POST", "/api/v1/orders/{id}/pay", p(Orders, Write)),
+    ("POST", "/api/v1/orders/{id}/cancel", p(Orders, Write)),
+    ("GET", "/api/v1/customers/{id}/orders", p(Orders, Read)),
     ("GET", "/api/v1/users", p(Users, Read)),
     ("POST", "/api/v1/users", p(Users, Write)),
     ("GET", "/api/v1/users/{id}", p(Users, Read)),

@@ -190,7 +190,8 @@ pub async fn update_customer(
 
 /// Delete a customer.
 ///
-/// Deletes the customer with its contacts and tags.
+/// Deletes the customer with its contacts and tags. A customer with orders stays (409
+/// `has_orders`): anonymise them instead.
 #[utoipa::path(
     tag = "customers",
     operation_id = "delete_customer",
@@ -198,7 +199,10 @@ pub async fn update_customer(
         ("id" = Uuid, Path, description = "Customer id"),
         ("If-Match" = Option<String>, Header),
     ),
-    responses((status = 204, description = "Deleted")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "`has_orders`: the customer has orders; anonymise instead", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[delete("/customers/{id:[0-9a-fA-F-]+}")]

@@ -35,6 +35,9 @@ fn sortable(path: &str) -> Option<Vec<String>> {
         "/api/v1/categories" => fixed(categories::SORTABLE),
         "/api/v1/brands" => fixed(brands::SORTABLE),
         "/api/v1/products" => fixed(products::SORTABLE),
+        "/api/v1/orders" | "/api/v1/customers/{id}/orders" => {
+            fixed(rapport_domain::orders::SORTABLE)
+        }
         _ => None,
     }
 }
@@ -191,7 +194,7 @@ fn request_schema(schema: &mut Value) {
                 property["enum"] = codes;
             }
             // An amount in minor units.
-            "price" => {
+            "price" | "unit_price" | "shipping" => {
                 if let Some(object) = property.as_object_mut() {
                     object.insert("minimum".into(), json!(0));
                     object.insert("maximum".into(), json!(money::MAX_AMOUNT));

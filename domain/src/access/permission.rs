@@ -29,11 +29,14 @@ pub enum Resource {
     Privacy,
     /// The catalogue: products and their variants, categories, brands and stock.
     Products,
+    /// Orders and what is done to them (paying, cancelling); `own` reaches the orders of the
+    /// customers the caller owns.
+    Orders,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 11] = [
+    pub const ALL: [Resource; 12] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -45,6 +48,7 @@ impl Resource {
         Resource::ContactDetails,
         Resource::Privacy,
         Resource::Products,
+        Resource::Orders,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -61,12 +65,13 @@ impl Resource {
             Resource::ContactDetails => "contact_details",
             Resource::Privacy => "privacy",
             Resource::Products => "products",
+            Resource::Orders => "orders",
         }
     }
 
     /// Whether records of this resource have an owner, so that scope `own` means something.
     pub fn is_owned(self) -> bool {
-        matches!(self, Resource::Customers)
+        matches!(self, Resource::Customers | Resource::Orders)
     }
 }
 

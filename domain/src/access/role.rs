@@ -77,10 +77,10 @@ impl BuiltInRole {
         match self {
             BuiltInRole::Admin => "Administers the workspace: every permission over every record.",
             BuiltInRole::Manager => {
-                "Leads the team: all customers, the catalogue, custom fields, staff directory and event feed."
+                "Leads the team: all customers and orders, the catalogue, custom fields, staff directory and event feed."
             }
             BuiltInRole::Sales => {
-                "Works their own customers: reads and changes the customers they own."
+                "Works their own customers: reads and changes the customers they own and their orders."
             }
             BuiltInRole::Support => "Serves customers: reads every customer and their contacts.",
             BuiltInRole::Marketing => {
@@ -119,14 +119,16 @@ impl BuiltInRole {
                 all(CustomFields, &[Read, Write, Delete]),
                 all(Segments, &[Read, Write, Delete]),
                 all(Products, &[Read, Write, Delete]),
+                all(Orders, &[Read, Write, Delete]),
                 all(Users, &[Read]),
                 all(Events, &[Read]),
             ]
             .concat(),
-            BuiltInRole::Sales => [Read, Write]
+            BuiltInRole::Sales => [Customers, Orders]
                 .into_iter()
-                .map(|action| Grant {
-                    permission: Permission::new(Customers, action),
+                .flat_map(|resource| [Read, Write].map(|action| (resource, action)))
+                .map(|(resource, action)| Grant {
+                    permission: Permission::new(resource, action),
                     scope: Scope::Own,
                 })
                 .chain(all(ContactDetails, &[Read]))
@@ -140,6 +142,7 @@ impl BuiltInRole {
                 all(CustomFields, &[Read]),
                 all(Segments, &[Read, Write, Delete]),
                 all(Products, &[Read]),
+                all(Orders, &[Read]),
             ]
             .concat(),
             BuiltInRole::Support => [
@@ -148,6 +151,7 @@ impl BuiltInRole {
                 all(CustomFields, &[Read]),
                 all(Segments, &[Read]),
                 all(Products, &[Read]),
+                all(Orders, &[Read]),
             ]
             .concat(),
             // A viewer sees customers with their email and phone masked.
@@ -156,6 +160,7 @@ impl BuiltInRole {
                 all(CustomFields, &[Read]),
                 all(Segments, &[Read]),
                 all(Products, &[Read]),
+                all(Orders, &[Read]),
             ]
             .concat(),
         }
@@ -179,18 +184,18 @@ mod tests {
     }
 
     #[test]
-    fn sales_reaches_only_its_own_customers() {
+    fn sales_reaches_only_its_own_customers_and_their_orders() {
         let grants = BuiltInRole::Sales.grants();
         assert!(
             grants
                 .iter()
-                .filter(|g| g.permission.resource == Resource::Customers)
+                .filter(|g| g.permission.resource.is_owned())
                 .all(|g| g.scope == Scope::Own)
         );
         assert!(
             grants
                 .iter()
-                .filter(|g| g.permission.resource != Resource::Customers)
+                .filter(|g| !g.permission.resource.is_owned())
                 .all(|g| g.permission.action == Action::Read && g.scope == Scope::All)
         );
         assert!(!grants.iter().any(|g| g.permission.action == Action::Delete));

@@ -8,3 +8,6 @@ mod entity;
 pub mod products;
 mod references;
 pub mod stock;
+
+pub use products::{ForSale, for_sale};
+pub use stock::{Move, Refused, apply as move_stock};

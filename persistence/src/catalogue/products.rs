@@ -569,3 +569,64 @@ pub async fn delete_variant(
     txn.commit().await?;
     Ok(after)
 }
+
+/// A variant as an order line copies it when sold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForSale {
+    /// The variant.
+    pub variant_id: Uuid,
+    /// Its product.
+    pub product_id: Uuid,
+    /// Its sku.
+    pub sku: String,
+    /// The product's name with the variant's option values: `跑步鞋 Pro 红 / 42`.
+    pub name: String,
+    /// Its price.
+    pub price: i64,
+    /// The price's currency.
+    pub currency: Currency,
+    /// Whether the product is on sale.
+    pub active: bool,
+}
+
+/// The variants of `ids` that exist, as an order would sell them.
+pub async fn for_sale(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, ForSale>> {
+    let variants = variant::Entity::find()
+        .filter(variant::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    let product_ids: Vec<Uuid> = variants.iter().map(|v| v.product_id).collect();
+    let products: HashMap<Uuid, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(product_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let mut found = HashMap::new();
+    for row in variants {
+        let Some(product) = products.get(&row.product_id) else {
+            continue;
+        };
+        let variant = variant_of(row.clone())?;
+        let options: Vec<&str> = variant.options.values().map(String::as_str).collect();
+        let name = if options.is_empty() {
+            product.name.clone()
+        } else {
+            format!("{} {}", product.name, options.join(" / "))
+        };
+        found.insert(
+            variant.id,
+            ForSale {
+                variant_id: variant.id,
+                product_id: product.id,
+                sku: variant.sku,
+                name,
+                price: variant.price,
+                currency: variant.currency,
+                active: product.status == ProductStatus::Active.as_str(),
+            },
+        );
+    }
+    Ok(found)
+}

@@ -90,6 +90,7 @@ pub async fn duplicates(
 pub const OWNED_ROWS: &[(&str, &str)] = &[
     ("contacts", "customer_id"),
     ("consent_records", "customer_id"),
+    ("orders", "customer_id"),
 ];
 
 /// Tables that hold a set per customer, one row per (customer, key): the survivor keeps the

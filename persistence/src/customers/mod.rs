@@ -20,7 +20,9 @@ mod unique;
 mod use_cases;
 
 pub use bulk::{insert_all, taken};
-pub use queries::{CustomerFilter, CustomerSearch, count, get, list, search, search_statement};
+pub use queries::{
+    CustomerFilter, CustomerSearch, count, get, list, owned_by, search, search_statement,
+};
 pub(crate) use selection::ids as selected_ids;
 pub use selection::{BulkOutcome, Selection};
 pub use use_cases::{create, delete, fill_derived_text, update};

@@ -46,6 +46,18 @@ pub(crate) fn scoped(owner: Option<Uuid>) -> Select<customer::Entity> {
     }
 }
 
+/// The customers `owner` owns, for a list of their records (orders) to be limited to.
+pub fn owned_by(owner: Uuid) -> Subset {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    Subset(
+        Query::select()
+            .column(customer::Column::Id)
+            .from(customer::Entity)
+            .and_where(Expr::col(customer::Column::OwnerId).eq(owner))
+            .to_owned(),
+    )
+}
+
 /// The customer with this id, if the scope reaches it.
 pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> Result<Customer> {
     match scoped(owner)

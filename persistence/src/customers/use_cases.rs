@@ -237,7 +237,23 @@ pub async fn delete(
 ) -> Result<()> {
     let txn = db.begin_write().await?;
     let before = load_for_change(&*txn, actor.owner_filter(scope), id, expected_version).await?;
-    customer::Entity::delete_by_id(id).exec(&*txn).await?;
+    customer::Entity::delete_by_id(id)
+        .exec(&*txn)
+        .await
+        .map_err(|e| {
+            // Orders hold on to their customer (the only table that does).
+            if crate::error::is_foreign_key_violation(&e) {
+                Error::Conflict {
+                    code: "has_orders",
+                    field: None,
+                    message: "the customer has orders, which keep their customer; anonymise the \
+                              customer instead"
+                        .into(),
+                }
+            } else {
+                Error::from(e)
+            }
+        })?;
     let b = serde_json::to_value(&before)?;
     audit::record(
         &*txn,

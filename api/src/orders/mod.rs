@@ -1,0 +1,4 @@
+//! Orders over HTTP: placing them, listing and reading them, and the actions that move them on.
+
+pub mod dto;
+pub mod routes;

@@ -1,0 +1,255 @@
+//! Order handlers: parse, authorise (the `Auth` extractor), call one use case, map the result.
+
+use actix_web::web::{Data, Path};
+use actix_web::{HttpRequest, HttpResponse, get, post};
+use rapport_domain::orders::{self as rules, NewOrder};
+use rapport_domain::sort::{SortKey, SortOrder};
+use rapport_domain::{FieldErrors, orders};
+use rapport_persistence::customers;
+use rapport_persistence::orders::{self as store, ActionInput, OrderFilter};
+use uuid::Uuid;
+
+use super::dto::{CreateOrder, CustomerOrderListQuery, OrderListQuery, OrderView, PayOrder};
+use crate::auth::Auth;
+use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
+use crate::problem::{ApiError, Problem};
+use crate::respond::{PageOf, created, ok_versioned, page};
+use crate::state::AppState;
+
+fn order_by(raw: Option<&str>) -> Result<SortOrder, ApiError> {
+    SortOrder::parse(raw, rules::SORTABLE, SortKey::descending("created_at"))
+        .map_err(|e| ApiError::bad_parameter("sort", "invalid_sort", e.to_string()))
+}
+
+/// List orders.
+///
+/// Newest first unless `sort` says otherwise, each with its lines. Callers whose role reaches
+/// only their own customers see those customers' orders.
+#[utoipa::path(
+    tag = "orders",
+    operation_id = "list_orders",
+    params(OrderListQuery),
+    responses((status = 200, description = "One page of orders", body = PageOf<OrderView>)),
+    security(("bearer" = []))
+)]
+#[get("/orders")]
+pub async fn list_orders(
+    state: Data<AppState>,
+    auth: Auth,
+    query: ValidQuery<OrderListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let request = page_request(q.limit, q.cursor, q.include_total)?;
+    let order = order_by(q.sort.as_deref())?;
+    let filter = OrderFilter {
+        customer_id: q.customer_id,
+        status: q.status.map(Into::into),
+        sales_user_id: q.sales_user_id,
+    };
+    let list = store::list(state.db.conn(), auth.owner(), filter, &order, &request).await?;
+    Ok(page(&PageOf::from_page(list, OrderView::from)))
+}
+
+/// List a customer's orders.
+///
+/// Newest first unless `sort` says otherwise.
+#[utoipa::path(
+    tag = "orders",
+    operation_id = "list_customer_orders",
+    params(("id" = Uuid, Path, description = "Customer id"), CustomerOrderListQuery),
+    responses((status = 200, description = "One page of the customer's orders", body = PageOf<OrderView>)),
+    security(("bearer" = []))
+)]
+#[get("/customers/{id:[0-9a-fA-F-]+}/orders")]
+pub async fn list_customer_orders(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    query: ValidQuery<CustomerOrderListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.0;
+    let id = id.into_inner();
+    let request = page_request(q.limit, q.cursor, q.include_total)?;
+    let order = order_by(q.sort.as_deref())?;
+    // A customer beyond the caller's scope is as missing as one that does not exist.
+    customers::get(state.db.conn(), auth.owner(), id).await?;
+    let filter = OrderFilter {
+        customer_id: Some(id),
+        status: q.status.map(Into::into),
+        sales_user_id: None,
+    };
+    let list = store::list(state.db.conn(), auth.owner(), filter, &order, &request).await?;
+    Ok(page(&PageOf::from_page(list, OrderView::from)))
+}
+
+/// Place an order.
+///
+/// Pending, for a customer the caller may reach (422 `not_found` on `customer_id` otherwise).
+/// Variant lines copy the variant's sku, name and price as sold (422 `not_found`, `archived` or
+/// `currency_mismatch` on the line); free lines record what has no product. The server computes
+/// every total. `sales_user_id` defaults to the customer's owner and stays when the customer is
+/// reassigned.
+#[utoipa::path(
+    tag = "orders",
+    operation_id = "create_order",
+    request_body = CreateOrder,
+    params(("Idempotency-Key" = Option<String>, Header)),
+    responses(
+        (status = 201, description = "Placed", body = OrderView,
+            headers(("Location" = String, description = "The order's URL"), ("ETag" = String, description = "The version"))),
+        (status = 409, description = "`external_id_taken`: another order has the external id", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/orders")]
+pub async fn create_order(
+    state: Data<AppState>,
+    auth: Auth,
+    req: HttpRequest,
+    idempotency: IdempotencyHeader,
+    body: ValidJson<CreateOrder>,
+) -> Result<HttpResponse, ApiError> {
+    let key = idempotency.scoped(&auth.actor, &req, &body.raw);
+    let checked = body.checked(|dto| {
+        let mut errors = FieldErrors::new();
+        let lines: Vec<orders::NewLine> = dto
+            .lines
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, line)| errors.take(line.into_domain(i)))
+            .collect();
+        let checked = NewOrder {
+            customer_id: dto.customer_id,
+            sales_user_id: dto.sales_user_id,
+            currency: dto.currency,
+            lines,
+            shipping: dto.shipping,
+            channel: dto.channel,
+            external_id: dto.external_id,
+            note: dto.note,
+        }
+        .check();
+        match checked {
+            Ok(order) if errors.is_empty() => Ok(order),
+            Ok(_) => Err(errors),
+            Err(more) => {
+                errors.0.extend(more.0);
+                Err(errors)
+            }
+        }
+    })?;
+    let outcome =
+        store::create(&state.db, &auth.actor, auth.owner(), checked, key.as_ref()).await?;
+    let replayed = outcome.is_replay();
+    let order = outcome.into_inner();
+    let location = format!("/api/v1/orders/{}", order.id);
+    let version = order.version;
+    Ok(created(
+        &OrderView::from(order),
+        location,
+        version,
+        replayed,
+    ))
+}
+
+/// Get an order.
+#[utoipa::path(
+    tag = "orders",
+    operation_id = "get_order",
+    params(("id" = Uuid, Path, description = "Order id")),
+    responses(
+        (status = 200, description = "The order", body = OrderView,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/orders/{id:[0-9a-fA-F-]+}")]
+pub async fn get_order(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let order = store::get(state.db.conn(), auth.owner(), id.into_inner()).await?;
+    let version = order.version;
+    Ok(ok_versioned(&OrderView::from(order), version))
+}
+
+/// Pay an order.
+///
+/// Records the payment the shop or gateway reports and takes the stock of every line in one
+/// transaction: if one line's variant is short, nothing is taken and the answer is 409
+/// `insufficient_stock`. Only a pending order is paid (409 `invalid_transition`).
+#[utoipa::path(
+    tag = "orders",
+    operation_id = "pay_order",
+    request_body = PayOrder,
+    params(
+        ("id" = Uuid, Path, description = "Order id"),
+        ("If-Match" = Option<String>, Header),
+    ),
+    responses(
+        (status = 200, description = "The paid order", body = OrderView,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "`invalid_transition`: the order is not pending; `insufficient_stock`: a line's variant is short", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/orders/{id:[0-9a-fA-F-]+}/pay")]
+pub async fn pay_order(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidJson<PayOrder>,
+) -> Result<HttpResponse, ApiError> {
+    let (method, reference) =
+        body.checked(|dto| rules::payment(&dto.method, dto.reference.as_deref()))?;
+    let input = ActionInput::Pay { method, reference };
+    act(&state, &auth, id.into_inner(), input, if_match).await
+}
+
+/// Cancel an order.
+///
+/// Only a pending order (409 `invalid_transition`).
+#[utoipa::path(
+    tag = "orders",
+    operation_id = "cancel_order",
+    params(
+        ("id" = Uuid, Path, description = "Order id"),
+        ("If-Match" = Option<String>, Header),
+    ),
+    responses(
+        (status = 200, description = "The cancelled order", body = OrderView,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "`invalid_transition`: the order is not pending", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/orders/{id:[0-9a-fA-F-]+}/cancel")]
+pub async fn cancel_order(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    act(
+        &state,
+        &auth,
+        id.into_inner(),
+        ActionInput::Cancel,
+        if_match,
+    )
+    .await
+}
+
+async fn act(
+    state: &AppState,
+    auth: &Auth,
+    id: Uuid,
+    input: ActionInput,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let order = store::act(&state.db, &auth.actor, auth.owner(), id, input, if_match.0).await?;
+    let version = order.version;
+    Ok(ok_versioned(&OrderView::from(order), version))
+}

@@ -1,0 +1,469 @@
+//! Orders: what a customer bought or consumed, line by line, and the states an order moves
+//! through. Prices are copied onto the lines as sold, so a later price change never rewrites
+//! history; totals are the server's sums, never the client's.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::validation::{name, optional_text, text};
+use crate::values::money::{self, Currency, MAX_AMOUNT};
+use crate::{FieldError, FieldErrors};
+
+/// The most lines of an order.
+pub const MAX_LINES: usize = 200;
+/// The most units of one line.
+pub const MAX_QUANTITY: i64 = 1_000_000;
+/// The longest free-line description, note, channel, method or reference.
+pub const MAX_TEXT_LEN: usize = 200;
+/// The fields an order list can be sorted by.
+pub const SORTABLE: &[&str] = &["created_at", "updated_at", "total"];
+
+/// Where an order stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Placed, not paid; the only state in which the order itself can be changed.
+    Pending,
+    /// Paid: stock taken.
+    Paid,
+    /// Handed to a carrier.
+    Shipped,
+    /// Received by the customer.
+    Delivered,
+    /// Done.
+    Completed,
+    /// Called off before payment.
+    Cancelled,
+    /// The customer asked for money back.
+    RefundRequested,
+    /// Money given back.
+    Refunded,
+}
+
+impl OrderStatus {
+    /// Every status.
+    pub const ALL: [OrderStatus; 8] = [
+        OrderStatus::Pending,
+        OrderStatus::Paid,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Completed,
+        OrderStatus::Cancelled,
+        OrderStatus::RefundRequested,
+        OrderStatus::Refunded,
+    ];
+
+    /// The stored and transmitted name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "pending",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::RefundRequested => "refund_requested",
+            OrderStatus::Refunded => "refunded",
+        }
+    }
+
+    /// The status of this name, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// What can be done to an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderAction {
+    /// Record the payment.
+    Pay,
+    /// Call it off before payment.
+    Cancel,
+}
+
+impl OrderAction {
+    /// The status the action leads to from `from`, or `None` when it is not allowed there.
+    pub fn from(self, from: OrderStatus) -> Option<OrderStatus> {
+        match (self, from) {
+            (OrderAction::Pay, OrderStatus::Pending) => Some(OrderStatus::Paid),
+            (OrderAction::Cancel, OrderStatus::Pending) => Some(OrderStatus::Cancelled),
+            _ => None,
+        }
+    }
+
+    /// The action's name, as in its route and event (`order.paid`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderAction::Pay => "pay",
+            OrderAction::Cancel => "cancel",
+        }
+    }
+}
+
+/// One line of an order, as sold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderLine {
+    /// Identifier.
+    pub id: Uuid,
+    /// The variant sold; `None` for a free line.
+    pub variant_id: Option<Uuid>,
+    /// The variant's product.
+    pub product_id: Option<Uuid>,
+    /// The sku as sold.
+    pub sku: Option<String>,
+    /// What was sold: the product's name and options, or the free line's description.
+    pub name: String,
+    /// Units.
+    pub quantity: i64,
+    /// Price of one unit as sold, in minor units.
+    pub unit_price: i64,
+    /// `quantity × unit_price`.
+    pub line_total: i64,
+}
+
+/// The payment as reported by the shop or gateway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Payment {
+    /// How (`wechat_pay`, `alipay`, `card`, `cash`, …).
+    pub method: String,
+    /// The gateway's reference.
+    pub reference: Option<String>,
+    /// When.
+    pub paid_at: DateTime<Utc>,
+}
+
+/// An order as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    /// Identifier.
+    pub id: Uuid,
+    /// Human-readable and unique, such as `SO-20261205-7K3M9Q`.
+    pub number: String,
+    /// The customer.
+    pub customer_id: Uuid,
+    /// The staff member credited; the customer's owner unless named.
+    pub sales_user_id: Option<Uuid>,
+    /// Where it stands.
+    pub status: OrderStatus,
+    /// The currency of every amount.
+    pub currency: Currency,
+    /// Lines, in the order given.
+    pub lines: Vec<OrderLine>,
+    /// Sum of the line totals.
+    pub subtotal: i64,
+    /// Shipping charged.
+    pub shipping: i64,
+    /// `subtotal + shipping`.
+    pub total: i64,
+    /// Where it was placed (`web`, `store`, `mini_program`, …).
+    pub channel: Option<String>,
+    /// The order's id in a shop or ERP.
+    pub external_id: Option<String>,
+    /// A note.
+    pub note: Option<String>,
+    /// The payment, once paid.
+    pub payment: Option<Payment>,
+    /// When it was cancelled.
+    pub cancelled_at: Option<DateTime<Utc>>,
+    /// When it was placed.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Grows by one on every change.
+    pub version: i64,
+}
+
+/// A line as sent: a variant and a quantity, or a free line with a description and a price.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NewLine {
+    /// A variant of the catalogue; sku, name and price are copied from it.
+    Variant {
+        /// The variant.
+        variant_id: Uuid,
+        /// Units.
+        quantity: i64,
+    },
+    /// Something without a product, such as a service.
+    Free {
+        /// What it was.
+        description: String,
+        /// Units.
+        quantity: i64,
+        /// Price of one unit in minor units.
+        unit_price: i64,
+    },
+}
+
+/// An order about to be placed, as sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOrder {
+    /// The customer.
+    pub customer_id: Uuid,
+    /// The staff member credited.
+    pub sales_user_id: Option<Uuid>,
+    /// Currency code.
+    pub currency: String,
+    /// Lines.
+    pub lines: Vec<NewLine>,
+    /// Shipping charged, minor units.
+    pub shipping: i64,
+    /// Channel.
+    pub channel: Option<String>,
+    /// External id.
+    pub external_id: Option<String>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+/// A new order checked; variant lines still to be priced from the catalogue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedOrder {
+    /// The customer.
+    pub customer_id: Uuid,
+    /// The staff member credited.
+    pub sales_user_id: Option<Uuid>,
+    /// Currency.
+    pub currency: Currency,
+    /// Lines.
+    pub lines: Vec<NewLine>,
+    /// Shipping.
+    pub shipping: i64,
+    /// Channel.
+    pub channel: Option<String>,
+    /// External id.
+    pub external_id: Option<String>,
+    /// Note.
+    pub note: Option<String>,
+}
+
+fn quantity(field: &str, value: i64) -> Result<i64, FieldError> {
+    if (1..=MAX_QUANTITY).contains(&value) {
+        Ok(value)
+    } else {
+        Err(FieldError::new(
+            field,
+            "out_of_range",
+            format!("must be between 1 and {MAX_QUANTITY}"),
+        ))
+    }
+}
+
+impl NewOrder {
+    /// Checks every part, reporting every mistake.
+    pub fn check(self) -> Result<CheckedOrder, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let currency = errors.take(Currency::parse("currency", &self.currency));
+        if self.lines.is_empty() || self.lines.len() > MAX_LINES {
+            errors.push(FieldError::new(
+                "lines",
+                "out_of_range",
+                format!("an order has 1 to {MAX_LINES} lines"),
+            ));
+        }
+        let lines: Vec<NewLine> = self
+            .lines
+            .into_iter()
+            .take(MAX_LINES)
+            .enumerate()
+            .filter_map(|(i, line)| match line {
+                NewLine::Variant {
+                    variant_id,
+                    quantity: q,
+                } => errors
+                    .take(quantity(&format!("lines[{i}].quantity"), q))
+                    .map(|quantity| NewLine::Variant {
+                        variant_id,
+                        quantity,
+                    }),
+                NewLine::Free {
+                    description,
+                    quantity: q,
+                    unit_price,
+                } => {
+                    let description = errors.take(name(
+                        &format!("lines[{i}].description"),
+                        &description,
+                        1,
+                        MAX_TEXT_LEN,
+                    ));
+                    let quantity = errors.take(quantity(&format!("lines[{i}].quantity"), q));
+                    let unit_price =
+                        errors.take(money::amount(&format!("lines[{i}].unit_price"), unit_price));
+                    Some(NewLine::Free {
+                        description: description?,
+                        quantity: quantity?,
+                        unit_price: unit_price?,
+                    })
+                }
+            })
+            .collect();
+        let shipping = errors.take(money::amount("shipping", self.shipping));
+        let channel = errors
+            .take(optional_text(
+                "channel",
+                self.channel.as_deref(),
+                MAX_TEXT_LEN,
+            ))
+            .flatten();
+        let external_id = errors
+            .take(optional_text(
+                "external_id",
+                self.external_id.as_deref(),
+                MAX_TEXT_LEN,
+            ))
+            .flatten();
+        let note = errors
+            .take(optional_text("note", self.note.as_deref(), 2000))
+            .flatten();
+        match (currency, shipping) {
+            (Some(currency), Some(shipping)) if errors.is_empty() => Ok(CheckedOrder {
+                customer_id: self.customer_id,
+                sales_user_id: self.sales_user_id,
+                currency,
+                lines,
+                shipping,
+                channel,
+                external_id,
+                note,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Why the lines of an order cannot be totalled.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pricing {
+    /// A line's variant is priced in another currency than the order.
+    CurrencyMismatch {
+        /// The line's place.
+        line: usize,
+    },
+    /// A total beyond [`MAX_AMOUNT`].
+    TooLarge,
+}
+
+impl Pricing {
+    /// The field error this is.
+    pub fn into_error(self) -> FieldError {
+        match self {
+            Pricing::CurrencyMismatch { line } => FieldError::new(
+                format!("lines[{line}].variant_id"),
+                "currency_mismatch",
+                "the variant is priced in another currency than the order",
+            ),
+            Pricing::TooLarge => FieldError::new(
+                "lines",
+                "out_of_range",
+                format!("the order's total must be at most {MAX_AMOUNT}"),
+            ),
+        }
+    }
+}
+
+/// `quantity × unit_price` and their sum with `shipping`, all within [`MAX_AMOUNT`]:
+/// `(line totals, subtotal, total)`.
+pub fn totals(lines: &[(i64, i64)], shipping: i64) -> Result<(Vec<i64>, i64, i64), Pricing> {
+    let within = |v: Option<i64>| v.filter(|v| *v <= MAX_AMOUNT).ok_or(Pricing::TooLarge);
+    let line_totals = lines
+        .iter()
+        .map(|(quantity, unit_price)| within(quantity.checked_mul(*unit_price)))
+        .collect::<Result<Vec<i64>, Pricing>>()?;
+    let subtotal = line_totals
+        .iter()
+        .try_fold(0i64, |sum, t| within(sum.checked_add(*t)))?;
+    let total = within(subtotal.checked_add(shipping))?;
+    Ok((line_totals, subtotal, total))
+}
+
+/// Checks a payment as reported.
+pub fn payment(
+    method: &str,
+    reference: Option<&str>,
+) -> Result<(String, Option<String>), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let method = errors
+        .take(text("method", method, 1, MAX_TEXT_LEN))
+        .unwrap_or_default();
+    let reference = errors
+        .take(optional_text("reference", reference, MAX_TEXT_LEN))
+        .flatten();
+    errors.into_result(|| (method, reference))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_pending_order_is_paid_or_cancelled() {
+        for status in OrderStatus::ALL {
+            let pending = status == OrderStatus::Pending;
+            assert_eq!(
+                OrderAction::Pay.from(status).is_some(),
+                pending,
+                "{status:?}"
+            );
+            assert_eq!(
+                OrderAction::Cancel.from(status).is_some(),
+                pending,
+                "{status:?}"
+            );
+        }
+        assert_eq!(
+            OrderAction::Pay.from(OrderStatus::Pending),
+            Some(OrderStatus::Paid)
+        );
+    }
+
+    #[test]
+    fn totals_are_exact_and_bounded() {
+        assert_eq!(
+            totals(&[(2, 49900), (1, 1500)], 1000),
+            Ok((vec![99800, 1500], 101300, 102300))
+        );
+        assert_eq!(
+            totals(&[(MAX_QUANTITY, MAX_AMOUNT)], 0),
+            Err(Pricing::TooLarge)
+        );
+        assert_eq!(totals(&[(1, MAX_AMOUNT)], 1), Err(Pricing::TooLarge));
+    }
+
+    #[test]
+    fn every_mistake_of_a_new_order_is_named() {
+        let refused = NewOrder {
+            customer_id: Uuid::nil(),
+            sales_user_id: None,
+            currency: "cny".into(),
+            lines: vec![
+                NewLine::Variant {
+                    variant_id: Uuid::nil(),
+                    quantity: 0,
+                },
+                NewLine::Free {
+                    description: " ".into(),
+                    quantity: 1,
+                    unit_price: -5,
+                },
+            ],
+            shipping: 0,
+            channel: None,
+            external_id: None,
+            note: None,
+        }
+        .check()
+        .unwrap_err();
+        let fields: Vec<&str> = refused.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "currency",
+                "lines[0].quantity",
+                "lines[1].description",
+                "lines[1].unit_price"
+            ]
+        );
+    }
+}
