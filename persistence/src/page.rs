@@ -162,6 +162,28 @@ pub trait SortKey {
     fn descending(&self) -> bool;
 }
 
+/// `select` with each of `equalities` given (a column and the value it must hold): the first
+/// becomes the page's [`Pin`] when the list is ordered by creation time first (the column leads
+/// an index of `(column, created_at, id)`, so one index scan serves the page); every other one is
+/// a plain condition.
+pub fn pin_first_equality<E: EntityTrait, C: ColumnTrait>(
+    mut select: Select<E>,
+    order: &SortOrder,
+    equalities: impl IntoIterator<Item = (C, Option<Value>)>,
+) -> (Select<E>, Option<Pin>) {
+    let by_created = order.0.first().is_some_and(|k| k.field == "created_at");
+    let mut pin = None;
+    for (column, value) in equalities {
+        let Some(value) = value else { continue };
+        if by_created && pin.is_none() {
+            pin = Some(Pin::new(column.into_expr(), value));
+        } else {
+            select = select.filter(Expr::col(column).eq(value));
+        }
+    }
+    (select, pin)
+}
+
 impl<C> SortKey for KeyColumn<C> {
     fn descending(&self) -> bool {
         self.descending

@@ -23,7 +23,7 @@ use super::entity::{product, variant};
 use super::stock::{self, Move};
 use crate::error::UniqueRule;
 use crate::idempotency::{self, IdempotencyKey, Outcome};
-use crate::page::{self, CursorValue, Page, PageRequest, Pin, SortField};
+use crate::page::{self, CursorValue, Page, PageRequest, SortField};
 use crate::{Db, Error, Result, audit};
 
 const UNIQUE: &[UniqueRule] = &[
@@ -170,30 +170,21 @@ pub async fn list(
     request: &PageRequest,
 ) -> Result<Page<Product>> {
     use product::Column;
-    let mut select = product::Entity::find();
-    // An equality on the column that leads an index of (column, created_at, id) pins the page
-    // to that index when the list is by creation time; the others are plain conditions.
-    let by_created = order.0.first().is_some_and(|k| k.field == "created_at");
-    let mut pin = None;
-    let equalities = [
-        (
-            Column::CategoryId,
-            filter.category_id.map(sea_orm::Value::from),
-        ),
-        (Column::BrandId, filter.brand_id.map(sea_orm::Value::from)),
-        (
-            Column::Status,
-            filter.status.map(|s| sea_orm::Value::from(s.as_str())),
-        ),
-    ];
-    for (column, value) in equalities {
-        let Some(value) = value else { continue };
-        if by_created && pin.is_none() {
-            pin = Some(Pin::new(column.into_expr(), value));
-        } else {
-            select = select.filter(Expr::col(column).eq(value));
-        }
-    }
+    let (mut select, pin) = page::pin_first_equality(
+        product::Entity::find(),
+        order,
+        [
+            (
+                Column::CategoryId,
+                filter.category_id.map(sea_orm::Value::from),
+            ),
+            (Column::BrandId, filter.brand_id.map(sea_orm::Value::from)),
+            (
+                Column::Status,
+                filter.status.map(|s| sea_orm::Value::from(s.as_str())),
+            ),
+        ],
+    );
     if let Some(low) = filter.low_stock {
         let mut low_variants = Query::select();
         low_variants
