@@ -70,7 +70,7 @@ const PERSISTENCE: Layers = Layers {
         area("customers", 1),     // customers, contacts, tags, merge, privacy
         area("segments", 2),      // saved filters and picked members
         area("imports", 2),       // import jobs, file pieces, refused rows
-        area("orders", 2),        // orders, their lines, paying and cancelling
+        area("orders", 2),        // orders, their lines, refunds and shipments, and their actions
     ],
 };
 
@@ -110,6 +110,7 @@ const API: Layers = Layers {
         area("imports", 2),       // CSV imports and their worker
         area("segments", 3),      // segments of customers
         area("orders", 1),        // orders and their actions
+        area("settings", 0),      // the business settings
     ],
 };
 

@@ -382,3 +382,430 @@ async fn a_sales_user_sees_only_their_own_customers_orders() {
         assert_eq!(hers["data"].as_array().unwrap().len(), 1);
     }
 }
+
+/// `POST /api/v1/orders/{order}/{action}` with `body`.
+async fn act(app: &TestApp, order: &str, action: &str, body: Option<Value>) -> (StatusCode, Value) {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/orders/{order}/{action}"),
+        &app.admin_token,
+        body,
+    )
+    .await
+}
+
+/// Each action with a body it accepts.
+fn actions() -> Vec<(&'static str, Option<Value>)> {
+    vec![
+        ("pay", Some(json!({"method": "cash"}))),
+        (
+            "ship",
+            Some(json!({"carrier": "顺丰速运", "tracking_number": "SF1"})),
+        ),
+        ("deliver", None),
+        ("complete", None),
+        ("cancel", None),
+        (
+            "refund-request",
+            Some(json!({"amount": 100, "reason": "尺码不合适"})),
+        ),
+        ("refund", Some(json!({}))),
+        ("refund-rejection", Some(json!({}))),
+    ]
+}
+
+/// Walks orders through every state and, in each, tries every action: exactly the transitions of
+/// the state machine succeed; every other one is 409 `invalid_transition` and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_illegal_transition_is_a_conflict() {
+    // (the actions that bring a fresh order to the state, the state, the actions allowed there)
+    let states: [(&[&str], &str, &[&str]); 8] = [
+        (&[], "pending", &["pay", "cancel"]),
+        (&["pay"], "paid", &["ship", "refund-request"]),
+        (&["pay", "ship"], "shipped", &["deliver", "refund-request"]),
+        (
+            &["pay", "ship", "deliver"],
+            "delivered",
+            &["complete", "refund-request"],
+        ),
+        (&["pay", "ship", "deliver", "complete"], "completed", &[]),
+        (&["cancel"], "cancelled", &[]),
+        (
+            &["pay", "refund-request"],
+            "refund_requested",
+            &["refund", "refund-rejection"],
+        ),
+        (&["pay", "full-refund-request", "refund"], "refunded", &[]),
+    ];
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let v = variants(&app, &["WALK"], 1000).await;
+        let buyer = customer(&app, token).await;
+        let fresh = || async {
+            let order = place(
+                &app,
+                token,
+                json!({"customer_id": buyer, "currency": "CNY", "lines": [{"variant_id": v[0], "quantity": 1}]}),
+            )
+            .await;
+            id(&order)
+        };
+        for (path, state, allowed) in states {
+            let order = fresh().await;
+            for step in path {
+                let (action, body) = match *step {
+                    "full-refund-request" => ("refund-request", Some(json!({"amount": 1000}))),
+                    other => actions().into_iter().find(|(a, _)| *a == other).unwrap(),
+                };
+                let (status, body) = act(&app, &order, action, body).await;
+                assert_eq!(
+                    status,
+                    StatusCode::OK,
+                    "{action} on the way to {state}: {body}"
+                );
+            }
+            let (_, before) = app
+                .send(Method::GET, &format!("/api/v1/orders/{order}"), token, None)
+                .await;
+            assert_eq!(before["status"], state);
+            for (action, body) in actions() {
+                if allowed.contains(&action) {
+                    continue;
+                }
+                let (status, problem) = act(&app, &order, action, body).await;
+                assert_problem(status, &problem, 409, "invalid_transition");
+            }
+            let (_, after) = app
+                .send(Method::GET, &format!("/api/v1/orders/{order}"), token, None)
+                .await;
+            assert_eq!(after, before, "refused actions change nothing ({state})");
+            for action in allowed {
+                let order = fresh().await;
+                for step in path {
+                    let (name, body) = match *step {
+                        "full-refund-request" => ("refund-request", Some(json!({"amount": 1000}))),
+                        other => actions().into_iter().find(|(a, _)| *a == other).unwrap(),
+                    };
+                    act(&app, &order, name, body).await;
+                }
+                let body = actions().into_iter().find(|(a, _)| a == action).unwrap().1;
+                let (status, body) = act(&app, &order, action, body).await;
+                assert_eq!(status, StatusCode::OK, "{action} from {state}: {body}");
+            }
+        }
+    }
+}
+
+/// A delivered order refunded in two parts: the first puts one unit back in stock and returns the
+/// order to `delivered`; more than is left is refused; the rest ends it `refunded`. A rejected
+/// request leaves the money where it was. The shipment keeps its history in time order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunds_are_partial_bounded_and_restock_what_they_name() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let v = variants(&app, &["R-1"], 5).await;
+        let buyer = customer(&app, token).await;
+        let order = place(
+            &app,
+            token,
+            json!({
+                "customer_id": buyer,
+                "currency": "CNY",
+                "lines": [
+                    {"variant_id": v[0], "quantity": 2},
+                    {"description": "Engraving", "quantity": 1, "unit_price": 500}
+                ],
+                "shipping": 300
+            }),
+        )
+        .await;
+        let o = id(&order);
+        let (variant_line, free_line) = (id(&order["lines"][0]), id(&order["lines"][1]));
+        assert_eq!(order["total"], 2800);
+        assert_eq!(order["refundable"], 0, "nothing to refund before payment");
+        act(&app, &o, "pay", Some(json!({"method": "card"}))).await;
+        assert_eq!(stock(&app, &v[0]).await, 3);
+        let (status, shipped) = act(
+            &app,
+            &o,
+            "ship",
+            Some(json!({"carrier": "顺丰速运", "tracking_number": "SF1234567890"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{shipped}");
+        assert_eq!(shipped["shipment"]["carrier"], "顺丰速运");
+        for (status, place, at) in [
+            ("out_for_delivery", "北京", "2026-12-05T09:00:00Z"),
+            ("in_transit", "深圳", "2026-12-05T01:00:00Z"),
+        ] {
+            let (code, body) = act(
+                &app,
+                &o,
+                "shipment-events",
+                Some(json!({"status": status, "place": place, "occurred_at": at})),
+            )
+            .await;
+            assert_eq!(code, StatusCode::OK, "{body}");
+        }
+        let (_, delivered) = act(&app, &o, "deliver", None).await;
+        let steps: Vec<&str> = delivered["shipment"]["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(steps, ["in_transit", "out_for_delivery"]);
+        assert!(delivered["shipment"]["delivered_at"].is_string());
+
+        // A rejected request changes no money.
+        act(&app, &o, "refund-request", Some(json!({"amount": 2800}))).await;
+        let (status, rejected) = act(
+            &app,
+            &o,
+            "refund-rejection",
+            Some(json!({"reason": "超出七天无理由退货期"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{rejected}");
+        assert_eq!(rejected["status"], "delivered");
+        assert_eq!(rejected["refunds"][0]["status"], "rejected");
+        assert_eq!(rejected["refundable"], 2800);
+
+        // A partial refund that restocks one unit of the variant line.
+        let (status, requested) =
+            act(&app, &o, "refund-request", Some(json!({"amount": 1000}))).await;
+        assert_eq!(status, StatusCode::OK, "{requested}");
+        assert_eq!(requested["status"], "refund_requested");
+        for (restock, field, code) in [
+            (
+                json!([{"line_id": free_line, "quantity": 1}]),
+                "restock[0].line_id",
+                "not_stocked",
+            ),
+            (
+                json!([{"line_id": variant_line, "quantity": 3}]),
+                "restock[0].quantity",
+                "exceeds_sold",
+            ),
+            (
+                json!([{"line_id": buyer, "quantity": 1}]),
+                "restock[0].line_id",
+                "not_found",
+            ),
+        ] {
+            let (status, problem) =
+                act(&app, &o, "refund", Some(json!({"restock": restock}))).await;
+            assert_problem(status, &problem, 422, "validation_failed");
+            assert_eq!(error_pairs(&problem), pairs(&[(field, code)]));
+        }
+        let (status, partial) = act(
+            &app,
+            &o,
+            "refund",
+            Some(
+                json!({"reference": "RF-1", "restock": [{"line_id": variant_line, "quantity": 1}]}),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{partial}");
+        assert_eq!(
+            partial["status"], "delivered",
+            "money is left: back where it was"
+        );
+        assert_eq!(partial["refunded_total"], 1000);
+        assert_eq!(partial["refundable"], 1800);
+        assert_eq!(partial["lines"][0]["restocked"], 1);
+        assert_eq!(partial["refunds"][1]["restocked"], 1);
+        assert_eq!(stock(&app, &v[0]).await, 4);
+
+        // Never more than is left; the rest ends the order.
+        let (status, problem) =
+            act(&app, &o, "refund-request", Some(json!({"amount": 1801}))).await;
+        assert_problem(status, &problem, 409, "refund_exceeds_refundable");
+        act(&app, &o, "refund-request", Some(json!({"amount": 1800}))).await;
+        let (status, problem) = act(
+            &app,
+            &o,
+            "refund",
+            Some(json!({"restock": [{"line_id": variant_line, "quantity": 2}]})),
+        )
+        .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        let (status, refunded) = act(
+            &app,
+            &o,
+            "refund",
+            Some(json!({"restock": [{"line_id": variant_line, "quantity": 1}]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{refunded}");
+        assert_eq!(refunded["status"], "refunded");
+        assert_eq!(refunded["refunded_total"], 2800);
+        assert_eq!(refunded["refundable"], 0);
+        assert_eq!(stock(&app, &v[0]).await, 5);
+        let (_, ledger) = app
+            .send(
+                Method::GET,
+                &format!(
+                    "/api/v1/products/{}/variants/{}/stock-movements",
+                    refunded["lines"][0]["product_id"].as_str().unwrap(),
+                    v[0]
+                ),
+                token,
+                None,
+            )
+            .await;
+        let kinds: Vec<&str> = ledger["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["refund", "refund", "order", "initial"]);
+        let sum: i64 = ledger["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["delta"].as_i64().unwrap())
+            .sum();
+        assert_eq!(sum, 5, "the stock equals its ledger");
+
+        // Every step is in the event feed, in order.
+        let (_, feed) = app
+            .send(Method::GET, "/api/v1/events?limit=200", token, None)
+            .await;
+        let steps: Vec<&str> = feed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["resource_id"] == o.as_str() || e["data"]["id"] == o.as_str())
+            .map(|e| e["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                "order.created",
+                "order.paid",
+                "order.shipped",
+                "order.shipment_updated",
+                "order.shipment_updated",
+                "order.delivered",
+                "order.refund_requested",
+                "order.refund_rejected",
+                "order.refund_requested",
+                "order.refunded",
+                "order.refund_requested",
+                "order.refunded",
+            ]
+        );
+    }
+}
+
+/// The refund window is a setting: closed, a request is refused; the settings are the
+/// administrator's to change, versioned like every record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_refund_window_is_a_setting() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let buyer = customer(&app, token).await;
+        let order = place(
+            &app,
+            token,
+            json!({"customer_id": buyer, "currency": "CNY", "lines": [{"description": "Fitting", "quantity": 1, "unit_price": 900}]}),
+        )
+        .await;
+        let o = id(&order);
+        act(&app, &o, "pay", Some(json!({"method": "cash"}))).await;
+
+        let (status, settings) = app
+            .send(Method::GET, "/api/v1/settings/commerce", token, None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(settings["refund_window_days"], 30);
+        let (_, seller_token) = app.user_with_role("sales").await;
+        let (status, _) = app
+            .send(
+                Method::PATCH,
+                "/api/v1/settings/commerce",
+                &seller_token,
+                Some(json!({"refund_window_days": 0})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, problem) = app
+            .send(
+                Method::PATCH,
+                "/api/v1/settings/commerce",
+                token,
+                Some(json!({"refund_window_days": 3651})),
+            )
+            .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        let stale = app
+            .request(
+                Method::PATCH,
+                "/api/v1/settings/commerce",
+                token,
+                Some(json!({"refund_window_days": 0})),
+            )
+            .header("If-Match", "\"7\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+        let (status, changed) = app
+            .send(
+                Method::PATCH,
+                "/api/v1/settings/commerce",
+                token,
+                Some(json!({"refund_window_days": 0})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        assert_eq!(
+            changed["version"],
+            settings["version"].as_i64().unwrap() + 1
+        );
+
+        let (status, problem) = act(&app, &o, "refund-request", Some(json!({"amount": 900}))).await;
+        assert_problem(status, &problem, 409, "refund_window_closed");
+    }
+}
+
+/// A payment retried with its Idempotency-Key is answered again, not done again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_payment_is_replayed() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let v = variants(&app, &["ONCE"], 5).await;
+        let buyer = customer(&app, token).await;
+        let order = place(
+            &app,
+            token,
+            json!({"customer_id": buyer, "currency": "CNY", "lines": [{"variant_id": v[0], "quantity": 2}]}),
+        )
+        .await;
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            let response = app
+                .request(
+                    Method::POST,
+                    &format!("/api/v1/orders/{}/pay", id(&order)),
+                    token,
+                    Some(json!({"method": "alipay", "reference": "2026120522001"})),
+                )
+                .header("Idempotency-Key", "pay-55120")
+                .send()
+                .await
+                .unwrap();
+            let replayed = response.headers().contains_key("idempotent-replayed");
+            answers.push((response.status(), replayed));
+        }
+        assert_eq!(answers, [(StatusCode::OK, false), (StatusCode::OK, true)]);
+        assert_eq!(stock(&app, &v[0]).await, 3, "taken once");
+    }
+}

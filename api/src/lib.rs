@@ -21,6 +21,7 @@ pub mod respond;
 pub mod routes;
 pub mod segments;
 pub mod sessions;
+pub mod settings;
 pub mod slow_bodies;
 pub mod spreadsheet;
 pub mod startup;

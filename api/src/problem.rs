@@ -71,6 +71,10 @@ error_codes! {
     LastVariant => "last_variant", 409, "A product keeps at least one variant", "商品至少保留一个规格";
     HasOrders => "has_orders", 409, "The customer has orders", "该客户已有订单";
     InsufficientStock => "insufficient_stock", 409, "Not enough stock", "库存不足";
+    RefundWindowClosed => "refund_window_closed", 409, "The refund window has closed", "已超过可申请退款的期限";
+    RefundExceedsRefundable => "refund_exceeds_refundable", 409, "More than can still be refunded", "退款金额超过可退金额";
+    TooManyRefunds => "too_many_refunds", 409, "Too many refunds", "退款次数已达上限";
+    TooManyShipmentEvents => "too_many_shipment_events", 409, "Too many shipment events", "物流轨迹数量已达上限";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     RequestTimeout => "request_timeout", 408, "Request timeout", "请求超时";
     PreconditionFailed => "precondition_failed", 412, "Precondition failed", "版本不匹配";

@@ -46,6 +46,16 @@ pub fn ok_versioned<T: Serialize>(body: &T, version: i64) -> HttpResponse {
         .json(body)
 }
 
+/// 200 with the record an action changed and its `ETag`; a replayed idempotent request says so.
+pub fn acted<T: Serialize>(body: &T, version: i64, replayed: bool) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.insert_header((header::ETAG, etag(version)));
+    if replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.json(body)
+}
+
 /// 201 with the record, its `Location` and `ETag`; a replayed idempotent request says so.
 pub fn created<T: Serialize>(
     body: &T,

@@ -11,6 +11,7 @@ pub mod filter;
 pub mod imports;
 pub mod orders;
 pub mod segments;
+pub mod settings;
 pub mod sort;
 pub mod validation;
 pub mod values;

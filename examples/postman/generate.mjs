@@ -1309,7 +1309,8 @@ pm.test("the price changed", function () {
     description:
       'Sell something: a product with stock, a customer, an order with a variant line and a free line, ' +
       'paid (which takes the stock), a second order that cannot be paid for lack of stock and is cancelled ' +
-      'instead, and the customer\'s orders.',
+      'instead, and the customer\'s orders; then the first is shipped with a status step, delivered, refunded ' +
+      'in part (one unit back in stock), refused a second refund, and completed.',
     steps: [
       {
         op: 'create_product',
@@ -1345,7 +1346,7 @@ pm.test("the price changed", function () {
             channel: 'mini_program',
           },
         },
-        test: `${storeId('order_id')}${storeEtag('order_etag')}
+        test: `${storeId('order_id')}${storeEtag('order_etag')}${set('tea_line_id', 'body && body.lines[0].id')}
 pm.test("the server totals the order", function () {
     pm.expect(body.status).to.eql("pending");
     pm.expect(body.subtotal).to.eql(26100);
@@ -1425,6 +1426,113 @@ pm.test("both orders, newest first", function () {
         test: `
 pm.test("the paid order", function () {
     pm.expect(body.data.map(function (o) { return o.id; })).to.eql([${v('order_id')}]);
+});`,
+      },
+      {
+        op: 'ship_order',
+        status: 200,
+        params: { id: '{{order_id}}' },
+        body: { json: { carrier: '顺丰速运', tracking_number: 'SF{{run}}' } },
+        test: `
+pm.test("shipped with its carrier", function () {
+    pm.expect(body.status).to.eql("shipped");
+    pm.expect(body.shipment.carrier).to.eql("顺丰速运");
+});`,
+      },
+      {
+        op: 'add_shipment_event',
+        status: 200,
+        params: { id: '{{order_id}}' },
+        body: { json: { status: 'in_transit', place: '深圳', occurred_at: '2026-12-05T20:10:00Z' } },
+        test: `
+pm.test("the step is in the shipment's history", function () {
+    pm.expect(body.shipment.events.map(function (e) { return e.status; })).to.eql(["in_transit"]);
+});`,
+      },
+      {
+        op: 'deliver_order',
+        status: 200,
+        params: { id: '{{order_id}}' },
+        test: `
+pm.test("delivered", function () {
+    pm.expect(body.status).to.eql("delivered");
+});`,
+      },
+      {
+        op: 'get_commerce_settings',
+        status: 200,
+        test: `${storeEtag('settings_etag')}
+pm.test("a refund window in days", function () {
+    pm.expect(body.refund_window_days).to.be.a("number");
+});`,
+      },
+      {
+        op: 'update_commerce_settings',
+        status: 200,
+        headers: { 'If-Match': '{{settings_etag}}' },
+        body: { json: { refund_window_days: 30 } },
+        test: `
+pm.test("thirty days to ask for money back", function () {
+    pm.expect(body.refund_window_days).to.eql(30);
+});`,
+      },
+      {
+        op: 'request_refund',
+        name: 'more than was paid',
+        status: 409,
+        code: 'refund_exceeds_refundable',
+        params: { id: '{{order_id}}' },
+        body: { json: { amount: 27101 } },
+      },
+      {
+        op: 'request_refund',
+        name: 'one tea',
+        status: 200,
+        params: { id: '{{order_id}}' },
+        body: { json: { amount: 12800, reason: '包装破损' } },
+        test: `
+pm.test("a decision is due", function () {
+    pm.expect(body.status).to.eql("refund_requested");
+});`,
+      },
+      {
+        op: 'approve_refund',
+        status: 200,
+        params: { id: '{{order_id}}' },
+        body: { json: { reference: 'RF-{{run}}', restock: [{ line_id: '{{tea_line_id}}', quantity: 1 }] } },
+        test: `
+pm.test("part refunded, one tea back in stock, the order back where it was", function () {
+    pm.expect(body.status).to.eql("delivered");
+    pm.expect(body.refunded_total).to.eql(12800);
+    pm.expect(body.refundable).to.eql(14300);
+    pm.expect(body.lines[0].restocked).to.eql(1);
+});`,
+      },
+      {
+        op: 'request_refund',
+        name: 'the rest',
+        status: 200,
+        params: { id: '{{order_id}}' },
+        body: { json: { amount: 14300 } },
+      },
+      {
+        op: 'reject_refund',
+        status: 200,
+        params: { id: '{{order_id}}' },
+        body: { json: { reason: '已超过七天无理由退货期' } },
+        test: `
+pm.test("turned down: the money stays", function () {
+    pm.expect(body.status).to.eql("delivered");
+    pm.expect(body.refunds[1].status).to.eql("rejected");
+});`,
+      },
+      {
+        op: 'complete_order',
+        status: 200,
+        params: { id: '{{order_id}}' },
+        test: `
+pm.test("completed", function () {
+    pm.expect(body.status).to.eql("completed");
 });`,
       },
       {

@@ -17,6 +17,7 @@ mod m20261204_000011_audited_reads;
 mod m20261205_000012_catalogue;
 mod m20261205_000013_products;
 mod m20261205_000014_orders;
+mod m20261205_000015_order_fulfilment;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000012_catalogue::Migration),
             Box::new(m20261205_000013_products::Migration),
             Box::new(m20261205_000014_orders::Migration),
+            Box::new(m20261205_000015_order_fulfilment::Migration),
         ]
     }
 }

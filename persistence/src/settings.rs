@@ -1,10 +1,13 @@
-//! Workspace-wide settings kept in the database.
+//! Workspace-wide settings kept in the database: the server's own (its signing secret) and the
+//! business's (the commerce settings).
 
+use rapport_domain::access::Actor;
+use rapport_domain::settings::{CommerceChanges, CommerceSettings};
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait};
 use serde_json::Value;
 
-use crate::Result;
+use crate::{Db, Result};
 
 /// The `settings` table.
 pub mod entity {
@@ -48,4 +51,61 @@ pub async fn get_or_insert(conn: &impl ConnectionTrait, key: &str, value: Value)
     get(conn, key)
         .await?
         .ok_or_else(|| crate::Error::Internal(format!("setting {key} vanished")))
+}
+
+/// The key the commerce settings are stored under.
+const COMMERCE: &str = "commerce";
+
+/// The commerce settings: their stored value, or the defaults.
+pub async fn commerce(conn: &impl ConnectionTrait) -> Result<CommerceSettings> {
+    match get(conn, COMMERCE).await? {
+        Some(value) => Ok(serde_json::from_value(value)?),
+        None => Ok(CommerceSettings::default()),
+    }
+}
+
+/// Changes the commerce settings at `expected_version` (when given), in one transaction with
+/// their audit record. The settings belong to the workspace: their record id is the nil UUID.
+pub async fn change_commerce(
+    db: &Db,
+    actor: &Actor,
+    changes: &CommerceChanges,
+    expected_version: Option<i64>,
+) -> Result<CommerceSettings> {
+    let txn = db.begin_write().await?;
+    let defaults = serde_json::to_value(CommerceSettings::default())?;
+    get_or_insert(&*txn, COMMERCE, defaults).await?;
+    let row = crate::db::lock_for_change(
+        &*txn,
+        entity::Entity::find().filter(entity::Column::Key.eq(COMMERCE)),
+        expected_version,
+        |m| m.value["version"].as_i64().unwrap_or(1),
+    )
+    .await?;
+    let before: CommerceSettings = serde_json::from_value(row.value)?;
+    let now = crate::now();
+    let mut after = changes.apply(&before);
+    after.updated_at = Some(now);
+    after.version = before.version + 1;
+    let value = serde_json::to_value(&after)?;
+    entity::ActiveModel {
+        key: Set(COMMERCE.to_owned()),
+        value: Set(value.clone()),
+        updated_at: Set(now),
+    }
+    .update(&*txn)
+    .await?;
+    let before = serde_json::to_value(&before)?;
+    crate::audit::record_change(
+        &*txn,
+        actor,
+        "settings.commerce_changed",
+        "settings",
+        Uuid::nil(),
+        Some(&before),
+        Some(&value),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
 }

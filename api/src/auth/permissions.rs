@@ -20,7 +20,7 @@ const fn p(resource: Resource, action: Action) -> Access {
 use Action::{Delete, Read, Write};
 use Resource::{
     ApiKeys, AuditEvents, CustomFields, Customers, Events, Orders, Privacy, Products, Roles,
-    Segments, Users,
+    Segments, Settings, Users,
 };
 
 /// (method, route pattern, access) for every authenticated operation.
@@ -162,7 +162,28 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/orders", p(Orders, Write)),
     ("GET", "/api/v1/orders/{id}", p(Orders, Read)),
     ("POST", "/api/v1/orders/{id}/pay", p(Orders, Write)),
+    ("POST", "/api/v1/orders/{id}/ship", p(Orders, Write)),
+    (
+        "POST",
+        "/api/v1/orders/{id}/shipment-events",
+        p(Orders, Write),
+    ),
+    ("POST", "/api/v1/orders/{id}/deliver", p(Orders, Write)),
+    ("POST", "/api/v1/orders/{id}/complete", p(Orders, Write)),
     ("POST", "/api/v1/orders/{id}/cancel", p(Orders, Write)),
+    (
+        "POST",
+        "/api/v1/orders/{id}/refund-request",
+        p(Orders, Write),
+    ),
+    ("POST", "/api/v1/orders/{id}/refund", p(Orders, Write)),
+    (
+        "POST",
+        "/api/v1/orders/{id}/refund-rejection",
+        p(Orders, Write),
+    ),
+    ("GET", "/api/v1/settings/commerce", p(Settings, Read)),
+    ("PATCH", "/api/v1/settings/commerce", p(Settings, Write)),
     ("GET", "/api/v1/customers/{id}/orders", p(Orders, Read)),
     ("GET", "/api/v1/users", p(Users, Read)),
     ("POST", "/api/v1/users", p(Users, Write)),

@@ -200,6 +200,13 @@ fn request_schema(schema: &mut Value) {
                     object.insert("maximum".into(), json!(money::MAX_AMOUNT));
                 }
             }
+            // Money asked back: at least one minor unit.
+            "amount" => {
+                if let Some(object) = property.as_object_mut() {
+                    object.insert("minimum".into(), json!(1));
+                    object.insert("maximum".into(), json!(money::MAX_AMOUNT));
+                }
+            }
             "sku" => {
                 property["pattern"] = json!(products::SKU_PATTERN);
             }

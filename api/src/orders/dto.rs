@@ -1,7 +1,9 @@
 //! What goes over the wire for orders.
 
 use chrono::{DateTime, Utc};
-use rapport_domain::orders::{NewLine, Order, OrderLine, OrderStatus};
+use rapport_domain::orders::{
+    NewLine, Order, OrderLine, OrderStatus, Refund, RefundStatus, Shipment, ShipmentEvent,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -161,6 +163,8 @@ pub struct OrderLineView {
     pub unit_price: i64,
     /// `quantity × unit_price`.
     pub line_total: i64,
+    /// Units put back in stock by refunds.
+    pub restocked: i64,
 }
 
 impl From<OrderLine> for OrderLineView {
@@ -174,6 +178,7 @@ impl From<OrderLine> for OrderLineView {
             quantity: l.quantity,
             unit_price: l.unit_price,
             line_total: l.line_total,
+            restocked: l.restocked,
         }
     }
 }
@@ -187,6 +192,121 @@ pub struct PaymentView {
     pub reference: Option<String>,
     /// When.
     pub paid_at: DateTime<Utc>,
+}
+
+/// One step of a shipment's way.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShipmentEventView {
+    /// Identifier.
+    pub id: Uuid,
+    /// The carrier's status (`picked_up`, `in_transit`, `out_for_delivery`, …).
+    pub status: String,
+    /// Where it happened.
+    pub place: Option<String>,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl From<ShipmentEvent> for ShipmentEventView {
+    fn from(e: ShipmentEvent) -> Self {
+        ShipmentEventView {
+            id: e.id,
+            status: e.status,
+            place: e.place,
+            occurred_at: e.occurred_at,
+            recorded_at: e.recorded_at,
+        }
+    }
+}
+
+/// The shipment of an order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShipmentView {
+    /// Who carries it.
+    pub carrier: String,
+    /// The carrier's tracking number.
+    pub tracking_number: Option<String>,
+    /// When it was handed over.
+    pub shipped_at: DateTime<Utc>,
+    /// When the customer received it.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Its status history, oldest first.
+    pub events: Vec<ShipmentEventView>,
+}
+
+impl From<Shipment> for ShipmentView {
+    fn from(s: Shipment) -> Self {
+        ShipmentView {
+            carrier: s.carrier,
+            tracking_number: s.tracking_number,
+            shipped_at: s.shipped_at,
+            delivered_at: s.delivered_at,
+            events: s.events.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Where a refund stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatusDto {
+    /// Asked for; a decision is due.
+    Requested,
+    /// Money given back.
+    Approved,
+    /// Turned down.
+    Rejected,
+}
+
+impl From<RefundStatus> for RefundStatusDto {
+    fn from(s: RefundStatus) -> Self {
+        match s {
+            RefundStatus::Requested => RefundStatusDto::Requested,
+            RefundStatus::Approved => RefundStatusDto::Approved,
+            RefundStatus::Rejected => RefundStatusDto::Rejected,
+        }
+    }
+}
+
+/// A refund of an order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundView {
+    /// Identifier.
+    pub id: Uuid,
+    /// Money asked back, minor units of the order's currency.
+    pub amount: i64,
+    /// Why the customer asked.
+    pub reason: Option<String>,
+    /// Where it stands.
+    pub status: RefundStatusDto,
+    /// The gateway's reference of the money given back, once approved.
+    pub reference: Option<String>,
+    /// Why it was turned down, once rejected.
+    pub rejection_reason: Option<String>,
+    /// Units put back in stock on approval.
+    pub restocked: i64,
+    /// When it was asked for.
+    pub requested_at: DateTime<Utc>,
+    /// When it was approved or rejected.
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl From<Refund> for RefundView {
+    fn from(r: Refund) -> Self {
+        RefundView {
+            id: r.id,
+            amount: r.amount,
+            reason: r.reason,
+            status: r.status.into(),
+            reference: r.reference,
+            rejection_reason: r.rejection_reason,
+            restocked: r.restocked,
+            requested_at: r.requested_at,
+            decided_at: r.decided_at,
+        }
+    }
 }
 
 /// An order.
@@ -206,7 +326,8 @@ pub struct PaymentView {
         "name": "跑步鞋 Pro 红 / 42",
         "quantity": 2,
         "unit_price": 49900,
-        "line_total": 99800
+        "line_total": 99800,
+        "restocked": 0
     }],
     "subtotal": 99800,
     "shipping": 1000,
@@ -215,10 +336,27 @@ pub struct PaymentView {
     "external_id": "shop-order-55120",
     "note": null,
     "payment": {"method": "wechat_pay", "reference": "4200001234202612051234567890", "paid_at": "2026-12-05T09:01:00Z"},
+    "shipment": {
+        "carrier": "顺丰速运",
+        "tracking_number": "SF1234567890",
+        "shipped_at": "2026-12-05T15:00:00Z",
+        "delivered_at": null,
+        "events": [{
+            "id": "0193a5c6-8888-7000-8000-000000000003",
+            "status": "in_transit",
+            "place": "深圳",
+            "occurred_at": "2026-12-05T20:10:00Z",
+            "recorded_at": "2026-12-05T20:11:00Z"
+        }]
+    },
+    "completed_at": null,
     "cancelled_at": null,
+    "refunded_total": 0,
+    "refundable": 100800,
+    "refunds": [],
     "created_at": "2026-12-05T09:00:00Z",
-    "updated_at": "2026-12-05T09:01:00Z",
-    "version": 2
+    "updated_at": "2026-12-05T20:11:00Z",
+    "version": 4
 }))]
 pub struct OrderView {
     /// Identifier.
@@ -249,8 +387,18 @@ pub struct OrderView {
     pub note: Option<String>,
     /// The payment, once paid.
     pub payment: Option<PaymentView>,
+    /// The shipment, once shipped.
+    pub shipment: Option<ShipmentView>,
+    /// When it was completed.
+    pub completed_at: Option<DateTime<Utc>>,
     /// When it was cancelled.
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// Money given back by approved refunds.
+    pub refunded_total: i64,
+    /// Money that can still be refunded: what was paid less what was refunded (0 until paid).
+    pub refundable: i64,
+    /// Refunds asked for, oldest first.
+    pub refunds: Vec<RefundView>,
     /// Placed.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -261,6 +409,7 @@ pub struct OrderView {
 
 impl From<Order> for OrderView {
     fn from(o: Order) -> Self {
+        let refundable = o.refundable();
         OrderView {
             id: o.id,
             number: o.number,
@@ -280,7 +429,12 @@ impl From<Order> for OrderView {
                 reference: p.reference,
                 paid_at: p.paid_at,
             }),
+            shipment: o.shipment.map(Into::into),
+            completed_at: o.completed_at,
             cancelled_at: o.cancelled_at,
+            refunded_total: o.refunded_total,
+            refundable,
+            refunds: o.refunds.into_iter().map(Into::into).collect(),
             created_at: o.created_at,
             updated_at: o.updated_at,
             version: o.version,
@@ -299,6 +453,88 @@ pub struct PayOrder {
     /// The gateway's reference, at most 200 characters.
     #[schema(max_length = 200)]
     pub reference: Option<String>,
+}
+
+/// A handover to a carrier.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"carrier": "顺丰速运", "tracking_number": "SF1234567890"}))]
+pub struct ShipOrder {
+    /// Who carries it, 1 to 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
+    pub carrier: String,
+    /// The carrier's tracking number, at most 200 characters.
+    #[schema(max_length = 200)]
+    pub tracking_number: Option<String>,
+}
+
+/// A step of a shipment's way, as the carrier reports it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "in_transit", "place": "深圳", "occurred_at": "2026-12-05T20:10:00Z"}))]
+pub struct AddShipmentEvent {
+    /// The carrier's status (`picked_up`, `in_transit`, `out_for_delivery`, …), 1 to 64
+    /// characters.
+    #[schema(min_length = 1, max_length = 64)]
+    pub status: String,
+    /// Where it happened, at most 200 characters.
+    #[schema(max_length = 200)]
+    pub place: Option<String>,
+    /// When it happened; not more than a day ahead of the server's clock.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Money a customer asks back.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"amount": 49900, "reason": "尺码不合适"}))]
+pub struct RequestRefund {
+    /// How much, in minor units: at least 1 and at most what is still refundable.
+    #[serde(deserialize_with = "whole")]
+    #[schema(minimum = 1)]
+    pub amount: i64,
+    /// Why, at most 2000 characters.
+    #[schema(max_length = 2000)]
+    pub reason: Option<String>,
+}
+
+/// Units of one line to put back in stock.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestockLine {
+    /// A variant line of the order.
+    pub line_id: Uuid,
+    /// Units, at most what the line sold less what it restocked before.
+    #[serde(deserialize_with = "whole")]
+    #[schema(minimum = 1, maximum = 1000000)]
+    pub quantity: i64,
+}
+
+/// The approval of the refund asked for.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "reference": "50300001234202612071234567890",
+    "restock": [{"line_id": "0193a5c6-8888-7000-8000-000000000002", "quantity": 1}]
+}))]
+pub struct ApproveRefund {
+    /// The gateway's reference of the money given back, at most 200 characters.
+    #[schema(max_length = 200)]
+    pub reference: Option<String>,
+    /// Units to put back in stock, each line named once (default none).
+    #[serde(default)]
+    #[schema(max_items = 200)]
+    pub restock: Vec<RestockLine>,
+}
+
+/// The rejection of the refund asked for.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "超出七天无理由退货期"}))]
+pub struct RejectRefund {
+    /// Why, at most 2000 characters.
+    #[schema(max_length = 2000)]
+    pub reason: Option<String>,
 }
 
 /// Paging, order and filters of an order list.

@@ -1,4 +1,5 @@
 //! Orders over HTTP: placing them, listing and reading them, and the actions that move them on.
 
+pub mod actions;
 pub mod dto;
 pub mod routes;

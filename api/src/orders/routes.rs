@@ -1,4 +1,6 @@
-//! Order handlers: parse, authorise (the `Auth` extractor), call one use case, map the result.
+//! Order handlers for placing, listing and reading orders: parse, authorise (the `Auth`
+//! extractor), call one use case, map the result. The actions that move an order on are in
+//! `actions.rs`.
 
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get, post};
@@ -6,12 +8,12 @@ use rapport_domain::orders::{self as rules, NewOrder};
 use rapport_domain::sort::{SortKey, SortOrder};
 use rapport_domain::{FieldErrors, orders};
 use rapport_persistence::customers;
-use rapport_persistence::orders::{self as store, ActionInput, OrderFilter};
+use rapport_persistence::orders::{self as store, OrderFilter};
 use uuid::Uuid;
 
-use super::dto::{CreateOrder, CustomerOrderListQuery, OrderListQuery, OrderView, PayOrder};
+use super::dto::{CreateOrder, CustomerOrderListQuery, OrderListQuery, OrderView};
 use crate::auth::Auth;
-use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
+use crate::extract::{IdempotencyHeader, ValidJson, ValidQuery, page_request};
 use crate::problem::{ApiError, Problem};
 use crate::respond::{PageOf, created, ok_versioned, page};
 use crate::state::AppState;
@@ -170,86 +172,6 @@ pub async fn get_order(
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let order = store::get(state.db.conn(), auth.owner(), id.into_inner()).await?;
-    let version = order.version;
-    Ok(ok_versioned(&OrderView::from(order), version))
-}
-
-/// Pay an order.
-///
-/// Records the payment the shop or gateway reports and takes the stock of every line in one
-/// transaction: if one line's variant is short, nothing is taken and the answer is 409
-/// `insufficient_stock`. Only a pending order is paid (409 `invalid_transition`).
-#[utoipa::path(
-    tag = "orders",
-    operation_id = "pay_order",
-    request_body = PayOrder,
-    params(
-        ("id" = Uuid, Path, description = "Order id"),
-        ("If-Match" = Option<String>, Header),
-    ),
-    responses(
-        (status = 200, description = "The paid order", body = OrderView,
-            headers(("ETag" = String, description = "The new version"))),
-        (status = 409, description = "`invalid_transition`: the order is not pending; `insufficient_stock`: a line's variant is short", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[post("/orders/{id:[0-9a-fA-F-]+}/pay")]
-pub async fn pay_order(
-    state: Data<AppState>,
-    auth: Auth,
-    id: Path<Uuid>,
-    if_match: IfMatch,
-    body: ValidJson<PayOrder>,
-) -> Result<HttpResponse, ApiError> {
-    let (method, reference) =
-        body.checked(|dto| rules::payment(&dto.method, dto.reference.as_deref()))?;
-    let input = ActionInput::Pay { method, reference };
-    act(&state, &auth, id.into_inner(), input, if_match).await
-}
-
-/// Cancel an order.
-///
-/// Only a pending order (409 `invalid_transition`).
-#[utoipa::path(
-    tag = "orders",
-    operation_id = "cancel_order",
-    params(
-        ("id" = Uuid, Path, description = "Order id"),
-        ("If-Match" = Option<String>, Header),
-    ),
-    responses(
-        (status = 200, description = "The cancelled order", body = OrderView,
-            headers(("ETag" = String, description = "The new version"))),
-        (status = 409, description = "`invalid_transition`: the order is not pending", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[post("/orders/{id:[0-9a-fA-F-]+}/cancel")]
-pub async fn cancel_order(
-    state: Data<AppState>,
-    auth: Auth,
-    id: Path<Uuid>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, ApiError> {
-    act(
-        &state,
-        &auth,
-        id.into_inner(),
-        ActionInput::Cancel,
-        if_match,
-    )
-    .await
-}
-
-async fn act(
-    state: &AppState,
-    auth: &Auth,
-    id: Uuid,
-    input: ActionInput,
-    if_match: IfMatch,
-) -> Result<HttpResponse, ApiError> {
-    let order = store::act(&state.db, &auth.actor, auth.owner(), id, input, if_match.0).await?;
     let version = order.version;
     Ok(ok_versioned(&OrderView::from(order), version))
 }

@@ -29,14 +29,16 @@ pub enum Resource {
     Privacy,
     /// The catalogue: products and their variants, categories, brands and stock.
     Products,
-    /// Orders and what is done to them (paying, cancelling); `own` reaches the orders of the
-    /// customers the caller owns.
+    /// Orders and what is done to them (paying, shipping, refunding); `own` reaches the orders of
+    /// the customers the caller owns.
     Orders,
+    /// The workspace's business settings, such as the refund window.
+    Settings,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 12] = [
+    pub const ALL: [Resource; 13] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -49,6 +51,7 @@ impl Resource {
         Resource::Privacy,
         Resource::Products,
         Resource::Orders,
+        Resource::Settings,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -66,6 +69,7 @@ impl Resource {
             Resource::Privacy => "privacy",
             Resource::Products => "products",
             Resource::Orders => "orders",
+            Resource::Settings => "settings",
         }
     }
 

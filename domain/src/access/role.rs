@@ -77,7 +77,7 @@ impl BuiltInRole {
         match self {
             BuiltInRole::Admin => "Administers the workspace: every permission over every record.",
             BuiltInRole::Manager => {
-                "Leads the team: all customers and orders, the catalogue, custom fields, staff directory and event feed."
+                "Leads the team: all customers and orders, the catalogue, custom fields, business settings, staff directory and event feed."
             }
             BuiltInRole::Sales => {
                 "Works their own customers: reads and changes the customers they own and their orders."
@@ -120,6 +120,7 @@ impl BuiltInRole {
                 all(Segments, &[Read, Write, Delete]),
                 all(Products, &[Read, Write, Delete]),
                 all(Orders, &[Read, Write, Delete]),
+                all(Settings, &[Read, Write]),
                 all(Users, &[Read]),
                 all(Events, &[Read]),
             ]
@@ -135,6 +136,7 @@ impl BuiltInRole {
                 .chain(all(CustomFields, &[Read]))
                 .chain(all(Segments, &[Read]))
                 .chain(all(Products, &[Read]))
+                .chain(all(Settings, &[Read]))
                 .collect(),
             BuiltInRole::Marketing => [
                 all(Customers, &[Read]),
@@ -143,6 +145,7 @@ impl BuiltInRole {
                 all(Segments, &[Read, Write, Delete]),
                 all(Products, &[Read]),
                 all(Orders, &[Read]),
+                all(Settings, &[Read]),
             ]
             .concat(),
             BuiltInRole::Support => [
@@ -152,6 +155,7 @@ impl BuiltInRole {
                 all(Segments, &[Read]),
                 all(Products, &[Read]),
                 all(Orders, &[Read]),
+                all(Settings, &[Read]),
             ]
             .concat(),
             // A viewer sees customers with their email and phone masked.
@@ -161,6 +165,7 @@ impl BuiltInRole {
                 all(Segments, &[Read]),
                 all(Products, &[Read]),
                 all(Orders, &[Read]),
+                all(Settings, &[Read]),
             ]
             .concat(),
         }

@@ -10,6 +10,14 @@ use crate::validation::{name, optional_text, text};
 use crate::values::money::{self, Currency, MAX_AMOUNT};
 use crate::{FieldError, FieldErrors};
 
+pub mod lifecycle;
+pub mod refunds;
+pub mod shipments;
+
+pub use lifecycle::{OrderAction, OrderStatus};
+pub use refunds::{Refund, RefundStatus, Restock};
+pub use shipments::{Shipment, ShipmentEvent};
+
 /// The most lines of an order.
 pub const MAX_LINES: usize = 200;
 /// The most units of one line.
@@ -18,89 +26,6 @@ pub const MAX_QUANTITY: i64 = 1_000_000;
 pub const MAX_TEXT_LEN: usize = 200;
 /// The fields an order list can be sorted by.
 pub const SORTABLE: &[&str] = &["created_at", "updated_at", "total"];
-
-/// Where an order stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OrderStatus {
-    /// Placed, not paid; the only state in which the order itself can be changed.
-    Pending,
-    /// Paid: stock taken.
-    Paid,
-    /// Handed to a carrier.
-    Shipped,
-    /// Received by the customer.
-    Delivered,
-    /// Done.
-    Completed,
-    /// Called off before payment.
-    Cancelled,
-    /// The customer asked for money back.
-    RefundRequested,
-    /// Money given back.
-    Refunded,
-}
-
-impl OrderStatus {
-    /// Every status.
-    pub const ALL: [OrderStatus; 8] = [
-        OrderStatus::Pending,
-        OrderStatus::Paid,
-        OrderStatus::Shipped,
-        OrderStatus::Delivered,
-        OrderStatus::Completed,
-        OrderStatus::Cancelled,
-        OrderStatus::RefundRequested,
-        OrderStatus::Refunded,
-    ];
-
-    /// The stored and transmitted name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Pending => "pending",
-            OrderStatus::Paid => "paid",
-            OrderStatus::Shipped => "shipped",
-            OrderStatus::Delivered => "delivered",
-            OrderStatus::Completed => "completed",
-            OrderStatus::Cancelled => "cancelled",
-            OrderStatus::RefundRequested => "refund_requested",
-            OrderStatus::Refunded => "refunded",
-        }
-    }
-
-    /// The status of this name, if any.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-}
-
-/// What can be done to an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderAction {
-    /// Record the payment.
-    Pay,
-    /// Call it off before payment.
-    Cancel,
-}
-
-impl OrderAction {
-    /// The status the action leads to from `from`, or `None` when it is not allowed there.
-    pub fn from(self, from: OrderStatus) -> Option<OrderStatus> {
-        match (self, from) {
-            (OrderAction::Pay, OrderStatus::Pending) => Some(OrderStatus::Paid),
-            (OrderAction::Cancel, OrderStatus::Pending) => Some(OrderStatus::Cancelled),
-            _ => None,
-        }
-    }
-
-    /// The action's name, as in its route and event (`order.paid`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderAction::Pay => "pay",
-            OrderAction::Cancel => "cancel",
-        }
-    }
-}
 
 /// One line of an order, as sold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,6 +46,8 @@ pub struct OrderLine {
     pub unit_price: i64,
     /// `quantity × unit_price`.
     pub line_total: i64,
+    /// Units put back in stock by refunds.
+    pub restocked: i64,
 }
 
 /// The payment as reported by the shop or gateway.
@@ -165,8 +92,16 @@ pub struct Order {
     pub note: Option<String>,
     /// The payment, once paid.
     pub payment: Option<Payment>,
+    /// The shipment, once shipped.
+    pub shipment: Option<Shipment>,
+    /// When it was completed.
+    pub completed_at: Option<DateTime<Utc>>,
     /// When it was cancelled.
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// Money given back by approved refunds; never more than `total`.
+    pub refunded_total: i64,
+    /// Refunds asked for, oldest first.
+    pub refunds: Vec<Refund>,
     /// When it was placed.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -194,6 +129,33 @@ pub enum NewLine {
         /// Price of one unit in minor units.
         unit_price: i64,
     },
+}
+
+impl Order {
+    /// Money that can still be refunded: what was paid less what was refunded.
+    pub fn refundable(&self) -> i64 {
+        if self.payment.is_some() {
+            self.total - self.refunded_total
+        } else {
+            0
+        }
+    }
+
+    /// Where the order returns after a refund decision that leaves money to refund.
+    pub fn fulfilment(&self) -> OrderStatus {
+        let shipment = self.shipment.as_ref();
+        lifecycle::fulfilment(
+            shipment.is_some(),
+            shipment.is_some_and(|s| s.delivered_at.is_some()),
+        )
+    }
+
+    /// The refund awaiting a decision, if any.
+    pub fn open_refund(&self) -> Option<&Refund> {
+        self.refunds
+            .iter()
+            .find(|r| r.status == RefundStatus::Requested)
+    }
 }
 
 /// An order about to be placed, as sent.
@@ -396,27 +358,6 @@ pub fn payment(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_a_pending_order_is_paid_or_cancelled() {
-        for status in OrderStatus::ALL {
-            let pending = status == OrderStatus::Pending;
-            assert_eq!(
-                OrderAction::Pay.from(status).is_some(),
-                pending,
-                "{status:?}"
-            );
-            assert_eq!(
-                OrderAction::Cancel.from(status).is_some(),
-                pending,
-                "{status:?}"
-            );
-        }
-        assert_eq!(
-            OrderAction::Pay.from(OrderStatus::Pending),
-            Some(OrderStatus::Paid)
-        );
-    }
 
     #[test]
     fn totals_are_exact_and_bounded() {

@@ -1,0 +1,107 @@
+//! The workspace's business settings over HTTP: `GET` and `PATCH /settings/commerce`.
+
+use actix_web::web::Data;
+use actix_web::{HttpResponse, get, patch};
+use chrono::{DateTime, Utc};
+use rapport_domain::settings::{CommerceChanges, CommerceSettings};
+use rapport_persistence::settings;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Auth;
+use crate::extract::{IfMatch, ValidJson};
+use crate::problem::ApiError;
+use crate::respond::ok_versioned;
+use crate::state::AppState;
+
+/// How the workspace sells.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "refund_window_days": 30,
+    "updated_at": "2026-12-05T08:00:00Z",
+    "version": 2
+}))]
+pub struct CommerceSettingsView {
+    /// Days after payment within which a refund can be requested (0 to 3650; default 30).
+    pub refund_window_days: i64,
+    /// When they last changed; `null` while they hold their defaults.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Version, for `If-Match`.
+    pub version: i64,
+}
+
+impl From<CommerceSettings> for CommerceSettingsView {
+    fn from(s: CommerceSettings) -> Self {
+        CommerceSettingsView {
+            refund_window_days: s.refund_window_days,
+            updated_at: s.updated_at,
+            version: s.version,
+        }
+    }
+}
+
+/// Changes to the commerce settings: absent parts stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"refund_window_days": 7}))]
+pub struct UpdateCommerceSettings {
+    /// Days after payment within which a refund can be requested, 0 to 3650.
+    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
+    #[schema(minimum = 0, maximum = 3650)]
+    pub refund_window_days: Option<i64>,
+}
+
+/// Get the commerce settings.
+///
+/// The policies every order follows, such as the refund window.
+#[utoipa::path(
+    tag = "settings",
+    operation_id = "get_commerce_settings",
+    responses(
+        (status = 200, description = "The commerce settings", body = CommerceSettingsView,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/settings/commerce")]
+pub async fn get_commerce_settings(
+    state: Data<AppState>,
+    _auth: Auth,
+) -> Result<HttpResponse, ApiError> {
+    let current = settings::commerce(state.db.conn()).await?;
+    let version = current.version;
+    Ok(ok_versioned(&CommerceSettingsView::from(current), version))
+}
+
+/// Change the commerce settings.
+///
+/// A new refund window applies to refund requests from now on, counted from each order's
+/// payment. With `If-Match: "<version>"` the change applies only to that version.
+#[utoipa::path(
+    tag = "settings",
+    operation_id = "update_commerce_settings",
+    request_body = UpdateCommerceSettings,
+    params(("If-Match" = Option<String>, Header)),
+    responses(
+        (status = 200, description = "The changed settings", body = CommerceSettingsView,
+            headers(("ETag" = String, description = "The new version"))),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/settings/commerce")]
+pub async fn update_commerce_settings(
+    state: Data<AppState>,
+    auth: Auth,
+    if_match: IfMatch,
+    body: ValidJson<UpdateCommerceSettings>,
+) -> Result<HttpResponse, ApiError> {
+    let changes = body.checked(|dto| {
+        CommerceChanges {
+            refund_window_days: dto.refund_window_days,
+        }
+        .check()
+    })?;
+    let changed = settings::change_commerce(&state.db, &auth.actor, &changes, if_match.0).await?;
+    let version = changed.version;
+    Ok(ok_versioned(&CommerceSettingsView::from(changed), version))
+}
