@@ -809,3 +809,635 @@ async fn a_retried_payment_is_replayed() {
         assert_eq!(stock(&app, &v[0]).await, 3, "taken once");
     }
 }
+
+/// A customer's purchase figures follow their payments and refunds: two orders paid, one
+/// refunded in part and the other in whole, and "spent at least this much" and "sorted by what
+/// they spent" are one search each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refund_reverses_the_customers_figures() {
+    for backend in backends() {
+        let spawned = TestApp::spawn(&backend).await;
+        let app = &spawned;
+        let token = &app.admin_token;
+        let buyer = customer(app, token).await;
+        let other = customer(app, token).await;
+        let free =
+            |price: i64| json!([{"description": "Fitting", "quantity": 1, "unit_price": price}]);
+        let figures = |c: &str| {
+            let path = format!("/api/v1/customers/{c}");
+            async move {
+                let (_, c) = app.send(Method::GET, &path, token, None).await;
+                (
+                    c["orders_count"].as_i64().unwrap(),
+                    c["total_spent"].as_i64().unwrap(),
+                    c["average_order_value"].as_i64().unwrap(),
+                )
+            }
+        };
+        assert_eq!(figures(&buyer).await, (0, 0, 0));
+        let first = place(
+            app,
+            token,
+            json!({"customer_id": buyer, "currency": "CNY", "lines": free(2800)}),
+        )
+        .await;
+        let second = place(
+            app,
+            token,
+            json!({"customer_id": buyer, "currency": "CNY", "lines": free(1000)}),
+        )
+        .await;
+        place(
+            app,
+            token,
+            json!({"customer_id": buyer, "currency": "CNY", "lines": free(99_000)}),
+        )
+        .await;
+        let (_, paid_first) = act(app, &id(&first), "pay", Some(json!({"method": "cash"}))).await;
+        act(app, &id(&second), "pay", Some(json!({"method": "cash"}))).await;
+        let spender = place(
+            app,
+            token,
+            json!({"customer_id": other, "currency": "CNY", "lines": free(500)}),
+        )
+        .await;
+        act(app, &id(&spender), "pay", Some(json!({"method": "cash"}))).await;
+        assert_eq!(
+            figures(&buyer).await,
+            (2, 3800, 1900),
+            "a pending order does not count"
+        );
+
+        act(
+            app,
+            &id(&first),
+            "refund-request",
+            Some(json!({"amount": 1000})),
+        )
+        .await;
+        act(app, &id(&first), "refund", Some(json!({}))).await;
+        assert_eq!(
+            figures(&buyer).await,
+            (2, 2800, 1400),
+            "a partial refund takes its money out"
+        );
+        act(
+            app,
+            &id(&second),
+            "refund-request",
+            Some(json!({"amount": 1000})),
+        )
+        .await;
+        act(app, &id(&second), "refund", Some(json!({}))).await;
+        assert_eq!(
+            figures(&buyer).await,
+            (1, 1800, 1800),
+            "a whole refund uncounts the order"
+        );
+        let (_, c) = app
+            .send(
+                Method::GET,
+                &format!("/api/v1/customers/{buyer}"),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(c["last_order_at"], paid_first["payment"]["paid_at"]);
+        assert_eq!(c["first_order_at"], paid_first["payment"]["paid_at"]);
+        assert_eq!(c["version"], 1, "the figures are not edits of the customer");
+
+        let (status, found) = app
+            .send(
+                Method::POST,
+                "/api/v1/customers/search",
+                token,
+                Some(json!({
+                    "filter": {"and": [
+                        {"field": "total_spent", "op": "gte", "value": 1000},
+                        {"field": "last_order_at", "op": "gte", "value": "2026-01-01T00:00:00Z"}
+                    ]},
+                    "sort": ["-total_spent"]
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{found}");
+        let ids: Vec<String> = found["data"].as_array().unwrap().iter().map(id).collect();
+        assert_eq!(ids, std::slice::from_ref(&buyer));
+        let (_, sorted) = app
+            .send(
+                Method::GET,
+                "/api/v1/customers?sort=-total_spent&limit=1",
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(sorted["data"][0]["id"], buyer.as_str());
+        let (_, next) = app
+            .send(
+                Method::GET,
+                &format!(
+                    "/api/v1/customers?sort=-total_spent&limit=1&cursor={}",
+                    sorted["next_cursor"].as_str().unwrap()
+                ),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(next["data"][0]["id"], other.as_str());
+    }
+}
+
+/// Levels follow a customer's figures both ways: up as they pay, down when a refund takes money
+/// back, and again when the business changes or deletes a level; each move is an event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_holds_the_highest_level_their_figures_reach() {
+    for backend in backends() {
+        let spawned = TestApp::spawn(&backend).await;
+        let app = &spawned;
+        let token = &app.admin_token;
+        let level = |body: Value| async move {
+            let (status, level) = app
+                .send(Method::POST, "/api/v1/customer-levels", token, Some(body))
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{level}");
+            level
+        };
+        let silver = level(json!({"name": "银卡", "rank": 1, "min_total_spent": 1000})).await;
+        let gold = level(
+            json!({"name": "金卡", "rank": 2, "min_total_spent": 3000, "min_orders_count": 2}),
+        )
+        .await;
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                "/api/v1/customer-levels",
+                token,
+                Some(json!({"name": "铜卡", "rank": 1, "min_orders_count": 1})),
+            )
+            .await;
+        assert_problem(status, &problem, 409, "level_rank_taken");
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                "/api/v1/customer-levels",
+                token,
+                Some(json!({"name": "铜卡", "rank": 0})),
+            )
+            .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        let (_, seller_token) = app.user_with_role("sales").await;
+        let (status, _) = app
+            .send(
+                Method::POST,
+                "/api/v1/customer-levels",
+                &seller_token,
+                Some(json!({"name": "铜卡", "rank": 0, "min_orders_count": 1})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        let buyer = customer(app, token).await;
+        let level_of = |c: String| async move {
+            let (_, c) = app
+                .send(Method::GET, &format!("/api/v1/customers/{c}"), token, None)
+                .await;
+            c["level_id"].clone()
+        };
+        let paid = |price: i64| {
+            let buyer = buyer.clone();
+            async move {
+                let order = place(
+                    app,
+                    token,
+                    json!({"customer_id": buyer, "currency": "CNY", "lines": [{"description": "Fitting", "quantity": 1, "unit_price": price}]}),
+                )
+                .await;
+                act(app, &id(&order), "pay", Some(json!({"method": "cash"}))).await;
+                id(&order)
+            }
+        };
+        assert_eq!(level_of(buyer.clone()).await, Value::Null);
+        paid(1500).await;
+        assert_eq!(level_of(buyer.clone()).await, silver["id"]);
+        let second = paid(2000).await;
+        assert_eq!(level_of(buyer.clone()).await, gold["id"]);
+        act(
+            app,
+            &second,
+            "refund-request",
+            Some(json!({"amount": 2000})),
+        )
+        .await;
+        act(app, &second, "refund", Some(json!({}))).await;
+        assert_eq!(
+            level_of(buyer.clone()).await,
+            silver["id"],
+            "a refund moves them down"
+        );
+
+        let (status, found) = app
+            .send(
+                Method::POST,
+                "/api/v1/customers/search",
+                token,
+                Some(json!({"filter": {"field": "level_id", "op": "eq", "value": silver["id"]}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{found}");
+        assert_eq!(found["data"].as_array().unwrap().len(), 1);
+
+        // The business raises silver's bar: the customer no longer reaches it.
+        let (status, raised) = app
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/customer-levels/{}", id(&silver)),
+                token,
+                Some(json!({"min_total_spent": 2000})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{raised}");
+        assert_eq!(level_of(buyer.clone()).await, Value::Null);
+        // Lowered again, and gold's orders bar dropped: gold, until gold goes.
+        app.send(
+            Method::PATCH,
+            &format!("/api/v1/customer-levels/{}", id(&gold)),
+            token,
+            Some(json!({"min_total_spent": 1000, "min_orders_count": null})),
+        )
+        .await;
+        assert_eq!(level_of(buyer.clone()).await, gold["id"]);
+        app.send(
+            Method::PATCH,
+            &format!("/api/v1/customer-levels/{}", id(&silver)),
+            token,
+            Some(json!({"min_total_spent": 500})),
+        )
+        .await;
+        let (status, _) = app
+            .send(
+                Method::DELETE,
+                &format!("/api/v1/customer-levels/{}", id(&gold)),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert_eq!(level_of(buyer.clone()).await, silver["id"]);
+
+        let (_, feed) = app
+            .send(
+                Method::GET,
+                "/api/v1/events?types=customer.level_changed&limit=50",
+                token,
+                None,
+            )
+            .await;
+        let moves: Vec<(Value, Value)> = feed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["previous"]["level_id"].clone(),
+                    e["data"]["level_id"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                (Value::Null, silver["id"].clone()),
+                (silver["id"].clone(), gold["id"].clone()),
+                (gold["id"].clone(), silver["id"].clone()),
+                (silver["id"].clone(), Value::Null),
+                (Value::Null, gold["id"].clone()),
+                (gold["id"].clone(), silver["id"].clone()),
+            ]
+        );
+    }
+}
+
+/// One step of the property test's sequences.
+#[derive(Debug, Clone)]
+enum Step {
+    /// Adjust variant `v` by `delta`.
+    Adjust { v: usize, delta: i64 },
+    /// Place an order for customer `c` with `(variant, quantity)` lines.
+    Place { c: usize, lines: Vec<(usize, i64)> },
+    /// Pay order `o` (of those placed so far).
+    Pay { o: usize },
+    /// Cancel order `o`.
+    Cancel { o: usize },
+    /// Refund `percent` of what order `o` can still refund, putting its units back or not.
+    Refund {
+        o: usize,
+        percent: i64,
+        restock: bool,
+    },
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0usize..3, -4i64..6).prop_map(|(v, delta)| Step::Adjust {
+            v,
+            delta: if delta == 0 { 1 } else { delta }
+        }),
+        (
+            0usize..2,
+            proptest::collection::vec((0usize..3, 1i64..4), 1..4)
+        )
+            .prop_map(|(c, lines)| Step::Place { c, lines }),
+        (0usize..8).prop_map(|o| Step::Pay { o }),
+        (0usize..8).prop_map(|o| Step::Cancel { o }),
+        (0usize..8, 1i64..101, any::<bool>()).prop_map(|(o, percent, restock)| Step::Refund {
+            o,
+            percent,
+            restock
+        }),
+    ]
+}
+
+/// An order as the model keeps it.
+#[derive(Debug, Clone)]
+struct ModelOrder {
+    id: String,
+    customer: usize,
+    /// (variant, quantity, line id, units put back)
+    lines: Vec<(usize, i64, String, i64)>,
+    total: i64,
+    status: &'static str,
+    refunded: i64,
+}
+
+/// Random sequences of adjustments, orders, payments, cancellations and refunds leave every
+/// variant's stock and every customer's figures where a plain in-memory model of the same
+/// sequence puts them, on every database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stock_and_figures_follow_a_plain_model() {
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    const PRICES: [i64; 3] = [1000, 2500, 700];
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: 12,
+            failure_persistence: None,
+            ..Config::default()
+        },
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    let strategy = proptest::collection::vec(step(), 1..30);
+    let sequences: Vec<Vec<Step>> = (0..12)
+        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+        .collect();
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        for (case, steps) in sequences.iter().enumerate() {
+            let skus: Vec<String> = (0..3).map(|i| format!("P{case}-{i}")).collect();
+            let variants: Vec<Value> = skus
+                .iter()
+                .zip(PRICES)
+                .map(|(sku, price)| json!({"sku": sku, "options": {"sku": sku}, "price": price, "currency": "CNY", "stock": 5}))
+                .collect();
+            let (_, product) = app
+                .send(
+                    Method::POST,
+                    "/api/v1/products",
+                    token,
+                    Some(json!({"name": "Model", "variants": variants})),
+                )
+                .await;
+            let product_id = id(&product);
+            let v: Vec<String> = product["variants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(id)
+                .collect();
+            let customers = [customer(&app, token).await, customer(&app, token).await];
+            let mut stock = [5i64; 3];
+            let mut orders: Vec<ModelOrder> = Vec::new();
+            for step in steps {
+                match step.clone() {
+                    Step::Adjust { v: i, delta } => {
+                        let (status, _) = app
+                            .send(
+                                Method::POST,
+                                &format!(
+                                    "/api/v1/products/{product_id}/variants/{}/stock-adjustments",
+                                    v[i]
+                                ),
+                                token,
+                                Some(json!({"delta": delta, "reason": "count"})),
+                            )
+                            .await;
+                        if stock[i] + delta >= 0 {
+                            assert_eq!(status, StatusCode::CREATED, "{step:?}");
+                            stock[i] += delta;
+                        } else {
+                            assert_eq!(status, StatusCode::CONFLICT, "{step:?}");
+                        }
+                    }
+                    Step::Place { c, lines } => {
+                        let body: Vec<Value> = lines
+                            .iter()
+                            .map(|(i, q)| json!({"variant_id": v[*i], "quantity": q}))
+                            .collect();
+                        let order = place(
+                            &app,
+                            token,
+                            json!({"customer_id": customers[c], "currency": "CNY", "lines": body}),
+                        )
+                        .await;
+                        let line_ids = order["lines"].as_array().unwrap().iter().map(id);
+                        orders.push(ModelOrder {
+                            id: id(&order),
+                            customer: c,
+                            lines: lines
+                                .iter()
+                                .zip(line_ids)
+                                .map(|((i, q), l)| (*i, *q, l, 0))
+                                .collect(),
+                            total: lines.iter().map(|(i, q)| PRICES[*i] * q).sum(),
+                            status: "pending",
+                            refunded: 0,
+                        });
+                    }
+                    Step::Pay { .. } | Step::Cancel { .. } | Step::Refund { .. }
+                        if orders.is_empty() => {}
+                    Step::Pay { o } => {
+                        let o = o % orders.len();
+                        let (status, _) =
+                            act(&app, &orders[o].id, "pay", Some(json!({"method": "cash"}))).await;
+                        let mut wanted = [0i64; 3];
+                        for (i, q, _, _) in &orders[o].lines {
+                            wanted[*i] += q;
+                        }
+                        let fits = (0..3).all(|i| wanted[i] <= stock[i]);
+                        if orders[o].status == "pending" && fits {
+                            assert_eq!(status, StatusCode::OK, "{step:?}");
+                            (0..3).for_each(|i| stock[i] -= wanted[i]);
+                            orders[o].status = "paid";
+                        } else {
+                            assert_eq!(status, StatusCode::CONFLICT, "{step:?}");
+                        }
+                    }
+                    Step::Cancel { o } => {
+                        let o = o % orders.len();
+                        let (status, _) = act(&app, &orders[o].id, "cancel", None).await;
+                        if orders[o].status == "pending" {
+                            assert_eq!(status, StatusCode::OK, "{step:?}");
+                            orders[o].status = "cancelled";
+                        } else {
+                            assert_eq!(status, StatusCode::CONFLICT, "{step:?}");
+                        }
+                    }
+                    Step::Refund {
+                        o,
+                        percent,
+                        restock,
+                    } => {
+                        let o = o % orders.len();
+                        let left = orders[o].total - orders[o].refunded;
+                        let amount = (left * percent / 100).max(1);
+                        let (status, _) = act(
+                            &app,
+                            &orders[o].id,
+                            "refund-request",
+                            Some(json!({"amount": amount})),
+                        )
+                        .await;
+                        if orders[o].status != "paid" {
+                            assert_eq!(status, StatusCode::CONFLICT, "{step:?}");
+                            continue;
+                        }
+                        assert_eq!(status, StatusCode::OK, "{step:?}");
+                        // Whatever each line has not yet put back.
+                        let back: Vec<(usize, i64)> = if restock {
+                            orders[o]
+                                .lines
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, (_, q, _, put))| put < q)
+                                .map(|(n, (_, q, _, put))| (n, q - put))
+                                .collect()
+                        } else {
+                            Vec::new()
+                        };
+                        let body: Vec<Value> = back
+                            .iter()
+                            .map(|(n, q)| json!({"line_id": orders[o].lines[*n].2, "quantity": q}))
+                            .collect();
+                        let (status, answer) = act(
+                            &app,
+                            &orders[o].id,
+                            "refund",
+                            Some(json!({"restock": body})),
+                        )
+                        .await;
+                        assert_eq!(status, StatusCode::OK, "{step:?}: {answer}");
+                        for (n, q) in back {
+                            let line = &mut orders[o].lines[n];
+                            line.3 += q;
+                            stock[line.0] += q;
+                        }
+                        orders[o].refunded += amount;
+                        if orders[o].refunded == orders[o].total {
+                            orders[o].status = "refunded";
+                        }
+                    }
+                }
+            }
+            for i in 0..3 {
+                assert_eq!(
+                    stock_of_variant(&app, &product_id, &v[i]).await,
+                    stock[i],
+                    "case {case}, variant {i}: {steps:?}"
+                );
+            }
+            for (c, customer_id) in customers.iter().enumerate() {
+                let counted = orders
+                    .iter()
+                    .filter(|o| o.customer == c && o.status == "paid")
+                    .count() as i64;
+                let spent: i64 = orders
+                    .iter()
+                    .filter(|o| o.customer == c && matches!(o.status, "paid" | "refunded"))
+                    .map(|o| o.total - o.refunded)
+                    .sum();
+                let (_, found) = app
+                    .send(
+                        Method::GET,
+                        &format!("/api/v1/customers/{customer_id}"),
+                        token,
+                        None,
+                    )
+                    .await;
+                assert_eq!(
+                    (
+                        found["orders_count"].as_i64().unwrap(),
+                        found["total_spent"].as_i64().unwrap()
+                    ),
+                    (counted, spent),
+                    "case {case}, customer {c}: {steps:?}"
+                );
+            }
+        }
+    }
+}
+
+/// A variant's stock as its product shows it.
+async fn stock_of_variant(app: &TestApp, product: &str, variant: &str) -> i64 {
+    let (_, product) = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/products/{product}"),
+            &app.admin_token,
+            None,
+        )
+        .await;
+    product["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["id"] == variant)
+        .map(|v| v["stock"].as_i64().unwrap())
+        .unwrap()
+}
+
+/// Merging customers carries the duplicate's orders, and with them its figures, to the survivor.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_carries_the_figures_to_the_survivor() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let survivor = customer(&app, token).await;
+        let duplicate = customer(&app, token).await;
+        for (buyer, price) in [(&survivor, 300), (&duplicate, 700)] {
+            let order = place(
+                &app,
+                token,
+                json!({"customer_id": buyer, "currency": "CNY", "lines": [{"description": "Tea", "quantity": 1, "unit_price": price}]}),
+            )
+            .await;
+            act(&app, &id(&order), "pay", Some(json!({"method": "cash"}))).await;
+        }
+        let (status, merged) = app
+            .send(
+                Method::POST,
+                &format!("/api/v1/customers/{survivor}/merge"),
+                token,
+                Some(json!({"duplicate_id": duplicate})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{merged}");
+        assert_eq!(
+            (
+                merged["orders_count"].clone(),
+                merged["total_spent"].clone()
+            ),
+            (json!(2), json!(1000))
+        );
+    }
+}

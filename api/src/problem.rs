@@ -74,6 +74,9 @@ error_codes! {
     RefundWindowClosed => "refund_window_closed", 409, "The refund window has closed", "已超过可申请退款的期限";
     RefundExceedsRefundable => "refund_exceeds_refundable", 409, "More than can still be refunded", "退款金额超过可退金额";
     TooManyRefunds => "too_many_refunds", 409, "Too many refunds", "退款次数已达上限";
+    LevelNameTaken => "level_name_taken", 409, "Level name already in use", "等级名称已被使用";
+    LevelRankTaken => "level_rank_taken", 409, "Level rank already in use", "等级排名已被使用";
+    TooManyLevels => "too_many_levels", 409, "Too many levels", "客户等级数量已达上限";
     TooManyShipmentEvents => "too_many_shipment_events", 409, "Too many shipment events", "物流轨迹数量已达上限";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     RequestTimeout => "request_timeout", 408, "Request timeout", "请求超时";

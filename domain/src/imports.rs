@@ -111,9 +111,21 @@ pub fn target_fields() -> Vec<String> {
     fields
 }
 
-/// Columns an export writes that an import leaves alone: the record's own bookkeeping.
-pub const IGNORED_COLUMNS: &[&str] =
-    &["id", "created_at", "updated_at", "version", "anonymised_at"];
+/// Columns an export writes that an import leaves alone: the record's own bookkeeping, and the
+/// purchase figures and level its orders give it.
+pub const IGNORED_COLUMNS: &[&str] = &[
+    "id",
+    "created_at",
+    "updated_at",
+    "version",
+    "anonymised_at",
+    "orders_count",
+    "total_spent",
+    "average_order_value",
+    "first_order_at",
+    "last_order_at",
+    "level_id",
+];
 
 /// The most columns a mapping names.
 pub const MAX_COLUMNS: usize = 200;

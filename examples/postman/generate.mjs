@@ -1536,6 +1536,50 @@ pm.test("completed", function () {
 });`,
       },
       {
+        op: 'create_customer_level',
+        status: 201,
+        body: { json: { name: '茶友 {{run}}', rank: 1, min_total_spent: 10000, description: 'Spent ¥100 or more' } },
+        test: `${storeId('level_id')}${storeEtag('level_etag')}`,
+      },
+      {
+        op: 'get_customer',
+        name: 'with figures and level',
+        status: 200,
+        params: { id: '{{buyer_id}}' },
+        test: `
+pm.test("one order counted, what it kept, and the level it reaches", function () {
+    pm.expect(body.orders_count).to.eql(1);
+    pm.expect(body.total_spent).to.eql(14300);
+    pm.expect(body.level_id).to.eql(${v('level_id')});
+});`,
+      },
+      {
+        op: 'list_customer_levels',
+        status: 200,
+        query: { sort: '-rank' },
+      },
+      {
+        op: 'get_customer_level',
+        status: 200,
+        params: { id: '{{level_id}}' },
+      },
+      {
+        op: 'update_customer_level',
+        status: 200,
+        params: { id: '{{level_id}}' },
+        headers: { 'If-Match': '{{level_etag}}' },
+        body: { json: { min_total_spent: 20000 } },
+        test: `
+pm.test("the bar is raised", function () {
+    pm.expect(body.min_total_spent).to.eql(20000);
+});`,
+      },
+      {
+        op: 'delete_customer_level',
+        status: 204,
+        params: { id: '{{level_id}}' },
+      },
+      {
         op: 'delete_customer',
         name: 'who has orders',
         status: 409,

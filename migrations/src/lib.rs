@@ -18,6 +18,8 @@ mod m20261205_000012_catalogue;
 mod m20261205_000013_products;
 mod m20261205_000014_orders;
 mod m20261205_000015_order_fulfilment;
+mod m20261205_000016_customer_purchases;
+mod m20261205_000017_customer_levels;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000013_products::Migration),
             Box::new(m20261205_000014_orders::Migration),
             Box::new(m20261205_000015_order_fulfilment::Migration),
+            Box::new(m20261205_000016_customer_purchases::Migration),
+            Box::new(m20261205_000017_customer_levels::Migration),
         ]
     }
 }

@@ -248,6 +248,9 @@ pub(crate) enum Serial {
     CustomFieldDefinitions = 7262617701,
     /// Changing the category tree, so that two moves cannot make a cycle between them.
     CategoryTree = 7262617702,
+    /// Changing the customer levels (exclusive) against assigning a customer their level
+    /// (shared): an assignment never reads levels a change is about to replace.
+    CustomerLevels = 7262617703,
 }
 
 /// Waits until no other transaction does this kind of change, and holds the turn until this
@@ -257,6 +260,19 @@ pub(crate) async fn serialise(conn: &impl ConnectionTrait, serial: Serial) -> Re
         execute(
             conn,
             &format!("SELECT pg_advisory_xact_lock({})", serial as i64),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Waits until no transaction holds `serial` exclusively, and holds it shared until this
+/// transaction ends: shared holders run side by side, an exclusive one waits for them all.
+pub(crate) async fn serialise_shared(conn: &impl ConnectionTrait, serial: Serial) -> Result<()> {
+    if Backend::of(conn) == Backend::Postgres {
+        execute(
+            conn,
+            &format!("SELECT pg_advisory_xact_lock_shared({})", serial as i64),
         )
         .await?;
     }

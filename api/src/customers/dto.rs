@@ -433,6 +433,12 @@ impl UpdateCustomer {
     "notes": "Prefers WeChat contact after 18:00.",
     "custom_fields": {"industry": "retail"},
     "anonymised_at": null,
+    "orders_count": 3,
+    "total_spent": 129700,
+    "average_order_value": 43233,
+    "first_order_at": "2026-11-23T10:12:00Z",
+    "last_order_at": "2026-12-05T09:01:00Z",
+    "level_id": "0193a5c7-1111-7000-8000-000000000002",
     "created_at": "2026-11-22T08:30:00Z",
     "updated_at": "2026-11-22T08:30:00Z",
     "version": 1
@@ -478,6 +484,22 @@ pub struct CustomerView {
     /// /api/v1/customers/{id}/anonymize`).
     #[serde(serialize_with = "crate::respond::optional_timestamp")]
     pub anonymised_at: Option<DateTime<Utc>>,
+    /// Paid orders not refunded in whole. Like the other purchase figures, kept by payments and
+    /// refunds (not edited, and outside `version`), and filterable and sortable.
+    pub orders_count: i64,
+    /// What the paid orders came to less what was refunded, in minor units.
+    pub total_spent: i64,
+    /// `total_spent / orders_count`, rounded down; 0 without orders.
+    pub average_order_value: i64,
+    /// When the first counted order was paid.
+    #[serde(serialize_with = "crate::respond::optional_timestamp")]
+    pub first_order_at: Option<DateTime<Utc>>,
+    /// When the latest counted order was paid.
+    #[serde(serialize_with = "crate::respond::optional_timestamp")]
+    pub last_order_at: Option<DateTime<Utc>>,
+    /// The customer level the figures reach (`/api/v1/customer-levels`), assigned whenever they
+    /// or the levels change; filterable.
+    pub level_id: Option<Uuid>,
     /// Created.
     #[serde(serialize_with = "crate::respond::timestamp")]
     pub created_at: DateTime<Utc>,
@@ -509,6 +531,12 @@ impl CustomerView {
             notes: c.notes,
             custom_fields: c.custom_fields,
             anonymised_at: c.anonymised_at,
+            orders_count: c.purchases.orders_count,
+            total_spent: c.purchases.total_spent,
+            average_order_value: c.purchases.average_order_value,
+            first_order_at: c.purchases.first_order_at,
+            last_order_at: c.purchases.last_order_at,
+            level_id: c.level_id,
             created_at: c.created_at,
             updated_at: c.updated_at,
             version: c.version,
@@ -528,7 +556,9 @@ pub struct CustomerListQuery {
     pub cursor: Option<String>,
     /// Add `total`, the count of every matching customer.
     pub include_total: Option<bool>,
-    /// Comma-separated keys, `-` for descending: `created_at`, `updated_at`, `name` (default `-created_at`).
+    /// Comma-separated keys, `-` for descending: `created_at`, `updated_at`, `name`,
+    /// `orders_count`, `total_spent`, `average_order_value`, `first_order_at`, `last_order_at`,
+    /// `custom_fields.<key>` (default `-created_at`).
     #[param(example = "-created_at")]
     pub sort: Option<String>,
     /// Only this stage.

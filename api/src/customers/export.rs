@@ -111,7 +111,18 @@ fn csv_header(definitions: &[Definition]) -> Vec<String> {
             .iter()
             .map(|d| format!("{}{}", fields::CUSTOM_FIELD_PREFIX, d.key)),
     );
-    columns.extend(["created_at", "updated_at"].map(String::from));
+    columns.extend(
+        [
+            "orders_count",
+            "total_spent",
+            "average_order_value",
+            "first_order_at",
+            "last_order_at",
+            "created_at",
+            "updated_at",
+        ]
+        .map(String::from),
+    );
     columns
 }
 
@@ -210,6 +221,20 @@ fn write_csv_row(
     optional(w, &c.notes)?;
     for definition in definitions {
         write_custom_cell(w, scratch, c.custom_fields.get(&definition.key))?;
+    }
+    let figures = &c.purchases;
+    for figure in [
+        figures.orders_count,
+        figures.total_spent,
+        figures.average_order_value,
+    ] {
+        w.write_field(figure.to_string())?;
+    }
+    for at in [figures.first_order_at, figures.last_order_at] {
+        match at {
+            Some(at) => timestamp(w, at)?,
+            None => w.write_field([])?,
+        }
     }
     timestamp(w, c.created_at)?;
     timestamp(w, c.updated_at)?;

@@ -7,6 +7,7 @@ pub mod batch;
 pub mod contacts;
 pub mod dto;
 pub mod export;
+pub mod levels;
 pub mod masking;
 pub mod merge;
 pub mod privacy;

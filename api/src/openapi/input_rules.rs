@@ -38,6 +38,7 @@ fn sortable(path: &str) -> Option<Vec<String>> {
         "/api/v1/orders" | "/api/v1/customers/{id}/orders" => {
             fixed(rapport_domain::orders::SORTABLE)
         }
+        "/api/v1/customer-levels" => fixed(rapport_domain::customers::levels::SORTABLE),
         _ => None,
     }
 }
@@ -116,6 +117,7 @@ fn is_string(schema: &Value) -> bool {
 fn request_schema(schema: &mut Value) {
     grant_rule(schema);
     options_rule(schema);
+    threshold_rule(schema);
     let required: Vec<String> = schema["required"]
         .as_array()
         .map(|r| {
@@ -194,7 +196,7 @@ fn request_schema(schema: &mut Value) {
                 property["enum"] = codes;
             }
             // An amount in minor units.
-            "price" | "unit_price" | "shipping" => {
+            "price" | "unit_price" | "shipping" | "min_total_spent" => {
                 if let Some(object) = property.as_object_mut() {
                     object.insert("minimum".into(), json!(0));
                     object.insert("maximum".into(), json!(money::MAX_AMOUNT));
@@ -295,6 +297,23 @@ fn options_rule(schema: &mut Value) {
         "properties": {"options": {"type": "array", "items": {"type": "string"}, "minItems": 1}}
     });
     schema["else"] = json!({"properties": {"options": {"maxItems": 0}}});
+}
+
+/// A new customer level asks for a least total spent, a least orders count, or both.
+fn threshold_rule(schema: &mut Value) {
+    let properties = &schema["properties"];
+    let is_new_level = properties.get("min_total_spent").is_some()
+        && properties.get("min_orders_count").is_some()
+        && schema["required"]
+            .as_array()
+            .is_some_and(|r| r.contains(&json!("rank")));
+    if !is_new_level {
+        return;
+    }
+    schema["anyOf"] = json!([
+        {"required": ["min_total_spent"], "properties": {"min_total_spent": {"type": "integer"}}},
+        {"required": ["min_orders_count"], "properties": {"min_orders_count": {"type": "integer"}}},
+    ]);
 }
 
 /// A grant's scope may be `own` only for resources whose records have owners.

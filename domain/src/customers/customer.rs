@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::Purchases;
 use crate::FieldError;
 use crate::values::{Email, Phone};
 
@@ -202,6 +203,11 @@ pub struct Customer {
     pub custom_fields: Map<String, Value>,
     /// When its personal data was wiped at the customer's request.
     pub anonymised_at: Option<DateTime<Utc>>,
+    /// What the customer's orders add up to; derived from them, never edited, and outside the
+    /// version.
+    pub purchases: Purchases,
+    /// The customer level their figures reach (see `levels`); assigned, never edited.
+    pub level_id: Option<Uuid>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -305,6 +311,8 @@ impl NewCustomer {
             notes: self.notes,
             custom_fields: self.custom_fields,
             anonymised_at: None,
+            purchases: Purchases::default(),
+            level_id: None,
             created_at: now,
             updated_at: now,
             version: 1,

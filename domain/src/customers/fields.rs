@@ -14,7 +14,16 @@ pub const CUSTOM_FIELD_PREFIX: &str = "custom_fields.";
 
 /// The customer's own fields that sort orders take; custom fields of every type but `multi_enum`
 /// sort too (see [`sortable_fields`]).
-pub const SORTABLE_FIELDS: &[&str] = &["created_at", "updated_at", "name"];
+pub const SORTABLE_FIELDS: &[&str] = &[
+    "created_at",
+    "updated_at",
+    "name",
+    "orders_count",
+    "total_spent",
+    "average_order_value",
+    "first_order_at",
+    "last_order_at",
+];
 
 /// Newest first.
 pub fn default_sort() -> SortKey {
@@ -89,6 +98,12 @@ pub fn catalogue(definitions: &[Definition]) -> Catalogue {
         FieldSpec::new("external_id", Text, true),
         FieldSpec::new("marketing_consent.opted_in", Boolean, false),
         FieldSpec::new("marketing_consent.channel", Text, true),
+        FieldSpec::new("orders_count", Number, false),
+        FieldSpec::new("total_spent", Number, false),
+        FieldSpec::new("average_order_value", Number, false),
+        FieldSpec::new("first_order_at", DateTime, true),
+        FieldSpec::new("last_order_at", DateTime, true),
+        FieldSpec::new("level_id", Uuid, true),
         FieldSpec::new("created_at", DateTime, false),
         FieldSpec::new("updated_at", DateTime, false),
     ]);
@@ -204,6 +219,8 @@ mod tests {
             notes: None,
             custom_fields: Map::new(),
             anonymised_at: None,
+            purchases: Default::default(),
+            level_id: None,
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),
             version: 1,

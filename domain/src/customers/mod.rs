@@ -4,8 +4,10 @@ mod contact;
 mod customer;
 mod disclosure;
 pub mod fields;
+pub mod levels;
 pub mod merge;
 pub mod privacy;
+pub mod purchases;
 
 pub use contact::{Contact, ContactChanges, NewContact};
 pub use customer::{
@@ -14,6 +16,7 @@ pub use customer::{
 };
 pub use disclosure::{Disclosure, mask_contact_details};
 pub use fields::{SORTABLE_FIELDS, default_sort};
+pub use purchases::Purchases;
 
 /// Errors of the customer rules that are not about one field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rapport_domain::customers::{
-    Address, Consent, Contact, Customer, CustomerKind, Gender, LifecycleStage,
+    Address, Consent, Contact, Customer, CustomerKind, Gender, LifecycleStage, Purchases,
 };
 use rapport_domain::values::{Email, Phone};
-use sea_orm::ActiveValue::Set;
+use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sqlx::Row as _;
 use sea_orm::sqlx::postgres::{PgRow, Postgres};
 use sea_orm::sqlx::types::Json;
@@ -55,6 +55,14 @@ pub mod customer {
         #[sea_orm(column_type = "Json", nullable)]
         pub folded: Option<Json>,
         pub anonymised_at: Option<DateTimeUtc>,
+        /// What the customer's orders add up to (see `purchases.rs`): written only there.
+        pub orders_count: i64,
+        pub total_spent: i64,
+        pub average_order_value: i64,
+        pub first_order_at: Option<DateTimeUtc>,
+        pub last_order_at: Option<DateTimeUtc>,
+        /// The level the figures reach (see `levels.rs`): written only there.
+        pub level_id: Option<Uuid>,
         /// The name reduced for finding duplicates.
         pub name_key: Option<String>,
         pub created_at: DateTimeUtc,
@@ -263,6 +271,12 @@ customer_row!(
     notes: Option<String>,
     custom_fields: StoredValues,
     anonymised_at: Option<DateTime<Utc>>,
+    orders_count: i64,
+    total_spent: i64,
+    average_order_value: i64,
+    first_order_at: Option<DateTime<Utc>>,
+    last_order_at: Option<DateTime<Utc>>,
+    level_id: Option<Uuid>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
@@ -308,6 +322,12 @@ impl TryFrom<customer::Model> for CustomerRow {
             notes: m.notes,
             custom_fields: StoredValues(serde_json::from_value(m.custom_fields)?),
             anonymised_at: m.anonymised_at,
+            orders_count: m.orders_count,
+            total_spent: m.total_spent,
+            average_order_value: m.average_order_value,
+            first_order_at: m.first_order_at,
+            last_order_at: m.last_order_at,
+            level_id: m.level_id,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
@@ -358,6 +378,14 @@ impl TryFrom<CustomerRow> for Customer {
             notes: m.notes,
             custom_fields: m.custom_fields.0,
             anonymised_at: m.anonymised_at,
+            purchases: Purchases {
+                orders_count: m.orders_count,
+                total_spent: m.total_spent,
+                average_order_value: m.average_order_value,
+                first_order_at: m.first_order_at,
+                last_order_at: m.last_order_at,
+            },
+            level_id: m.level_id,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
@@ -365,7 +393,9 @@ impl TryFrom<CustomerRow> for Customer {
     }
 }
 
-/// Every column of a customer, set from the domain value.
+/// Every column of a customer, set from the domain value, but its purchase figures and level:
+/// only the recount of its orders writes those (`purchases.rs`, `levels.rs`), so no other write
+/// can carry stale ones.
 pub fn active_customer(c: &Customer) -> customer::ActiveModel {
     customer::ActiveModel {
         id: Set(c.id),
@@ -395,6 +425,12 @@ pub fn active_customer(c: &Customer) -> customer::ActiveModel {
         folded: Set(Some(folded(c))),
         anonymised_at: Set(c.anonymised_at),
         name_key: Set(Some(rapport_domain::customers::merge::name_key(&c.name))),
+        orders_count: NotSet,
+        total_spent: NotSet,
+        average_order_value: NotSet,
+        first_order_at: NotSet,
+        last_order_at: NotSet,
+        level_id: NotSet,
         created_at: Set(c.created_at),
         updated_at: Set(c.updated_at),
         version: Set(c.version),

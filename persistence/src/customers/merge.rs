@@ -218,7 +218,7 @@ pub async fn merge(
             .exec(&*txn)
             .await?;
     }
-    let after = merge::merged(&survivor, &absorbed, crate::now());
+    let mut after = merge::merged(&survivor, &absorbed, crate::now());
     move_owned(&*txn, survivor_id, absorbed_id).await?;
     // The absorbed row goes first, so the survivor can take its email, phone and external id.
     customer::Entity::delete_by_id(absorbed_id)
@@ -228,6 +228,9 @@ pub async fn merge(
         .update(&*txn)
         .await
         .map_err(|e| Error::from_db_with(e, UNIQUE))?;
+    // The absorbed customer's orders now count for the survivor.
+    (after.purchases, after.level_id) =
+        super::purchases::recount(&*txn, actor, survivor_id).await?;
     write_tags(&*txn, survivor_id, &after.tags).await?;
     let (before_json, absorbed_json) = (
         serde_json::to_value(&survivor)?,

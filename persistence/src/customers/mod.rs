@@ -11,8 +11,10 @@ mod consent;
 pub mod contacts;
 #[doc(hidden)]
 pub mod entity;
+pub mod levels;
 pub mod merge;
 pub mod privacy;
+mod purchases;
 mod queries;
 pub mod selection;
 pub mod tags;
@@ -20,6 +22,7 @@ mod unique;
 mod use_cases;
 
 pub use bulk::{insert_all, taken};
+pub use purchases::recount as recount_purchases;
 pub use queries::{
     CustomerFilter, CustomerSearch, count, get, list, owned_by, search, search_statement,
 };

@@ -235,12 +235,13 @@ struct Plan {
 
 /// The fields that lead an index `(field, created_at, id)`: a list ordered by creation and
 /// filtered on one of them by equality reads that index (see [`Pin`]).
-const PINNABLE: [&str; 5] = [
+const PINNABLE: [&str; 6] = [
     "owner_id",
     "lifecycle_stage",
     "kind",
     "address.city",
     "address.province",
+    "level_id",
 ];
 
 /// The equality a list ordered by creation is pinned to, and the filter without it: the owner of
@@ -374,6 +375,11 @@ enum SortValue {
     CreatedAt,
     UpdatedAt,
     Name,
+    OrdersCount,
+    TotalSpent,
+    AverageOrderValue,
+    FirstOrderAt,
+    LastOrderAt,
     Custom { key: String, kind: FieldKind },
 }
 
@@ -383,6 +389,11 @@ impl SortValue {
             "created_at" => SortValue::CreatedAt,
             "updated_at" => SortValue::UpdatedAt,
             "name" => SortValue::Name,
+            "orders_count" => SortValue::OrdersCount,
+            "total_spent" => SortValue::TotalSpent,
+            "average_order_value" => SortValue::AverageOrderValue,
+            "first_order_at" => SortValue::FirstOrderAt,
+            "last_order_at" => SortValue::LastOrderAt,
             _ => SortValue::Custom {
                 key: field.strip_prefix(CUSTOM_FIELD_PREFIX)?.to_owned(),
                 kind: kind.clone(),
@@ -391,7 +402,10 @@ impl SortValue {
     }
 
     fn nullable(&self) -> bool {
-        matches!(self, SortValue::Custom { .. })
+        matches!(
+            self,
+            SortValue::Custom { .. } | SortValue::FirstOrderAt | SortValue::LastOrderAt
+        )
     }
 
     fn read(&self, m: &CustomerRow) -> CursorValue {
@@ -399,6 +413,11 @@ impl SortValue {
             SortValue::CreatedAt => CursorValue::T(m.created_at),
             SortValue::UpdatedAt => CursorValue::T(m.updated_at),
             SortValue::Name => CursorValue::S(m.name.clone()),
+            SortValue::OrdersCount => CursorValue::I(m.orders_count),
+            SortValue::TotalSpent => CursorValue::I(m.total_spent),
+            SortValue::AverageOrderValue => CursorValue::I(m.average_order_value),
+            SortValue::FirstOrderAt => m.first_order_at.map_or(CursorValue::N, CursorValue::T),
+            SortValue::LastOrderAt => m.last_order_at.map_or(CursorValue::N, CursorValue::T),
             SortValue::Custom { key, kind } => custom_sort_value(m.custom_fields.0.get(key), kind),
         }
     }

@@ -22,7 +22,7 @@ use super::entity::{line, order, refund, shipment_event};
 use super::{active, assembled, scoped};
 use crate::catalogue::{self, Move, Refused};
 use crate::idempotency::{self, IdempotencyKey, Outcome};
-use crate::{Db, Error, Result, audit, settings};
+use crate::{Db, Error, Result, audit, customers, settings};
 
 /// What an action brings with it, checked.
 #[derive(Debug, Clone)]
@@ -112,8 +112,8 @@ async fn locked(
     assembled(conn, row).await
 }
 
-/// Stores `after` (the order's own row), records the change, remembers the answer for the
-/// idempotency key and commits.
+/// Stores `after` (the order's own row), recounts the customer's purchase figures when the money
+/// moved, records the change, remembers the answer for the idempotency key and commits.
 async fn finish(
     txn: crate::db::WriteTxn,
     actor: &Actor,
@@ -123,6 +123,9 @@ async fn finish(
     idem: Option<&IdempotencyKey>,
 ) -> Result<Outcome<Order>> {
     active(&after).update(&*txn).await?;
+    if after.payment != before.payment || after.refunded_total != before.refunded_total {
+        customers::recount_purchases(&*txn, actor, after.customer_id).await?;
+    }
     let (b, a) = (serde_json::to_value(before)?, serde_json::to_value(&after)?);
     audit::record_change(&*txn, actor, event, "order", after.id, Some(&b), Some(&a)).await?;
     idempotency::remember(&*txn, idem, 200, &after).await?;

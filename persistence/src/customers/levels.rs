@@ -1,0 +1,373 @@
+//! Customer levels and the level each customer holds. A customer's level is assigned in the
+//! transaction that changes their purchase figures; a change of the levels themselves reassigns
+//! every customer it moves, in its own transaction. Both take the `CustomerLevels` advisory lock
+//! (assignments shared, changes exclusive), so an assignment never reads levels a change is
+//! about to replace. Every move is a `customer.level_changed` event.
+
+use rapport_domain::access::Actor;
+use rapport_domain::customers::Purchases;
+use rapport_domain::customers::levels::{CustomerLevel, LevelInput, MAX_LEVELS, level_for};
+use rapport_domain::sort::SortOrder;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::entity::customer;
+use crate::db::{Serial, serialise, serialise_shared};
+use crate::error::UniqueRule;
+use crate::idempotency::{self, IdempotencyKey, Outcome};
+use crate::page::{self, CursorValue, Page, PageRequest, SortField};
+use crate::{Db, Error, Result, audit, events};
+
+/// The `customer_levels` table.
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "customer_levels")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub name: String,
+        pub rank: i32,
+        pub min_total_spent: Option<i64>,
+        pub min_orders_count: Option<i64>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub description: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::Column;
+
+impl From<entity::Model> for CustomerLevel {
+    fn from(m: entity::Model) -> Self {
+        CustomerLevel {
+            id: m.id,
+            name: m.name,
+            rank: m.rank,
+            min_total_spent: m.min_total_spent,
+            min_orders_count: m.min_orders_count,
+            description: m.description,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        }
+    }
+}
+
+fn active(l: &CustomerLevel) -> entity::ActiveModel {
+    entity::ActiveModel {
+        id: Set(l.id),
+        name: Set(l.name.clone()),
+        rank: Set(l.rank),
+        min_total_spent: Set(l.min_total_spent),
+        min_orders_count: Set(l.min_orders_count),
+        description: Set(l.description.clone()),
+        created_at: Set(l.created_at),
+        updated_at: Set(l.updated_at),
+        version: Set(l.version),
+    }
+}
+
+const UNIQUE: &[UniqueRule] = &[
+    UniqueRule {
+        needles: &["customer_levels_name_unique", "customer_levels.name"],
+        code: "level_name_taken",
+        field: "name",
+        message: "another level has this name",
+    },
+    UniqueRule {
+        needles: &["customer_levels_rank_unique", "customer_levels.rank"],
+        code: "level_rank_taken",
+        field: "rank",
+        message: "another level has this rank",
+    },
+];
+
+const FIELDS: &[SortField<entity::Entity>] = &[
+    SortField {
+        name: "rank",
+        column: Column::Rank,
+        value: |m| CursorValue::I(i64::from(m.rank)),
+    },
+    SortField {
+        name: "name",
+        column: Column::Name,
+        value: |m| CursorValue::S(m.name.clone()),
+    },
+    SortField {
+        name: "created_at",
+        column: Column::CreatedAt,
+        value: |m| CursorValue::T(m.created_at),
+    },
+];
+
+const ID: SortField<entity::Entity> = SortField {
+    name: "id",
+    column: Column::Id,
+    value: |m| CursorValue::U(m.id),
+};
+
+/// One page of levels.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    order: &SortOrder,
+    request: &PageRequest,
+) -> Result<Page<CustomerLevel>> {
+    let select = entity::Entity::find();
+    let page = page::fetch_ordered(conn, select, order, FIELDS, &ID, None, request).await?;
+    page.try_map(|m| Ok(CustomerLevel::from(m)))
+}
+
+/// The level with this id.
+pub async fn get(conn: &impl ConnectionTrait, id: Uuid) -> Result<CustomerLevel> {
+    entity::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .map(CustomerLevel::from)
+        .ok_or(Error::NotFound)
+}
+
+/// Every level, highest rank first.
+async fn all(conn: &impl ConnectionTrait) -> Result<Vec<CustomerLevel>> {
+    Ok(entity::Entity::find()
+        .order_by_desc(Column::Rank)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(CustomerLevel::from)
+        .collect())
+}
+
+/// Records that a customer moved from level `from` to level `to`: in the audit trail, and in the
+/// event feed with the level before as `previous`.
+async fn record_move(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    customer_id: Uuid,
+    from: Option<Uuid>,
+    to: Option<Uuid>,
+) -> Result<()> {
+    let before = json!({"id": customer_id, "level_id": from});
+    let after = json!({"id": customer_id, "level_id": to});
+    audit::record(
+        conn,
+        actor.into(),
+        "customer.level_changed",
+        "customer",
+        customer_id,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    events::emit(
+        conn,
+        "customer.level_changed",
+        "customer",
+        customer_id,
+        after,
+        Some(json!({"level_id": from})),
+    )
+    .await
+}
+
+/// Gives customer `customer_id` (whose row the caller has locked) the level `figures` reach,
+/// recording the move when there is one; the level they hold afterwards.
+pub(crate) async fn assign(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    customer_id: Uuid,
+    current: Option<Uuid>,
+    figures: &Purchases,
+) -> Result<Option<Uuid>> {
+    serialise_shared(conn, Serial::CustomerLevels).await?;
+    let level = level_for(&all(conn).await?, figures);
+    if level != current {
+        customer::Entity::update_many()
+            .col_expr(customer::Column::LevelId, Expr::val(level))
+            .filter(customer::Column::Id.eq(customer_id))
+            .exec(conn)
+            .await?;
+        record_move(conn, actor, customer_id, current, level).await?;
+    }
+    Ok(level)
+}
+
+/// Gives every customer the level their figures reach under `levels`, recording each move; the
+/// number of customers moved.
+async fn reassign_all(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    levels: &[CustomerLevel],
+) -> Result<u64> {
+    // Customers grouped by the figures that decide a level: one query for each distinct pair is
+    // too many, so every customer is read once, in pages of ids.
+    let mut moved = 0;
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut select = customer::Entity::find()
+            .select_only()
+            .column(customer::Column::Id)
+            .column(customer::Column::LevelId)
+            .column(customer::Column::OrdersCount)
+            .column(customer::Column::TotalSpent)
+            .order_by_asc(customer::Column::Id)
+            .limit(1000);
+        if let Some(last) = after {
+            select = select.filter(customer::Column::Id.gt(last));
+        }
+        let rows: Vec<(Uuid, Option<Uuid>, i64, i64)> = select.into_tuple().all(conn).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.0);
+        for (id, current, orders_count, total_spent) in rows {
+            let figures = Purchases::from_sums(orders_count, total_spent, None, None);
+            let level = level_for(levels, &figures);
+            if level != current {
+                customer::Entity::update_many()
+                    .col_expr(customer::Column::LevelId, Expr::val(level))
+                    .filter(customer::Column::Id.eq(id))
+                    .exec(conn)
+                    .await?;
+                record_move(conn, actor, id, current, level).await?;
+                moved += 1;
+            }
+        }
+    }
+    Ok(moved)
+}
+
+/// Stores a level (new or changed) and reassigns the customers it moves.
+async fn store(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    before: Option<&CustomerLevel>,
+    level: &CustomerLevel,
+) -> Result<()> {
+    let saved = match before {
+        None => active(level).insert(conn).await,
+        Some(_) => active(level).update(conn).await,
+    };
+    saved.map_err(|e| Error::from_db_with(e, UNIQUE))?;
+    let (event, before) = match before {
+        None => ("customer_level.created", None),
+        Some(b) => ("customer_level.updated", Some(serde_json::to_value(b)?)),
+    };
+    let after = serde_json::to_value(level)?;
+    audit::record_change(
+        conn,
+        actor,
+        event,
+        "customer_level",
+        level.id,
+        before.as_ref(),
+        Some(&after),
+    )
+    .await?;
+    reassign_all(conn, actor, &all(conn).await?).await?;
+    Ok(())
+}
+
+/// Creates a level; the customers who reach it and no higher one move to it.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    input: LevelInput,
+    idem: Option<&IdempotencyKey>,
+) -> Result<Outcome<CustomerLevel>> {
+    let txn = db.begin_write().await?;
+    if let Some(previous) = idempotency::replay(&*txn, idem).await? {
+        return Ok(Outcome::Replayed(previous));
+    }
+    serialise(&*txn, Serial::CustomerLevels).await?;
+    let level = input
+        .apply(None, Uuid::now_v7(), crate::now())
+        .map_err(Error::Invalid)?;
+    if entity::Entity::find().count(&*txn).await? >= MAX_LEVELS as u64 {
+        return Err(Error::Conflict {
+            code: "too_many_levels",
+            field: None,
+            message: format!("a workspace defines at most {MAX_LEVELS} levels"),
+        });
+    }
+    store(&*txn, actor, None, &level).await?;
+    idempotency::remember(&*txn, idem, 201, &level).await?;
+    txn.commit().await?;
+    Ok(Outcome::Done(level))
+}
+
+/// The level `id`, locked for a change at `expected_version` (when given).
+async fn locked(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<CustomerLevel> {
+    let row = crate::db::lock_for_change(
+        conn,
+        entity::Entity::find_by_id(id),
+        expected_version,
+        |m| m.version,
+    )
+    .await?;
+    Ok(row.into())
+}
+
+/// Changes a level at `expected_version` (when given); customers move as its thresholds say.
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    id: Uuid,
+    input: LevelInput,
+    expected_version: Option<i64>,
+) -> Result<CustomerLevel> {
+    let txn = db.begin_write().await?;
+    serialise(&*txn, Serial::CustomerLevels).await?;
+    let before = locked(&*txn, id, expected_version).await?;
+    let after = input
+        .apply(Some(&before), id, crate::now())
+        .map_err(Error::Invalid)?;
+    store(&*txn, actor, Some(&before), &after).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Deletes a level at `expected_version` (when given); its customers move to the highest other
+/// level they reach, if any.
+pub async fn delete(db: &Db, actor: &Actor, id: Uuid, expected_version: Option<i64>) -> Result<()> {
+    let txn = db.begin_write().await?;
+    serialise(&*txn, Serial::CustomerLevels).await?;
+    let before = locked(&*txn, id, expected_version).await?;
+    // Its customers move first, so each move names the level they leave.
+    let others: Vec<CustomerLevel> = all(&*txn)
+        .await?
+        .into_iter()
+        .filter(|l| l.id != id)
+        .collect();
+    reassign_all(&*txn, actor, &others).await?;
+    entity::Entity::delete_by_id(id).exec(&*txn).await?;
+    let before_json = serde_json::to_value(&before)?;
+    audit::record_change(
+        &*txn,
+        actor,
+        "customer_level.deleted",
+        "customer_level",
+        id,
+        Some(&before_json),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! A customer's purchase figures, recounted from their orders in the transaction of every
+//! payment, refund and merge that changes them. The customer's row is locked before the orders
+//! are read: a payment of another of the customer's orders either committed before (and is
+//! counted) or waits for this one and recounts after, so concurrent payments never lose a count.
+
+use chrono::{DateTime, Utc};
+use rapport_domain::access::Actor;
+use rapport_domain::customers::Purchases;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, StatementBuilder};
+use uuid::Uuid;
+
+use super::entity::customer;
+use crate::{Error, Result};
+
+/// `orders.<column>`, named here without reaching into the orders area.
+fn order_column(column: &str) -> Expr {
+    Expr::col((Alias::new("orders"), Alias::new(column)))
+}
+
+/// An order counts once paid and until refunded in whole; the money it keeps counts either way.
+fn counted() -> Expr {
+    order_column("paid_at")
+        .is_not_null()
+        .and(order_column("status").ne("refunded"))
+}
+
+/// Recounts the purchase figures of `customer_id` from their orders, stores them and gives the
+/// customer the level they now reach; the figures and the level.
+pub async fn recount(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    customer_id: Uuid,
+) -> Result<(Purchases, Option<Uuid>)> {
+    let backend = conn.get_database_backend();
+    let locked = crate::db::for_update(
+        customer::Entity::find().filter(customer::Column::Id.eq(customer_id)),
+    )
+    .one(conn)
+    .await?
+    .ok_or(Error::NotFound)?;
+    let of_customer = order_column("customer_id").eq(customer_id);
+    let count = Query::select()
+        .expr(Expr::col(Alias::new("id")).count())
+        .from(Alias::new("orders"))
+        .and_where(of_customer.clone())
+        .and_where(counted())
+        .to_owned();
+    let kept = Query::select()
+        // A sum of bigints is numeric on PostgreSQL; the cast reads it back as one.
+        .expr(Func::cast_as(
+            Func::coalesce([
+                Expr::from(Func::sum(
+                    order_column("total").sub(order_column("refunded_total")),
+                )),
+                Expr::val(0i64),
+            ]),
+            Alias::new("BIGINT"),
+        ))
+        .from(Alias::new("orders"))
+        .and_where(of_customer.clone())
+        .and_where(order_column("paid_at").is_not_null())
+        .to_owned();
+    let first = Query::select()
+        .expr(Func::min(order_column("paid_at")))
+        .from(Alias::new("orders"))
+        .and_where(of_customer.clone())
+        .and_where(counted())
+        .to_owned();
+    let last = Query::select()
+        .expr(Func::max(order_column("paid_at")))
+        .from(Alias::new("orders"))
+        .and_where(of_customer)
+        .and_where(counted())
+        .to_owned();
+    let orders_count: i64 = scalar(conn, &count).await?.unwrap_or(0);
+    let total_spent: i64 = scalar(conn, &kept).await?.unwrap_or(0);
+    let first_order_at: Option<DateTime<Utc>> = scalar(conn, &first).await?;
+    let last_order_at: Option<DateTime<Utc>> = scalar(conn, &last).await?;
+    let figures = Purchases::from_sums(orders_count, total_spent, first_order_at, last_order_at);
+    let update = Query::update()
+        .table(customer::Entity)
+        .value(customer::Column::OrdersCount, figures.orders_count)
+        .value(customer::Column::TotalSpent, figures.total_spent)
+        .value(
+            customer::Column::AverageOrderValue,
+            figures.average_order_value,
+        )
+        .value(customer::Column::FirstOrderAt, figures.first_order_at)
+        .value(customer::Column::LastOrderAt, figures.last_order_at)
+        .and_where(customer::Column::Id.eq(customer_id))
+        .to_owned();
+    conn.execute_raw(backend.build(&update)).await?;
+    let level = super::levels::assign(conn, actor, customer_id, locked.level_id, &figures).await?;
+    Ok((figures, level))
+}
+
+/// The one value `statement` selects, if any.
+async fn scalar<T: sea_orm::TryGetable>(
+    conn: &impl ConnectionTrait,
+    statement: &impl StatementBuilder,
+) -> Result<Option<T>> {
+    let backend = conn.get_database_backend();
+    let Some(row) = conn.query_one_raw(backend.build(statement)).await? else {
+        return Ok(None);
+    };
+    Ok(row.try_get_by_index::<Option<T>>(0)?)
+}
