@@ -146,13 +146,16 @@ def before_call(ctx, case, **kwargs):
                 if isinstance(variant, dict):
                     variant["sku"] = uuid.uuid4().hex
                     variant["options"] = {"variant": uuid.uuid4().hex[:12]}
-        if case.path == "/api/v1/orders" and case.method == "POST":
-            # An order is for a customer that exists, and its variant lines name variants that
-            # exist: both are the server's state. Free lines need neither; amounts stay small
-            # enough that the order's total fits, which no schema can sum.
+        placing = case.path == "/api/v1/orders" and case.method == "POST"
+        changing = case.path == "/api/v1/orders/{id}" and case.method == "PATCH"
+        if placing:
+            # An order is for a customer that exists: the server's state.
             made = requests.post(BASE + "/api/v1/customers", headers=AUTH, json={"name": "Fuzz buyer"}, timeout=10)
             if made.status_code == 201:
                 case.body["customer_id"] = made.json()["id"]
+        if placing or changing:
+            # Variant lines name variants that exist: the server's state. Free lines need none;
+            # amounts stay small enough that the order's total fits, which no schema can sum.
             if isinstance(case.body.get("lines"), list):
                 case.body["lines"] = [
                     {"description": "Fuzz line", "quantity": 1, "unit_price": 100}

@@ -1441,3 +1441,83 @@ async fn a_merge_carries_the_figures_to_the_survivor() {
         );
     }
 }
+
+/// A pending order can be changed: new lines are priced again and the totals follow, shipping
+/// alone moves only the total, a stale version changes nothing, and once paid only actions move
+/// the order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_order_can_be_changed_and_a_paid_one_cannot() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let v = variants(&app, &["EDIT"], 10).await;
+        let buyer = customer(&app, token).await;
+        let order = place(
+            &app,
+            token,
+            json!({"customer_id": buyer, "currency": "CNY", "lines": [{"variant_id": v[0], "quantity": 1}]}),
+        )
+        .await;
+        let o = id(&order);
+        let path = format!("/api/v1/orders/{o}");
+        let (status, changed) = app
+            .send(
+                Method::PATCH,
+                &path,
+                token,
+                Some(json!({
+                    "lines": [
+                        {"variant_id": v[0], "quantity": 3},
+                        {"description": "Gift wrapping", "quantity": 1, "unit_price": 500}
+                    ],
+                    "note": "门店自提"
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        assert_eq!(
+            (
+                changed["subtotal"].clone(),
+                changed["total"].clone(),
+                changed["version"].clone()
+            ),
+            (json!(3500), json!(3500), json!(2))
+        );
+        let (_, shipped) = app
+            .send(Method::PATCH, &path, token, Some(json!({"shipping": 800})))
+            .await;
+        assert_eq!(shipped["total"], 4300);
+        assert_eq!(
+            shipped["lines"][0]["id"], changed["lines"][0]["id"],
+            "the lines stay"
+        );
+        let stale = app
+            .request(Method::PATCH, &path, token, Some(json!({"note": null})))
+            .header("If-Match", "\"2\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stale.status(), StatusCode::PRECONDITION_FAILED);
+        let (status, problem) = app
+            .send(
+                Method::PATCH,
+                &path,
+                token,
+                Some(json!({"lines": [{"variant_id": buyer, "quantity": 1}]})),
+            )
+            .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&problem),
+            pairs(&[("lines[0].variant_id", "not_found")])
+        );
+
+        let (status, paid) = act(&app, &o, "pay", Some(json!({"method": "cash"}))).await;
+        assert_eq!(status, StatusCode::OK, "{paid}");
+        assert_eq!(stock(&app, &v[0]).await, 7);
+        let (status, problem) = app
+            .send(Method::PATCH, &path, token, Some(json!({"shipping": 0})))
+            .await;
+        assert_problem(status, &problem, 409, "invalid_transition");
+    }
+}

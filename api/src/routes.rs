@@ -77,6 +77,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(crate::orders::routes::list_orders)
             .service(crate::orders::routes::create_order)
             .service(crate::orders::routes::get_order)
+            .service(crate::orders::routes::update_order)
             .service(crate::orders::actions::pay_order)
             .service(crate::orders::actions::ship_order)
             .service(crate::orders::actions::add_shipment_event)

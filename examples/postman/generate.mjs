@@ -1364,6 +1364,19 @@ pm.test("the number is readable", function () {
 });`,
       },
       {
+        op: 'update_order',
+        name: 'while pending',
+        status: 200,
+        params: { id: '{{order_id}}' },
+        headers: { 'If-Match': '{{order_etag}}' },
+        body: { json: { note: '门店自提', channel: 'store' } },
+        test: `${storeEtag('order_etag')}
+pm.test("changed, the totals as they were", function () {
+    pm.expect(body.note).to.eql("门店自提");
+    pm.expect(body.total).to.eql(27100);
+});`,
+      },
+      {
         op: 'pay_order',
         name: 'with If-Match',
         status: 200,

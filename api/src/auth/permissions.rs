@@ -161,6 +161,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/orders", p(Orders, Read)),
     ("POST", "/api/v1/orders", p(Orders, Write)),
     ("GET", "/api/v1/orders/{id}", p(Orders, Read)),
+    ("PATCH", "/api/v1/orders/{id}", p(Orders, Write)),
     ("POST", "/api/v1/orders/{id}/pay", p(Orders, Write)),
     ("POST", "/api/v1/orders/{id}/ship", p(Orders, Write)),
     (

@@ -144,6 +144,40 @@ pub struct CreateOrder {
     pub note: Option<String>,
 }
 
+/// Changes to a pending order: absent parts stay, `null` clears. `lines` replaces every line,
+/// priced from the catalogue again.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "lines": [{"variant_id": "0193a5c6-6666-7000-8000-000000000002", "quantity": 3}],
+    "shipping": 0,
+    "note": "门店自提"
+}))]
+pub struct UpdateOrder {
+    /// The staff member credited, or `null` for none.
+    #[serde(default, deserialize_with = "crate::extract::nullable")]
+    #[schema(value_type = Option<Uuid>)]
+    pub sales_user_id: Option<Option<Uuid>>,
+    /// 1 to 200 lines, replacing every line.
+    #[schema(min_items = 1, max_items = 200)]
+    pub lines: Option<Vec<CreateOrderLine>>,
+    /// Shipping charged, in minor units.
+    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
+    pub shipping: Option<i64>,
+    /// Where it was placed, at most 200 characters, or `null`.
+    #[serde(default, deserialize_with = "crate::extract::nullable")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub channel: Option<Option<String>>,
+    /// The order's id in a shop or ERP, at most 200 characters, or `null`.
+    #[serde(default, deserialize_with = "crate::extract::nullable")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub external_id: Option<Option<String>>,
+    /// A note, at most 2000 characters, or `null`.
+    #[serde(default, deserialize_with = "crate::extract::nullable")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub note: Option<Option<String>>,
+}
+
 /// A line as sold.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderLineView {

@@ -3,17 +3,17 @@
 //! `actions.rs`.
 
 use actix_web::web::{Data, Path};
-use actix_web::{HttpRequest, HttpResponse, get, post};
-use rapport_domain::orders::{self as rules, NewOrder};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post};
+use rapport_domain::orders::{self as rules, NewOrder, OrderChanges};
 use rapport_domain::sort::{SortKey, SortOrder};
 use rapport_domain::{FieldErrors, orders};
 use rapport_persistence::customers;
 use rapport_persistence::orders::{self as store, OrderFilter};
 use uuid::Uuid;
 
-use super::dto::{CreateOrder, CustomerOrderListQuery, OrderListQuery, OrderView};
+use super::dto::{CreateOrder, CustomerOrderListQuery, OrderListQuery, OrderView, UpdateOrder};
 use crate::auth::Auth;
-use crate::extract::{IdempotencyHeader, ValidJson, ValidQuery, page_request};
+use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
 use crate::problem::{ApiError, Problem};
 use crate::respond::{PageOf, created, ok_versioned, page};
 use crate::state::AppState;
@@ -172,6 +172,75 @@ pub async fn get_order(
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let order = store::get(state.db.conn(), auth.owner(), id.into_inner()).await?;
+    let version = order.version;
+    Ok(ok_versioned(&OrderView::from(order), version))
+}
+
+/// Change a pending order.
+///
+/// Only while `pending`; afterwards an order changes only by its actions (409
+/// `invalid_transition`). `lines` replaces every line, priced from the catalogue again (422 at
+/// the line as when placing), and the totals follow; shipping alone moves only the total. With
+/// `If-Match: "<version>"` the change applies only to that version.
+#[utoipa::path(
+    tag = "orders",
+    operation_id = "update_order",
+    request_body = UpdateOrder,
+    params(
+        ("id" = Uuid, Path, description = "Order id"),
+        ("If-Match" = Option<String>, Header),
+    ),
+    responses(
+        (status = 200, description = "The changed order", body = OrderView,
+            headers(("ETag" = String, description = "The new version"))),
+        (status = 409, description = "`invalid_transition`: the order is no longer pending; `external_id_taken`: another order has the external id", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/orders/{id:[0-9a-fA-F-]+}")]
+pub async fn update_order(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+    if_match: IfMatch,
+    body: ValidJson<UpdateOrder>,
+) -> Result<HttpResponse, ApiError> {
+    let changes = body.checked(|dto| {
+        let mut errors = FieldErrors::new();
+        let lines = dto.lines.map(|lines| {
+            lines
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, line)| errors.take(line.into_domain(i)))
+                .collect::<Vec<orders::NewLine>>()
+        });
+        let checked = OrderChanges {
+            sales_user_id: dto.sales_user_id,
+            lines,
+            shipping: dto.shipping,
+            channel: dto.channel,
+            external_id: dto.external_id,
+            note: dto.note,
+        }
+        .check();
+        match checked {
+            Ok(changes) if errors.is_empty() => Ok(changes),
+            Ok(_) => Err(errors),
+            Err(more) => {
+                errors.0.extend(more.0);
+                Err(errors)
+            }
+        }
+    })?;
+    let order = store::update(
+        &state.db,
+        &auth.actor,
+        auth.owner(),
+        id.into_inner(),
+        changes,
+        if_match.0,
+    )
+    .await?;
     let version = order.version;
     Ok(ok_versioned(&OrderView::from(order), version))
 }

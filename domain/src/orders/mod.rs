@@ -212,55 +212,106 @@ fn quantity(field: &str, value: i64) -> Result<i64, FieldError> {
     }
 }
 
+/// The lines of an order, each checked (every mistake named at its line), 1 to [`MAX_LINES`].
+fn check_lines(lines: Vec<NewLine>, errors: &mut FieldErrors) -> Vec<NewLine> {
+    if lines.is_empty() || lines.len() > MAX_LINES {
+        errors.push(FieldError::new(
+            "lines",
+            "out_of_range",
+            format!("an order has 1 to {MAX_LINES} lines"),
+        ));
+    }
+    lines
+        .into_iter()
+        .take(MAX_LINES)
+        .enumerate()
+        .filter_map(|(i, line)| match line {
+            NewLine::Variant {
+                variant_id,
+                quantity: q,
+            } => errors
+                .take(quantity(&format!("lines[{i}].quantity"), q))
+                .map(|quantity| NewLine::Variant {
+                    variant_id,
+                    quantity,
+                }),
+            NewLine::Free {
+                description,
+                quantity: q,
+                unit_price,
+            } => {
+                let description = errors.take(name(
+                    &format!("lines[{i}].description"),
+                    &description,
+                    1,
+                    MAX_TEXT_LEN,
+                ));
+                let quantity = errors.take(quantity(&format!("lines[{i}].quantity"), q));
+                let unit_price =
+                    errors.take(money::amount(&format!("lines[{i}].unit_price"), unit_price));
+                Some(NewLine::Free {
+                    description: description?,
+                    quantity: quantity?,
+                    unit_price: unit_price?,
+                })
+            }
+        })
+        .collect()
+}
+
+/// Changes to a pending order; absent parts stay, `Some(None)` clears. New lines replace every
+/// line and are priced from the catalogue again.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrderChanges {
+    /// The staff member credited.
+    pub sales_user_id: Option<Option<Uuid>>,
+    /// Every line, anew.
+    pub lines: Option<Vec<NewLine>>,
+    /// Shipping charged, minor units.
+    pub shipping: Option<i64>,
+    /// Channel.
+    pub channel: Option<Option<String>>,
+    /// External id.
+    pub external_id: Option<Option<String>>,
+    /// Note.
+    pub note: Option<Option<String>>,
+}
+
+impl OrderChanges {
+    /// Checks every part given, reporting every mistake.
+    pub fn check(self) -> Result<OrderChanges, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let lines = self.lines.map(|lines| check_lines(lines, &mut errors));
+        let shipping = self
+            .shipping
+            .and_then(|s| errors.take(money::amount("shipping", s)));
+        let mut text = |field: &str, value: Option<Option<String>>, max: usize| {
+            value.map(|v| {
+                errors
+                    .take(optional_text(field, v.as_deref(), max))
+                    .flatten()
+            })
+        };
+        let channel = text("channel", self.channel, MAX_TEXT_LEN);
+        let external_id = text("external_id", self.external_id, MAX_TEXT_LEN);
+        let note = text("note", self.note, 2000);
+        errors.into_result(|| OrderChanges {
+            sales_user_id: self.sales_user_id,
+            lines,
+            shipping,
+            channel,
+            external_id,
+            note,
+        })
+    }
+}
+
 impl NewOrder {
     /// Checks every part, reporting every mistake.
     pub fn check(self) -> Result<CheckedOrder, FieldErrors> {
         let mut errors = FieldErrors::new();
         let currency = errors.take(Currency::parse("currency", &self.currency));
-        if self.lines.is_empty() || self.lines.len() > MAX_LINES {
-            errors.push(FieldError::new(
-                "lines",
-                "out_of_range",
-                format!("an order has 1 to {MAX_LINES} lines"),
-            ));
-        }
-        let lines: Vec<NewLine> = self
-            .lines
-            .into_iter()
-            .take(MAX_LINES)
-            .enumerate()
-            .filter_map(|(i, line)| match line {
-                NewLine::Variant {
-                    variant_id,
-                    quantity: q,
-                } => errors
-                    .take(quantity(&format!("lines[{i}].quantity"), q))
-                    .map(|quantity| NewLine::Variant {
-                        variant_id,
-                        quantity,
-                    }),
-                NewLine::Free {
-                    description,
-                    quantity: q,
-                    unit_price,
-                } => {
-                    let description = errors.take(name(
-                        &format!("lines[{i}].description"),
-                        &description,
-                        1,
-                        MAX_TEXT_LEN,
-                    ));
-                    let quantity = errors.take(quantity(&format!("lines[{i}].quantity"), q));
-                    let unit_price =
-                        errors.take(money::amount(&format!("lines[{i}].unit_price"), unit_price));
-                    Some(NewLine::Free {
-                        description: description?,
-                        quantity: quantity?,
-                        unit_price: unit_price?,
-                    })
-                }
-            })
-            .collect();
+        let lines = check_lines(self.lines, &mut errors);
         let shipping = errors.take(money::amount("shipping", self.shipping));
         let channel = errors
             .take(optional_text(

@@ -22,7 +22,7 @@ mod entity;
 mod placing;
 
 pub use actions::{ActionInput, act, record_shipment_event};
-pub use placing::create;
+pub use placing::{create, update};
 
 use entity::{line, order, refund, shipment_event};
 

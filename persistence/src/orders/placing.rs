@@ -1,17 +1,18 @@
-//! Placing an order: its customer reached, its variant lines priced from the catalogue as sold,
-//! its totals summed here, and a readable number drawn.
+//! Placing an order (its customer reached, its variant lines priced from the catalogue as sold,
+//! its totals summed here, a readable number drawn) and changing it while it is pending.
 
 use rapport_domain::access::Actor;
 use rapport_domain::orders::{
-    CheckedOrder, NewLine, Order, OrderLine, OrderStatus, Pricing, totals,
+    CheckedOrder, NewLine, Order, OrderChanges, OrderLine, OrderStatus, Pricing, totals,
 };
+use rapport_domain::values::Currency;
 use rapport_domain::{FieldError, FieldErrors};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::active;
-use super::entity::line;
+use super::entity::{line, order};
 use crate::catalogue::for_sale;
 use crate::error::UniqueRule;
 use crate::idempotency::{self, IdempotencyKey, Outcome};
@@ -39,13 +40,15 @@ fn order_number(now: chrono::DateTime<chrono::Utc>) -> String {
     format!("SO-{}-{code}", now.format("%Y%m%d"))
 }
 
-/// The lines of a new order priced from the catalogue, or every mistake.
+/// Lines priced from the catalogue in `currency` and totalled with `shipping`, or every mistake:
+/// `(lines, subtotal, total)`.
 async fn priced_lines(
     conn: &impl ConnectionTrait,
-    checked: &CheckedOrder,
-) -> Result<Vec<OrderLine>> {
-    let variant_ids: Vec<Uuid> = checked
-        .lines
+    currency: Currency,
+    new_lines: &[NewLine],
+    shipping: i64,
+) -> Result<(Vec<OrderLine>, i64, i64)> {
+    let variant_ids: Vec<Uuid> = new_lines
         .iter()
         .filter_map(|l| match l {
             NewLine::Variant { variant_id, .. } => Some(*variant_id),
@@ -54,8 +57,8 @@ async fn priced_lines(
         .collect();
     let catalogue = for_sale(conn, &variant_ids).await?;
     let mut errors = FieldErrors::new();
-    let mut lines = Vec::with_capacity(checked.lines.len());
-    for (i, new) in checked.lines.iter().enumerate() {
+    let mut lines = Vec::with_capacity(new_lines.len());
+    for (i, new) in new_lines.iter().enumerate() {
         match new {
             NewLine::Variant {
                 variant_id,
@@ -71,7 +74,7 @@ async fn priced_lines(
                     "archived",
                     "the product is archived and no longer sold",
                 )),
-                Some(item) if item.currency != checked.currency => {
+                Some(item) if item.currency != currency => {
                     errors.push(Pricing::CurrencyMismatch { line: i }.into_error());
                 }
                 Some(item) => lines.push(OrderLine {
@@ -106,7 +109,49 @@ async fn priced_lines(
     if !errors.is_empty() {
         return Err(Error::Invalid(errors));
     }
-    Ok(lines)
+    let amounts: Vec<(i64, i64)> = lines.iter().map(|l| (l.quantity, l.unit_price)).collect();
+    let (line_totals, subtotal, total) = totals(&amounts, shipping)
+        .map_err(|e| Error::Invalid(FieldErrors::from(e.into_error())))?;
+    for (line, line_total) in lines.iter_mut().zip(line_totals) {
+        line.line_total = line_total;
+    }
+    Ok((lines, subtotal, total))
+}
+
+/// Stores the lines of `order`, in their order.
+async fn insert_lines(conn: &impl ConnectionTrait, order: &Order) -> Result<()> {
+    let rows = order
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(position, l)| line::ActiveModel {
+            id: Set(l.id),
+            order_id: Set(order.id),
+            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
+            variant_id: Set(l.variant_id),
+            product_id: Set(l.product_id),
+            sku: Set(l.sku.clone()),
+            name: Set(l.name.clone()),
+            quantity: Set(l.quantity),
+            unit_price: Set(l.unit_price),
+            line_total: Set(l.line_total),
+            restocked: Set(l.restocked),
+        });
+    line::Entity::insert_many(rows).exec(conn).await?;
+    Ok(())
+}
+
+/// The staff member `user` when they exist (422 on `sales_user_id` otherwise).
+async fn credited(conn: &impl ConnectionTrait, user: Uuid) -> Result<Uuid> {
+    if access::user_exists(conn, user).await? {
+        Ok(user)
+    } else {
+        Err(Error::Invalid(FieldErrors::from(invalid(
+            "sales_user_id",
+            "not_found",
+            "no user has this id",
+        ))))
+    }
 }
 
 /// Places an order, pending. The customer must be within `owner`'s scope; the staff member
@@ -135,23 +180,11 @@ pub async fn create(
             other => other,
         })?;
     let sales_user_id = match checked.sales_user_id {
-        Some(user) if !access::user_exists(&*txn, user).await? => {
-            return Err(Error::Invalid(FieldErrors::from(invalid(
-                "sales_user_id",
-                "not_found",
-                "no user has this id",
-            ))));
-        }
-        Some(user) => Some(user),
+        Some(user) => Some(credited(&*txn, user).await?),
         None => customer.owner_id,
     };
-    let mut lines = priced_lines(&*txn, &checked).await?;
-    let amounts: Vec<(i64, i64)> = lines.iter().map(|l| (l.quantity, l.unit_price)).collect();
-    let (line_totals, subtotal, total) = totals(&amounts, checked.shipping)
-        .map_err(|e| Error::Invalid(FieldErrors::from(e.into_error())))?;
-    for (line, line_total) in lines.iter_mut().zip(line_totals) {
-        line.line_total = line_total;
-    }
+    let (lines, subtotal, total) =
+        priced_lines(&*txn, checked.currency, &checked.lines, checked.shipping).await?;
     let now = crate::now();
     let order = Order {
         id: Uuid::now_v7(),
@@ -181,24 +214,7 @@ pub async fn create(
         .insert(&*txn)
         .await
         .map_err(|e| Error::from_db_with(e, UNIQUE))?;
-    let rows = order
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(position, l)| line::ActiveModel {
-            id: Set(l.id),
-            order_id: Set(order.id),
-            position: Set(i32::try_from(position).unwrap_or(i32::MAX)),
-            variant_id: Set(l.variant_id),
-            product_id: Set(l.product_id),
-            sku: Set(l.sku.clone()),
-            name: Set(l.name.clone()),
-            quantity: Set(l.quantity),
-            unit_price: Set(l.unit_price),
-            line_total: Set(l.line_total),
-            restocked: Set(0),
-        });
-    line::Entity::insert_many(rows).exec(&*txn).await?;
+    insert_lines(&*txn, &order).await?;
     let after = serde_json::to_value(&order)?;
     audit::record_change(
         &*txn,
@@ -213,4 +229,142 @@ pub async fn create(
     idempotency::remember(&*txn, idem, 201, &order).await?;
     txn.commit().await?;
     Ok(Outcome::Done(order))
+}
+
+/// Changes a pending order at `expected_version` (when given): new lines replace every line,
+/// priced from the catalogue again, and the totals follow. An order past `pending` changes only
+/// by its actions (409 `invalid_transition`).
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    owner: Option<Uuid>,
+    id: Uuid,
+    changes: OrderChanges,
+    expected_version: Option<i64>,
+) -> Result<Order> {
+    let txn = db.begin_write().await?;
+    let row = crate::db::lock_for_change(
+        &*txn,
+        super::scoped(owner).filter(order::Column::Id.eq(id)),
+        expected_version,
+        |m| m.version,
+    )
+    .await?;
+    let before = super::assembled(&*txn, row).await?;
+    if before.status != OrderStatus::Pending {
+        return Err(Error::Conflict {
+            code: "invalid_transition",
+            field: None,
+            message: format!(
+                "an order that is {} changes only by its actions",
+                before.status.as_str()
+            ),
+        });
+    }
+    let mut after = before.clone();
+    if let Some(user) = changes.sales_user_id {
+        after.sales_user_id = match user {
+            Some(user) => Some(credited(&*txn, user).await?),
+            None => None,
+        };
+    }
+    after.shipping = changes.shipping.unwrap_or(before.shipping);
+    let new_lines = changes.lines.unwrap_or_else(|| {
+        before
+            .lines
+            .iter()
+            .map(|l| match l.variant_id {
+                Some(variant_id) => NewLine::Variant {
+                    variant_id,
+                    quantity: l.quantity,
+                },
+                None => NewLine::Free {
+                    description: l.name.clone(),
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                },
+            })
+            .collect()
+    });
+    let lines_changed = after.lines.len() != new_lines.len() || changes_lines(&before, &new_lines);
+    if lines_changed {
+        let (lines, subtotal, total) =
+            priced_lines(&*txn, before.currency, &new_lines, after.shipping).await?;
+        after.lines = lines;
+        after.subtotal = subtotal;
+        after.total = total;
+    } else if after.shipping != before.shipping {
+        // The lines stay as they were sold; only the total moves.
+        let amounts: Vec<(i64, i64)> = before
+            .lines
+            .iter()
+            .map(|l| (l.quantity, l.unit_price))
+            .collect();
+        let (_, subtotal, total) = totals(&amounts, after.shipping)
+            .map_err(|e| Error::Invalid(FieldErrors::from(e.into_error())))?;
+        after.subtotal = subtotal;
+        after.total = total;
+    }
+    if let Some(channel) = changes.channel {
+        after.channel = channel;
+    }
+    if let Some(external_id) = changes.external_id {
+        after.external_id = external_id;
+    }
+    if let Some(note) = changes.note {
+        after.note = note;
+    }
+    if after == before {
+        return Ok(before);
+    }
+    after.updated_at = crate::now();
+    after.version += 1;
+    if lines_changed {
+        line::Entity::delete_many()
+            .filter(line::Column::OrderId.eq(id))
+            .exec(&*txn)
+            .await?;
+        insert_lines(&*txn, &after).await?;
+    }
+    super::active(&after)
+        .update(&*txn)
+        .await
+        .map_err(|e| Error::from_db_with(e, UNIQUE))?;
+    let (b, a) = (
+        serde_json::to_value(&before)?,
+        serde_json::to_value(&after)?,
+    );
+    audit::record_change(
+        &*txn,
+        actor,
+        "order.updated",
+        "order",
+        id,
+        Some(&b),
+        Some(&a),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Whether `new` lines differ from the order's: another variant, description, quantity or free
+/// price at some place.
+fn changes_lines(order: &Order, new: &[NewLine]) -> bool {
+    order.lines.iter().zip(new).any(|(old, new)| match new {
+        NewLine::Variant {
+            variant_id,
+            quantity,
+        } => old.variant_id != Some(*variant_id) || old.quantity != *quantity,
+        NewLine::Free {
+            description,
+            quantity,
+            unit_price,
+        } => {
+            old.variant_id.is_some()
+                || old.name != *description
+                || old.quantity != *quantity
+                || old.unit_price != *unit_price
+        }
+    })
 }
