@@ -11,12 +11,38 @@ use rapport_persistence::customers;
 use rapport_persistence::orders::{self as store, OrderFilter};
 use uuid::Uuid;
 
-use super::dto::{CreateOrder, CustomerOrderListQuery, OrderListQuery, OrderView, UpdateOrder};
+use super::dto::{
+    CreateOrder, CreateOrderLine, CustomerOrderListQuery, OrderListQuery, OrderView, UpdateOrder,
+};
 use crate::auth::Auth;
 use crate::extract::{IdempotencyHeader, IfMatch, ValidJson, ValidQuery, page_request};
 use crate::problem::{ApiError, Problem};
 use crate::respond::{PageOf, created, ok_versioned, page};
 use crate::state::AppState;
+
+/// The lines as the domain reads them; what is wrong with a line's shape goes to `shape`.
+fn domain_lines(lines: Vec<CreateOrderLine>, shape: &mut FieldErrors) -> Vec<orders::NewLine> {
+    lines
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, line)| shape.take(line.into_domain(i)))
+        .collect()
+}
+
+/// `checked`, unless the lines' shapes were wrong: then every mistake, the shapes' first.
+fn with_shape_errors<T>(
+    mut shape: FieldErrors,
+    checked: Result<T, FieldErrors>,
+) -> Result<T, FieldErrors> {
+    match checked {
+        Ok(value) if shape.is_empty() => Ok(value),
+        Ok(_) => Err(shape),
+        Err(more) => {
+            shape.0.extend(more.0);
+            Err(shape)
+        }
+    }
+}
 
 fn order_by(raw: Option<&str>) -> Result<SortOrder, ApiError> {
     SortOrder::parse(raw, rules::SORTABLE, SortKey::descending("created_at"))
@@ -113,13 +139,8 @@ pub async fn create_order(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let checked = body.checked(|dto| {
-        let mut errors = FieldErrors::new();
-        let lines: Vec<orders::NewLine> = dto
-            .lines
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, line)| errors.take(line.into_domain(i)))
-            .collect();
+        let mut shape = FieldErrors::new();
+        let lines = domain_lines(dto.lines, &mut shape);
         let checked = NewOrder {
             customer_id: dto.customer_id,
             sales_user_id: dto.sales_user_id,
@@ -131,14 +152,7 @@ pub async fn create_order(
             note: dto.note,
         }
         .check();
-        match checked {
-            Ok(order) if errors.is_empty() => Ok(order),
-            Ok(_) => Err(errors),
-            Err(more) => {
-                errors.0.extend(more.0);
-                Err(errors)
-            }
-        }
+        with_shape_errors(shape, checked)
     })?;
     let outcome =
         store::create(&state.db, &auth.actor, auth.owner(), checked, key.as_ref()).await?;
@@ -206,14 +220,8 @@ pub async fn update_order(
     body: ValidJson<UpdateOrder>,
 ) -> Result<HttpResponse, ApiError> {
     let changes = body.checked(|dto| {
-        let mut errors = FieldErrors::new();
-        let lines = dto.lines.map(|lines| {
-            lines
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, line)| errors.take(line.into_domain(i)))
-                .collect::<Vec<orders::NewLine>>()
-        });
+        let mut shape = FieldErrors::new();
+        let lines = dto.lines.map(|lines| domain_lines(lines, &mut shape));
         let checked = OrderChanges {
             sales_user_id: dto.sales_user_id,
             lines,
@@ -223,14 +231,7 @@ pub async fn update_order(
             note: dto.note,
         }
         .check();
-        match checked {
-            Ok(changes) if errors.is_empty() => Ok(changes),
-            Ok(_) => Err(errors),
-            Err(more) => {
-                errors.0.extend(more.0);
-                Err(errors)
-            }
-        }
+        with_shape_errors(shape, checked)
     })?;
     let order = store::update(
         &state.db,
