@@ -286,7 +286,11 @@ async fn concurrent_payments_never_sell_what_is_not_there() {
             .iter()
             .filter(|(s, b)| *s == StatusCode::CONFLICT && b["code"] == "insufficient_stock")
             .count();
-        assert_eq!((paid, refused), (10, 90), "{backend:?}");
+        let odd: Vec<_> = answers
+            .iter()
+            .filter(|(s, _)| *s != StatusCode::OK && *s != StatusCode::CONFLICT)
+            .collect();
+        assert_eq!((paid, refused), (10, 90), "{backend:?} {odd:?}");
         assert_eq!(stock(&app, &v[0]).await, 0);
         let (_, list) = app
             .send(

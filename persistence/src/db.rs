@@ -7,8 +7,8 @@ use rapport_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ActiveModelTrait, ConnectOptions, ConnectionTrait, Database, DatabaseBackend,
-    DatabaseConnection, DatabaseTransaction, EntityTrait, Iterable, Statement, TransactionTrait,
-    Value,
+    DatabaseConnection, DatabaseTransaction, EntityTrait, Iterable, SqliteTransactionMode,
+    Statement, TransactionOptions, TransactionTrait, Value,
 };
 use serde_json::{Map, Value as Json};
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -201,7 +201,17 @@ impl Db {
             Some(gate) => Some(gate.clone().lock_owned().await),
             None => None,
         };
-        let txn = self.conn.begin().await?;
+        // On SQLite the write lock is taken at BEGIN, where a busy connection is waited for. A
+        // deferred transaction would take it at its first write, after reading, and would fail at
+        // once if a transaction just refused still held it until its rollback ran.
+        let mode = gate.is_some().then_some(SqliteTransactionMode::Immediate);
+        let txn = self
+            .conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: mode,
+                ..TransactionOptions::default()
+            })
+            .await?;
         Ok(WriteTxn { txn, _gate: gate })
     }
 
