@@ -37,15 +37,16 @@ end
 function done(summary, latency, requests)
   local seconds = summary.duration / 1e6
   local errors = summary.errors
-  local unidentified = 0
+  local unidentified, paid = 0, 0
   for _, t in ipairs(threads) do
     unidentified = unidentified + (tonumber(t:get("unidentified")) or 0)
+    paid = paid + (tonumber(t:get("paid")) or 0)
   end
   io.write(string.format(
     "WRK requests=%d seconds=%.3f rps=%.1f p50_ms=%.3f p95_ms=%.3f p99_ms=%.3f p999_ms=%.3f " ..
-    "non2xx=%d connect_errors=%d read_errors=%d write_errors=%d timeouts=%d unidentified=%d\n",
+    "non2xx=%d connect_errors=%d read_errors=%d write_errors=%d timeouts=%d unidentified=%d paid=%d\n",
     summary.requests, seconds, summary.requests / seconds,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
     latency:percentile(99.9) / 1000,
-    errors.status, errors.connect, errors.read, errors.write, errors.timeout, unidentified))
+    errors.status, errors.connect, errors.read, errors.write, errors.timeout, unidentified, paid))
 end
