@@ -1525,3 +1525,171 @@ async fn a_pending_order_can_be_changed_and_a_paid_one_cannot() {
         assert_problem(status, &problem, 409, "invalid_transition");
     }
 }
+
+/// The customers a `purchases` condition selects, by name, in name order.
+async fn buyers(app: &TestApp, op: &str, test: Value) -> Vec<String> {
+    let (status, page) = app
+        .send(
+            Method::POST,
+            "/api/v1/customers/search",
+            &app.admin_token,
+            Some(json!({
+                "filter": {"field": "purchases", "op": op, "value": test},
+                "sort": ["name"],
+                "limit": 200
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_purchase_filter_finds_who_bought_what_and_when() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let (_, shoes) = app
+            .send(
+                Method::POST,
+                "/api/v1/categories",
+                token,
+                Some(json!({"name": "跑步鞋"})),
+            )
+            .await;
+        let (status, shoe) = app
+            .send(
+                Method::POST,
+                "/api/v1/products",
+                token,
+                Some(json!({"name": "跑步鞋 Pro", "category_id": shoes["id"], "variants": [
+                    {"sku": "RUN-42", "options": {"size": "42"}, "price": 49900, "currency": "CNY", "stock": 10}
+                ]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{shoe}");
+        let shoe_variant = id(&shoe["variants"][0]);
+        let tea = variants(&app, &["TEA-9"], 10).await;
+        let mut names = Vec::new();
+        for name in ["a 鞋", "b 茶", "c 未付", "d 全退"] {
+            let customer = app.create_customer(token, json!({"name": name})).await;
+            names.push(id(&customer));
+        }
+        let order = |customer: &str, variant: &str| {
+            json!({"customer_id": customer, "currency": "CNY",
+                   "lines": [{"variant_id": variant, "quantity": 1}]})
+        };
+        let shoe_order = place(&app, token, order(&names[0], &shoe_variant)).await;
+        assert_eq!(pay(&app, token, &id(&shoe_order)).await.0, StatusCode::OK);
+        let tea_order = place(&app, token, order(&names[1], &tea[0])).await;
+        assert_eq!(pay(&app, token, &id(&tea_order)).await.0, StatusCode::OK);
+        place(&app, token, order(&names[2], &shoe_variant)).await;
+        let returned = place(&app, token, order(&names[3], &shoe_variant)).await;
+        let returned = id(&returned);
+        assert_eq!(pay(&app, token, &returned).await.0, StatusCode::OK);
+        let (status, _) = act(
+            &app,
+            &returned,
+            "refund-request",
+            Some(json!({"amount": 49900})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, refunded) = act(&app, &returned, "refund", Some(json!({}))).await;
+        assert_eq!(refunded["status"], "refunded", "{status} {refunded}");
+
+        let product = shoe["id"].clone();
+        assert_eq!(
+            buyers(&app, "exists", json!({"product_id": product})).await,
+            ["a 鞋"],
+            "unpaid and wholly refunded orders are no purchase"
+        );
+        assert_eq!(
+            buyers(&app, "exists", json!({"category_id": shoes["id"]})).await,
+            ["a 鞋"]
+        );
+        assert_eq!(
+            buyers(&app, "exists", json!({"variant_id": tea[0]})).await,
+            ["b 茶"]
+        );
+        assert_eq!(buyers(&app, "exists", json!({})).await, ["a 鞋", "b 茶"]);
+        assert_eq!(
+            buyers(&app, "not_exists", json!({"product_id": product})).await,
+            ["b 茶", "c 未付", "d 全退"]
+        );
+        let hour = chrono::Duration::hours(1);
+        let now = chrono::Utc::now();
+        assert_eq!(
+            buyers(
+                &app,
+                "exists",
+                json!({"product_id": product, "paid_since": (now - hour).to_rfc3339()})
+            )
+            .await,
+            ["a 鞋"]
+        );
+        assert!(
+            buyers(
+                &app,
+                "exists",
+                json!({"product_id": product, "paid_since": (now + hour).to_rfc3339()})
+            )
+            .await
+            .is_empty()
+        );
+        assert!(
+            buyers(
+                &app,
+                "exists",
+                json!({"paid_before": (now - hour).to_rfc3339()})
+            )
+            .await
+            .is_empty()
+        );
+
+        // A saved segment keeps the condition and selects the same customers.
+        let (status, segment) = app
+            .send(
+                Method::POST,
+                "/api/v1/segments",
+                token,
+                Some(json!({"name": "买过跑步鞋", "kind": "dynamic",
+                    "filter": {"field": "purchases", "op": "exists", "value": {"category_id": shoes["id"]}}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{segment}");
+        assert_eq!(
+            segment["filter"]["value"],
+            json!({"category_id": shoes["id"]})
+        );
+
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                "/api/v1/customers/search",
+                token,
+                Some(json!({"filter": {"and": [
+                    {"field": "purchases", "op": "exists", "value": {"sku": "RUN-42"}},
+                    {"field": "purchases", "op": "eq", "value": {}},
+                    {"field": "purchases", "op": "exists", "value": {"paid_since": "yesterday"}},
+                    {"field": "purchases", "op": "not_exists", "value": "RUN-42"}
+                ]}})),
+            )
+            .await;
+        assert_problem(status, &problem, 400, "bad_request");
+        assert_eq!(
+            error_pairs(&problem),
+            pairs(&[
+                ("filter.and[0].value.sku", "invalid_value"),
+                ("filter.and[1].op", "unsupported_operator"),
+                ("filter.and[2].value.paid_since", "invalid_value"),
+                ("filter.and[3].value", "invalid_value"),
+            ])
+        );
+    }
+}

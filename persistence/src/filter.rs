@@ -31,6 +31,11 @@ pub(crate) enum FieldSql {
         /// date inside JSON).
         dates_as_text: bool,
     },
+    /// Related records of each record, tested with `exists` and `not_exists`.
+    Related {
+        /// The condition "a related record passes this test", for the test a condition holds.
+        exists: fn(&FilterValue) -> Option<Expr>,
+    },
     /// A list of texts per record.
     List {
         /// The condition "the list holds this value".
@@ -91,6 +96,14 @@ fn test(condition: &FilterCondition, sql: FieldSql) -> Result<Expr> {
     use Operator::*;
     let op = condition.op;
     match sql {
+        FieldSql::Related { exists } => {
+            let related = exists(&condition.value).ok_or_else(|| unsupported(condition))?;
+            match op {
+                Exists => Ok(related),
+                NotExists => Ok(related.not()),
+                _ => Err(unsupported(condition)),
+            }
+        }
         FieldSql::List { member, empty } => match (op, &condition.value) {
             (Contains, FilterValue::Text(text)) => Ok(member(Value::from(text.clone()))),
             (IsNull, FilterValue::Boolean(true)) => Ok(empty),
@@ -134,12 +147,14 @@ fn test(condition: &FilterCondition, sql: FieldSql) -> Result<Expr> {
                     FilterValue::Boolean(false) => column.is_not_null(),
                     _ => return Err(unsupported(condition)),
                 },
+                Exists | NotExists => return Err(unsupported(condition)),
             })
         }
     }
 }
 
-/// A filter value as a bound parameter; `None` for a list, which is not one value.
+/// A filter value as a bound parameter; `None` for a list or a purchase test, which are not one
+/// value.
 fn bound(value: &FilterValue, dates_as_text: bool) -> Option<Value> {
     Some(match value {
         FilterValue::Text(text) => Value::from(text.clone()),
@@ -151,7 +166,7 @@ fn bound(value: &FilterValue, dates_as_text: bool) -> Option<Value> {
         FilterValue::Date(date) => Value::from(*date),
         FilterValue::DateTime(instant) => Value::from(*instant),
         FilterValue::Uuid(id) => Value::from(*id),
-        FilterValue::List(_) => return None,
+        FilterValue::List(_) | FilterValue::Purchase(_) => return None,
     })
 }
 

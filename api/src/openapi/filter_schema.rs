@@ -143,6 +143,25 @@ fn value(kind: &FieldKind) -> Value {
         FieldKind::Enum(options) | FieldKind::EnumList(options) => {
             json!({"type": "string", "enum": options})
         }
+        FieldKind::Purchases => {
+            let id = |what: &str| json!({"type": "string", "format": "uuid", "description": what});
+            let instant =
+                |what: &str| json!({"type": "string", "format": "date-time", "description": what});
+            json!({
+                "type": "object",
+                "description": "What a purchase (a line of a paid order not refunded in whole) must be: every key given at once, `{}` for any purchase",
+                "additionalProperties": false,
+                "properties": {
+                    "product_id": id("A variant of this product was sold"),
+                    "variant_id": id("This variant was sold"),
+                    "category_id": id("A product of this category was sold"),
+                    "brand_id": id("A product of this brand was sold"),
+                    "paid_since": instant("Paid at or after this instant"),
+                    "paid_before": instant("Paid before this instant"),
+                },
+                "example": {"category_id": "0193a5c6-3333-7000-8000-000000000001", "paid_since": "2026-09-01T00:00:00Z"},
+            })
+        }
     }
 }
 
@@ -206,7 +225,7 @@ fn conditions(catalogue: &Catalogue, custom_pattern: &str) -> Value {
         },
     }));
     json!({
-        "description": "One condition: a field, an operator the field takes, and a value of the field's type (a list of 1 to 100 for `in` and `not_in`, `true` or `false` for `is_null`).",
+        "description": "One condition: a field, an operator the field takes, and a value of the field's type (a list of 1 to 100 for `in` and `not_in`, `true` or `false` for `is_null`, a purchase test for `purchases`).",
         "oneOf": branches,
         "example": {"field": "address.city", "op": "eq", "value": "上海市"},
     })

@@ -104,6 +104,7 @@ pub fn catalogue(definitions: &[Definition]) -> Catalogue {
         FieldSpec::new("first_order_at", DateTime, true),
         FieldSpec::new("last_order_at", DateTime, true),
         FieldSpec::new("level_id", Uuid, true),
+        FieldSpec::new("purchases", Purchases, false),
         FieldSpec::new("created_at", DateTime, false),
         FieldSpec::new("updated_at", DateTime, false),
     ]);

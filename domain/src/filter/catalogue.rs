@@ -83,6 +83,9 @@ pub enum FieldKind {
     TextList,
     /// A list of names from a fixed set (a multi-choice custom field).
     EnumList(Vec<String>),
+    /// A customer's purchases: the lines of their paid orders, tested with `exists` or
+    /// `not_exists` and a [`PurchaseTest`](super::PurchaseTest).
+    Purchases,
 }
 
 impl FieldKind {
@@ -98,6 +101,7 @@ impl FieldKind {
             FieldKind::Enum(_) => "enum",
             FieldKind::TextList => "text_list",
             FieldKind::EnumList(_) => "enum_list",
+            FieldKind::Purchases => "purchases",
         }
     }
 
@@ -112,6 +116,7 @@ impl FieldKind {
             FieldKind::Boolean => &[Eq, Ne],
             FieldKind::Uuid | FieldKind::Enum(_) => &[Eq, Ne, In, NotIn],
             FieldKind::TextList | FieldKind::EnumList(_) => &[Contains, IsNull],
+            FieldKind::Purchases => &[Exists, NotExists],
         }
     }
 
@@ -150,11 +155,15 @@ pub enum Operator {
     StartsWith,
     /// Null, absent or an empty list (`true`), or not (`false`).
     IsNull,
+    /// At least one related record matches.
+    Exists,
+    /// No related record matches.
+    NotExists,
 }
 
 impl Operator {
     /// Every operator, in the order the API documents them.
-    pub const ALL: [Operator; 11] = [
+    pub const ALL: [Operator; 13] = [
         Operator::Eq,
         Operator::Ne,
         Operator::Lt,
@@ -166,6 +175,8 @@ impl Operator {
         Operator::Contains,
         Operator::StartsWith,
         Operator::IsNull,
+        Operator::Exists,
+        Operator::NotExists,
     ];
 
     /// The operator's name on the wire.
@@ -182,6 +193,8 @@ impl Operator {
             Operator::Contains => "contains",
             Operator::StartsWith => "starts_with",
             Operator::IsNull => "is_null",
+            Operator::Exists => "exists",
+            Operator::NotExists => "not_exists",
         }
     }
 

@@ -27,6 +27,7 @@
 //! | `contains`             | `text`, `text_list`, `enum_list`         | one text (for `enum_list`, one of its options) |
 //! | `starts_with`          | `text`                                   | one text                       |
 //! | `is_null`              | nullable fields, `text_list`, `enum_list`| `true` or `false`              |
+//! | `exists`, `not_exists` | `purchases`                              | a purchase test (below)        |
 //!
 //! Text is never ordered (`lt` on text is refused): collations differ between databases, so the
 //! same filter would select different customers on SQLite and PostgreSQL.
@@ -55,6 +56,12 @@
 //! - `is_null: true` matches null or absent, and for lists also the empty list; `is_null: false`
 //!   matches the rest.
 //! - `date_time` values compare as instants; `date` values as calendar days.
+//! - `purchases` `exists` matches a customer with at least one paid order, not refunded in whole,
+//!   that passes the test: `{"product_id", "variant_id", "category_id", "brand_id", "paid_since",
+//!   "paid_before"}`, each optional, all that are given at once. The ids name what one line of the
+//!   order sold (a category or brand is the product's own, as it is now); `paid_since` (inclusive)
+//!   and `paid_before` (exclusive) bound the payment's time. `{}` is any purchase; `not_exists`
+//!   matches the customers `exists` does not.
 //!
 //! # Error codes
 //!
@@ -137,6 +144,71 @@ pub enum FilterValue {
     Uuid(Uuid),
     /// The values of `in` and `not_in`, each of the field's type.
     List(Vec<FilterValue>),
+    /// What a purchase must be for `exists` and `not_exists`.
+    Purchase(PurchaseTest),
+}
+
+/// What one of a customer's purchases must be to count: all that is given at once. A purchase is
+/// a line of a paid order that was not refunded in whole.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PurchaseTest {
+    /// The line sold a variant of this product.
+    pub product_id: Option<Uuid>,
+    /// The line sold this variant.
+    pub variant_id: Option<Uuid>,
+    /// The line sold a product of this category (the product's own category).
+    pub category_id: Option<Uuid>,
+    /// The line sold a product of this brand.
+    pub brand_id: Option<Uuid>,
+    /// The order was paid at or after this instant.
+    pub paid_since: Option<DateTime<Utc>>,
+    /// The order was paid before this instant.
+    pub paid_before: Option<DateTime<Utc>>,
+}
+
+impl PurchaseTest {
+    /// The keys of the test's wire form, in the order they are written.
+    pub const KEYS: [&'static str; 6] = [
+        "product_id",
+        "variant_id",
+        "category_id",
+        "brand_id",
+        "paid_since",
+        "paid_before",
+    ];
+
+    /// Whether the test names something a line sold, rather than only when it was paid.
+    pub fn names_an_item(&self) -> bool {
+        self.product_id.is_some()
+            || self.variant_id.is_some()
+            || self.category_id.is_some()
+            || self.brand_id.is_some()
+    }
+
+    fn to_json(&self) -> Value {
+        let ids = [
+            ("product_id", self.product_id),
+            ("variant_id", self.variant_id),
+            ("category_id", self.category_id),
+            ("brand_id", self.brand_id),
+        ];
+        let times = [
+            ("paid_since", self.paid_since),
+            ("paid_before", self.paid_before),
+        ];
+        let mut object = Map::new();
+        for (key, id) in ids {
+            if let Some(id) = id {
+                object.insert(key.to_owned(), FilterValue::Uuid(id).to_json());
+            }
+        }
+        for (key, instant) in times {
+            if let Some(instant) = instant {
+                object.insert(key.to_owned(), FilterValue::DateTime(instant).to_json());
+            }
+        }
+        Value::Object(object)
+    }
 }
 
 impl Filter {
@@ -186,6 +258,7 @@ impl FilterValue {
             FilterValue::List(values) => {
                 Value::Array(values.iter().map(FilterValue::to_json).collect())
             }
+            FilterValue::Purchase(test) => test.to_json(),
         }
     }
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{
     Catalogue, Condition, FieldKind, FieldSpec, Filter, FilterValue, MAX_CONDITIONS, MAX_DEPTH,
-    MAX_NUMBER, MAX_TEXT_CHARS, MAX_VALUES, Operator,
+    MAX_NUMBER, MAX_TEXT_CHARS, MAX_VALUES, Operator, PurchaseTest,
 };
 use crate::FieldError;
 use crate::validation::is_text_char;
@@ -269,6 +269,7 @@ impl<'c> Parser<'c> {
 fn scalar(kind: &FieldKind, raw: &Value, path: &str) -> Result<FilterValue, FieldError> {
     let invalid = |message: &str| FieldError::new(path, "invalid_value", message);
     match kind {
+        FieldKind::Purchases => purchase(raw, path).map(FilterValue::Purchase),
         FieldKind::Text | FieldKind::TextList => text(raw, path).map(FilterValue::Text),
         FieldKind::Enum(options) | FieldKind::EnumList(options) => match raw.as_str() {
             Some(name) if options.iter().any(|option| option == name) => {
@@ -288,20 +289,77 @@ fn scalar(kind: &FieldKind, raw: &Value, path: &str) -> Result<FilterValue, Fiel
             .and_then(date)
             .map(FilterValue::Date)
             .ok_or_else(|| invalid("must be a date as YYYY-MM-DD")),
-        FieldKind::DateTime => raw
-            .as_str()
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .map(|instant| FilterValue::DateTime(instant.with_timezone(&Utc).trunc_subsecs(6)))
-            .ok_or_else(|| {
-                invalid("must be a date and time in RFC 3339, such as 2026-01-01T00:00:00Z")
-            }),
-        FieldKind::Uuid => raw
-            .as_str()
-            .filter(|s| s.len() == 36)
-            .and_then(|s| Uuid::try_parse(s).ok())
-            .map(FilterValue::Uuid)
-            .ok_or_else(|| invalid("must be a UUID such as 0190b4c2-7a3e-7c1d-9f00-123456789abc")),
+        FieldKind::DateTime => instant(raw, path).map(FilterValue::DateTime),
+        FieldKind::Uuid => uuid(raw, path).map(FilterValue::Uuid),
     }
+}
+
+/// An instant in RFC 3339, in UTC at microseconds.
+fn instant(raw: &Value, path: &str) -> Result<DateTime<Utc>, FieldError> {
+    raw.as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|instant| instant.with_timezone(&Utc).trunc_subsecs(6))
+        .ok_or_else(|| {
+            FieldError::new(
+                path,
+                "invalid_value",
+                "must be a date and time in RFC 3339, such as 2026-01-01T00:00:00Z",
+            )
+        })
+}
+
+/// A UUID in its hyphenated form.
+fn uuid(raw: &Value, path: &str) -> Result<Uuid, FieldError> {
+    raw.as_str()
+        .filter(|s| s.len() == 36)
+        .and_then(|s| Uuid::try_parse(s).ok())
+        .ok_or_else(|| {
+            FieldError::new(
+                path,
+                "invalid_value",
+                "must be a UUID such as 0190b4c2-7a3e-7c1d-9f00-123456789abc",
+            )
+        })
+}
+
+/// A purchase test: an object of the optional keys of [`PurchaseTest::KEYS`]; the first mistake
+/// is reported at its key's path.
+fn purchase(raw: &Value, path: &str) -> Result<PurchaseTest, FieldError> {
+    let Some(object) = raw.as_object() else {
+        return Err(FieldError::new(
+            path,
+            "invalid_value",
+            format!(
+                "must be an object of any of: {}",
+                PurchaseTest::KEYS.join(", ")
+            ),
+        ));
+    };
+    let mut test = PurchaseTest::default();
+    for (key, value) in object {
+        let at = format!("{path}.{key}");
+        let id = || uuid(value, &at).map(Some);
+        let instant = || instant(value, &at).map(Some);
+        match key.as_str() {
+            "product_id" => test.product_id = id()?,
+            "variant_id" => test.variant_id = id()?,
+            "category_id" => test.category_id = id()?,
+            "brand_id" => test.brand_id = id()?,
+            "paid_since" => test.paid_since = instant()?,
+            "paid_before" => test.paid_before = instant()?,
+            _ => {
+                return Err(FieldError::new(
+                    at,
+                    "invalid_value",
+                    format!(
+                        "is not a key of a purchase test; the keys are: {}",
+                        PurchaseTest::KEYS.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(test)
 }
 
 /// A text value: 1 to [`MAX_TEXT_CHARS`] characters as sent, no control characters but tab and

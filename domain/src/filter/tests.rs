@@ -34,6 +34,7 @@ fn catalogue() -> Catalogue {
             false,
         ),
         FieldSpec::new("custom_fields.industry", FieldKind::Text, true),
+        FieldSpec::new("purchases", FieldKind::Purchases, false),
     ])
 }
 
@@ -404,7 +405,7 @@ fn an_in_list_holds_at_most_a_hundred_values() {
 #[test]
 fn each_kind_takes_the_documented_operators() {
     use Operator::*;
-    let table: [(FieldKind, &[Operator]); 9] = [
+    let table: [(FieldKind, &[Operator]); 10] = [
         (FieldKind::Text, &[Eq, Ne, In, NotIn, Contains, StartsWith]),
         (FieldKind::Number, &[Eq, Ne, Lt, Lte, Gt, Gte, In, NotIn]),
         (FieldKind::Boolean, &[Eq, Ne]),
@@ -414,6 +415,7 @@ fn each_kind_takes_the_documented_operators() {
         (FieldKind::Enum(stages()), &[Eq, Ne, In, NotIn]),
         (FieldKind::TextList, &[Contains, IsNull]),
         (FieldKind::EnumList(interests()), &[Contains, IsNull]),
+        (FieldKind::Purchases, &[Exists, NotExists]),
     ];
     for (kind, expected) in table {
         assert_eq!(kind.operators(), expected, "{}", kind.name());
@@ -439,6 +441,7 @@ fn good_value(field: &str, op: Operator) -> Value {
         "owner_id" => json!("0190b4c2-7a3e-7c1d-9f00-123456789abc"),
         "lifecycle_stage" => json!("lead"),
         "custom_fields.interests" => json!("tea"),
+        "purchases" => json!({"product_id": "0190b4c2-7a3e-7c1d-9f00-123456789abc"}),
         _ => unreachable!("{field}"),
     };
     match op {
@@ -692,6 +695,29 @@ fn scalar_for(kind: &FieldKind) -> BoxedStrategy<FilterValue> {
         FieldKind::Uuid => any::<u128>()
             .prop_map(|n| FilterValue::Uuid(Uuid::from_u128(n)))
             .boxed(),
+        FieldKind::Purchases => {
+            let id = || proptest::option::of(any::<u128>().prop_map(Uuid::from_u128));
+            let instant = || {
+                proptest::option::of(scalar_for(&FieldKind::DateTime).prop_map(|v| match v {
+                    FilterValue::DateTime(instant) => instant,
+                    other => panic!("a date_time strategy gave {other:?}"),
+                }))
+            };
+            (id(), id(), id(), id(), instant(), instant())
+                .prop_map(
+                    |(product_id, variant_id, category_id, brand_id, paid_since, paid_before)| {
+                        FilterValue::Purchase(PurchaseTest {
+                            product_id,
+                            variant_id,
+                            category_id,
+                            brand_id,
+                            paid_since,
+                            paid_before,
+                        })
+                    },
+                )
+                .boxed()
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! sort orders.
 
 use rapport_domain::customers::fields::CUSTOM_FIELD_PREFIX;
-use rapport_domain::filter::FieldKind;
+use rapport_domain::filter::{FieldKind, FilterValue};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Value};
 
@@ -72,6 +72,12 @@ impl FieldMap for CustomerColumns {
     fn locate(&self, field: &str, kind: &FieldKind) -> Option<FieldSql> {
         let backend = self.backend;
         match (field, kind) {
+            ("purchases", _) => Some(FieldSql::Related {
+                exists: |value| match value {
+                    FilterValue::Purchase(test) => Some(super::purchases::purchased(test)),
+                    _ => None,
+                },
+            }),
             ("tags", _) => {
                 let id = customer::Column::Id.into_expr();
                 // PostgreSQL plans `id IN (…)` and the correlated EXISTS alike, as a semi-join

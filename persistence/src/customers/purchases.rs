@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use rapport_domain::access::Actor;
 use rapport_domain::customers::Purchases;
+use rapport_domain::filter::PurchaseTest;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, StatementBuilder};
 use uuid::Uuid;
@@ -93,6 +94,51 @@ pub async fn recount(
     conn.execute_raw(backend.build(&update)).await?;
     let level = super::levels::assign(conn, actor, customer_id, locked.level_id, &figures).await?;
     Ok((figures, level))
+}
+
+/// `EXISTS (…)`: the customer the outer query is looking at has a purchase that passes `test`:
+/// a counted order (paid, not refunded in whole) paid within the test's bounds and, when the test
+/// names a product, variant, category or brand, a line of it that sold one.
+pub(crate) fn purchased(test: &PurchaseTest) -> Expr {
+    let line = |column: &str| Expr::col((Alias::new("order_lines"), Alias::new(column)));
+    let mut orders = Query::select();
+    orders
+        .expr(Expr::val(1))
+        .from(Alias::new("orders"))
+        .and_where(order_column("customer_id").equals((customer::Entity, customer::Column::Id)))
+        .and_where(counted());
+    if let Some(since) = test.paid_since {
+        orders.and_where(order_column("paid_at").gte(since));
+    }
+    if let Some(before) = test.paid_before {
+        orders.and_where(order_column("paid_at").lt(before));
+    }
+    if test.names_an_item() {
+        orders.inner_join(
+            Alias::new("order_lines"),
+            line("order_id").equals((Alias::new("orders"), Alias::new("id"))),
+        );
+        if let Some(product) = test.product_id {
+            orders.and_where(line("product_id").eq(product));
+        }
+        if let Some(variant) = test.variant_id {
+            orders.and_where(line("variant_id").eq(variant));
+        }
+        if test.category_id.is_some() || test.brand_id.is_some() {
+            let mut products = Query::select();
+            products
+                .column(Alias::new("id"))
+                .from(Alias::new("products"));
+            if let Some(category) = test.category_id {
+                products.and_where(Expr::col(Alias::new("category_id")).eq(category));
+            }
+            if let Some(brand) = test.brand_id {
+                products.and_where(Expr::col(Alias::new("brand_id")).eq(brand));
+            }
+            orders.and_where(line("product_id").in_subquery(products.to_owned()));
+        }
+    }
+    Expr::exists(orders.to_owned())
 }
 
 /// The one value `statement` selects, if any.
