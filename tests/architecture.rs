@@ -88,6 +88,7 @@ const API: Layers = Layers {
         "problem.rs",     // the error table and problem+json
         "envelope.rs",    // request ids, spans, problem rendering, security headers
         "respond.rs",     // pages, `ETag`, `Location`
+        "search.rs",      // every `/search` body's filter and sort, and the filter-field list
         "state.rs",       // `AppState`
         "health.rs",      // health checks and the readiness gate
         "rate_limit.rs",  // requests per minute per caller
@@ -109,8 +110,8 @@ const API: Layers = Layers {
         area("tags", 2),          // tags on customers
         area("imports", 2),       // CSV imports and their worker
         area("segments", 3),      // segments of customers
-        area("orders", 1),        // orders and their actions
-        area("settings", 0),      // the business settings
+        area("orders", 2), // orders and their actions, shipped to a customer's kind of address
+        area("settings", 0), // the business settings
     ],
 };
 

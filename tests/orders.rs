@@ -1693,3 +1693,295 @@ async fn the_purchase_filter_finds_who_bought_what_and_when() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_are_searched_with_the_filter_language() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let v = variants(&app, &["SEARCH-1"], 100).await;
+        let (seller, seller_token) = app.user_with_role("sales").await;
+        let mine = customer(&app, &seller_token).await;
+        let other = customer(&app, token).await;
+        let line = |quantity: i64| json!([{"variant_id": v[0], "quantity": quantity}]);
+        let small = place(
+            &app,
+            token,
+            json!({"customer_id": mine, "currency": "CNY", "lines": line(1), "channel": "web"}),
+        )
+        .await;
+        let big = place(
+            &app,
+            token,
+            json!({"customer_id": mine, "currency": "CNY", "lines": line(9), "channel": "store"}),
+        )
+        .await;
+        let others = place(
+            &app,
+            token,
+            json!({"customer_id": other, "currency": "CNY", "lines": line(5)}),
+        )
+        .await;
+        assert_eq!(pay(&app, token, &id(&big)).await.0, StatusCode::OK);
+        assert_eq!(pay(&app, token, &id(&others)).await.0, StatusCode::OK);
+
+        let search = |token: String, body: Value| {
+            let app = &app;
+            async move {
+                let (status, page) = app
+                    .send(Method::POST, "/api/v1/orders/search", &token, Some(body))
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{page}");
+                let numbers: Vec<String> =
+                    page["data"].as_array().unwrap().iter().map(id).collect();
+                (numbers, page["total"].clone())
+            }
+        };
+        let (found, total) = search(
+            token.clone(),
+            json!({"filter": {"and": [
+                {"field": "status", "op": "eq", "value": "paid"},
+                {"field": "total", "op": "gte", "value": 5000}
+            ]}, "sort": ["-total"], "include_total": true}),
+        )
+        .await;
+        assert_eq!(found, [id(&big), id(&others)]);
+        assert_eq!(total, 2);
+        let (found, _) = search(
+            token.clone(),
+            json!({"filter": {"or": [
+                {"field": "channel", "op": "in", "value": ["web"]},
+                {"field": "payment.paid_at", "op": "is_null", "value": false}
+            ]}, "sort": ["total"]}),
+        )
+        .await;
+        assert_eq!(found, [id(&small), id(&others), id(&big)]);
+        let (found, _) = search(
+            token.clone(),
+            json!({"filter": {"field": "channel", "op": "ne", "value": "web"}, "sort": ["total"]}),
+        )
+        .await;
+        assert_eq!(
+            found,
+            [id(&others), id(&big)],
+            "`ne` includes orders without a channel"
+        );
+
+        // A sales user finds only their own customers' orders.
+        let (found, _) = search(
+            seller_token.clone(),
+            json!({"filter": {"field": "status", "op": "eq", "value": "paid"}}),
+        )
+        .await;
+        assert_eq!(found, [id(&big)], "{seller}");
+
+        // Pages follow the cursor through every match.
+        let (status, first) = app
+            .send(
+                Method::POST,
+                "/api/v1/orders/search",
+                token,
+                Some(json!({"sort": ["total"], "limit": 2})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, second) = app
+            .send(
+                Method::POST,
+                "/api/v1/orders/search",
+                token,
+                Some(json!({"sort": ["total"], "limit": 2, "cursor": first["next_cursor"]})),
+            )
+            .await;
+        let ids: Vec<String> = first["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(second["data"].as_array().unwrap())
+            .map(id)
+            .collect();
+        assert_eq!(ids, [id(&small), id(&others), id(&big)]);
+
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                "/api/v1/orders/search",
+                token,
+                Some(json!({"filter": {"and": [
+                    {"field": "number", "op": "contains", "value": "SO"},
+                    {"field": "lifecycle_stage", "op": "eq", "value": "customer"},
+                    {"field": "status", "op": "eq", "value": "lost"}
+                ]}, "sort": ["name"]})),
+            )
+            .await;
+        assert_problem(status, &problem, 400, "bad_request");
+        assert_eq!(
+            error_pairs(&problem),
+            pairs(&[
+                ("filter.and[0].op", "unsupported_operator"),
+                ("filter.and[1].field", "unknown_field"),
+                ("filter.and[2].value", "invalid_value"),
+                ("sort[0]", "invalid_sort"),
+            ])
+        );
+
+        let (status, fields) = app
+            .send(Method::GET, "/api/v1/orders/filter-fields", token, None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let number = fields["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "number")
+            .unwrap();
+        assert_eq!(number["type"], "keyword");
+        assert_eq!(number["operators"], json!(["eq", "ne", "in", "not_in"]));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_carries_its_recipient_and_where_it_goes() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let v = variants(&app, &["SHIP-1"], 10).await;
+        let buyer = customer(&app, token).await;
+        let order = place(
+            &app,
+            token,
+            json!({
+                "customer_id": buyer, "currency": "CNY",
+                "lines": [{"variant_id": v[0], "quantity": 1}],
+                "recipient": {"name": " 王伟 ", "phone": "+86 139 1234 5678"},
+                "ship_to": {"country": "CN", "city": "上海市", "street": "世纪大道 100 号"}
+            }),
+        )
+        .await;
+        assert_eq!(
+            order["recipient"],
+            json!({"name": "王伟", "phone": "+8613912345678"})
+        );
+        assert_eq!(order["ship_to"]["city"], "上海市");
+        assert_eq!(order["ship_to"]["province"], Value::Null);
+
+        // Replaced as a whole while pending.
+        let (status, changed) = app
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/orders/{}", id(&order)),
+                token,
+                Some(json!({"ship_to": {"country": "CN", "city": "杭州市"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        assert_eq!(changed["ship_to"]["city"], "杭州市");
+        assert_eq!(changed["ship_to"]["street"], Value::Null);
+        assert_eq!(changed["recipient"]["name"], "王伟");
+
+        // Searchable by where it goes.
+        let (_, found) = app
+            .send(
+                Method::POST,
+                "/api/v1/orders/search",
+                token,
+                Some(json!({"filter": {"field": "ship_to.city", "op": "eq", "value": "杭州市"}})),
+            )
+            .await;
+        assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");
+
+        // Who may not see a customer's phone does not see the recipient's either.
+        let (_, viewer) = app.user_with_role("viewer").await;
+        let (status, seen) = app
+            .send(
+                Method::GET,
+                &format!("/api/v1/orders/{}", id(&order)),
+                &viewer,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{seen}");
+        let phone = seen["recipient"]["phone"].as_str().unwrap();
+        assert!(phone.contains('*') && phone != "+8613912345678", "{phone}");
+
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                "/api/v1/orders",
+                token,
+                Some(json!({
+                    "customer_id": buyer, "currency": "CNY",
+                    "lines": [{"variant_id": v[0], "quantity": 1}],
+                    "recipient": {"phone": "call me"},
+                    "ship_to": {"city": "x".repeat(201)}
+                })),
+            )
+            .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&problem),
+            pairs(&[
+                ("recipient.phone", "invalid_phone"),
+                ("ship_to.city", "too_long"),
+            ])
+        );
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                "/api/v1/orders",
+                token,
+                Some(json!({
+                    "customer_id": buyer, "currency": "CNY",
+                    "lines": [{"variant_id": v[0], "quantity": 1}],
+                    "recipient": [null, null]
+                })),
+            )
+            .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&problem),
+            pairs(&[("recipient", "invalid_type")])
+        );
+
+        // Anonymising the customer forgets who received their orders and where, here and in the
+        // copies the audit trail and the feed hold.
+        let (status, _) = app
+            .send(
+                Method::POST,
+                &format!("/api/v1/customers/{buyer}/anonymize"),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, forgotten) = app
+            .send(
+                Method::GET,
+                &format!("/api/v1/orders/{}", id(&order)),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(forgotten["recipient"], json!({"name": null, "phone": null}));
+        assert_eq!(forgotten["ship_to"]["city"], Value::Null);
+        assert_eq!(
+            forgotten["lines"][0]["sku"], "SHIP-1",
+            "what was sold stays"
+        );
+        let (_, feed) = app
+            .send(
+                Method::GET,
+                "/api/v1/events?types=order.created&limit=200",
+                token,
+                None,
+            )
+            .await;
+        let created = feed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["data"]["id"] == order["id"])
+            .unwrap();
+        assert_eq!(created["data"]["recipient"], Value::Null, "{created}");
+    }
+}

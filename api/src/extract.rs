@@ -565,6 +565,22 @@ pub fn nullable<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A nested object written as one: absent or `null` is `None`. Serde alone would also read a
+/// struct from a list of its fields in order (`[null, null]`), which the document does not allow.
+pub fn object<'de, T: DeserializeOwned, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    use serde::Deserialize as _;
+    use serde::de::Error as _;
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(value @ serde_json::Value::Object(_)) => {
+            T::deserialize(value).map(Some).map_err(D::Error::custom)
+        }
+        Some(_) => Err(D::Error::custom("must be an object")),
+    }
+}
+
 /// Reads an integer the way JSON Schema counts one (the document's `integer`): `3` or `3.0`,
 /// within the range of `i64`.
 pub fn whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {

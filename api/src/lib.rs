@@ -19,6 +19,7 @@ pub mod records;
 pub mod remembered;
 pub mod respond;
 pub mod routes;
+pub mod search;
 pub mod segments;
 pub mod sessions;
 pub mod settings;

@@ -1343,6 +1343,8 @@ pm.test("the price changed", function () {
               { description: 'Gift wrapping', quantity: 1, unit_price: 500 },
             ],
             shipping: 1000,
+            recipient: { name: '王伟', phone: '+86 139 1234 5678' },
+            ship_to: { country: 'CN', province: '上海市', city: '上海市', district: '浦东新区', street: '世纪大道 100 号', postal_code: '200120' },
             channel: 'mini_program',
           },
         },
@@ -1352,6 +1354,8 @@ pm.test("the server totals the order", function () {
     pm.expect(body.subtotal).to.eql(26100);
     pm.expect(body.total).to.eql(27100);
     pm.expect(body.lines[0].sku).to.eql(pm.variables.replaceIn("TEA-{{run}}"));
+    pm.expect(body.recipient.phone).to.eql("+8613912345678");
+    pm.expect(body.ship_to.city).to.eql("上海市");
 });`,
       },
       {
@@ -1439,6 +1443,52 @@ pm.test("both orders, newest first", function () {
         test: `
 pm.test("the paid order", function () {
     pm.expect(body.data.map(function (o) { return o.id; })).to.eql([${v('order_id')}]);
+});`,
+      },
+      {
+        op: 'search_orders',
+        name: 'the buyer\'s paid orders over ¥100',
+        status: 200,
+        body: {
+          json: {
+            filter: { and: [
+              { field: 'customer_id', op: 'eq', value: '{{buyer_id}}' },
+              { field: 'status', op: 'in', value: ['paid', 'shipped'] },
+              { field: 'total', op: 'gte', value: 10000 },
+            ] },
+            sort: ['-total'],
+            include_total: true,
+          },
+        },
+        test: `
+pm.test("the paid order", function () {
+    pm.expect(body.data.map(function (o) { return o.id; })).to.eql([${v('order_id')}]);
+    pm.expect(body.total).to.eql(1);
+});`,
+      },
+      {
+        op: 'get_order_filter_fields',
+        status: 200,
+        test: `
+pm.test("the payment's time is a field, and a number is compared exactly", function () {
+    var byName = {};
+    body.data.forEach(function (f) { byName[f.name] = f; });
+    pm.expect(byName["payment.paid_at"].type).to.eql("date_time");
+    pm.expect(byName["number"].operators).to.eql(["eq", "ne", "in", "not_in"]);
+});`,
+      },
+      {
+        op: 'search_customers',
+        name: 'who bought the tea',
+        status: 200,
+        body: {
+          json: {
+            filter: { field: 'purchases', op: 'exists', value: { product_id: '{{tea_product_id}}' } },
+          },
+        },
+        test: `
+pm.test("the buyer, through their paid order", function () {
+    pm.expect(body.data.map(function (c) { return c.id; })).to.eql([${v('buyer_id')}]);
 });`,
       },
       {

@@ -21,6 +21,7 @@ mod m20261205_000015_order_fulfilment;
 mod m20261205_000016_customer_purchases;
 mod m20261205_000017_customer_levels;
 mod m20261205_000018_purchase_filter;
+mod m20261205_000019_order_delivery;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_customer_purchases::Migration),
             Box::new(m20261205_000017_customer_levels::Migration),
             Box::new(m20261205_000018_purchase_filter::Migration),
+            Box::new(m20261205_000019_order_delivery::Migration),
         ]
     }
 }

@@ -159,6 +159,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         p(Products, Read),
     ),
     ("GET", "/api/v1/orders", p(Orders, Read)),
+    ("POST", "/api/v1/orders/search", p(Orders, Read)),
+    ("GET", "/api/v1/orders/filter-fields", p(Orders, Read)),
     ("POST", "/api/v1/orders", p(Orders, Write)),
     ("GET", "/api/v1/orders/{id}", p(Orders, Read)),
     ("PATCH", "/api/v1/orders/{id}", p(Orders, Write)),

@@ -196,6 +196,7 @@ pub struct CreateCustomer {
     /// Date of birth, not in the future.
     pub birthday: Option<NaiveDate>,
     /// Postal address.
+    #[serde(default, deserialize_with = "crate::extract::object")]
     pub address: Option<AddressDto>,
     /// Where the customer came from, at most 100 characters.
     #[schema(max_length = 100)]

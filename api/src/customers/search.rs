@@ -3,14 +3,13 @@
 
 use actix_web::web::Data;
 use actix_web::{HttpResponse, get, post};
-use rapport_domain::FieldError;
 use rapport_domain::custom_fields::FieldOwner;
 use rapport_domain::customers::fields::{default_sort, sortable_fields};
-use rapport_domain::filter::{Catalogue, FieldSpec, Filter, Operator};
+use rapport_domain::filter::{Catalogue, Filter};
 use rapport_domain::sort::SortOrder;
 use rapport_persistence::customers::{self, CustomerSearch};
 use rapport_persistence::page::PageRequest;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -20,6 +19,7 @@ use crate::auth::Auth;
 use crate::extract::{ValidJson, page_request, text_parameter};
 use crate::problem::ApiError;
 use crate::respond::{PageOf, page};
+use crate::search::{FilterFieldList, FilterFieldView};
 use crate::state::AppState;
 
 /// A customer search: which customers (`filter`), in which order, which page.
@@ -63,9 +63,6 @@ pub struct SearchCustomers {
     pub include_total: Option<bool>,
 }
 
-/// The most sort keys a search takes.
-const MAX_SORT_KEYS: usize = rapport_domain::sort::MAX_KEYS;
-
 /// A search read against the customer catalogue: what the persistence layer runs.
 pub struct ParsedSearch {
     /// The filter, when one was sent.
@@ -93,41 +90,19 @@ impl SearchCustomers {
     ) -> Result<ParsedSearch, ApiError> {
         let page = page_request(self.limit, self.cursor, self.include_total)?;
         let q = text_parameter("q", self.q)?;
-        let mut errors: Vec<FieldError> = Vec::new();
-        let filter = match &self.filter {
-            None | Some(Value::Null) => None,
-            Some(raw) => Filter::parse(raw, catalogue, "filter")
-                .map_err(|e| errors.extend(e))
-                .ok(),
-        };
-        let items = self.sort.unwrap_or_default();
-        let order = if items.len() > MAX_SORT_KEYS {
-            errors.push(FieldError::new(
-                "sort",
-                "too_many",
-                format!("at most {MAX_SORT_KEYS} sort keys"),
-            ));
-            None
-        } else {
-            SortOrder::from_list(&items, sortable, default_sort())
-                .map_err(|(i, e)| {
-                    errors.push(FieldError::new(
-                        format!("sort[{i}]"),
-                        "invalid_sort",
-                        e.to_string(),
-                    ))
-                })
-                .ok()
-        };
-        match order {
-            Some(order) if errors.is_empty() => Ok(ParsedSearch {
-                filter,
-                q,
-                order,
-                page,
-            }),
-            _ => Err(ApiError::bad_query(errors)),
-        }
+        let (filter, order) = crate::search::filter_and_order(
+            self.filter.as_ref(),
+            self.sort,
+            catalogue,
+            sortable,
+            default_sort(),
+        )?;
+        Ok(ParsedSearch {
+            filter,
+            q,
+            order,
+            page,
+        })
     }
 }
 
@@ -175,64 +150,6 @@ pub async fn search_customers(
     Ok(page(&PageOf::from_page(customers, |c| {
         CustomerView::new(c, disclosure)
     })))
-}
-
-/// A field a customer filter can test.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "name": "address.city", "type": "text", "nullable": true,
-    "operators": ["eq", "ne", "in", "not_in", "contains", "starts_with", "is_null"],
-    "sortable": false
-}))]
-pub struct FilterFieldView {
-    /// The name to use in `field` (`address.city`, `custom_fields.industry`).
-    pub name: String,
-    /// What it holds: `text`, `number`, `boolean`, `date`, `date_time`, `uuid`, `enum`,
-    /// `text_list` or `enum_list`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Whether it can be empty, which allows `is_null`.
-    pub nullable: bool,
-    /// The operators it takes.
-    pub operators: Vec<String>,
-    /// The values an `enum` or `enum_list` field takes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub options: Option<Vec<String>>,
-    /// Whether `sort` takes it.
-    pub sortable: bool,
-}
-
-impl FilterFieldView {
-    fn new(spec: &FieldSpec, sortable: &[String]) -> Self {
-        FilterFieldView {
-            name: spec.name.clone(),
-            kind: spec.kind.name().to_owned(),
-            nullable: spec.nullable,
-            operators: spec
-                .operators()
-                .into_iter()
-                .map(|op: Operator| op.as_str().to_owned())
-                .collect(),
-            options: spec.kind.options().map(<[String]>::to_vec),
-            sortable: sortable.contains(&spec.name),
-        }
-    }
-}
-
-/// The filterable fields of customers.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"data": [
-    {"name": "lifecycle_stage", "type": "enum", "nullable": false,
-     "operators": ["eq", "ne", "in", "not_in"],
-     "options": ["lead", "prospect", "customer", "inactive", "churned"], "sortable": false},
-    {"name": "created_at", "type": "date_time", "nullable": false,
-     "operators": ["eq", "ne", "lt", "lte", "gt", "gte"], "sortable": true},
-    {"name": "custom_fields.industry", "type": "enum", "nullable": true,
-     "operators": ["eq", "ne", "in", "not_in", "is_null"], "options": ["retail", "food"], "sortable": true}
-]}))]
-pub struct FilterFieldList {
-    /// Every field, the customer's own first, then the custom fields by key.
-    pub data: Vec<FilterFieldView>,
 }
 
 /// Get the fields a customer filter can test.

@@ -33,15 +33,52 @@ pub fn apply(doc: &mut Value) {
     };
     schemas.insert(
         "CustomerFilter".into(),
-        node("CustomerFilter", "CustomerCondition"),
+        node(
+            "CustomerFilter",
+            "CustomerCondition",
+            &json!({"and": [
+                {"field": "lifecycle_stage", "op": "eq", "value": "customer"},
+                {"field": "tags", "op": "contains", "value": "vip"},
+            ]}),
+        ),
     );
     schemas.insert(
         "CustomerCondition".into(),
         conditions(
             &fields::catalogue(&[]),
-            r"^custom_fields\.[a-z][a-z0-9_]{0,63}$",
+            Some(r"^custom_fields\.[a-z][a-z0-9_]{0,63}$"),
+            &json!({"field": "address.city", "op": "eq", "value": "上海市"}),
         ),
     );
+    schemas.insert(
+        "OrderFilter".into(),
+        node(
+            "OrderFilter",
+            "OrderCondition",
+            &json!({"and": [
+                {"field": "status", "op": "in", "value": ["paid", "shipped"]},
+                {"field": "total", "op": "gte", "value": 50000},
+            ]}),
+        ),
+    );
+    schemas.insert(
+        "OrderCondition".into(),
+        conditions(
+            &rapport_domain::orders::fields::catalogue(),
+            None,
+            &json!({"field": "status", "op": "eq", "value": "paid"}),
+        ),
+    );
+    if let Some(filter) = schemas
+        .get_mut("SearchOrders")
+        .and_then(|schema| schema.pointer_mut("/properties/filter"))
+    {
+        let description = filter.get("description").cloned();
+        *filter = json!({"anyOf": [reference("OrderFilter"), {"type": "null"}]});
+        if let Some(description) = description {
+            filter["description"] = description;
+        }
+    }
     for name in SELECTING {
         if let Some(schema) = schemas.get_mut(*name) {
             if let Some(filter) = schema.pointer_mut("/properties/filter") {
@@ -94,7 +131,7 @@ fn reference(name: &str) -> Value {
 }
 
 /// A node: an `and` group, an `or` group, or a condition.
-fn node(name: &str, condition: &str) -> Value {
+fn node(name: &str, condition: &str, example: &Value) -> Value {
     let group = |key: &str, description: &str| {
         json!({
             "type": "object",
@@ -117,17 +154,14 @@ fn node(name: &str, condition: &str) -> Value {
             group("or", "Records matching at least one part"),
             reference(condition),
         ],
-        "example": {"and": [
-            {"field": "lifecycle_stage", "op": "eq", "value": "customer"},
-            {"field": "tags", "op": "contains", "value": "vip"},
-        ]},
+        "example": example,
     })
 }
 
 /// The schema of one value of `kind`.
 fn value(kind: &FieldKind) -> Value {
     match kind {
-        FieldKind::Text | FieldKind::TextList => json!({
+        FieldKind::Text | FieldKind::Keyword | FieldKind::TextList => json!({
             "type": "string", "minLength": 1, "maxLength": MAX_TEXT_CHARS,
             "pattern": optional_text_pattern(),
         }),
@@ -179,8 +213,9 @@ fn branch(spec: &FieldSpec, ops: &[Operator], value: &Value) -> Value {
     })
 }
 
-/// One branch per field and group of operators that take the same value.
-fn conditions(catalogue: &Catalogue, custom_pattern: &str) -> Value {
+/// One branch per field and group of operators that take the same value, and one for the
+/// resource's custom fields when it has them (`custom_pattern` names their keys).
+fn conditions(catalogue: &Catalogue, custom_pattern: Option<&str>, example: &Value) -> Value {
     let mut branches = Vec::new();
     for spec in &catalogue.fields {
         let ops = spec.operators();
@@ -212,8 +247,9 @@ fn conditions(catalogue: &Catalogue, custom_pattern: &str) -> Value {
             ));
         }
     }
-    let all: Vec<&str> = Operator::ALL.iter().map(|op| op.as_str()).collect();
-    branches.push(json!({
+    if let Some(custom_pattern) = custom_pattern {
+        let all: Vec<&str> = Operator::ALL.iter().map(|op| op.as_str()).collect();
+        branches.push(json!({
         "type": "object",
         "description": "A condition on a custom field: its operators and value follow its type, as `GET /api/v1/customers/filter-fields` lists them",
         "required": ["field", "op", "value"],
@@ -224,9 +260,10 @@ fn conditions(catalogue: &Catalogue, custom_pattern: &str) -> Value {
             "value": {},
         },
     }));
+    }
     json!({
         "description": "One condition: a field, an operator the field takes, and a value of the field's type (a list of 1 to 100 for `in` and `not_in`, `true` or `false` for `is_null`, a purchase test for `purchases`).",
         "oneOf": branches,
-        "example": {"field": "address.city", "op": "eq", "value": "上海市"},
+        "example": example,
     })
 }

@@ -46,7 +46,11 @@ async fn act(
     let replayed = outcome.is_replay();
     let order = outcome.into_inner();
     let version = order.version;
-    Ok(acted(&OrderView::from(order), version, replayed))
+    Ok(acted(
+        &OrderView::new(order, auth.disclosure()),
+        version,
+        replayed,
+    ))
 }
 
 /// Pay an order.
@@ -185,7 +189,11 @@ pub async fn add_shipment_event(
     let replayed = outcome.is_replay();
     let order = outcome.into_inner();
     let version = order.version;
-    Ok(acted(&OrderView::from(order), version, replayed))
+    Ok(acted(
+        &OrderView::new(order, auth.disclosure()),
+        version,
+        replayed,
+    ))
 }
 
 /// Deliver an order.

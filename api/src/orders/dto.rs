@@ -2,12 +2,17 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::orders::{
-    NewLine, Order, OrderLine, OrderStatus, Refund, RefundStatus, Shipment, ShipmentEvent,
+    NewLine, Order, OrderLine, OrderStatus, Recipient, Refund, RefundStatus, Shipment,
+    ShipmentEvent,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use rapport_domain::customers::Disclosure;
+use rapport_domain::values::Phone;
+
+use crate::customers::AddressDto;
 use crate::extract::whole;
 
 /// Where an order stands.
@@ -106,6 +111,38 @@ impl CreateOrderLine {
     }
 }
 
+/// Who receives an order; both parts optional.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "王伟", "phone": "+8613912345678"}))]
+pub struct RecipientDto {
+    /// Their name, at most 200 characters.
+    #[schema(max_length = 200)]
+    pub name: Option<String>,
+    /// Their phone, normalised as a customer's is (at most 32 characters).
+    #[schema(max_length = 32)]
+    pub phone: Option<String>,
+}
+
+impl From<RecipientDto> for Recipient {
+    fn from(r: RecipientDto) -> Self {
+        Recipient {
+            name: r.name,
+            phone: r.phone,
+        }
+    }
+}
+
+/// Who receives an order, as a caller sees it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"name": "王伟", "phone": "+8613912345678"}))]
+pub struct RecipientView {
+    /// Their name.
+    pub name: Option<String>,
+    /// Their phone; masked (`+*********5678`) for callers without `contact_details:read`.
+    pub phone: Option<String>,
+}
+
 /// A new order. It is placed pending; its totals are computed here.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -118,7 +155,9 @@ impl CreateOrderLine {
     ],
     "shipping": 1000,
     "channel": "mini_program",
-    "external_id": "shop-order-55120"
+    "external_id": "shop-order-55120",
+    "recipient": {"name": "王伟", "phone": "+8613912345678"},
+    "ship_to": {"country": "CN", "province": "上海市", "city": "上海市", "district": "浦东新区", "street": "世纪大道 100 号", "postal_code": "200120"}
 }))]
 pub struct CreateOrder {
     /// The customer.
@@ -142,6 +181,12 @@ pub struct CreateOrder {
     /// A note, at most 2000 characters.
     #[schema(max_length = 2000)]
     pub note: Option<String>,
+    /// Who receives it.
+    #[serde(default, deserialize_with = "crate::extract::object")]
+    pub recipient: Option<RecipientDto>,
+    /// Where it goes.
+    #[serde(default, deserialize_with = "crate::extract::object")]
+    pub ship_to: Option<AddressDto>,
 }
 
 /// Changes to a pending order: absent parts stay, `null` clears. `lines` replaces every line,
@@ -176,6 +221,12 @@ pub struct UpdateOrder {
     #[serde(default, deserialize_with = "crate::extract::nullable")]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub note: Option<Option<String>>,
+    /// Who receives it, replaced as a whole.
+    #[serde(default, deserialize_with = "crate::extract::object")]
+    pub recipient: Option<RecipientDto>,
+    /// Where it goes, replaced as a whole.
+    #[serde(default, deserialize_with = "crate::extract::object")]
+    pub ship_to: Option<AddressDto>,
 }
 
 /// A line as sold.
@@ -369,6 +420,8 @@ impl From<Refund> for RefundView {
     "channel": "mini_program",
     "external_id": "shop-order-55120",
     "note": null,
+    "recipient": {"name": "王伟", "phone": "+8613912345678"},
+    "ship_to": {"country": "CN", "province": "上海市", "city": "上海市", "district": "浦东新区", "street": "世纪大道 100 号", "postal_code": "200120"},
     "payment": {"method": "wechat_pay", "reference": "4200001234202612051234567890", "paid_at": "2026-12-05T09:01:00Z"},
     "shipment": {
         "carrier": "顺丰速运",
@@ -419,6 +472,10 @@ pub struct OrderView {
     pub external_id: Option<String>,
     /// A note.
     pub note: Option<String>,
+    /// Who receives it.
+    pub recipient: RecipientView,
+    /// Where it goes.
+    pub ship_to: AddressDto,
     /// The payment, once paid.
     pub payment: Option<PaymentView>,
     /// The shipment, once shipped.
@@ -441,9 +498,15 @@ pub struct OrderView {
     pub version: i64,
 }
 
-impl From<Order> for OrderView {
-    fn from(o: Order) -> Self {
+impl OrderView {
+    /// The order as a caller who sees contact details as `disclosure` says: the recipient's
+    /// phone is masked for those who may not see a customer's.
+    pub fn new(o: Order, disclosure: Disclosure) -> Self {
         let refundable = o.refundable();
+        let recipient = RecipientView {
+            name: o.recipient.name,
+            phone: disclosure.phone(o.recipient.phone.and_then(|p| Phone::try_from(p).ok())),
+        };
         OrderView {
             id: o.id,
             number: o.number,
@@ -458,6 +521,8 @@ impl From<Order> for OrderView {
             channel: o.channel,
             external_id: o.external_id,
             note: o.note,
+            recipient,
+            ship_to: o.ship_to.into(),
             payment: o.payment.map(|p| PaymentView {
                 method: p.method,
                 reference: p.reference,

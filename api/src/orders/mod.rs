@@ -3,3 +3,4 @@
 pub mod actions;
 pub mod dto;
 pub mod routes;
+pub mod search;

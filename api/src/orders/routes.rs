@@ -73,9 +73,12 @@ pub async fn list_orders(
         customer_id: q.customer_id,
         status: q.status.map(Into::into),
         sales_user_id: q.sales_user_id,
+        matching: None,
     };
     let list = store::list(state.db.conn(), auth.owner(), filter, &order, &request).await?;
-    Ok(page(&PageOf::from_page(list, OrderView::from)))
+    Ok(page(&PageOf::from_page(list, |o| {
+        OrderView::new(o, auth.disclosure())
+    })))
 }
 
 /// List a customer's orders.
@@ -105,9 +108,12 @@ pub async fn list_customer_orders(
         customer_id: Some(id),
         status: q.status.map(Into::into),
         sales_user_id: None,
+        matching: None,
     };
     let list = store::list(state.db.conn(), auth.owner(), filter, &order, &request).await?;
-    Ok(page(&PageOf::from_page(list, OrderView::from)))
+    Ok(page(&PageOf::from_page(list, |o| {
+        OrderView::new(o, auth.disclosure())
+    })))
 }
 
 /// Place an order.
@@ -150,6 +156,8 @@ pub async fn create_order(
             channel: dto.channel,
             external_id: dto.external_id,
             note: dto.note,
+            recipient: dto.recipient.unwrap_or_default().into(),
+            ship_to: dto.ship_to.unwrap_or_default().into(),
         }
         .check();
         with_shape_errors(shape, checked)
@@ -161,7 +169,7 @@ pub async fn create_order(
     let location = format!("/api/v1/orders/{}", order.id);
     let version = order.version;
     Ok(created(
-        &OrderView::from(order),
+        &OrderView::new(order, auth.disclosure()),
         location,
         version,
         replayed,
@@ -187,7 +195,10 @@ pub async fn get_order(
 ) -> Result<HttpResponse, ApiError> {
     let order = store::get(state.db.conn(), auth.owner(), id.into_inner()).await?;
     let version = order.version;
-    Ok(ok_versioned(&OrderView::from(order), version))
+    Ok(ok_versioned(
+        &OrderView::new(order, auth.disclosure()),
+        version,
+    ))
 }
 
 /// Change a pending order.
@@ -229,6 +240,8 @@ pub async fn update_order(
             channel: dto.channel,
             external_id: dto.external_id,
             note: dto.note,
+            recipient: dto.recipient.map(Into::into),
+            ship_to: dto.ship_to.map(Into::into),
         }
         .check();
         with_shape_errors(shape, checked)
@@ -243,5 +256,8 @@ pub async fn update_order(
     )
     .await?;
     let version = order.version;
-    Ok(ok_versioned(&OrderView::from(order), version))
+    Ok(ok_versioned(
+        &OrderView::new(order, auth.disclosure()),
+        version,
+    ))
 }

@@ -27,6 +27,8 @@ pub const PERSONAL_FIELDS: &[&str] = &[
     "title",
     "marketing_consent",
     "search_text",
+    "recipient",
+    "ship_to",
 ];
 
 impl Customer {

@@ -67,6 +67,9 @@ impl FieldSpec {
 pub enum FieldKind {
     /// Free text.
     Text,
+    /// A code or identifier written as text (an order number, a currency, a carrier), compared
+    /// exactly only.
+    Keyword,
     /// A number.
     Number,
     /// True or false.
@@ -93,6 +96,7 @@ impl FieldKind {
     pub fn name(&self) -> &'static str {
         match self {
             FieldKind::Text => "text",
+            FieldKind::Keyword => "keyword",
             FieldKind::Number => "number",
             FieldKind::Boolean => "boolean",
             FieldKind::Date => "date",
@@ -114,7 +118,7 @@ impl FieldKind {
             FieldKind::Number | FieldKind::Date => &[Eq, Ne, Lt, Lte, Gt, Gte, In, NotIn],
             FieldKind::DateTime => &[Eq, Ne, Lt, Lte, Gt, Gte],
             FieldKind::Boolean => &[Eq, Ne],
-            FieldKind::Uuid | FieldKind::Enum(_) => &[Eq, Ne, In, NotIn],
+            FieldKind::Keyword | FieldKind::Uuid | FieldKind::Enum(_) => &[Eq, Ne, In, NotIn],
             FieldKind::TextList | FieldKind::EnumList(_) => &[Contains, IsNull],
             FieldKind::Purchases => &[Exists, NotExists],
         }

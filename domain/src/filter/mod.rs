@@ -21,9 +21,9 @@
 //!
 //! | operator               | field kinds                              | value                          |
 //! |------------------------|------------------------------------------|--------------------------------|
-//! | `eq`, `ne`             | all but `text_list` and `enum_list`      | one value of the field's type  |
+//! | `eq`, `ne`             | all but `text_list`, `enum_list` and `purchases` | one value of the field's type |
 //! | `lt`, `lte`, `gt`, `gte` | `number`, `date`, `date_time`          | one value of the field's type  |
-//! | `in`, `not_in`         | `text`, `number`, `uuid`, `enum`, `date` | 1 to 100 values of that type   |
+//! | `in`, `not_in`         | `text`, `keyword`, `number`, `uuid`, `enum`, `date` | 1 to 100 values of that type |
 //! | `contains`             | `text`, `text_list`, `enum_list`         | one text (for `enum_list`, one of its options) |
 //! | `starts_with`          | `text`                                   | one text                       |
 //! | `is_null`              | nullable fields, `text_list`, `enum_list`| `true` or `false`              |
@@ -47,7 +47,8 @@
 //! - A field that is null or absent (an unset custom field) matches no condition except `is_null`,
 //!   `ne` and `not_in`. `ne` and `not_in` do match it: "city is not Shanghai" includes customers
 //!   without a city.
-//! - `eq`, `ne`, `in` and `not_in` on text and enums compare exactly, case included.
+//! - `eq`, `ne`, `in` and `not_in` on text, keywords and enums compare exactly, case included. A
+//!   `keyword` is text that is only ever compared exactly (an order number, a currency).
 //! - `contains` and `starts_with` on text compare case-insensitively (both sides in Unicode simple
 //!   lowercase): `contains` is a substring, `starts_with` a prefix. `%` and `_` in the value are
 //!   ordinary characters, never wildcards.

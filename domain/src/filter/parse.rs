@@ -270,7 +270,9 @@ fn scalar(kind: &FieldKind, raw: &Value, path: &str) -> Result<FilterValue, Fiel
     let invalid = |message: &str| FieldError::new(path, "invalid_value", message);
     match kind {
         FieldKind::Purchases => purchase(raw, path).map(FilterValue::Purchase),
-        FieldKind::Text | FieldKind::TextList => text(raw, path).map(FilterValue::Text),
+        FieldKind::Text | FieldKind::Keyword | FieldKind::TextList => {
+            text(raw, path).map(FilterValue::Text)
+        }
         FieldKind::Enum(options) | FieldKind::EnumList(options) => match raw.as_str() {
             Some(name) if options.iter().any(|option| option == name) => {
                 Ok(FilterValue::Text(name.to_owned()))

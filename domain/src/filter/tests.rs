@@ -35,6 +35,7 @@ fn catalogue() -> Catalogue {
         ),
         FieldSpec::new("custom_fields.industry", FieldKind::Text, true),
         FieldSpec::new("purchases", FieldKind::Purchases, false),
+        FieldSpec::new("currency", FieldKind::Keyword, false),
     ])
 }
 
@@ -405,8 +406,9 @@ fn an_in_list_holds_at_most_a_hundred_values() {
 #[test]
 fn each_kind_takes_the_documented_operators() {
     use Operator::*;
-    let table: [(FieldKind, &[Operator]); 10] = [
+    let table: [(FieldKind, &[Operator]); 11] = [
         (FieldKind::Text, &[Eq, Ne, In, NotIn, Contains, StartsWith]),
+        (FieldKind::Keyword, &[Eq, Ne, In, NotIn]),
         (FieldKind::Number, &[Eq, Ne, Lt, Lte, Gt, Gte, In, NotIn]),
         (FieldKind::Boolean, &[Eq, Ne]),
         (FieldKind::Date, &[Eq, Ne, Lt, Lte, Gt, Gte, In, NotIn]),
@@ -442,6 +444,7 @@ fn good_value(field: &str, op: Operator) -> Value {
         "lifecycle_stage" => json!("lead"),
         "custom_fields.interests" => json!("tea"),
         "purchases" => json!({"product_id": "0190b4c2-7a3e-7c1d-9f00-123456789abc"}),
+        "currency" => json!("CNY"),
         _ => unreachable!("{field}"),
     };
     match op {
@@ -665,7 +668,7 @@ fn value_for(kind: &FieldKind, op: Operator) -> BoxedStrategy<FilterValue> {
 
 fn scalar_for(kind: &FieldKind) -> BoxedStrategy<FilterValue> {
     match kind {
-        FieldKind::Text | FieldKind::TextList => proptest::collection::vec(
+        FieldKind::Text | FieldKind::Keyword | FieldKind::TextList => proptest::collection::vec(
             proptest::sample::select(vec!['a', 'Z', '张', ' ', '\t', '\n', '%', '_', '"', '\\']),
             1..=12,
         )

@@ -6,14 +6,18 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::customers::Address;
 use crate::validation::{name, optional_text, text};
 use crate::values::money::{self, Currency, MAX_AMOUNT};
 use crate::{FieldError, FieldErrors};
 
+pub mod delivery;
+pub mod fields;
 pub mod lifecycle;
 pub mod refunds;
 pub mod shipments;
 
+pub use delivery::Recipient;
 pub use lifecycle::{OrderAction, OrderStatus};
 pub use refunds::{Refund, RefundStatus, Restock};
 pub use shipments::{Shipment, ShipmentEvent};
@@ -90,6 +94,10 @@ pub struct Order {
     pub external_id: Option<String>,
     /// A note.
     pub note: Option<String>,
+    /// Who receives it.
+    pub recipient: Recipient,
+    /// Where it goes.
+    pub ship_to: Address,
     /// The payment, once paid.
     pub payment: Option<Payment>,
     /// The shipment, once shipped.
@@ -177,6 +185,10 @@ pub struct NewOrder {
     pub external_id: Option<String>,
     /// Note.
     pub note: Option<String>,
+    /// Who receives it.
+    pub recipient: Recipient,
+    /// Where it goes.
+    pub ship_to: Address,
 }
 
 /// A new order checked; variant lines still to be priced from the catalogue.
@@ -198,6 +210,10 @@ pub struct CheckedOrder {
     pub external_id: Option<String>,
     /// Note.
     pub note: Option<String>,
+    /// Who receives it, checked.
+    pub recipient: Recipient,
+    /// Where it goes, checked.
+    pub ship_to: Address,
 }
 
 fn quantity(field: &str, value: i64) -> Result<i64, FieldError> {
@@ -275,6 +291,10 @@ pub struct OrderChanges {
     pub external_id: Option<Option<String>>,
     /// Note.
     pub note: Option<Option<String>>,
+    /// Who receives it, replaced as a whole.
+    pub recipient: Option<Recipient>,
+    /// Where it goes, replaced as a whole.
+    pub ship_to: Option<Address>,
 }
 
 impl OrderChanges {
@@ -295,6 +315,12 @@ impl OrderChanges {
         let channel = text("channel", self.channel, MAX_TEXT_LEN);
         let external_id = text("external_id", self.external_id, MAX_TEXT_LEN);
         let note = text("note", self.note, 2000);
+        let recipient = self
+            .recipient
+            .and_then(|recipient| recipient.check(&mut errors));
+        let ship_to = self
+            .ship_to
+            .and_then(|address| delivery::check_ship_to(address, &mut errors));
         errors.into_result(|| OrderChanges {
             sales_user_id: self.sales_user_id,
             lines,
@@ -302,6 +328,8 @@ impl OrderChanges {
             channel,
             external_id,
             note,
+            recipient,
+            ship_to,
         })
     }
 }
@@ -330,17 +358,25 @@ impl NewOrder {
         let note = errors
             .take(optional_text("note", self.note.as_deref(), 2000))
             .flatten();
-        match (currency, shipping) {
-            (Some(currency), Some(shipping)) if errors.is_empty() => Ok(CheckedOrder {
-                customer_id: self.customer_id,
-                sales_user_id: self.sales_user_id,
-                currency,
-                lines,
-                shipping,
-                channel,
-                external_id,
-                note,
-            }),
+        let recipient = self.recipient.check(&mut errors);
+        let ship_to = delivery::check_ship_to(self.ship_to, &mut errors);
+        match (currency, shipping, recipient, ship_to) {
+            (Some(currency), Some(shipping), Some(recipient), Some(ship_to))
+                if errors.is_empty() =>
+            {
+                Ok(CheckedOrder {
+                    customer_id: self.customer_id,
+                    sales_user_id: self.sales_user_id,
+                    currency,
+                    lines,
+                    shipping,
+                    channel,
+                    external_id,
+                    note,
+                    recipient,
+                    ship_to,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -444,6 +480,8 @@ mod tests {
             channel: None,
             external_id: None,
             note: None,
+            recipient: Recipient::default(),
+            ship_to: Address::default(),
         }
         .check()
         .unwrap_err();

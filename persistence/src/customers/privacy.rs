@@ -1,7 +1,7 @@
 //! A customer's privacy: every marketing-consent decision kept with its time and channel, one
 //! document with everything held about a customer, and anonymisation that wipes their personal
 //! data everywhere it was copied (contacts, the audit trail, the event feed, stored idempotent
-//! answers) while their orders and aggregates stay.
+//! answers, who received their orders and where) while their orders and aggregates stay.
 
 use chrono::{DateTime, Utc};
 use rapport_domain::access::{Actor, Scope};
@@ -218,6 +218,7 @@ pub async fn anonymise(
     }
     let mut records: Vec<Uuid> = vec![id];
     records.extend(contacts.iter().map(|c| c.id));
+    records.extend(forget_deliveries(&*txn, id).await?);
     scrub_rows(&*txn, "audit_events", "id", &["changes"], &records).await?;
     scrub_rows(&*txn, "events", "seq", &["data", "previous"], &records).await?;
     forget_stored_answers(&*txn, db.backend(), &records).await?;
@@ -247,6 +248,42 @@ pub async fn anonymise(
     }
     Ok(after)
 }
+
+/// Clears who received the customer's orders and where they went; the orders' ids, whose copies
+/// in the audit trail and the feed are to be scrubbed too.
+async fn forget_deliveries(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<Vec<Uuid>> {
+    use sea_orm::sea_query::{Alias, Query};
+    let backend = conn.get_database_backend();
+    let of_customer = || Expr::col(Alias::new("customer_id")).eq(customer_id);
+    let select = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("orders"))
+        .and_where(of_customer())
+        .to_owned();
+    let mut orders = Vec::new();
+    for row in conn.query_all_raw(backend.build(&select)).await? {
+        orders.push(row.try_get_by_index::<Uuid>(0)?);
+    }
+    let mut update = Query::update();
+    update.table(Alias::new("orders")).and_where(of_customer());
+    for column in DELIVERY_COLUMNS {
+        update.value(Alias::new(column), Expr::val(Option::<String>::None));
+    }
+    conn.execute_raw(backend.build(&update)).await?;
+    Ok(orders)
+}
+
+/// The columns of `orders` that say who received an order and where.
+const DELIVERY_COLUMNS: [&str; 8] = [
+    "recipient_name",
+    "recipient_phone",
+    "ship_to_country",
+    "ship_to_province",
+    "ship_to_city",
+    "ship_to_district",
+    "ship_to_street",
+    "ship_to_postal_code",
+];
 
 /// Deletes the stored answers of idempotent requests that hold one of `records`: they would
 /// replay personal data.

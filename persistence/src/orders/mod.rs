@@ -4,8 +4,11 @@
 
 use std::collections::HashMap;
 
+use rapport_domain::customers::Address;
+use rapport_domain::filter::Filter;
 use rapport_domain::orders::{
-    Order, OrderLine, OrderStatus, Payment, Refund, RefundStatus, Shipment, ShipmentEvent,
+    Order, OrderLine, OrderStatus, Payment, Recipient, Refund, RefundStatus, Shipment,
+    ShipmentEvent,
 };
 use rapport_domain::sort::SortOrder;
 use rapport_domain::values::Currency;
@@ -18,6 +21,7 @@ use crate::page::{self, CursorValue, Page, PageRequest, SortField};
 use crate::{Error, Result, customers};
 
 mod actions;
+mod columns;
 mod entity;
 mod placing;
 
@@ -69,6 +73,18 @@ fn order_of(m: order::Model, details: Details) -> Result<Order> {
         channel: m.channel,
         external_id: m.external_id,
         note: m.note,
+        recipient: Recipient {
+            name: m.recipient_name,
+            phone: m.recipient_phone,
+        },
+        ship_to: Address {
+            country: m.ship_to_country,
+            province: m.ship_to_province,
+            city: m.ship_to_city,
+            district: m.ship_to_district,
+            street: m.ship_to_street,
+            postal_code: m.ship_to_postal_code,
+        },
         payment,
         shipment,
         completed_at: m.completed_at,
@@ -97,6 +113,14 @@ fn active(o: &Order) -> order::ActiveModel {
         channel: Set(o.channel.clone()),
         external_id: Set(o.external_id.clone()),
         note: Set(o.note.clone()),
+        recipient_name: Set(o.recipient.name.clone()),
+        recipient_phone: Set(o.recipient.phone.clone()),
+        ship_to_country: Set(o.ship_to.country.clone()),
+        ship_to_province: Set(o.ship_to.province.clone()),
+        ship_to_city: Set(o.ship_to.city.clone()),
+        ship_to_district: Set(o.ship_to.district.clone()),
+        ship_to_street: Set(o.ship_to.street.clone()),
+        ship_to_postal_code: Set(o.ship_to.postal_code.clone()),
         payment_method: Set(o.payment.as_ref().map(|p| p.method.clone())),
         payment_reference: Set(o.payment.as_ref().and_then(|p| p.reference.clone())),
         paid_at: Set(o.payment.as_ref().map(|p| p.paid_at)),
@@ -248,7 +272,7 @@ const ID: SortField<order::Entity> = SortField {
 };
 
 /// What an order list is narrowed to; every part given applies.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
     /// One customer's orders.
     pub customer_id: Option<Uuid>,
@@ -256,6 +280,8 @@ pub struct OrderFilter {
     pub status: Option<OrderStatus>,
     /// Orders credited to this staff member.
     pub sales_user_id: Option<Uuid>,
+    /// Orders the filter selects (`POST /orders/search`).
+    pub matching: Option<Filter>,
 }
 
 /// One page of orders within `owner`'s scope, each with everything it carries.
@@ -267,8 +293,12 @@ pub async fn list(
     request: &PageRequest,
 ) -> Result<Page<Order>> {
     use order::Column;
+    let mut select = scoped(owner);
+    if let Some(matching) = &filter.matching {
+        select = select.filter(crate::filter::compile(matching, &columns::OrderColumns)?);
+    }
     let (select, pin) = page::pin_first_equality(
-        scoped(owner),
+        select,
         order,
         [
             (

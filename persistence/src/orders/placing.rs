@@ -200,6 +200,8 @@ pub async fn create(
         channel: checked.channel,
         external_id: checked.external_id,
         note: checked.note,
+        recipient: checked.recipient,
+        ship_to: checked.ship_to,
         payment: None,
         shipment: None,
         completed_at: None,
@@ -313,6 +315,12 @@ pub async fn update(
     }
     if let Some(note) = changes.note {
         after.note = note;
+    }
+    if let Some(recipient) = changes.recipient {
+        after.recipient = recipient;
+    }
+    if let Some(ship_to) = changes.ship_to {
+        after.ship_to = ship_to;
     }
     if after == before {
         return Ok(before);
