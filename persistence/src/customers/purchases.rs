@@ -8,7 +8,7 @@ use rapport_domain::access::Actor;
 use rapport_domain::customers::Purchases;
 use rapport_domain::filter::PurchaseTest;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, StatementBuilder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::entity::customer;
@@ -40,14 +40,15 @@ pub async fn recount(
     .one(conn)
     .await?
     .ok_or(Error::NotFound)?;
-    let of_customer = order_column("customer_id").eq(customer_id);
-    let count = Query::select()
-        .expr(Expr::col(Alias::new("id")).count())
-        .from(Alias::new("orders"))
-        .and_where(of_customer.clone())
-        .and_where(counted())
-        .to_owned();
-    let kept = Query::select()
+    // One pass over the customer's paid orders: what they kept counts either way, the rest only
+    // for orders not refunded in whole.
+    let when_counted = |value: &str| {
+        Expr::cust(format!(
+            "CASE WHEN \"orders\".\"status\" <> 'refunded' THEN {value} END"
+        ))
+    };
+    let sums = Query::select()
+        .expr(Func::count(when_counted("1")))
         // A sum of bigints is numeric on PostgreSQL; the cast reads it back as one.
         .expr(Func::cast_as(
             Func::coalesce([
@@ -58,26 +59,20 @@ pub async fn recount(
             ]),
             Alias::new("BIGINT"),
         ))
+        .expr(Func::min(when_counted("\"orders\".\"paid_at\"")))
+        .expr(Func::max(when_counted("\"orders\".\"paid_at\"")))
         .from(Alias::new("orders"))
-        .and_where(of_customer.clone())
+        .and_where(order_column("customer_id").eq(customer_id))
         .and_where(order_column("paid_at").is_not_null())
         .to_owned();
-    let first = Query::select()
-        .expr(Func::min(order_column("paid_at")))
-        .from(Alias::new("orders"))
-        .and_where(of_customer.clone())
-        .and_where(counted())
-        .to_owned();
-    let last = Query::select()
-        .expr(Func::max(order_column("paid_at")))
-        .from(Alias::new("orders"))
-        .and_where(of_customer)
-        .and_where(counted())
-        .to_owned();
-    let orders_count: i64 = scalar(conn, &count).await?.unwrap_or(0);
-    let total_spent: i64 = scalar(conn, &kept).await?.unwrap_or(0);
-    let first_order_at: Option<DateTime<Utc>> = scalar(conn, &first).await?;
-    let last_order_at: Option<DateTime<Utc>> = scalar(conn, &last).await?;
+    let row = conn
+        .query_one_raw(backend.build(&sums))
+        .await?
+        .ok_or_else(|| Error::Internal("an aggregate query returned no row".into()))?;
+    let orders_count: i64 = row.try_get_by_index(0)?;
+    let total_spent: i64 = row.try_get_by_index(1)?;
+    let first_order_at: Option<DateTime<Utc>> = row.try_get_by_index(2)?;
+    let last_order_at: Option<DateTime<Utc>> = row.try_get_by_index(3)?;
     let figures = Purchases::from_sums(orders_count, total_spent, first_order_at, last_order_at);
     let update = Query::update()
         .table(customer::Entity)
@@ -139,16 +134,4 @@ pub(crate) fn purchased(test: &PurchaseTest) -> Expr {
         }
     }
     Expr::exists(orders.to_owned())
-}
-
-/// The one value `statement` selects, if any.
-async fn scalar<T: sea_orm::TryGetable>(
-    conn: &impl ConnectionTrait,
-    statement: &impl StatementBuilder,
-) -> Result<Option<T>> {
-    let backend = conn.get_database_backend();
-    let Some(row) = conn.query_one_raw(backend.build(statement)).await? else {
-        return Ok(None);
-    };
-    Ok(row.try_get_by_index::<Option<T>>(0)?)
 }
