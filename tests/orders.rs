@@ -989,6 +989,26 @@ async fn a_customer_holds_the_highest_level_their_figures_reach() {
             )
             .await;
         assert_problem(status, &problem, 422, "validation_failed");
+        // A change that is wrong is told so even against a stale version; a right one is not made.
+        let silver_path = format!("/api/v1/customer-levels/{}", silver["id"].as_str().unwrap());
+        for (body, expected) in [
+            (
+                json!({"min_orders_count": -1}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                json!({"min_orders_count": 1}),
+                StatusCode::PRECONDITION_FAILED,
+            ),
+        ] {
+            let answer = app
+                .request(Method::PATCH, &silver_path, token, Some(body))
+                .header("If-Match", "\"9\"")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(answer.status(), expected);
+        }
         let (_, seller_token) = app.user_with_role("sales").await;
         let (status, _) = app
             .send(

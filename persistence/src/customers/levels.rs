@@ -334,10 +334,17 @@ pub async fn update(
 ) -> Result<CustomerLevel> {
     let txn = db.begin_write().await?;
     serialise(&*txn, Serial::CustomerLevels).await?;
-    let before = locked(&*txn, id, expected_version).await?;
+    let before = locked(&*txn, id, None).await?;
+    // What is wrong with the change is told before whether it was made against the current
+    // version: a body that is invalid is invalid whatever the version.
     let after = input
         .apply(Some(&before), id, crate::now())
         .map_err(Error::Invalid)?;
+    if expected_version.is_some_and(|v| v != before.version) {
+        return Err(Error::PreconditionFailed {
+            current: before.version,
+        });
+    }
     store(&*txn, actor, Some(&before), &after).await?;
     txn.commit().await?;
     Ok(after)
