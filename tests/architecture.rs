@@ -94,6 +94,7 @@ const API: Layers = Layers {
         "rate_limit.rs",  // requests per minute per caller
         "slow_bodies.rs", // the deadline for a request body
         "spreadsheet.rs", // spreadsheet-safe CSV cells
+        "export.rs",      // streamed CSV and JSON-lines exports
         "config.rs",      // settings
         "telemetry.rs",   // logs and traces
         "remembered.rs",  // custom field definitions held in memory

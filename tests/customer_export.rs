@@ -8,43 +8,14 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 async fn export(app: &TestApp, token: &str, query: &str) -> (StatusCode, String, String) {
-    let response = app
-        .request(
-            Method::GET,
-            &format!("/api/v1/customers/export{query}"),
-            token,
-            None,
-        )
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, content_type, response.text().await.unwrap())
+    let (status, content_type, bytes) = app
+        .download(&format!("/api/v1/customers/export{query}"), token)
+        .await;
+    (status, content_type, String::from_utf8(bytes).unwrap())
 }
 
 fn csv_rows(text: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    reader
-        .records()
-        .map(|r| {
-            header
-                .iter()
-                .cloned()
-                .zip(r.unwrap().iter().map(str::to_owned))
-                .collect()
-        })
-        .collect()
+    rapport_tests::csv_rows(text.as_bytes())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -82,6 +53,15 @@ async fn an_export_holds_the_selected_customers_in_either_format() {
         assert_eq!(rows[0]["address.city"], "上海市");
         assert_eq!(rows[0]["custom_fields.interests"], "golf|tea");
         assert_eq!(rows[0]["email"], "ann@example.cn");
+
+        // The byte-order mark, on request, in front of the same file.
+        let (status, _, marked) = export(&app, token, "?tag=vip&bom=true").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(marked.strip_prefix('\u{feff}'), Some(text.as_str()));
+        let (status, _, refused) = export(&app, token, "?format=ndjson&bom=true").await;
+        let body: Value = serde_json::from_str(&refused).unwrap();
+        assert_problem(status, &body, 400, "bad_request");
+        assert_eq!(body["errors"][0]["field"], "bom");
 
         let (status, content_type, text) = export(&app, token, "?format=ndjson").await;
         assert_eq!(status, StatusCode::OK);

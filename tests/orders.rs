@@ -2,7 +2,7 @@
 //! paid all or nothing (stock never overdrawn however many pay at once), moved on only by the
 //! transitions that exist, and seen by a sales user only for their own customers.
 
-use rapport_tests::{TestApp, assert_problem, backends, error_pairs, pairs};
+use rapport_tests::{TestApp, assert_problem, backends, csv_rows, error_pairs, pairs};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -2003,5 +2003,157 @@ async fn an_order_carries_its_recipient_and_where_it_goes() {
             .find(|e| e["data"]["id"] == order["id"])
             .unwrap();
         assert_eq!(created["data"]["recipient"], Value::Null, "{created}");
+    }
+}
+
+async fn export_orders(app: &TestApp, token: &str, query: &str) -> (StatusCode, String, Vec<u8>) {
+    app.download(&format!("/api/v1/orders/export{query}"), token)
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_export_holds_each_line_once_in_either_format() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let v = variants(&app, &["EXP-1", "EXP-2"], 10).await;
+        let buyer = customer(&app, token).await;
+        let other = customer(&app, token).await;
+        let first = place(
+            &app,
+            token,
+            json!({
+                "customer_id": buyer, "currency": "CNY",
+                "lines": [{"variant_id": v[0], "quantity": 2}, {"variant_id": v[1], "quantity": 1}],
+                "recipient": {"name": "王伟", "phone": "+86 139 1234 5678"},
+                "ship_to": {"country": "CN", "city": "上海市"},
+                "note": "=HYPERLINK(\"x\")"
+            }),
+        )
+        .await;
+        let (status, _) = pay(&app, token, &id(&first)).await;
+        assert_eq!(status, StatusCode::OK);
+        let second = place(
+            &app,
+            token,
+            json!({
+                "customer_id": buyer, "currency": "CNY",
+                "lines": [{"description": "Tea ceremony", "quantity": 1, "unit_price": 5000}]
+            }),
+        )
+        .await;
+        let third = place(
+            &app,
+            token,
+            json!({
+                "customer_id": other, "currency": "CNY",
+                "lines": [{"variant_id": v[0], "quantity": 1}]
+            }),
+        )
+        .await;
+
+        // CSV: one row per line, oldest order first, the order's cells on each of its rows.
+        let (status, content_type, bytes) =
+            export_orders(&app, token, &format!("?customer_id={buyer}&bom=true")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(content_type.starts_with("text/csv"), "{content_type}");
+        let body = bytes
+            .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+            .expect("the file starts with the byte-order mark");
+        let rows = csv_rows(body);
+        let numbers: Vec<&str> = rows.iter().map(|r| r["number"].as_str()).collect();
+        let skus: Vec<&str> = rows.iter().map(|r| r["line.sku"].as_str()).collect();
+        assert_eq!(
+            numbers,
+            [first["number"].as_str().unwrap(); 2]
+                .into_iter()
+                .chain([second["number"].as_str().unwrap()])
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(skus, ["EXP-1", "EXP-2", ""]);
+        assert_eq!(rows[0]["status"], "paid");
+        assert_eq!(rows[0]["payment.method"], "wechat_pay");
+        assert_eq!(rows[0]["total"], "3000");
+        assert_eq!(rows[0]["line.line_total"], "2000");
+        assert_eq!(rows[1]["line.quantity"], "1");
+        assert_eq!(
+            rows[0]["recipient.phone"], "'+8613912345678",
+            "a leading + is kept from the spreadsheet's formulas"
+        );
+        assert_eq!(rows[1]["ship_to.city"], "上海市");
+        assert_eq!(
+            rows[0]["note"], "'=HYPERLINK(\"x\")",
+            "a formula is neutralised"
+        );
+        assert_eq!(rows[2]["line.name"], "Tea ceremony");
+        assert_eq!(rows[2]["status"], "pending");
+        assert_eq!(rows[2]["payment.paid_at"], "");
+
+        // Without the mark unless asked for; the list's filters narrow it.
+        let (_, _, bytes) = export_orders(&app, token, "?status=pending").await;
+        assert!(bytes.starts_with(b"id,number,status,"));
+        let pending: Vec<String> = csv_rows(&bytes).iter().map(|r| r["id"].clone()).collect();
+        assert_eq!(pending, [id(&second), id(&third)]);
+        let later = chrono::Utc::now() + chrono::Duration::hours(1);
+        let (_, _, bytes) = export_orders(
+            &app,
+            token,
+            &format!("?created_from={}", later.format("%Y-%m-%dT%H:%M:%SZ")),
+        )
+        .await;
+        assert!(csv_rows(&bytes).is_empty(), "only the header");
+
+        // JSON lines: one order per line, as `GET /orders/{id}` answers it.
+        let (status, content_type, bytes) = export_orders(&app, token, "?format=ndjson").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(content_type, "application/x-ndjson");
+        let orders: Vec<Value> = String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        let ids: Vec<String> = orders.iter().map(id).collect();
+        assert_eq!(ids, [id(&first), id(&second), id(&third)]);
+        assert_eq!(orders[0]["lines"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            orders[0]["note"], "=HYPERLINK(\"x\")",
+            "JSON carries it as stored"
+        );
+
+        // Who may not see phones sees the recipient's masked.
+        let (_, viewer) = app.user_with_role("viewer").await;
+        let (status, _, bytes) = export_orders(&app, &viewer, "?status=paid").await;
+        assert_eq!(status, StatusCode::OK);
+        let phone = csv_rows(&bytes)[0]["recipient.phone"].clone();
+        assert!(phone.contains('*') && phone != "+8613912345678", "{phone}");
+
+        // A byte-order mark belongs to CSV only; unknown parameters are refused.
+        for query in ["?format=ndjson&bom=true", "?colour=red"] {
+            let (status, _, bytes) = export_orders(&app, token, query).await;
+            let problem: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_problem(status, &problem, 400, "bad_request");
+        }
+
+        // Every export is in the audit trail, with what was asked for.
+        let (_, trail) = app
+            .send(
+                Method::GET,
+                "/api/v1/audit-events?action=orders.exported&limit=200",
+                token,
+                None,
+            )
+            .await;
+        let trail = trail["data"].as_array().unwrap();
+        assert_eq!(
+            trail.len(),
+            5,
+            "refused exports are not recorded: {trail:?}"
+        );
+        let marked: Vec<&Value> = trail
+            .iter()
+            .filter(|e| e["detail"]["bom"] == true)
+            .collect();
+        assert_eq!(marked.len(), 1);
+        assert_eq!(marked[0]["detail"]["customer_id"], buyer);
     }
 }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod custom_fields;
 pub mod customers;
 pub mod envelope;
+pub mod export;
 pub mod extract;
 pub mod health;
 pub mod imports;

@@ -1446,6 +1446,25 @@ pm.test("the paid order", function () {
 });`,
       },
       {
+        op: 'export_orders',
+        name: 'the buyer\'s paid orders as CSV for a spreadsheet',
+        status: 200,
+        accept: 'text/csv',
+        query: { customer_id: '{{buyer_id}}', status: 'paid', bom: 'true' },
+        test: `
+pm.test("a byte-order mark, the header, then one row per line of the paid order", function () {
+    var bytes = pm.response.stream;
+    pm.expect([bytes[0], bytes[1], bytes[2]]).to.eql([0xEF, 0xBB, 0xBF]);
+    var text = pm.response.text().replace(/^\uFEFF/, "");
+    var lines = text.trim().split(String.fromCharCode(10));
+    pm.expect(lines[0]).to.match(/^id,number,status,customer_id,/);
+    pm.expect(lines.length).to.be.above(1);
+    lines.slice(1).forEach(function (line) {
+        pm.expect(line.indexOf(pm.variables.get("order_id"))).to.eql(0);
+    });
+});`,
+      },
+      {
         op: 'search_orders',
         name: 'the buyer\'s paid orders over ¥100',
         status: 200,

@@ -289,6 +289,26 @@ impl TestApp {
         body
     }
 
+    /// `GET path` as a file: the status, the content type and the body's bytes.
+    pub async fn download(&self, path: &str, token: &str) -> (StatusCode, String, Vec<u8>) {
+        let response = self
+            .request(Method::GET, path, token, None)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (
+            status,
+            content_type,
+            response.bytes().await.unwrap().to_vec(),
+        )
+    }
+
     pub async fn create_customer(&self, token: &str, body: Value) -> Value {
         let (status, created) = self
             .send(Method::POST, "/api/v1/customers", token, Some(body))
@@ -296,6 +316,27 @@ impl TestApp {
         assert_eq!(status, StatusCode::CREATED, "{created}");
         created
     }
+}
+
+/// A CSV file's rows, each as column → cell.
+pub fn csv_rows(bytes: &[u8]) -> Vec<std::collections::HashMap<String, String>> {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    reader
+        .records()
+        .map(|r| {
+            header
+                .iter()
+                .cloned()
+                .zip(r.unwrap().iter().map(str::to_owned))
+                .collect()
+        })
+        .collect()
 }
 
 /// Status and JSON body (`null` when empty or not JSON).

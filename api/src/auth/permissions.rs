@@ -161,6 +161,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/orders", p(Orders, Read)),
     ("POST", "/api/v1/orders/search", p(Orders, Read)),
     ("GET", "/api/v1/orders/filter-fields", p(Orders, Read)),
+    ("GET", "/api/v1/orders/export", p(Orders, Read)),
     ("POST", "/api/v1/orders", p(Orders, Write)),
     ("GET", "/api/v1/orders/{id}", p(Orders, Read)),
     ("PATCH", "/api/v1/orders/{id}", p(Orders, Write)),

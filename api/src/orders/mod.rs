@@ -2,5 +2,6 @@
 
 pub mod actions;
 pub mod dto;
+pub mod export;
 pub mod routes;
 pub mod search;

@@ -213,6 +213,16 @@ impl PurchaseTest {
 }
 
 impl Filter {
+    /// The condition `field op value`, typed as the catalogue types `field`.
+    pub fn condition(field: &str, kind: FieldKind, op: Operator, value: FilterValue) -> Filter {
+        Filter::Condition(Condition {
+            field: field.to_owned(),
+            kind,
+            op,
+            value,
+        })
+    }
+
     /// Every condition in the filter, in the order they were written.
     pub fn conditions(&self) -> Conditions<'_> {
         Conditions { stack: vec![self] }

@@ -62,15 +62,6 @@ fn cond(field: &str, op: &str, value: Value) -> Value {
     node
 }
 
-fn condition(field: &str, kind: FieldKind, op: Operator, value: FilterValue) -> Filter {
-    Filter::Condition(Condition {
-        field: field.to_owned(),
-        kind,
-        op,
-        value,
-    })
-}
-
 fn example() -> Value {
     json!({"and": [
       {"field": "lifecycle_stage", "op": "in", "value": ["customer", "prospect"]},
@@ -87,28 +78,28 @@ fn example() -> Value {
 fn the_documented_example_parses_into_a_typed_tree() {
     let text = |s: &str| FilterValue::Text(s.to_owned());
     let expected = Filter::And(vec![
-        condition(
+        Filter::condition(
             "lifecycle_stage",
             FieldKind::Enum(stages()),
             Operator::In,
             FilterValue::List(vec![text("customer"), text("prospect")]),
         ),
-        condition(
+        Filter::condition(
             "created_at",
             FieldKind::DateTime,
             Operator::Gte,
             FilterValue::DateTime(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()),
         ),
         Filter::Or(vec![
-            condition("tags", FieldKind::TextList, Operator::Contains, text("vip")),
-            condition(
+            Filter::condition("tags", FieldKind::TextList, Operator::Contains, text("vip")),
+            Filter::condition(
                 "address.city",
                 FieldKind::Text,
                 Operator::Eq,
                 text("Shanghai"),
             ),
         ]),
-        condition(
+        Filter::condition(
             "custom_fields.industry",
             FieldKind::Text,
             Operator::Eq,
@@ -149,7 +140,7 @@ fn the_conventions_example_parses() {
 fn a_single_condition_is_a_whole_filter() {
     assert_eq!(
         parse(&cond("vip", "eq", json!(true))),
-        Ok(condition(
+        Ok(Filter::condition(
             "vip",
             FieldKind::Boolean,
             Operator::Eq,
@@ -511,7 +502,7 @@ fn texts_are_one_to_two_hundred_characters_as_sent() {
     // Not trimmed: the filter compares what was written.
     assert_eq!(
         parse(&cond("name", "eq", json!(" 王芳 "))).unwrap(),
-        condition(
+        Filter::condition(
             "name",
             FieldKind::Text,
             Operator::Eq,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rapport_domain::customers::fields::CUSTOM_FIELD_PREFIX;
 use rapport_domain::customers::{Customer, CustomerKind, LifecycleStage};
-use rapport_domain::filter::{Catalogue, Condition, FieldKind, Filter, FilterValue, Operator};
+use rapport_domain::filter::{Catalogue, FieldKind, Filter, FilterValue, Operator};
 use rapport_domain::sort::SortOrder;
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
@@ -92,15 +92,6 @@ pub struct CustomerSearch<'a> {
     pub catalogue: &'a Catalogue,
 }
 
-fn condition(field: &str, kind: FieldKind, op: Operator, value: FilterValue) -> Filter {
-    Filter::Condition(Condition {
-        field: field.to_owned(),
-        kind,
-        op,
-        value,
-    })
-}
-
 impl CustomerFilter {
     /// The plain filters (all but `q`) as one filter of the filter language, so every list
     /// shares one query.
@@ -109,7 +100,7 @@ impl CustomerFilter {
         let mut parts = Vec::new();
         if let Some(stage) = self.lifecycle_stage {
             let kind = FieldKind::Enum(Vec::new());
-            parts.push(condition(
+            parts.push(Filter::condition(
                 "lifecycle_stage",
                 kind,
                 Operator::Eq,
@@ -117,7 +108,7 @@ impl CustomerFilter {
             ));
         }
         if let Some(owner_id) = self.owner_id {
-            parts.push(condition(
+            parts.push(Filter::condition(
                 "owner_id",
                 FieldKind::Uuid,
                 Operator::Eq,
@@ -125,7 +116,7 @@ impl CustomerFilter {
             ));
         }
         if let Some(kind) = self.kind {
-            parts.push(condition(
+            parts.push(Filter::condition(
                 "kind",
                 FieldKind::Enum(Vec::new()),
                 Operator::Eq,
@@ -133,7 +124,7 @@ impl CustomerFilter {
             ));
         }
         if let Some(from) = self.created_from {
-            parts.push(condition(
+            parts.push(Filter::condition(
                 "created_at",
                 FieldKind::DateTime,
                 Operator::Gte,
@@ -141,7 +132,7 @@ impl CustomerFilter {
             ));
         }
         if let Some(to) = self.created_to {
-            parts.push(condition(
+            parts.push(Filter::condition(
                 "created_at",
                 FieldKind::DateTime,
                 Operator::Lt,
@@ -149,7 +140,7 @@ impl CustomerFilter {
             ));
         }
         if let Some(tag) = &self.tag {
-            parts.push(condition(
+            parts.push(Filter::condition(
                 "tags",
                 FieldKind::TextList,
                 Operator::Contains,
