@@ -51,6 +51,8 @@ def _positive(case) -> bool:
 SIMPLE_CONDITION = {"field": "lifecycle_stage", "op": "eq", "value": "customer"}
 # The same for an order filter.
 SIMPLE_ORDER_CONDITION = {"field": "status", "op": "eq", "value": "paid"}
+# And for a product filter.
+SIMPLE_PRODUCT_CONDITION = {"field": "status", "op": "eq", "value": "active"}
 MAX_DEPTH = 4
 MAX_CONDITIONS = 50
 
@@ -143,7 +145,12 @@ def before_call(ctx, case, **kwargs):
         if isinstance(case.body.get("customers"), list):
             case.body["customers"] = [_batch_item(item) for item in case.body["customers"]]
     if isinstance(case.body, dict) and case.body.get("filter") is not None:
-        simple = SIMPLE_ORDER_CONDITION if case.path.startswith("/api/v1/orders") else SIMPLE_CONDITION
+        if case.path.startswith("/api/v1/orders"):
+            simple = SIMPLE_ORDER_CONDITION
+        elif case.path.startswith("/api/v1/products"):
+            simple = SIMPLE_PRODUCT_CONDITION
+        else:
+            simple = SIMPLE_CONDITION
         case.body["filter"] = _known_filter(case.body["filter"], simple)
         if _conditions(case.body["filter"]) > MAX_CONDITIONS:
             case.body["filter"] = dict(simple)

@@ -428,3 +428,206 @@ async fn variants_change_with_the_product_version_and_the_catalogue_stays_whole(
         assert_eq!(status, StatusCode::NO_CONTENT);
     }
 }
+
+/// The names of the products `filter` finds, sorted by name.
+async fn found(app: &TestApp, filter: Value) -> Vec<String> {
+    let (status, page) = app
+        .send(
+            Method::POST,
+            "/api/v1/products/search",
+            &app.admin_token,
+            Some(json!({"filter": filter, "sort": ["name"], "limit": 200})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{filter}: {page}");
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn products_are_searched_by_their_fields_and_their_variants() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let (_, brand) = app
+            .send(
+                Method::POST,
+                "/api/v1/brands",
+                token,
+                Some(json!({"name": "Éclair"})),
+            )
+            .await;
+        let mut shoes = shoe(&["RUN-41", "RUN-42"], 10);
+        shoes["brand_id"] = brand["id"].clone();
+        shoes["external_id"] = json!("erp-shoe");
+        create(&app, shoes).await;
+        let mut tea = shoe(&["TEA-250"], 1);
+        tea["name"] = json!("ÉCLAIR Tea 龙井");
+        tea["variants"][0]["price"] = json!(12900);
+        let tea = create(&app, tea).await;
+        let mut old = shoe(&["OLD-1"], 0);
+        old["name"] = json!("Old boots");
+        old["status"] = json!("archived");
+        create(&app, old).await;
+
+        // The name ignoring case, beyond ASCII too; the product's own fields.
+        assert_eq!(
+            found(
+                &app,
+                json!({"field": "name", "op": "contains", "value": "éclair"})
+            )
+            .await,
+            ["ÉCLAIR Tea 龙井"]
+        );
+        assert_eq!(
+            found(
+                &app,
+                json!({"field": "name", "op": "starts_with", "value": "跑步"})
+            )
+            .await,
+            ["跑步鞋 Pro"]
+        );
+        assert_eq!(
+            found(
+                &app,
+                json!({"field": "status", "op": "eq", "value": "archived"})
+            )
+            .await,
+            ["Old boots"]
+        );
+        assert_eq!(
+            found(
+                &app,
+                json!({"field": "brand_id", "op": "eq", "value": brand["id"]})
+            )
+            .await,
+            ["跑步鞋 Pro"]
+        );
+        assert_eq!(
+            found(
+                &app,
+                json!({"field": "brand_id", "op": "is_null", "value": true})
+            )
+            .await,
+            ["Old boots", "ÉCLAIR Tea 龙井"]
+        );
+        assert_eq!(
+            found(
+                &app,
+                json!({"field": "external_id", "op": "eq", "value": "erp-shoe"})
+            )
+            .await,
+            ["跑步鞋 Pro"]
+        );
+
+        // A variant field selects the product when one of its variants passes.
+        assert_eq!(
+            found(
+                &app,
+                json!({"field": "variants.sku", "op": "eq", "value": "RUN-42"})
+            )
+            .await,
+            ["跑步鞋 Pro"]
+        );
+        assert_eq!(
+            found(
+                &app,
+                json!({"field": "variants.price", "op": "lt", "value": 20000})
+            )
+            .await,
+            ["ÉCLAIR Tea 龙井"]
+        );
+        assert_eq!(
+            found(
+                &app,
+                json!({"field": "variants.sku", "op": "in", "value": ["OLD-1", "TEA-250"]})
+            )
+            .await,
+            ["Old boots", "ÉCLAIR Tea 龙井"]
+        );
+        assert_eq!(
+            found(
+                &app,
+                json!({"field": "low_stock", "op": "eq", "value": true})
+            )
+            .await,
+            ["Old boots", "ÉCLAIR Tea 龙井"],
+            "stock 0 and 1 are at or below the threshold of 2"
+        );
+        assert_eq!(
+            found(
+                &app,
+                json!({"and": [
+                    {"field": "low_stock", "op": "eq", "value": true},
+                    {"field": "status", "op": "eq", "value": "active"}
+                ]})
+            )
+            .await,
+            ["ÉCLAIR Tea 龙井"]
+        );
+
+        // A renamed product is found by its new name only.
+        let (status, renamed) = app
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/products/{}", id(&tea)),
+                token,
+                Some(json!({"name": "Oolong"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{renamed}");
+        assert!(
+            found(
+                &app,
+                json!({"field": "name", "op": "contains", "value": "éclair"})
+            )
+            .await
+            .is_empty()
+        );
+        assert_eq!(
+            found(
+                &app,
+                json!({"field": "name", "op": "contains", "value": "OOL"})
+            )
+            .await,
+            ["Oolong"]
+        );
+
+        // The fields, and what does not fit.
+        let (status, fields) = app
+            .send(Method::GET, "/api/v1/products/filter-fields", token, None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let price = fields["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "variants.price")
+            .unwrap();
+        assert_eq!(price["type"], "number");
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                "/api/v1/products/search",
+                token,
+                Some(json!({"filter": {"and": [
+                    {"field": "status", "op": "eq", "value": "active"},
+                    {"field": "colour", "op": "eq", "value": "红"},
+                    {"field": "variants.sku", "op": "contains", "value": "RUN"}
+                ]}})),
+            )
+            .await;
+        assert_problem(status, &problem, 400, "bad_request");
+        assert_eq!(
+            error_pairs(&problem),
+            pairs(&[
+                ("filter.and[1].field", "unknown_field"),
+                ("filter.and[2].op", "unsupported_operator"),
+            ])
+        );
+    }
+}

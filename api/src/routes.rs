@@ -64,6 +64,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(crate::catalogue::brands::update_brand)
             .service(crate::catalogue::brands::delete_brand)
             .service(crate::catalogue::products::list_products)
+            .service(crate::catalogue::search::search_products)
+            .service(crate::catalogue::search::get_product_filter_fields)
             .service(crate::catalogue::products::create_product)
             .service(crate::catalogue::products::get_product)
             .service(crate::catalogue::products::update_product)

@@ -109,3 +109,15 @@ pub struct FilterFieldList {
     /// Every field, the resource's own first, then its custom fields by key.
     pub data: Vec<FilterFieldView>,
 }
+
+impl FilterFieldList {
+    /// Every field of `catalogue`, each marked sortable when `sortable` names it.
+    pub fn of<S: AsRef<str>>(catalogue: &Catalogue, sortable: &[S]) -> Self {
+        let data = catalogue
+            .fields
+            .iter()
+            .map(|spec| FilterFieldView::new(spec, sortable))
+            .collect();
+        FilterFieldList { data }
+    }
+}

@@ -1253,6 +1253,35 @@ pm.test("the product with a low variant is listed", function () {
 });`,
       },
       {
+        op: 'search_products',
+        name: 'by name and by one variant\'s sku',
+        status: 200,
+        body: {
+          json: {
+            filter: { and: [
+              { field: 'name', op: 'contains', value: '跑步鞋 pro {{run}}' },
+              { field: 'variants.sku', op: 'eq', value: 'RUN-{{run}}-43' },
+            ] },
+            include_total: true,
+          },
+        },
+        test: `
+pm.test("the product that sells the sku", function () {
+    pm.expect(body.data.map(function (p) { return p.id; })).to.eql([${v('product_id')}]);
+    pm.expect(body.total).to.eql(1);
+});`,
+      },
+      {
+        op: 'get_product_filter_fields',
+        status: 200,
+        test: `
+pm.test("variant fields are offered with their operators", function () {
+    var price = body.data.filter(function (f) { return f.name === "variants.price"; })[0];
+    pm.expect(price.type).to.eql("number");
+    pm.expect(price.operators).to.include("lte");
+});`,
+      },
+      {
         op: 'get_product',
         status: 200,
         params: { id: '{{product_id}}' },

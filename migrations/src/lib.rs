@@ -22,6 +22,7 @@ mod m20261205_000016_customer_purchases;
 mod m20261205_000017_customer_levels;
 mod m20261205_000018_purchase_filter;
 mod m20261205_000019_order_delivery;
+mod m20261205_000020_product_search;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000017_customer_levels::Migration),
             Box::new(m20261205_000018_purchase_filter::Migration),
             Box::new(m20261205_000019_order_delivery::Migration),
+            Box::new(m20261205_000020_product_search::Migration),
         ]
     }
 }

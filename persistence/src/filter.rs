@@ -36,6 +36,14 @@ pub(crate) enum FieldSql {
         /// The condition "a related record passes this test", for the test a condition holds.
         exists: fn(&FilterValue) -> Option<Expr>,
     },
+    /// A value of each of the record's related rows (a product's variants): the record passes
+    /// when one of its rows does.
+    AnyRow {
+        /// The record's related rows, `SELECT 1 FROM … WHERE <row belongs to the record>`.
+        rows: Box<SelectStatement>,
+        /// The row's value, typed so it compares with the bound filter value.
+        value: Expr,
+    },
     /// A list of texts per record.
     List {
         /// The condition "the list holds this value".
@@ -103,6 +111,17 @@ fn test(condition: &FilterCondition, sql: FieldSql) -> Result<Expr> {
                 NotExists => Ok(related.not()),
                 _ => Err(unsupported(condition)),
             }
+        }
+        FieldSql::AnyRow { mut rows, value } => {
+            let passes = test(
+                condition,
+                FieldSql::Scalar {
+                    value,
+                    folded: None,
+                    dates_as_text: false,
+                },
+            )?;
+            Ok(Expr::exists(rows.and_where(passes).to_owned()))
         }
         FieldSql::List { member, empty } => match (op, &condition.value) {
             (Contains, FilterValue::Text(text)) => Ok(member(Value::from(text.clone()))),

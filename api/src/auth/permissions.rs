@@ -128,6 +128,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/v1/brands/{id}", p(Products, Write)),
     ("DELETE", "/api/v1/brands/{id}", p(Products, Delete)),
     ("GET", "/api/v1/products", p(Products, Read)),
+    ("POST", "/api/v1/products/search", p(Products, Read)),
+    ("GET", "/api/v1/products/filter-fields", p(Products, Read)),
     ("POST", "/api/v1/products", p(Products, Write)),
     ("GET", "/api/v1/products/{id}", p(Products, Read)),
     ("PATCH", "/api/v1/products/{id}", p(Products, Write)),

@@ -3,6 +3,7 @@
 pub mod brands;
 pub mod categories;
 pub mod products;
+pub mod search;
 
 use rapport_domain::sort::{SortKey, SortOrder};
 

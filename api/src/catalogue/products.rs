@@ -467,6 +467,7 @@ pub async fn list_products(
         category_id: q.category_id,
         brand_id: q.brand_id,
         low_stock: q.low_stock,
+        matching: None,
     };
     let list = products::list(state.db.conn(), filter, &order, &request).await?;
     Ok(page(&PageOf::from_page(list, ProductView::from)))

@@ -19,7 +19,7 @@ use crate::auth::Auth;
 use crate::extract::{ValidJson, page_request, text_parameter};
 use crate::problem::ApiError;
 use crate::respond::{PageOf, page};
-use crate::search::{FilterFieldList, FilterFieldView};
+use crate::search::FilterFieldList;
 use crate::state::AppState;
 
 /// A customer search: which customers (`filter`), in which order, which page.
@@ -169,10 +169,6 @@ pub async fn get_customer_filter_fields(
 ) -> Result<HttpResponse, ApiError> {
     let definitions = crate::custom_fields::definitions(&state, FieldOwner::Customer).await?;
     let sortable = sortable_fields(&definitions);
-    let data = masking::catalogue(&definitions, auth.disclosure())
-        .fields
-        .iter()
-        .map(|spec| FilterFieldView::new(spec, &sortable))
-        .collect();
-    Ok(HttpResponse::Ok().json(FilterFieldList { data }))
+    let catalogue = masking::catalogue(&definitions, auth.disclosure());
+    Ok(HttpResponse::Ok().json(FilterFieldList::of(&catalogue, &sortable)))
 }

@@ -1,8 +1,9 @@
-//! The filter language in the document: a recursive schema (`CustomerFilter`) made from the
-//! customer catalogue itself, one branch per field and operator group with the exact value that
-//! pairing takes, so a generated client types its filters and a fuzzer's filters are the ones the
-//! server accepts. Custom fields are the workspace's own: their branch names the family of keys
-//! and leaves the value to the definition (`GET /api/v1/customers/filter-fields`).
+//! The filter language in the document: a recursive schema per resource (`CustomerFilter`,
+//! `OrderFilter`, `ProductFilter`) made from the resource's catalogue itself, one branch per field
+//! and operator group with the exact value that pairing takes, so a generated client types its
+//! filters and a fuzzer's filters are the ones the server accepts. Custom fields are the
+//! workspace's own: their branch names the family of keys and leaves the value to the definition
+//! (`GET /api/v1/customers/filter-fields`).
 
 use rapport_domain::customers::fields;
 use rapport_domain::filter::{
@@ -69,14 +70,38 @@ pub fn apply(doc: &mut Value) {
             &json!({"field": "status", "op": "eq", "value": "paid"}),
         ),
     );
-    if let Some(filter) = schemas
-        .get_mut("SearchOrders")
-        .and_then(|schema| schema.pointer_mut("/properties/filter"))
-    {
-        let description = filter.get("description").cloned();
-        *filter = json!({"anyOf": [reference("OrderFilter"), {"type": "null"}]});
-        if let Some(description) = description {
-            filter["description"] = description;
+    schemas.insert(
+        "ProductFilter".into(),
+        node(
+            "ProductFilter",
+            "ProductCondition",
+            &json!({"and": [
+                {"field": "name", "op": "contains", "value": "跑步鞋"},
+                {"field": "variants.price", "op": "lte", "value": 50000},
+            ]}),
+        ),
+    );
+    schemas.insert(
+        "ProductCondition".into(),
+        conditions(
+            &rapport_domain::catalogue::fields::catalogue(),
+            None,
+            &json!({"field": "status", "op": "eq", "value": "active"}),
+        ),
+    );
+    for (search, filter_schema) in [
+        ("SearchOrders", "OrderFilter"),
+        ("SearchProducts", "ProductFilter"),
+    ] {
+        if let Some(filter) = schemas
+            .get_mut(search)
+            .and_then(|schema| schema.pointer_mut("/properties/filter"))
+        {
+            let description = filter.get("description").cloned();
+            *filter = json!({"anyOf": [reference(filter_schema), {"type": "null"}]});
+            if let Some(description) = description {
+                filter["description"] = description;
+            }
         }
     }
     for name in SELECTING {

@@ -48,14 +48,19 @@ fn sort_key_pattern() -> String {
     format!("^-?({})$", sortable_field_patterns().join("|"))
 }
 
-/// An order search sorts by the order's own fields, not a customer's.
-fn order_search_sort(schemas: &mut Map<String, Value>) {
-    if let Some(items) = schemas
-        .get_mut("SearchOrders")
-        .and_then(|s| s.pointer_mut("/properties/sort/items"))
-    {
-        let keys = rapport_domain::orders::SORTABLE.join("|");
-        *items = json!({"type": "string", "pattern": format!("^-?({keys})$")});
+/// An order or product search sorts by that resource's own fields, not a customer's.
+fn resource_search_sort(schemas: &mut Map<String, Value>) {
+    for (schema, sortable) in [
+        ("SearchOrders", rapport_domain::orders::SORTABLE),
+        ("SearchProducts", products::SORTABLE),
+    ] {
+        if let Some(items) = schemas
+            .get_mut(schema)
+            .and_then(|s| s.pointer_mut("/properties/sort/items"))
+        {
+            let keys = sortable.join("|");
+            *items = json!({"type": "string", "pattern": format!("^-?({keys})$")});
+        }
     }
 }
 
@@ -91,7 +96,7 @@ pub fn apply(doc: &mut Value) {
             }
         }
         batch_items(schemas);
-        order_search_sort(schemas);
+        resource_search_sort(schemas);
     }
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {

@@ -15,7 +15,7 @@ use crate::auth::Auth;
 use crate::extract::{ValidJson, page_request};
 use crate::problem::ApiError;
 use crate::respond::{PageOf, page};
-use crate::search::{FilterFieldList, FilterFieldView, filter_and_order};
+use crate::search::{FilterFieldList, filter_and_order};
 use crate::state::AppState;
 
 /// An order search: which orders (`filter`), in which order, which page.
@@ -103,10 +103,5 @@ pub async fn search_orders(
 )]
 #[get("/orders/filter-fields")]
 pub async fn get_order_filter_fields(_auth: Auth) -> Result<HttpResponse, ApiError> {
-    let data = fields::catalogue()
-        .fields
-        .iter()
-        .map(|spec| FilterFieldView::new(spec, SORTABLE))
-        .collect();
-    Ok(HttpResponse::Ok().json(FilterFieldList { data }))
+    Ok(HttpResponse::Ok().json(FilterFieldList::of(&fields::catalogue(), SORTABLE)))
 }

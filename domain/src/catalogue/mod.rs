@@ -2,6 +2,7 @@
 
 pub mod brands;
 pub mod categories;
+pub mod fields;
 pub mod products;
 
 use crate::FieldErrors;

@@ -57,6 +57,8 @@ pub mod product {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: Uuid,
         pub name: String,
+        /// The name lower-cased, which `contains` and `starts_with` compare with.
+        pub name_folded: String,
         #[sea_orm(column_type = "Text", nullable)]
         pub description: Option<String>,
         pub category_id: Option<Uuid>,

@@ -4,6 +4,7 @@
 
 pub mod brands;
 pub mod categories;
+mod columns;
 mod entity;
 pub mod products;
 mod references;

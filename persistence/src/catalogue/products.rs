@@ -9,11 +9,12 @@ use rapport_domain::catalogue::products::{
     CheckedProduct, CheckedVariant, CheckedVariantChanges, MovementKind, Product, ProductChanges,
     ProductStatus, Variant, VariantRefusal,
 };
+use rapport_domain::filter::Filter;
 use rapport_domain::sort::SortOrder;
 use rapport_domain::values::Currency;
 use rapport_domain::{FieldError, FieldErrors};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -77,6 +78,7 @@ fn active(p: &Product) -> product::ActiveModel {
     product::ActiveModel {
         id: Set(p.id),
         name: Set(p.name.clone()),
+        name_folded: Set(p.name.to_lowercase()),
         description: Set(p.description.clone()),
         category_id: Set(p.category_id),
         brand_id: Set(p.brand_id),
@@ -150,7 +152,7 @@ const ID: SortField<product::Entity> = SortField {
 };
 
 /// What a product list is narrowed to; every part given applies.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct ProductFilter {
     /// Products of this status.
     pub status: Option<ProductStatus>,
@@ -160,6 +162,8 @@ pub struct ProductFilter {
     pub brand_id: Option<Uuid>,
     /// Products with (`true`) or without (`false`) a variant at or below its threshold.
     pub low_stock: Option<bool>,
+    /// Products the filter selects (`POST /products/search`).
+    pub matching: Option<Filter>,
 }
 
 /// One page of products with their variants.
@@ -186,22 +190,14 @@ pub async fn list(
         ],
     );
     if let Some(low) = filter.low_stock {
-        let mut low_variants = Query::select();
-        low_variants
-            .expr(Expr::val(1))
-            .from(variant::Entity)
-            .and_where(
-                Expr::col((variant::Entity, variant::Column::ProductId))
-                    .equals((product::Entity, Column::Id)),
-            )
-            .and_where(
-                Expr::col((variant::Entity, variant::Column::Stock)).lte(Expr::col((
-                    variant::Entity,
-                    variant::Column::LowStockThreshold,
-                ))),
-            );
-        let exists = Expr::exists(low_variants);
+        let exists = super::columns::has_low_variant();
         select = select.filter(if low { exists } else { exists.not() });
+    }
+    if let Some(matching) = &filter.matching {
+        select = select.filter(crate::filter::compile(
+            matching,
+            &super::columns::ProductColumns,
+        )?);
     }
     let page = page::fetch_ordered(conn, select, order, FIELDS, &ID, pin.as_ref(), request).await?;
     let ids: Vec<Uuid> = page.items.iter().map(|m| m.id).collect();
