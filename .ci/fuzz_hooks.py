@@ -105,6 +105,29 @@ def _batch_item(item):
     return item
 
 
+def _product_item(item):
+    """A product batch item the server can write whatever it holds already: its own key, a name
+    for when it is new, and variants with skus and options of their own and a price."""
+    if not isinstance(item, dict):
+        return item
+    item["external_id"] = uuid.uuid4().hex
+    if item.get("name") is None:
+        item["name"] = "Fuzz product"
+    for reference in ("category_id", "brand_id"):
+        if isinstance(item.get(reference), str):
+            item[reference] = None
+    if isinstance(item.get("variants"), list):
+        for variant in item["variants"]:
+            if isinstance(variant, dict):
+                variant["sku"] = uuid.uuid4().hex
+                variant["options"] = {"variant": uuid.uuid4().hex[:12]}
+                if not isinstance(variant.get("price"), int) or isinstance(variant.get("price"), bool):
+                    variant["price"] = 100
+                if not isinstance(variant.get("currency"), str):
+                    variant["currency"] = "CNY"
+    return item
+
+
 def _current(case):
     response = requests.get(BASE + case.formatted_path, headers=AUTH, timeout=10)
     return response.json() if response.status_code == 200 else None
@@ -141,6 +164,9 @@ def before_call(ctx, case, **kwargs):
         made = requests.post(BASE + "/api/v1/customers", headers=AUTH, json={"name": "Fuzz duplicate"}, timeout=10)
         if made.status_code == 201:
             case.body["duplicate_id"] = made.json()["id"]
+    if isinstance(case.body, dict) and case.path == "/api/v1/products/batch":
+        if isinstance(case.body.get("products"), list):
+            case.body["products"] = [_product_item(item) for item in case.body["products"]]
     if isinstance(case.body, dict) and case.path == "/api/v1/customers/batch":
         if isinstance(case.body.get("customers"), list):
             case.body["customers"] = [_batch_item(item) for item in case.body["customers"]]

@@ -62,6 +62,7 @@ const PERSISTENCE: Layers = Layers {
         "idempotency.rs", // idempotency records
         "error.rs",       // `Error` and the unique-constraint table
         "settings.rs",    // stored settings
+        "batch.rs",       // batch modes, item outcomes and their errors
     ],
     areas: &[
         area("access", 0),        // users, roles, API keys, sessions
@@ -95,6 +96,7 @@ const API: Layers = Layers {
         "slow_bodies.rs", // the deadline for a request body
         "spreadsheet.rs", // spreadsheet-safe CSV cells
         "export.rs",      // streamed CSV and JSON-lines exports
+        "batch.rs",       // batch modes and item results
         "config.rs",      // settings
         "telemetry.rs",   // logs and traces
         "remembered.rs",  // custom field definitions held in memory

@@ -631,3 +631,233 @@ async fn products_are_searched_by_their_fields_and_their_variants() {
         );
     }
 }
+
+async fn batch(app: &TestApp, body: Value) -> (StatusCode, Value) {
+    app.send(
+        Method::POST,
+        "/api/v1/products/batch",
+        &app.admin_token,
+        Some(body),
+    )
+    .await
+}
+
+async fn product(app: &TestApp, product_id: &Value) -> Value {
+    let (status, product) = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/products/{}", product_id.as_str().unwrap()),
+            &app.admin_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{product}");
+    product
+}
+
+fn statuses(result: &Value) -> Vec<&str> {
+    result["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_batch_creates_changes_and_counts_by_key() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let (status, first) = batch(
+            &app,
+            json!({"products": [
+                {"external_id": "erp-1", "name": "跑步鞋 Pro", "variants": [
+                    {"sku": "A-1", "options": {"size": "42"}, "price": 49900, "currency": "CNY", "stock": 5},
+                    {"sku": "A-2", "options": {"size": "43"}, "price": 49900, "currency": "CNY", "stock": 5}
+                ]},
+                {"name": "Tea", "variants": [{"sku": "TEA-1", "price": 12900, "currency": "CNY", "stock": 3}]}
+            ]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        assert_eq!(statuses(&first), ["created", "created"]);
+        let shoe_id = first["results"][0]["id"].clone();
+        let tea_id = first["results"][1]["id"].clone();
+        let shoe = product(&app, &shoe_id).await;
+        assert_eq!(shoe["external_id"], "erp-1");
+        assert_eq!(shoe["variants"][1]["stock"], 5);
+
+        // Named by external id and by sku; a count moves the stock through the ledger; a sku the
+        // product lacks is added; what is not sent stays.
+        let (status, second) = batch(
+            &app,
+            json!({"products": [
+                {"external_id": "erp-1", "name": "跑步鞋 Pro 2", "variants": [
+                    {"sku": "A-1", "price": 45900, "stock": 8},
+                    {"sku": "A-3", "options": {"size": "44"}, "price": 49900, "currency": "CNY", "stock": 2}
+                ]},
+                {"variants": [{"sku": "TEA-1", "stock": 3}]}
+            ]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{second}");
+        assert_eq!(statuses(&second), ["updated", "unchanged"]);
+        assert_eq!(second["results"][0]["version"], 2);
+        assert_eq!(
+            (second["updated"].clone(), second["unchanged"].clone()),
+            (json!(1), json!(1))
+        );
+        let shoe = product(&app, &shoe_id).await;
+        assert_eq!(shoe["name"], "跑步鞋 Pro 2");
+        let skus: Vec<&str> = shoe["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["sku"].as_str().unwrap())
+            .collect();
+        assert_eq!(skus, ["A-1", "A-2", "A-3"]);
+        assert_eq!(
+            (
+                shoe["variants"][0]["price"].clone(),
+                shoe["variants"][0]["stock"].clone()
+            ),
+            (json!(45900), json!(8))
+        );
+        assert_eq!(shoe["variants"][0]["options"], json!({"size": "42"}));
+        assert_eq!(shoe["variants"][1]["stock"], 5);
+        assert_eq!(shoe["variants"][2]["stock"], 2);
+        let moves = ledger(&app, &shoe).await;
+        assert_eq!(
+            moves
+                .iter()
+                .map(|m| (m["kind"].clone(), m["delta"].clone(), m["reason"].clone()))
+                .collect::<Vec<_>>(),
+            [
+                (json!("adjustment"), json!(3), json!("count")),
+                (json!("initial"), json!(5), Value::Null)
+            ]
+        );
+        assert_eq!(product(&app, &tea_id).await["version"], 1);
+
+        // All or nothing: a new product without a name refuses the batch; nothing changes.
+        let (status, problem) = batch(
+            &app,
+            json!({"products": [
+                {"external_id": "erp-1", "name": "Renamed"},
+                {"external_id": "erp-2", "variants": [{"sku": "B-1"}]}
+            ]}),
+        )
+        .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        let (status, problem) = batch(
+            &app,
+            json!({"products": [
+                {"external_id": "erp-1", "name": "Renamed", "variants": [{"sku": "A-2"}]},
+                {"external_id": "erp-2", "variants": [{"sku": "B-1"}]}
+            ]}),
+        )
+        .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&problem),
+            pairs(&[
+                ("products[1].name", "required"),
+                ("products[1].variants[0].price", "required"),
+                ("products[1].variants[0].currency", "required"),
+            ])
+        );
+        assert_eq!(product(&app, &shoe_id).await["name"], "跑步鞋 Pro 2");
+
+        // Item by item: each on its own.
+        let (status, third) = batch(
+            &app,
+            json!({"mode": "per_item", "products": [
+                {"variants": [{"sku": "A-2"}, {"sku": "TEA-1"}]},
+                {"external_id": "erp-1", "variants": [{"sku": "TEA-1", "price": 1, "currency": "CNY"}]},
+                {"external_id": "tea", "name": "Tea", "variants": [{"sku": "TEA-2", "price": 100, "currency": "CNY"}]},
+                {"external_id": "tea", "name": "Tea", "variants": [{"sku": "TEA-3", "price": 100, "currency": "CNY"}]},
+                {"external_id": "erp-1", "variants": [{"sku": "A-2", "stock": 0, "low_stock_threshold": 1}]}
+            ]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{third}");
+        assert_eq!(
+            statuses(&third),
+            ["failed", "failed", "created", "failed", "failed"]
+        );
+        let codes: Vec<&str> = third["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["errors"][0]["code"].as_str())
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                "skus_of_several_products",
+                "sku_taken",
+                "duplicate_in_batch",
+                "duplicate_in_batch"
+            ]
+        );
+        assert_eq!(third["failed"], 4);
+        assert_eq!(product(&app, &shoe_id).await["variants"][1]["stock"], 5);
+
+        // A malformed item refuses the batch in either mode.
+        let (status, problem) = batch(
+            &app,
+            json!({"mode": "per_item", "products": [
+                {"variants": [{"sku": "bad sku", "stock": -1}]},
+                {"variants": []}
+            ]}),
+        )
+        .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&problem),
+            pairs(&[
+                ("products[0].variants[0].sku", "invalid_sku"),
+                ("products[0].variants[0].stock", "out_of_range"),
+                ("products[1].variants", "out_of_range"),
+            ])
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_batches_naming_one_new_product_create_it_once() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let sends = (0..10).map(|i| {
+            batch(
+                &app,
+                json!({"products": [{"external_id": "race", "name": format!("Race {i}"), "variants": [
+                    {"sku": "RACE-1", "price": 100, "currency": "CNY", "stock": 1}
+                ]}]}),
+            )
+        });
+        let answers = futures_util::future::join_all(sends).await;
+        let mut created = 0;
+        for (status, result) in &answers {
+            assert_eq!(*status, StatusCode::OK, "{result}");
+            if result["created"] == 1 {
+                created += 1;
+            }
+        }
+        assert_eq!(created, 1, "{answers:?}");
+        let ids: std::collections::HashSet<String> = answers
+            .iter()
+            .map(|(_, r)| r["results"][0]["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(ids.len(), 1, "every answer names the one product");
+        let (_, found) = app
+            .send(
+                Method::POST,
+                "/api/v1/products/search",
+                &app.admin_token,
+                Some(json!({"filter": {"field": "external_id", "op": "eq", "value": "race"}, "include_total": true})),
+            )
+            .await;
+        assert_eq!(found["total"], 1, "{found}");
+    }
+}

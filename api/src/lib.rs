@@ -3,6 +3,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod batch;
 pub mod catalogue;
 pub mod config;
 pub mod custom_fields;

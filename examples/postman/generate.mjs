@@ -1272,6 +1272,36 @@ pm.test("the product that sells the sku", function () {
 });`,
       },
       {
+        op: 'batch_upsert_products',
+        name: 'a shop\'s product, new',
+        status: 200,
+        body: {
+          json: {
+            products: [{
+              external_id: 'erp-{{run}}', name: '龙井茶 {{run}}',
+              variants: [{ sku: 'TEA-{{run}}-250', price: 12900, currency: 'CNY', stock: 40 }],
+            }],
+          },
+        },
+        test: `${set('tea_product_id', 'body && body.results[0].id')}
+pm.test("the product is created", function () {
+    pm.expect(body.created).to.eql(1);
+    pm.expect(body.results[0].status).to.eql("created");
+    pm.expect(body.results[0].version).to.eql(1);
+});`,
+      },
+      {
+        op: 'batch_upsert_products',
+        name: 'the same product named by its sku, with counted stock',
+        status: 200,
+        body: { json: { mode: 'per_item', products: [{ variants: [{ sku: 'TEA-{{run}}-250', stock: 37 }] }] } },
+        test: `
+pm.test("the product is updated, not created again", function () {
+    pm.expect(body.updated).to.eql(1);
+    pm.expect(body.results[0].id).to.eql(pm.variables.get("tea_product_id"));
+});`,
+      },
+      {
         op: 'get_product_filter_fields',
         status: 200,
         test: `

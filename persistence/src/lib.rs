@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod batch;
 pub mod catalogue;
 pub mod changes;
 pub mod custom_fields;

@@ -1,5 +1,6 @@
 //! The catalogue over HTTP: categories, brands, products with their variants, and stock.
 
+pub mod batch;
 pub mod brands;
 pub mod categories;
 pub mod products;

@@ -8,29 +8,18 @@ use rapport_domain::custom_fields::{self, Definition, FieldOwner};
 use rapport_domain::customers::CustomerChanges;
 use rapport_domain::validation::{optional_text, text};
 use rapport_domain::{FieldError, FieldErrors};
-use rapport_persistence::customers::batch::{self, BatchItem, BatchMode, ItemOutcome, MAX_ITEMS};
-use serde::{Deserialize, Serialize};
+use rapport_persistence::batch::of_item;
+use rapport_persistence::customers::batch::{self, BatchItem, MAX_ITEMS};
+use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::dto::{CreateCustomer, UpdateCustomer};
 use crate::auth::Auth;
+use crate::batch::{BatchModeDto, BatchResult, answer, check_count};
 use crate::extract::{IdempotencyHeader, ValidJson, read_checked};
 use crate::problem::ApiError;
 use crate::state::AppState;
-
-/// What a batch does with items that cannot be written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BatchModeDto {
-    /// One refused item refuses the batch: 422 listing every item's mistakes, nothing written.
-    #[default]
-    AllOrNothing,
-    /// Each well-formed item is written or refused on its own; the answer says which. A
-    /// malformed item (one the item schema refuses) still refuses the batch with 422.
-    PerItem,
-}
 
 /// Customers to create or update, each named by its `source` and `external_id`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -50,114 +39,6 @@ pub struct BatchCustomers {
     /// existing one (same `source` and `external_id`) changes the fields sent, as `PATCH` would.
     #[schema(value_type = Vec<UpdateCustomer>, min_items = 1, max_items = 1000)]
     pub customers: Vec<Value>,
-}
-
-/// What happened to one item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemStatus {
-    /// A new customer.
-    Created,
-    /// An existing customer, changed.
-    Updated,
-    /// An existing customer that already was as sent.
-    Unchanged,
-    /// Refused; `errors` says why (`per_item` only).
-    Failed,
-}
-
-/// A refused item's mistake.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ItemError {
-    /// The field, relative to the item (`email`, `custom_fields.tier`).
-    pub field: String,
-    /// The rule that broke.
-    pub code: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-/// One item's result.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ItemResult {
-    /// The item's position in `customers`.
-    pub index: usize,
-    /// What happened.
-    pub status: ItemStatus,
-    /// The customer, unless refused.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<Uuid>,
-    /// Its version now, unless refused.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<i64>,
-    /// Why it was refused.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub errors: Vec<ItemError>,
-}
-
-/// What a batch did, item by item, in the order sent.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "created": 1, "updated": 1, "unchanged": 0, "failed": 0,
-    "results": [
-        {"index": 0, "status": "created", "id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20", "version": 1},
-        {"index": 1, "status": "updated", "id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c21", "version": 4}
-    ]
-}))]
-pub struct BatchResult {
-    /// Customers created.
-    pub created: usize,
-    /// Customers changed.
-    pub updated: usize,
-    /// Customers that already were as sent.
-    pub unchanged: usize,
-    /// Items refused.
-    pub failed: usize,
-    /// Every item's result.
-    pub results: Vec<ItemResult>,
-}
-
-impl BatchResult {
-    fn new(outcomes: Vec<ItemOutcome>) -> Self {
-        let mut result = BatchResult {
-            created: 0,
-            updated: 0,
-            unchanged: 0,
-            failed: 0,
-            results: Vec::with_capacity(outcomes.len()),
-        };
-        for (index, outcome) in outcomes.into_iter().enumerate() {
-            let (status, customer, errors) = match outcome {
-                ItemOutcome::Created { customer } => (ItemStatus::Created, Some(customer), vec![]),
-                ItemOutcome::Updated { customer } => (ItemStatus::Updated, Some(customer), vec![]),
-                ItemOutcome::Unchanged { customer } => {
-                    (ItemStatus::Unchanged, Some(customer), vec![])
-                }
-                ItemOutcome::Failed { errors } => (ItemStatus::Failed, None, errors),
-            };
-            match status {
-                ItemStatus::Created => result.created += 1,
-                ItemStatus::Updated => result.updated += 1,
-                ItemStatus::Unchanged => result.unchanged += 1,
-                ItemStatus::Failed => result.failed += 1,
-            }
-            result.results.push(ItemResult {
-                index,
-                status,
-                id: customer.as_ref().map(|c| c.id),
-                version: customer.as_ref().map(|c| c.version),
-                errors: errors
-                    .into_iter()
-                    .map(|e| ItemError {
-                        field: e.field,
-                        code: e.code.to_owned(),
-                        message: e.message,
-                    })
-                    .collect(),
-            });
-        }
-        result
-    }
 }
 
 /// One raw item read both as a new customer and as a change, with its key, and the mistakes
@@ -272,7 +153,7 @@ fn well_formed(read: Vec<ReadItem>) -> Result<Vec<BatchItem>, FieldErrors> {
     let mut errors = FieldErrors::new();
     for (i, read) in read.iter().enumerate() {
         for e in &read.malformed {
-            errors.push(batch::of_item(i, e));
+            errors.push(of_item(batch::LIST, i, e));
         }
     }
     errors.into_result(|| read.into_iter().map(|r| r.item).collect())
@@ -308,14 +189,7 @@ pub async fn batch_upsert_customers(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let body = body.value()?;
-    if !(1..=MAX_ITEMS).contains(&body.customers.len()) {
-        return Err(FieldErrors::from(FieldError::new(
-            "customers",
-            "invalid_count",
-            format!("send 1 to {MAX_ITEMS} customers"),
-        ))
-        .into());
-    }
+    check_count("customers", body.customers.len(), MAX_ITEMS)?;
     let definitions = crate::custom_fields::definitions(&state, FieldOwner::Customer).await?;
     let today = chrono::Utc::now().date_naive();
     let read: Vec<ReadItem> = body
@@ -323,10 +197,7 @@ pub async fn batch_upsert_customers(
         .into_iter()
         .map(|raw| read_item(&raw, today, &definitions))
         .collect();
-    let mode = match body.mode.unwrap_or_default() {
-        BatchModeDto::AllOrNothing => BatchMode::AllOrNothing,
-        BatchModeDto::PerItem => BatchMode::PerItem,
-    };
+    let mode = body.mode.unwrap_or_default().into();
     // A malformed item refuses the batch before the database is asked anything, in either mode:
     // the sender's mistakes cost no transaction.
     let items = well_formed(read)?;
@@ -337,13 +208,8 @@ pub async fn batch_upsert_customers(
         items,
         mode,
         key.as_ref(),
-        BatchResult::new,
+        |outcomes| BatchResult::new(outcomes, |c| (c.id, c.version)),
     )
     .await?;
-    let replayed = outcome.is_replay();
-    let mut response = HttpResponse::Ok();
-    if replayed {
-        response.insert_header(("Idempotent-Replayed", "true"));
-    }
-    Ok(response.json(outcome.into_inner()))
+    Ok(answer(outcome))
 }

@@ -1,5 +1,6 @@
 //! The catalogue: what a business sells, arranged by category and brand.
 
+pub mod batch;
 pub mod brands;
 pub mod categories;
 pub mod fields;

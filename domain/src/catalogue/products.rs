@@ -130,6 +130,24 @@ impl Variant {
     pub fn is_low(&self) -> bool {
         self.stock <= self.low_stock_threshold
     }
+
+    fn set(&mut self, changes: CheckedVariantChanges) {
+        if let Some(sku) = changes.sku {
+            self.sku = sku;
+        }
+        if let Some(options) = changes.options {
+            self.options = options;
+        }
+        if let Some(price) = changes.price {
+            self.price = price;
+        }
+        if let Some(currency) = changes.currency {
+            self.currency = currency;
+        }
+        if let Some(threshold) = changes.low_stock_threshold {
+            self.low_stock_threshold = threshold;
+        }
+    }
 }
 
 /// A variant about to be added, as sent.
@@ -297,7 +315,7 @@ fn images(errors: &mut FieldErrors, raw: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn quantity(field: &str, value: i64) -> Result<i64, FieldError> {
+pub(crate) fn quantity(field: &str, value: i64) -> Result<i64, FieldError> {
     if (0..=MAX_STOCK).contains(&value) {
         Ok(value)
     } else {
@@ -398,7 +416,10 @@ impl CheckedVariant {
 
 /// Two variants of one product with the same skus or the same options cannot be told apart.
 /// Each variant comes with its place in the request.
-fn distinct(errors: &mut FieldErrors, variants: &[(usize, String, &BTreeMap<String, String>)]) {
+pub(crate) fn distinct(
+    errors: &mut FieldErrors,
+    variants: &[(usize, String, &BTreeMap<String, String>)],
+) {
     let mut skus = HashSet::new();
     let mut combinations = HashSet::new();
     for (i, sku, options) in variants {
@@ -539,28 +560,32 @@ impl Product {
     /// changed.
     pub fn apply(&self, changes: ProductChanges, now: DateTime<Utc>) -> Product {
         let mut next = self.clone();
+        next.set(changes);
+        next.touched(self, now)
+    }
+
+    fn set(&mut self, changes: ProductChanges) {
         if let Some(name) = changes.name {
-            next.name = name;
+            self.name = name;
         }
         if let Some(description) = changes.description {
-            next.description = description;
+            self.description = description;
         }
         if let Some(category_id) = changes.category_id {
-            next.category_id = category_id;
+            self.category_id = category_id;
         }
         if let Some(brand_id) = changes.brand_id {
-            next.brand_id = brand_id;
+            self.brand_id = brand_id;
         }
         if let Some(status) = changes.status {
-            next.status = status;
+            self.status = status;
         }
         if let Some(images) = changes.images {
-            next.images = images;
+            self.images = images;
         }
         if let Some(external_id) = changes.external_id {
-            next.external_id = external_id;
+            self.external_id = external_id;
         }
-        next.touched(self, now)
     }
 
     /// The product with the variant `id` changed by `changes`, or why not (a sku or options
@@ -572,23 +597,32 @@ impl Product {
         now: DateTime<Utc>,
     ) -> Option<Result<Product, VariantRefusal>> {
         let mut next = self.clone();
-        let variant = next.variants.iter_mut().find(|v| v.id == id)?;
-        if let Some(sku) = changes.sku {
-            variant.sku = sku;
-        }
-        if let Some(options) = changes.options {
-            variant.options = options;
-        }
-        if let Some(price) = changes.price {
-            variant.price = price;
-        }
-        if let Some(currency) = changes.currency {
-            variant.currency = currency;
-        }
-        if let Some(threshold) = changes.low_stock_threshold {
-            variant.low_stock_threshold = threshold;
-        }
+        next.variants.iter_mut().find(|v| v.id == id)?.set(changes);
         Some(next.distinct_variants().map(|next| next.touched(self, now)))
+    }
+
+    /// The product a batch item leaves: its own fields changed, the variants it names by sku
+    /// changed, and `added` joined; the version moves on once, when anything changed. Stock is
+    /// not part of it: counts move through the ledger.
+    pub fn upserted(
+        &self,
+        changes: ProductChanges,
+        changed: Vec<(String, CheckedVariantChanges)>,
+        added: Vec<Variant>,
+        now: DateTime<Utc>,
+    ) -> Result<Product, VariantRefusal> {
+        let mut next = self.clone();
+        next.set(changes);
+        for (sku, changes) in changed {
+            if let Some(variant) = next.variants.iter_mut().find(|v| v.sku == sku) {
+                variant.set(changes);
+            }
+        }
+        next.variants.extend(added);
+        if next.variants.len() > MAX_VARIANTS {
+            return Err(VariantRefusal::TooMany);
+        }
+        next.distinct_variants().map(|next| next.touched(self, now))
     }
 
     /// The product with one more variant, or why not.

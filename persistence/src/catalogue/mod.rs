@@ -2,6 +2,7 @@
 //!
 //! Other areas use what this front door names; the tables are private to the area.
 
+pub mod batch;
 pub mod brands;
 pub mod categories;
 mod columns;

@@ -27,7 +27,7 @@ use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, Page, PageRequest, SortField};
 use crate::{Db, Error, Result, audit};
 
-const UNIQUE: &[UniqueRule] = &[
+pub(super) const UNIQUE: &[UniqueRule] = &[
     UniqueRule {
         needles: &["product_variants_sku_unique", "product_variants.sku"],
         code: "sku_taken",
@@ -91,7 +91,11 @@ fn active(p: &Product) -> product::ActiveModel {
     }
 }
 
-fn active_variant(product_id: Uuid, position: usize, v: &Variant) -> variant::ActiveModel {
+pub(super) fn active_variant(
+    product_id: Uuid,
+    position: usize,
+    v: &Variant,
+) -> variant::ActiveModel {
     variant::ActiveModel {
         id: Set(v.id),
         product_id: Set(product_id),
@@ -231,7 +235,7 @@ fn missing(field: &'static str, what: &str) -> Error {
 
 /// Checks that the category and brand a product names exist, holding them (`FOR SHARE` on
 /// PostgreSQL) until the transaction ends, so neither can be deleted meanwhile.
-async fn check_references(
+pub(super) async fn check_references(
     conn: &impl ConnectionTrait,
     category_id: Option<Uuid>,
     brand_id: Option<Uuid>,
@@ -252,7 +256,7 @@ async fn check_references(
 }
 
 /// Inserts a checked variant at `position` with its starting stock written through the ledger.
-async fn insert_variant(
+pub(super) async fn insert_variant(
     conn: &impl ConnectionTrait,
     product_id: Uuid,
     position: usize,
@@ -296,7 +300,19 @@ pub async fn create(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
-    check_references(&*txn, new.category_id, new.brand_id).await?;
+    let product = insert_product(&*txn, actor, new).await?;
+    idempotency::remember(&*txn, idem, 201, &product).await?;
+    txn.commit().await?;
+    Ok(Outcome::Done(product))
+}
+
+/// Inserts a new product with its variants, and its audit record, in the caller's transaction.
+pub(super) async fn insert_product(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    new: CheckedProduct,
+) -> Result<Product> {
+    check_references(conn, new.category_id, new.brand_id).await?;
     let now = crate::now();
     let mut product = Product {
         id: Uuid::now_v7(),
@@ -313,18 +329,18 @@ pub async fn create(
         version: 1,
     };
     active(&product)
-        .insert(&*txn)
+        .insert(conn)
         .await
         .map_err(|e| Error::from_db_with(e, UNIQUE))?;
     for (position, checked) in new.variants.into_iter().enumerate() {
-        let variant = insert_variant(&*txn, product.id, position, checked)
+        let variant = insert_variant(conn, product.id, position, checked)
             .await
             .map_err(|e| at_variant(e, position))?;
         product.variants.push(variant);
     }
     let after = serde_json::to_value(&product)?;
     audit::record_change(
-        &*txn,
+        conn,
         actor,
         "product.created",
         "product",
@@ -333,13 +349,11 @@ pub async fn create(
         Some(&after),
     )
     .await?;
-    idempotency::remember(&*txn, idem, 201, &product).await?;
-    txn.commit().await?;
-    Ok(Outcome::Done(product))
+    Ok(product)
 }
 
 /// A conflict on a variant's sku, named at its place in the request.
-fn at_variant(error: Error, position: usize) -> Error {
+pub(super) fn at_variant(error: Error, position: usize) -> Error {
     match error {
         Error::Conflict {
             code: "sku_taken",
@@ -355,7 +369,7 @@ fn at_variant(error: Error, position: usize) -> Error {
 }
 
 /// Loads a product for change, its row locked, and checks `If-Match`.
-async fn load_for_change(
+pub(super) async fn load_for_change(
     conn: &impl ConnectionTrait,
     id: Uuid,
     expected_version: Option<i64>,
@@ -374,7 +388,7 @@ async fn load_for_change(
     product_of(row, variants)
 }
 
-async fn record_update(
+pub(super) async fn record_update(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     before: &Product,
@@ -440,7 +454,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid, expected_version: Option<i
 }
 
 /// The answer to a variant that cannot join or change within its product.
-fn refused(refusal: VariantRefusal) -> Error {
+pub(super) fn refused(refusal: VariantRefusal) -> Error {
     match refusal {
         VariantRefusal::TooMany => Error::Conflict {
             code: "too_many_variants",

@@ -183,9 +183,22 @@ pub async fn adjust(
     )
     .await?
     .map_err(refusal)?;
-    let after = serde_json::to_value(&movement)?;
+    record_adjustment(&*txn, actor, product_id, &movement).await?;
+    idempotency::remember(&*txn, idem, 201, &movement).await?;
+    txn.commit().await?;
+    Ok(Outcome::Done(movement))
+}
+
+/// The audit record of an adjustment.
+async fn record_adjustment(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    product_id: Uuid,
+    movement: &StockMovement,
+) -> Result<()> {
+    let after = serde_json::to_value(movement)?;
     audit::record_change(
-        &*txn,
+        conn,
         actor,
         "stock.adjusted",
         "product",
@@ -193,10 +206,43 @@ pub async fn adjust(
         None,
         Some(&after),
     )
-    .await?;
-    idempotency::remember(&*txn, idem, 201, &movement).await?;
-    txn.commit().await?;
-    Ok(Outcome::Done(movement))
+    .await
+}
+
+/// Sets a variant's stock to what was counted, in the caller's transaction: the variant's row
+/// is locked, and the difference is an adjustment of its ledger (reason `count`) with its audit
+/// record. `None` when the stock already is the count.
+pub(super) async fn count(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    product_id: Uuid,
+    variant_id: Uuid,
+    counted: i64,
+) -> Result<Option<StockMovement>> {
+    let current = crate::db::for_update(variant::Entity::find_by_id(variant_id))
+        .one(conn)
+        .await?
+        .ok_or(Error::NotFound)?
+        .stock;
+    if current == counted {
+        return Ok(None);
+    }
+    let movement = apply(
+        conn,
+        product_id,
+        Move {
+            variant_id,
+            delta: counted - current,
+            kind: MovementKind::Adjustment,
+            reason: Some("count"),
+            reference: None,
+            order_id: None,
+        },
+    )
+    .await?
+    .map_err(refusal)?;
+    record_adjustment(conn, actor, product_id, &movement).await?;
+    Ok(Some(movement))
 }
 
 /// One page of a variant's ledger, newest first; 404 when the product has no such variant.

@@ -8,7 +8,7 @@ use rapport_domain::FieldError;
 use rapport_domain::access::{Actor, Scope};
 use rapport_domain::customers::{Customer, CustomerChanges, NewCustomer};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, QueryFilter};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::entity::customer;
 use super::queries::scoped;
 use super::use_cases::{change, insert};
+use crate::batch::{BatchMode, ItemOutcome, item_errors};
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::{Db, Error, Result};
 
@@ -37,40 +38,6 @@ pub struct BatchItem {
     pub change: Result<CustomerChanges, Vec<FieldError>>,
 }
 
-/// What happened to one item.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ItemOutcome {
-    /// A new customer.
-    Created {
-        /// The customer.
-        customer: Customer,
-    },
-    /// An existing customer, changed.
-    Updated {
-        /// The customer.
-        customer: Customer,
-    },
-    /// An existing customer that already was as sent.
-    Unchanged {
-        /// The customer.
-        customer: Customer,
-    },
-    /// Refused, with every reason (paths relative to the item).
-    Failed {
-        /// The reasons.
-        errors: Vec<FieldError>,
-    },
-}
-
-/// How a batch treats items that cannot be written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BatchMode {
-    /// One refused item refuses the batch.
-    AllOrNothing,
-    /// Each item on its own.
-    PerItem,
-}
-
 /// The customer with this key within the scope, locked for change.
 async fn find_by_key(
     conn: &impl ConnectionTrait,
@@ -89,18 +56,6 @@ async fn find_by_key(
         .transpose()
 }
 
-fn refusal(error: Error) -> Option<Vec<FieldError>> {
-    match error {
-        Error::Invalid(errors) => Some(errors.0),
-        Error::Conflict {
-            code,
-            field,
-            message,
-        } => Some(vec![FieldError::new(field.unwrap_or(""), code, message)]),
-        _ => None,
-    }
-}
-
 /// Writes one item in the caller's transaction; a refusal the caller can report is
 /// `Ok(Failed)`, anything else an error.
 async fn write_item(
@@ -108,83 +63,41 @@ async fn write_item(
     actor: &Actor,
     scope: Scope,
     item: &BatchItem,
-) -> Result<ItemOutcome> {
+) -> Result<ItemOutcome<Customer>> {
     let owner = actor.owner_filter(scope);
-    // Twice at most: a customer with this key may be created by another request between our
-    // lookup and our insert; then its unique index refuses ours and the second round finds it.
-    for attempt in 0..2 {
-        let savepoint = conn.begin().await?;
-        let found =
-            find_by_key(&savepoint, owner, item.source.as_deref(), &item.external_id).await?;
-        let written = match (found, attempt) {
-            (Some(before), _) => match &item.change {
-                Ok(changes) => change(&savepoint, actor, scope, &before, changes.clone())
-                    .await
-                    .map(|after| {
-                        if after.version == before.version {
-                            ItemOutcome::Unchanged { customer: after }
-                        } else {
-                            ItemOutcome::Updated { customer: after }
-                        }
-                    }),
-                Err(errors) => Ok(ItemOutcome::Failed {
-                    errors: errors.clone(),
-                }),
-            },
-            (None, _) => match &item.create {
-                Ok(new) => insert(&savepoint, actor, scope, new.clone())
-                    .await
-                    .map(|customer| ItemOutcome::Created { customer }),
-                Err(errors) => Ok(ItemOutcome::Failed {
-                    errors: errors.clone(),
-                }),
-            },
-        };
-        match written {
-            Ok(outcome) => {
-                savepoint.commit().await?;
-                return Ok(outcome);
+    crate::batch::write_item(
+        conn,
+        "another customer from this source has this external id",
+        async |savepoint: &DatabaseTransaction| {
+            let found =
+                find_by_key(savepoint, owner, item.source.as_deref(), &item.external_id).await?;
+            match found {
+                Some(before) => match &item.change {
+                    Ok(changes) => change(savepoint, actor, scope, &before, changes.clone())
+                        .await
+                        .map(|after| {
+                            if after.version == before.version {
+                                ItemOutcome::Unchanged(after)
+                            } else {
+                                ItemOutcome::Updated(after)
+                            }
+                        }),
+                    Err(errors) => Ok(ItemOutcome::Failed(errors.clone())),
+                },
+                None => match &item.create {
+                    Ok(new) => insert(savepoint, actor, scope, new.clone())
+                        .await
+                        .map(ItemOutcome::Created),
+                    Err(errors) => Ok(ItemOutcome::Failed(errors.clone())),
+                },
             }
-            Err(Error::Conflict { code, .. }) if code == "external_id_taken" && attempt == 0 => {
-                savepoint.rollback().await?;
-            }
-            Err(error) => {
-                savepoint.rollback().await?;
-                return refusal(error)
-                    .map(|errors| ItemOutcome::Failed { errors })
-                    .ok_or_else(|| Error::Internal("a batch item failed unexpectedly".into()));
-            }
-        }
-    }
-    Ok(ItemOutcome::Failed {
-        errors: vec![FieldError::new(
-            "external_id",
-            "external_id_taken",
-            "another customer from this source has this external id",
-        )],
-    })
+        },
+    )
+    .await
 }
 
-/// Item `index`'s error `e` as an error of the batch, its path under `customers[index]`.
-pub fn of_item(index: usize, e: &FieldError) -> FieldError {
-    let field = if e.field.is_empty() {
-        format!("customers[{index}]")
-    } else {
-        format!("customers[{index}].{}", e.field)
-    };
-    FieldError::new(field, e.code, e.message.clone())
-}
-
-/// The errors of every failed item, their paths under `customers[i]`.
-pub fn item_errors(outcomes: &[ItemOutcome]) -> Vec<FieldError> {
-    let mut all = Vec::new();
-    for (i, outcome) in outcomes.iter().enumerate() {
-        if let ItemOutcome::Failed { errors } = outcome {
-            all.extend(errors.iter().map(|e| of_item(i, e)));
-        }
-    }
-    all
-}
+/// The list a customer batch's items are in, which names their errors' paths.
+pub const LIST: &str = "customers";
 
 /// Upserts every item, in order, and answers what `render` makes of the outcomes (which is also
 /// what a retry with the same idempotency key gets). Two items with the same key refuse the
@@ -197,7 +110,7 @@ pub async fn upsert<R: Serialize + DeserializeOwned>(
     items: Vec<BatchItem>,
     mode: BatchMode,
     idem: Option<&IdempotencyKey>,
-    render: impl FnOnce(Vec<ItemOutcome>) -> R,
+    render: impl FnOnce(Vec<ItemOutcome<Customer>>) -> R,
 ) -> Result<Outcome<R>> {
     let txn = db.begin_write().await?;
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
@@ -214,17 +127,15 @@ pub async fn upsert<R: Serialize + DeserializeOwned>(
         let outcome = if item.external_id.is_empty() || seen.insert(key) {
             write_item(&txn, actor, scope, item).await?
         } else {
-            ItemOutcome::Failed {
-                errors: vec![FieldError::new(
-                    "external_id",
-                    "duplicate_in_batch",
-                    "an earlier item of this batch has the same source and external id",
-                )],
-            }
+            ItemOutcome::Failed(vec![FieldError::new(
+                "external_id",
+                "duplicate_in_batch",
+                "an earlier item of this batch has the same source and external id",
+            )])
         };
         outcomes.push(outcome);
     }
-    let failed = item_errors(&outcomes);
+    let failed = item_errors(LIST, &outcomes);
     if mode == BatchMode::AllOrNothing && !failed.is_empty() {
         return Err(Error::Invalid(rapport_domain::FieldErrors(failed)));
     }

@@ -1,0 +1,211 @@
+//! Upserting many products at once, as a shop or ERP syncs its catalogue: each item creates the
+//! product its `external_id` (or, without one, its skus) names, or changes it when it exists:
+//! its own fields, the variants it names by sku, new variants added, and counted stock set
+//! through the ledger. All or nothing by default; item by item on request, inside one
+//! transaction with a savepoint per item.
+
+use std::collections::HashSet;
+
+use rapport_domain::FieldError;
+use rapport_domain::access::Actor;
+use rapport_domain::catalogue::batch::{CheckedItem, ItemKey};
+use rapport_domain::catalogue::products::Product;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::entity::{product, variant};
+use super::products::{
+    active_variant, at_variant, check_references, insert_product, insert_variant, load_for_change,
+    record_update, refused,
+};
+use super::stock;
+use crate::batch::{BatchMode, ItemOutcome, item_errors};
+use crate::idempotency::{self, IdempotencyKey, Outcome};
+use crate::{Db, Error, Result};
+
+/// The most items one batch holds.
+pub const MAX_ITEMS: usize = 500;
+/// The list a product batch's items are in, which names their errors' paths.
+pub const LIST: &str = "products";
+
+/// The product an item names, if one exists; an item whose skus belong to several products is
+/// refused.
+async fn find(
+    conn: &impl ConnectionTrait,
+    key: &ItemKey,
+) -> Result<std::result::Result<Option<Uuid>, FieldError>> {
+    let ids: Vec<Uuid> = match key {
+        ItemKey::ExternalId(external_id) => {
+            product::Entity::find()
+                .select_only()
+                .column(product::Column::Id)
+                .filter(product::Column::ExternalId.eq(external_id.as_str()))
+                .into_tuple()
+                .all(conn)
+                .await?
+        }
+        ItemKey::Skus(skus) => {
+            variant::Entity::find()
+                .select_only()
+                .column(variant::Column::ProductId)
+                .distinct()
+                .filter(variant::Column::Sku.is_in(skus.iter().map(String::as_str)))
+                .into_tuple()
+                .all(conn)
+                .await?
+        }
+    };
+    Ok(match ids.as_slice() {
+        [] => Ok(None),
+        [id] => Ok(Some(*id)),
+        _ => Err(FieldError::new(
+            "variants",
+            "skus_of_several_products",
+            "the item's skus belong to more than one product; name it by its external_id",
+        )),
+    })
+}
+
+/// Changes the product `id` as the item says, in the caller's transaction.
+async fn change(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    item: &CheckedItem,
+) -> Result<ItemOutcome<Product>> {
+    let before = load_for_change(conn, id, None).await?;
+    let now = crate::now();
+    let mut changed = Vec::new();
+    let mut added = Vec::new();
+    let mut counts = Vec::new();
+    for variant in &item.variants {
+        match before.variants.iter().find(|v| v.sku == variant.sku) {
+            Some(existing) => {
+                changed.push((variant.sku.clone(), variant.changes.clone()));
+                if let Some(counted) = variant.stock {
+                    counts.push((existing.id, counted));
+                }
+            }
+            None => match &variant.new {
+                Ok(new) => added.push(new.clone()),
+                Err(lacking) => return Ok(ItemOutcome::Failed(lacking.clone())),
+            },
+        }
+    }
+    let previews = added
+        .iter()
+        .map(|new| new.clone().into_variant(Uuid::nil(), now))
+        .collect();
+    let mut after = before
+        .upserted(item.changes.clone(), changed, previews, now)
+        .map_err(refused)?;
+    let category = Some(after.category_id).filter(|c| *c != before.category_id);
+    let brand = Some(after.brand_id).filter(|b| *b != before.brand_id);
+    check_references(conn, category.flatten(), brand.flatten()).await?;
+    for (position, (old, new)) in before.variants.iter().zip(&after.variants).enumerate() {
+        if old != new {
+            let mut row = active_variant(id, position, new);
+            // The stock is the ledger's: never written from a copy.
+            row.stock = sea_orm::ActiveValue::NotSet;
+            sea_orm::ActiveModelTrait::update(row, conn)
+                .await
+                .map_err(|e| Error::from_db_with(e, super::products::UNIQUE))?;
+        }
+    }
+    let first_added = before.variants.len();
+    for (k, new) in added.into_iter().enumerate() {
+        let position = first_added + k;
+        after.variants[position] = insert_variant(conn, id, position, new)
+            .await
+            .map_err(|e| at_variant(e, position))?;
+    }
+    let redefined = after.version != before.version;
+    if redefined {
+        record_update(conn, actor, &before, &after).await?;
+    }
+    let mut counted = false;
+    for (variant_id, stock) in counts {
+        if let Some(movement) = stock::count(conn, actor, id, variant_id, stock).await? {
+            counted = true;
+            if let Some(v) = after.variants.iter_mut().find(|v| v.id == variant_id) {
+                v.stock = movement.stock_after;
+            }
+        }
+    }
+    Ok(if redefined || counted {
+        ItemOutcome::Updated(after)
+    } else {
+        ItemOutcome::Unchanged(after)
+    })
+}
+
+/// Writes one item in a savepoint of the batch's transaction.
+async fn write_item(
+    conn: &DatabaseTransaction,
+    actor: &Actor,
+    item: &CheckedItem,
+) -> Result<ItemOutcome<Product>> {
+    crate::batch::write_item(
+        conn,
+        "another product has this external id",
+        async |savepoint: &DatabaseTransaction| match find(savepoint, &item.key).await? {
+            Err(refused) => Ok(ItemOutcome::Failed(vec![refused])),
+            Ok(Some(id)) => change(savepoint, actor, id, item).await,
+            Ok(None) => match &item.new {
+                Ok(new) => insert_product(savepoint, actor, new.clone())
+                    .await
+                    .map(ItemOutcome::Created),
+                Err(lacking) => Ok(ItemOutcome::Failed(lacking.clone())),
+            },
+        },
+    )
+    .await
+}
+
+/// Upserts every item, in order, and answers what `render` makes of the outcomes (which is also
+/// what a retry with the same idempotency key gets). Two items with the same external id refuse
+/// the later one (`duplicate_in_batch`). In [`BatchMode::AllOrNothing`], any refused item
+/// refuses the batch with every item's errors ([`Error::Invalid`]) and nothing is written.
+pub async fn upsert<R: Serialize + DeserializeOwned>(
+    db: &Db,
+    actor: &Actor,
+    items: Vec<CheckedItem>,
+    mode: BatchMode,
+    idem: Option<&IdempotencyKey>,
+    render: impl FnOnce(Vec<ItemOutcome<Product>>) -> R,
+) -> Result<Outcome<R>> {
+    let txn = db.begin_write().await?;
+    if let Some(previous) = idempotency::replay(&*txn, idem).await? {
+        return Ok(Outcome::Replayed(previous));
+    }
+    let mut outcomes = Vec::with_capacity(items.len());
+    let mut seen = HashSet::new();
+    for item in &items {
+        let first = match &item.key {
+            ItemKey::ExternalId(id) => seen.insert(id.clone()),
+            ItemKey::Skus(_) => true,
+        };
+        let outcome = if first {
+            write_item(&txn, actor, item).await?
+        } else {
+            ItemOutcome::Failed(vec![FieldError::new(
+                "external_id",
+                "duplicate_in_batch",
+                "an earlier item of this batch has the same external id",
+            )])
+        };
+        outcomes.push(outcome);
+    }
+    let failed = item_errors(LIST, &outcomes);
+    if mode == BatchMode::AllOrNothing && !failed.is_empty() {
+        return Err(Error::Invalid(rapport_domain::FieldErrors(failed)));
+    }
+    let answer = render(outcomes);
+    idempotency::remember(&*txn, idem, 200, &answer).await?;
+    txn.commit().await?;
+    Ok(Outcome::Done(answer))
+}
