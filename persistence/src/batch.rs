@@ -3,7 +3,10 @@
 
 use rapport_domain::FieldError;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
+use serde::Serialize;
 
+use crate::db::WriteTxn;
+use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::{Error, Result};
 
 /// How a batch treats items that cannot be written.
@@ -113,4 +116,34 @@ pub(crate) async fn write_item<T>(
         "external_id_taken",
         taken,
     )]))
+}
+
+/// An item refused because an earlier item of the batch had its key (`what` names the key).
+pub(crate) fn duplicate<T>(what: &str) -> ItemOutcome<T> {
+    ItemOutcome::Failed(vec![FieldError::new(
+        "external_id",
+        "duplicate_in_batch",
+        format!("an earlier item of this batch has the same {what}"),
+    )])
+}
+
+/// Ends a batch: in [`BatchMode::AllOrNothing`] any refused item refuses it with every item's
+/// errors at `list[i]` and nothing is written; otherwise the answer `render` makes of the
+/// outcomes is remembered for the idempotency key and the transaction commits.
+pub(crate) async fn settle<T, R: Serialize>(
+    txn: WriteTxn,
+    list: &str,
+    mode: BatchMode,
+    outcomes: Vec<ItemOutcome<T>>,
+    idem: Option<&IdempotencyKey>,
+    render: impl FnOnce(Vec<ItemOutcome<T>>) -> R,
+) -> Result<Outcome<R>> {
+    let failed = item_errors(list, &outcomes);
+    if mode == BatchMode::AllOrNothing && !failed.is_empty() {
+        return Err(Error::Invalid(rapport_domain::FieldErrors(failed)));
+    }
+    let answer = render(outcomes);
+    idempotency::remember(&*txn, idem, 200, &answer).await?;
+    txn.commit().await?;
+    Ok(Outcome::Done(answer))
 }

@@ -23,7 +23,7 @@ use super::products::{
     record_update, refused,
 };
 use super::stock;
-use crate::batch::{BatchMode, ItemOutcome, item_errors};
+use crate::batch::{BatchMode, ItemOutcome, duplicate, settle};
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::{Db, Error, Result};
 
@@ -192,20 +192,9 @@ pub async fn upsert<R: Serialize + DeserializeOwned>(
         let outcome = if first {
             write_item(&txn, actor, item).await?
         } else {
-            ItemOutcome::Failed(vec![FieldError::new(
-                "external_id",
-                "duplicate_in_batch",
-                "an earlier item of this batch has the same external id",
-            )])
+            duplicate("external id")
         };
         outcomes.push(outcome);
     }
-    let failed = item_errors(LIST, &outcomes);
-    if mode == BatchMode::AllOrNothing && !failed.is_empty() {
-        return Err(Error::Invalid(rapport_domain::FieldErrors(failed)));
-    }
-    let answer = render(outcomes);
-    idempotency::remember(&*txn, idem, 200, &answer).await?;
-    txn.commit().await?;
-    Ok(Outcome::Done(answer))
+    settle(txn, LIST, mode, outcomes, idem, render).await
 }

@@ -16,9 +16,9 @@ use uuid::Uuid;
 use super::entity::customer;
 use super::queries::scoped;
 use super::use_cases::{change, insert};
-use crate::batch::{BatchMode, ItemOutcome, item_errors};
+use crate::batch::{BatchMode, ItemOutcome, duplicate, settle};
 use crate::idempotency::{self, IdempotencyKey, Outcome};
-use crate::{Db, Error, Result};
+use crate::{Db, Result};
 
 /// The most items one batch holds.
 pub const MAX_ITEMS: usize = 1000;
@@ -127,20 +127,9 @@ pub async fn upsert<R: Serialize + DeserializeOwned>(
         let outcome = if item.external_id.is_empty() || seen.insert(key) {
             write_item(&txn, actor, scope, item).await?
         } else {
-            ItemOutcome::Failed(vec![FieldError::new(
-                "external_id",
-                "duplicate_in_batch",
-                "an earlier item of this batch has the same source and external id",
-            )])
+            duplicate("source and external id")
         };
         outcomes.push(outcome);
     }
-    let failed = item_errors(LIST, &outcomes);
-    if mode == BatchMode::AllOrNothing && !failed.is_empty() {
-        return Err(Error::Invalid(rapport_domain::FieldErrors(failed)));
-    }
-    let answer = render(outcomes);
-    idempotency::remember(&*txn, idem, 200, &answer).await?;
-    txn.commit().await?;
-    Ok(Outcome::Done(answer))
+    settle(txn, LIST, mode, outcomes, idem, render).await
 }
