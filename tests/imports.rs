@@ -464,3 +464,158 @@ async fn a_crash_in_an_all_or_nothing_import_leaves_nothing_and_the_job_finishes
         assert_eq!(tags["data"][0]["customer_count"], rows);
     }
 }
+
+/// The products with this external id or sku, as a search finds them.
+async fn products_named(app: &TestApp, field: &str, value: &str) -> Vec<Value> {
+    let (status, page) = app
+        .send(
+            Method::POST,
+            "/api/v1/products/search",
+            &app.admin_token,
+            Some(json!({"filter": {"field": field, "op": "eq", "value": value}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["data"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_of_product_rows_syncs_the_catalogue() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = app.admin_token.clone();
+        let job = create_import(
+            &app,
+            &token,
+            json!({"resource_type": "products", "format": "csv", "mode": "skip_invalid",
+                   "mapping": {"商品编码": "external_id", "尺码": "options.size", "备注": null}}),
+        )
+        .await;
+        assert_eq!(job["resource_type"], "products");
+        // One variant a row, the product's fields repeated; the second row adds a variant to the
+        // first row's product; a row naming only a sku makes a product of its own.
+        let file = "\u{feff}商品编码,name,sku,尺码,price,currency,stock,images,备注\n\
+            erp-1,跑步鞋 Pro,RUN-42,42,49900,CNY,5,https://img.example.cn/a.jpg|https://img.example.cn/b.jpg,x\n\
+            erp-1,跑步鞋 Pro,RUN-43,43,49900,CNY,'-1,,x\n\
+            erp-1,跑步鞋 Pro,RUN-44,44,49900,CNY,2,,x\n\
+            ,龙井茶,TEA-250,,12900,CNY,40,,x\n\
+            ,,TEA-500,,abc,CNY,1,,x\n\
+            erp-2,Socks,RUN-42,,100,CNY,1,,x\n";
+        let (status, _) = upload(&app, &token, &job, "text/csv", file.to_owned()).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let done = settled(&app, &token, &job, 30).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        assert_eq!(
+            (
+                done["processed_rows"].clone(),
+                done["created_rows"].clone(),
+                done["failed_rows"].clone()
+            ),
+            (json!(6), json!(3), json!(3))
+        );
+        let refused = errors(&app, &token, &job).await;
+        assert_eq!(
+            refused
+                .iter()
+                .map(|(row, field, code)| (*row, field.as_str(), code.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                (2, "stock", "out_of_range"),
+                (5, "price", "invalid_type"),
+                (6, "sku", "sku_taken"),
+            ],
+            "named by the file's columns"
+        );
+        let shoes = products_named(&app, "external_id", "erp-1").await;
+        assert_eq!(shoes.len(), 1);
+        let variants: Vec<(String, i64)> = shoes[0]["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["options"]["size"].as_str().unwrap().to_owned(),
+                    v["stock"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(variants, [("42".to_owned(), 5), ("44".to_owned(), 2)]);
+        assert_eq!(shoes[0]["images"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            products_named(&app, "variants.sku", "TEA-250").await.len(),
+            1
+        );
+        assert!(
+            products_named(&app, "external_id", "erp-2")
+                .await
+                .is_empty()
+        );
+
+        // The same file again in JSON lines, all or nothing: a count moves the stock through the
+        // ledger, and a refused line leaves everything as it was.
+        let job = create_import(
+            &app,
+            &token,
+            json!({"resource_type": "products", "format": "ndjson"}),
+        )
+        .await;
+        let lines = "{\"external_id\":\"erp-1\",\"sku\":\"RUN-42\",\"stock\":9}\n\
+            {\"sku\":\"NEW-1\",\"name\":\"New\"}\n";
+        upload(&app, &token, &job, "application/x-ndjson", lines.to_owned()).await;
+        let done = settled(&app, &token, &job, 30).await;
+        assert_eq!(done["status"], "failed", "{done}");
+        let refused = errors(&app, &token, &job).await;
+        assert_eq!(
+            refused
+                .iter()
+                .map(|(row, field, code)| (*row, field.as_str(), code.as_str()))
+                .collect::<Vec<_>>(),
+            [(2, "price", "required"), (2, "currency", "required")]
+        );
+        let shoes = products_named(&app, "external_id", "erp-1").await;
+        assert_eq!(shoes[0]["variants"][0]["stock"], 5, "nothing was written");
+        let job = create_import(
+            &app,
+            &token,
+            json!({"resource_type": "products", "format": "ndjson"}),
+        )
+        .await;
+        upload(
+            &app,
+            &token,
+            &job,
+            "application/x-ndjson",
+            "{\"external_id\":\"erp-1\",\"sku\":\"RUN-42\",\"stock\":9,\"options\":{\"size\":\"42\"}}\n"
+                .to_owned(),
+        )
+        .await;
+        let done = settled(&app, &token, &job, 30).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        let shoes = products_named(&app, "external_id", "erp-1").await;
+        assert_eq!(shoes[0]["variants"][0]["stock"], 9);
+
+        // A product column in a customer file is unknown; who may not write products may not
+        // import them.
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                "/api/v1/imports",
+                &token,
+                Some(
+                    json!({"resource_type": "customers", "format": "csv", "mapping": {"x": "sku"}}),
+                ),
+            )
+            .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        let (_, sales) = app.user_with_role("sales").await;
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                "/api/v1/imports",
+                &sales,
+                Some(json!({"resource_type": "products", "format": "csv"})),
+            )
+            .await;
+        assert_problem(status, &problem, 403, "forbidden");
+    }
+}

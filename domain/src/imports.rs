@@ -1,4 +1,5 @@
-//! Imports: loading many customers from a file, as a job that runs in the background.
+//! Imports: loading many customers or products from a file, as a job that runs in the
+//! background.
 //!
 //! A job is created with its format, mode and column mapping (`awaiting_file`), receives its
 //! file (`queued`), is claimed by a worker (`running`), and ends `completed` or `failed`. A
@@ -14,6 +15,16 @@ use uuid::Uuid;
 use crate::FieldError;
 use crate::custom_fields::is_key;
 use crate::customers::fields::{ADDRESS_PARTS, CUSTOM_FIELD_PREFIX};
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportResource {
+    /// Customers, each row a new customer.
+    Customers,
+    /// Products, each row one variant of a product, written as a product batch item.
+    Products,
+}
 
 /// How the file is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +76,7 @@ macro_rules! names {
         }
     };
 }
+names!(ImportResource { Customers => "customers", Products => "products" });
 names!(ImportFormat { Csv => "csv", Ndjson => "ndjson" });
 names!(ImportMode { AllOrNothing => "all_or_nothing", SkipInvalid => "skip_invalid" });
 names!(ImportStatus {
@@ -111,6 +123,64 @@ pub fn target_fields() -> Vec<String> {
     fields
 }
 
+/// The product fields a column can be mapped to, besides `options.<name>`: a row is one variant
+/// of a product, with the product's fields repeated on each of its rows.
+pub const PRODUCT_TARGETS: &[&str] = &[
+    "external_id",
+    "name",
+    "description",
+    "category_id",
+    "brand_id",
+    "status",
+    "images",
+    "sku",
+    "price",
+    "currency",
+    "stock",
+    "low_stock_threshold",
+];
+
+/// The prefix of a column holding one option of a product's variant (`options.colour`).
+pub const OPTION_PREFIX: &str = "options.";
+
+/// The most characters of an option's name.
+const MAX_OPTION_NAME: usize = 50;
+
+impl ImportResource {
+    /// Whether `target` is a field a column of this resource's file can fill.
+    pub fn is_target(self, target: &str) -> bool {
+        match self {
+            ImportResource::Customers => is_target(target),
+            ImportResource::Products => {
+                PRODUCT_TARGETS.contains(&target)
+                    || target.strip_prefix(OPTION_PREFIX).is_some_and(|name| {
+                        !name.trim().is_empty()
+                            && name.chars().count() <= MAX_OPTION_NAME
+                            && !name.chars().any(char::is_control)
+                    })
+            }
+        }
+    }
+
+    /// What the fields are called in messages.
+    fn fields(self) -> String {
+        match self {
+            ImportResource::Customers => {
+                format!("{} or custom_fields.<key>", target_fields().join(", "))
+            }
+            ImportResource::Products => format!("{} or options.<name>", PRODUCT_TARGETS.join(", ")),
+        }
+    }
+
+    /// The resource's name in messages.
+    fn noun(self) -> &'static str {
+        match self {
+            ImportResource::Customers => "customer",
+            ImportResource::Products => "product",
+        }
+    }
+}
+
 /// Columns an export writes that an import leaves alone: the record's own bookkeeping, and the
 /// purchase figures and level its orders give it.
 pub const IGNORED_COLUMNS: &[&str] = &[
@@ -149,8 +219,9 @@ pub fn is_target(target: &str) -> bool {
 }
 
 impl Mapping {
-    /// Checks every target, naming each mistake at `mapping.<column>`.
-    pub fn parse(self) -> Result<Mapping, Vec<FieldError>> {
+    /// Checks every target against the fields of `resource`, naming each mistake at
+    /// `mapping.<column>`.
+    pub fn parse(self, resource: ImportResource) -> Result<Mapping, Vec<FieldError>> {
         if self.0.len() > MAX_COLUMNS {
             return Err(vec![FieldError::new(
                 "mapping",
@@ -159,7 +230,6 @@ impl Mapping {
             )]);
         }
         let mut errors = Vec::new();
-        let fields = target_fields().join(", ");
         for (column, target) in &self.0 {
             if column.is_empty()
                 || column.chars().count() > MAX_COLUMN_LEN
@@ -174,12 +244,16 @@ impl Mapping {
                     ),
                 ));
             } else if let Some(target) = target
-                && !is_target(target)
+                && !resource.is_target(target)
             {
                 errors.push(FieldError::new(
                     format!("mapping.{column}"),
                     "unknown_field",
-                    format!("not a customer field; use one of {fields} or custom_fields.<key>"),
+                    format!(
+                        "not a {} field; use one of {}",
+                        resource.noun(),
+                        resource.fields()
+                    ),
                 ));
             }
         }
@@ -193,20 +267,38 @@ impl Mapping {
     /// The field `column` fills: its mapping, else its own name when that is a field; `None` for
     /// a column left out (mapped to `null`, or bookkeeping such as `id`). `Err` for a column that
     /// is neither mapped nor a field.
-    pub fn target(&self, column: &str) -> Result<Option<String>, FieldError> {
+    pub fn target(
+        &self,
+        resource: ImportResource,
+        column: &str,
+    ) -> Result<Option<String>, FieldError> {
         match self.0.get(column) {
             Some(target) => Ok(target.clone()),
-            None if is_target(column) => Ok(Some(column.to_owned())),
+            None if resource.is_target(column) => Ok(Some(column.to_owned())),
             None if IGNORED_COLUMNS.contains(&column) => Ok(None),
             None => Err(FieldError::new(
                 "file",
                 "unknown_column",
                 format!(
-                    "the column `{column}` is not a customer field; map it, or map it to null to leave it out"
+                    "the column `{column}` is not a {} field; map it, or map it to null to leave it out",
+                    resource.noun()
                 ),
             )),
         }
     }
+}
+
+/// What a new job is asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewImport {
+    /// What the file holds.
+    pub resource: ImportResource,
+    /// How it is written.
+    pub format: ImportFormat,
+    /// What a refused row does.
+    pub mode: ImportMode,
+    /// Which field each column fills, checked against the resource's fields.
+    pub mapping: Mapping,
 }
 
 /// An import job.
@@ -214,6 +306,8 @@ impl Mapping {
 pub struct ImportJob {
     /// Identifier.
     pub id: Uuid,
+    /// What the file holds.
+    pub resource: ImportResource,
     /// How the file is written.
     pub format: ImportFormat,
     /// What a refused row does.
@@ -226,7 +320,7 @@ pub struct ImportJob {
     pub file_bytes: i64,
     /// Rows read so far (written or refused).
     pub processed_rows: i64,
-    /// Customers created.
+    /// Rows written: customers created, or product rows that created or changed a product.
     pub created_rows: i64,
     /// Rows refused.
     pub failed_rows: i64,
@@ -279,29 +373,45 @@ mod tests {
             ("Internal".to_owned(), None),
             ("Tier".to_owned(), Some("custom_fields.tier".to_owned())),
         ]))
-        .parse()
+        .parse(ImportResource::Customers)
         .unwrap();
         assert_eq!(
-            mapping.target("Full name").unwrap().as_deref(),
+            mapping
+                .target(ImportResource::Customers, "Full name")
+                .unwrap()
+                .as_deref(),
             Some("name")
         );
-        assert_eq!(mapping.target("Internal").unwrap(), None);
         assert_eq!(
-            mapping.target("address.city").unwrap().as_deref(),
+            mapping
+                .target(ImportResource::Customers, "Internal")
+                .unwrap(),
+            None
+        );
+        assert_eq!(
+            mapping
+                .target(ImportResource::Customers, "address.city")
+                .unwrap()
+                .as_deref(),
             Some("address.city")
         );
         assert_eq!(
-            mapping.target("id").unwrap(),
+            mapping.target(ImportResource::Customers, "id").unwrap(),
             None,
             "an export's own columns are left out"
         );
         assert_eq!(
-            mapping.target("Mystery").unwrap_err().code,
+            mapping
+                .target(ImportResource::Customers, "Mystery")
+                .unwrap_err()
+                .code,
             "unknown_column"
         );
-        let bad = Mapping(BTreeMap::from([("A".to_owned(), Some("nmae".to_owned()))])).parse();
+        let bad = Mapping(BTreeMap::from([("A".to_owned(), Some("nmae".to_owned()))]))
+            .parse(ImportResource::Customers);
         assert_eq!(bad.unwrap_err()[0].field, "mapping.A");
-        let control = Mapping(BTreeMap::from([("A\u{0}".to_owned(), None)])).parse();
+        let control =
+            Mapping(BTreeMap::from([("A\u{0}".to_owned(), None)])).parse(ImportResource::Customers);
         assert_eq!(control.unwrap_err()[0].code, "invalid_column");
     }
 }

@@ -193,6 +193,20 @@ const J = JSON.stringify;
 const set = (name, expr) => `pm.collectionVariables.set(${J(name)}, ${expr});`;
 const v = (name) => `pm.collectionVariables.get(${J(name)})`;
 const storeId = (name) => set(name, 'body && body.id');
+// A pre-request script that waits (at most ten seconds) until the import whose id is in the
+// collection variable `name` has ended: the worker takes queued jobs within a second or two.
+const waitForImport = (name) => `
+(function wait(tries) {
+    pm.sendRequest({
+        url: pm.variables.replaceIn("{{base_url}}/api/v1/imports/{{${name}}}"),
+        header: [{ key: "Authorization", value: "Bearer " + pm.collectionVariables.get("access_token") }]
+    }, function (err, res) {
+        var status = !err && res.code === 200 ? res.json().status : null;
+        if (status !== "completed" && status !== "failed" && tries < 100) {
+            setTimeout(function () { wait(tries + 1); }, 100);
+        }
+    });
+})(0);`;
 const storeEtag = (name) => set(name, 'pm.response.headers.get("ETag")');
 
 const FOLDERS = [
@@ -570,19 +584,7 @@ pm.test("the job is queued for a worker", function () {
         name: 'once the worker is done',
         status: 200,
         params: { id: '{{import_id}}' },
-        pre: `
-// The worker takes queued jobs within a second or two: wait until this one ends.
-(function wait(tries) {
-    pm.sendRequest({
-        url: pm.variables.replaceIn("{{base_url}}/api/v1/imports/{{import_id}}"),
-        header: [{ key: "Authorization", value: "Bearer " + pm.collectionVariables.get("access_token") }]
-    }, function (err, res) {
-        var status = !err && res.code === 200 ? res.json().status : null;
-        if (status !== "completed" && status !== "failed" && tries < 100) {
-            setTimeout(function () { wait(tries + 1); }, 100);
-        }
-    });
-})(0);`,
+        pre: waitForImport('import_id'),
         test: `
 pm.test("one row was written and one refused", function () {
     pm.expect(body.status).to.eql("completed");
@@ -613,6 +615,39 @@ pm.test("the refused row is named by its column", function () {
         test: `
 pm.test("the import is listed", function () {
     pm.expect(body.data.map(function (j) { return j.id; })).to.include(${v('import_id')});
+});`,
+      },
+      {
+        op: 'create_import',
+        name: 'products, one variant a row',
+        status: 201,
+        body: { json: { resource_type: 'products', format: 'csv', mapping: { 商品编码: 'external_id', 尺码: 'options.size' } } },
+        test: `${storeId('product_import_id')}
+pm.test("the job holds products", function () {
+    pm.expect(body.resource_type).to.eql("products");
+});`,
+      },
+      {
+        op: 'upload_import_file',
+        name: 'two sizes of one product',
+        status: 202,
+        params: { id: '{{product_import_id}}' },
+        body: {
+          contentType: 'text/csv',
+          raw: '商品编码,name,sku,尺码,price,currency,stock\nimp-{{run}},导入鞋 {{run}},IMP-{{run}}-42,42,39900,CNY,3\nimp-{{run}},导入鞋 {{run}},IMP-{{run}}-43,43,39900,CNY,4\n',
+        },
+      },
+      {
+        op: 'get_import',
+        name: 'the product import, once done',
+        status: 200,
+        params: { id: '{{product_import_id}}' },
+        pre: waitForImport('product_import_id'),
+        test: `
+pm.test("both rows were written, to one product", function () {
+    pm.expect(body.status).to.eql("completed");
+    pm.expect(body.created_rows).to.eql(2);
+    pm.expect(body.failed_rows).to.eql(0);
 });`,
       },
     ],

@@ -1,6 +1,8 @@
 //! What every batch upsert shares: how it treats items that cannot be written, what happened to
 //! each item, and each refused item's errors named at its place in the batch.
 
+use std::future::Future;
+
 use rapport_domain::FieldError;
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use serde::Serialize;
@@ -79,19 +81,30 @@ pub fn item_errors<T>(list: &str, outcomes: &[ItemOutcome<T>]) -> Vec<FieldError
     all
 }
 
-/// Writes one item through `write` in a savepoint of the batch's transaction; a refusal the
-/// batch can report is `Ok(Failed)`, anything else an error. Twice at most: the record may be
-/// created by another request between `write`'s lookup and its insert; then the unique key
-/// refuses ours (`external_id_taken`) and the second round finds theirs. `taken` says what a
-/// second refusal means.
-pub(crate) async fn write_item<T>(
+/// One item of a batch, ready to be written in a savepoint.
+pub(crate) trait Item {
+    /// The record it leaves.
+    type Record;
+    /// Writes the item in `savepoint`.
+    fn write(
+        &self,
+        savepoint: &DatabaseTransaction,
+    ) -> impl Future<Output = Result<ItemOutcome<Self::Record>>> + Send;
+}
+
+/// Writes `item` in a savepoint of the batch's transaction; a refusal the batch can report is
+/// `Ok(Failed)`, anything else an error. Twice at most: the record may be created by another
+/// request between the item's lookup and its insert; then the unique key refuses ours
+/// (`external_id_taken`) and the second round finds theirs. `taken` says what a second refusal
+/// means.
+pub(crate) async fn write_item<I: Item>(
     conn: &DatabaseTransaction,
     taken: &'static str,
-    mut write: impl AsyncFnMut(&DatabaseTransaction) -> Result<ItemOutcome<T>>,
-) -> Result<ItemOutcome<T>> {
+    item: &I,
+) -> Result<ItemOutcome<I::Record>> {
     for attempt in 0..2 {
         let savepoint = conn.begin().await?;
-        match write(&savepoint).await {
+        match item.write(&savepoint).await {
             Ok(outcome @ ItemOutcome::Failed(_)) => {
                 savepoint.rollback().await?;
                 return Ok(outcome);

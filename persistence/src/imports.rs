@@ -6,7 +6,9 @@
 use chrono::{Duration, Utc};
 use rapport_domain::FieldError;
 use rapport_domain::access::{Actor, Scope};
-use rapport_domain::imports::{ImportFormat, ImportJob, ImportMode, ImportStatus, Mapping};
+use rapport_domain::imports::{
+    ImportFormat, ImportJob, ImportMode, ImportResource, ImportStatus, NewImport,
+};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -119,6 +121,8 @@ impl TryFrom<job::Model> for ImportJob {
     fn try_from(m: job::Model) -> Result<Self> {
         Ok(ImportJob {
             id: m.id,
+            resource: ImportResource::from_name(&m.resource_type)
+                .ok_or_else(|| corrupt("resource"))?,
             format: ImportFormat::from_name(&m.format).ok_or_else(|| corrupt("format"))?,
             mode: ImportMode::from_name(&m.mode).ok_or_else(|| corrupt("mode"))?,
             mapping: serde_json::from_value(m.mapping)?,
@@ -156,7 +160,7 @@ pub struct RowError {
     pub message: String,
 }
 
-/// Imports are customers' imports: a caller with scope `own` sees and runs their own only.
+/// A caller with scope `own` sees and runs their own imports only.
 fn scoped(owner: Option<Uuid>) -> sea_orm::Select<job::Entity> {
     let select = job::Entity::find();
     match owner {
@@ -170,11 +174,15 @@ pub async fn create(
     db: &Db,
     actor: &Actor,
     scope: Scope,
-    format: ImportFormat,
-    mode: ImportMode,
-    mapping: Mapping,
+    new: NewImport,
     idem: Option<&IdempotencyKey>,
 ) -> Result<Outcome<ImportJob>> {
+    let NewImport {
+        resource,
+        format,
+        mode,
+        mapping,
+    } = new;
     let txn = db.begin_write().await?;
     if let Some(previous) = idempotency::replay::<Uuid>(&*txn, idem).await? {
         let previous = get(&*txn, None, previous).await?;
@@ -183,7 +191,7 @@ pub async fn create(
     let now = crate::now();
     let model = job::ActiveModel {
         id: Set(Uuid::now_v7()),
-        resource_type: Set("customers".into()),
+        resource_type: Set(resource.as_str().into()),
         format: Set(format.as_str().into()),
         mode: Set(mode.as_str().into()),
         mapping: Set(serde_json::to_value(&mapping)?),
@@ -211,7 +219,7 @@ pub async fn create(
     .insert(&*txn)
     .await?;
     let job = ImportJob::try_from(model)?;
-    let after = serde_json::json!({"id": job.id, "format": format.as_str(), "mode": mode.as_str(), "mapping": job.mapping});
+    let after = serde_json::json!({"id": job.id, "resource_type": resource.as_str(), "format": format.as_str(), "mode": mode.as_str(), "mapping": job.mapping});
     audit::record(
         &*txn,
         actor.into(),

@@ -90,7 +90,8 @@ pub struct ProductItemDto {
 }
 
 impl ProductItemDto {
-    fn into_domain(self) -> ProductItem {
+    /// The item as the domain reads it.
+    pub fn into_domain(self) -> ProductItem {
         ProductItem {
             external_id: self.external_id,
             name: self.name,

@@ -6,6 +6,8 @@ pub mod categories;
 pub mod products;
 pub mod search;
 
+pub use batch::ProductItemDto;
+
 use rapport_domain::sort::{SortKey, SortOrder};
 
 use crate::problem::ApiError;

@@ -8,7 +8,11 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use rapport_domain::FieldErrors;
-use rapport_domain::imports::{ImportFormat, ImportJob, ImportMode, ImportStatus, Mapping};
+use rapport_domain::access::{Action, Permission, Resource};
+use rapport_domain::imports::{
+    ImportFormat, ImportJob, ImportMode, ImportResource as DomainResource, ImportStatus, Mapping,
+    NewImport,
+};
 use rapport_persistence::imports::{self, RowError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -26,6 +30,12 @@ use crate::state::AppState;
 pub enum ImportResource {
     /// Customers, as `POST /api/v1/customers` creates them.
     Customers,
+    /// Products: each row (or JSON line) one variant of a product, the product's fields
+    /// repeated on each of its rows, written as an item of `POST /api/v1/products/batch`: a
+    /// product is named by `external_id` (or, without one, by its sku), created or changed, and
+    /// its variant added or changed, a `stock` of an existing variant being a count. Needs
+    /// `products:write` as well.
+    Products,
 }
 
 /// How the file is written.
@@ -33,11 +43,13 @@ pub enum ImportResource {
 #[serde(rename_all = "snake_case")]
 pub enum ImportFormatDto {
     /// CSV with a header row: each column fills the field it is mapped to, or the field of its
-    /// own name (`name`, `email`, `address.city`, `tags`, `custom_fields.<key>`…). Tags and
-    /// multi-choice values are separated by `|` or `;`; yes/no columns take `true`/`false`,
-    /// `yes`/`no` or `1`/`0`.
+    /// own name (customers: `name`, `email`, `address.city`, `tags`, `custom_fields.<key>`…;
+    /// products: `external_id`, `name`, `sku`, `price`, `currency`, `stock`, `options.<name>`…).
+    /// Tags, multi-choice values and image URLs are separated by `|` or `;`; yes/no columns
+    /// take `true`/`false`, `yes`/`no` or `1`/`0`.
     Csv,
-    /// One JSON object per line, each the body of `POST /api/v1/customers`.
+    /// One JSON object per line: the body of `POST /api/v1/customers`, or for products the
+    /// fields of a CSV row (`options` an object).
     Ndjson,
 }
 
@@ -73,6 +85,7 @@ macro_rules! mirror {
         impl From<$domain> for $wire { fn from(d: $domain) -> Self { match d { $($domain::$v => $wire::$v),+ } } }
     };
 }
+mirror!(ImportResource <=> DomainResource { Customers, Products });
 mirror!(ImportFormatDto <=> ImportFormat { Csv, Ndjson });
 mirror!(ImportModeDto <=> ImportMode { AllOrNothing, SkipInvalid });
 
@@ -138,7 +151,7 @@ pub struct ImportView {
     pub file_bytes: i64,
     /// Rows read so far.
     pub processed_rows: i64,
-    /// Customers created.
+    /// Rows written: customers created, or product rows that created or changed a product.
     pub created_rows: i64,
     /// Rows refused (`GET /api/v1/imports/{id}/errors` says why).
     pub failed_rows: i64,
@@ -166,7 +179,7 @@ impl From<ImportJob> for ImportView {
     fn from(j: ImportJob) -> Self {
         ImportView {
             id: j.id,
-            resource_type: ImportResource::Customers,
+            resource_type: j.resource.into(),
             format: j.format.into(),
             mode: j.mode.into(),
             mapping: j.mapping.0,
@@ -229,17 +242,21 @@ pub struct ImportListQuery {
 
 /// Create an import.
 ///
-/// A job for a file of customers, waiting for the file: send it next with `PUT` to
-/// `upload_url`. Each row is checked as `POST /api/v1/customers` would check it; email, phone and
-/// (source, external id) must be new, in the file too. Customers imported by a caller limited to
-/// their own customers are theirs.
+/// A job for a file of customers or products, waiting for the file: send it next with `PUT` to
+/// `upload_url`. A customer row is checked as `POST /api/v1/customers` would check it; email,
+/// phone and (source, external id) must be new, in the file too. Customers imported by a caller
+/// limited to their own customers are theirs. A product row is one variant, written as an item
+/// of `POST /api/v1/products/batch` (403 `forbidden` without `products:write`).
 #[utoipa::path(
     tag = "imports",
     operation_id = "create_import",
     request_body = CreateImport,
     params(("Idempotency-Key" = Option<String>, Header)),
-    responses((status = 201, description = "The job, waiting for its file", body = ImportView,
-        headers(("Location" = String, description = "The job's URL"), ("ETag" = String, description = "The version")))),
+    responses(
+        (status = 201, description = "The job, waiting for its file", body = ImportView,
+            headers(("Location" = String, description = "The job's URL"), ("ETag" = String, description = "The version"))),
+        (status = 403, description = "`forbidden`: the file holds products and your role lacks `products:write`", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[post("/imports")]
@@ -252,16 +269,31 @@ pub async fn create_import(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let body = body.value()?;
+    let resource: DomainResource = body.resource_type.into();
+    if resource == DomainResource::Products
+        && auth
+            .actor
+            .scope_for(Permission::new(Resource::Products, Action::Write))
+            .is_none()
+    {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "importing products needs the permission products:write",
+        ));
+    }
     let mapping = Mapping(body.mapping.unwrap_or_default())
-        .parse()
+        .parse(resource)
         .map_err(|errors| ApiError::validation(FieldErrors(errors)))?;
     let outcome = imports::create(
         &state.db,
         &auth.actor,
         auth.scope,
-        body.format.into(),
-        body.mode.unwrap_or(ImportModeDto::AllOrNothing).into(),
-        mapping,
+        NewImport {
+            resource,
+            format: body.format.into(),
+            mode: body.mode.unwrap_or(ImportModeDto::AllOrNothing).into(),
+            mapping,
+        },
         key.as_ref(),
     )
     .await?;

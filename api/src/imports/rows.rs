@@ -1,17 +1,20 @@
-//! Reading an import file: its records, each turned into the body `POST /api/v1/customers` would
-//! take and checked by the same rules, so an imported customer is exactly one created by hand.
+//! Reading an import file: its records, each turned into the body the resource's own route takes
+//! (`POST /api/v1/customers`, an item of `POST /api/v1/products/batch`) and checked by the same
+//! rules, so an imported record is exactly one made by hand.
 
 use std::collections::HashMap;
 use std::io::Read;
 
 use chrono::NaiveDate;
 use rapport_domain::FieldError;
+use rapport_domain::catalogue::batch::CheckedItem;
 use rapport_domain::custom_fields::{Definition, FieldType};
 use rapport_domain::customers::NewCustomer;
 use rapport_domain::customers::fields::CUSTOM_FIELD_PREFIX;
-use rapport_domain::imports::{IGNORED_COLUMNS, ImportFormat, Mapping};
+use rapport_domain::imports::{IGNORED_COLUMNS, ImportFormat, ImportResource, Mapping};
 use serde_json::{Map, Value};
 
+use crate::catalogue::ProductItemDto;
 use crate::customers::CreateCustomer;
 use crate::extract::read_checked;
 
@@ -20,11 +23,11 @@ pub type Columns = std::sync::Arc<HashMap<String, String>>;
 
 /// One record of the file, read.
 #[derive(Debug)]
-pub struct Row {
+pub struct Row<T> {
     /// Its number, the first record being 1.
     pub number: i64,
-    /// The customer it describes, or every rule it broke (fields named as the file names them).
-    pub customer: Result<NewCustomer, Vec<FieldError>>,
+    /// The record it describes, or every rule it broke (fields named as the file names them).
+    pub record: Result<T, Vec<FieldError>>,
     /// The file's column for each field.
     pub columns: Columns,
 }
@@ -36,20 +39,156 @@ pub fn column_of(columns: &Columns, field: String) -> String {
 
 /// What reading a file yields, piece by piece.
 #[derive(Debug)]
-pub enum Piece {
+pub enum Piece<T> {
     /// Some records.
-    Rows(Vec<Row>),
+    Rows(Vec<Row<T>>),
     /// The file as a whole cannot be read (a bad header, broken CSV); nothing past it is.
     FileError(FieldError),
 }
 
-/// Turns records into customers, for one job.
-pub struct RowReader {
+/// How the records of one resource are read: what a cell holds, and the record a body makes.
+pub trait Records: Send + 'static {
+    /// A record, checked.
+    type Record: Send + 'static;
+    /// What the file holds.
+    fn resource(&self) -> ImportResource;
+    /// A non-empty CSV cell for `target` as JSON: lists split, yes/no and numbers read as such
+    /// where the field takes them.
+    fn cell(&self, target: &str, cell: &str) -> Value;
+    /// The record a body describes, checked; errors named as the fields (`address.city`).
+    fn check(&self, body: Map<String, Value>) -> Result<Self::Record, Vec<FieldError>>;
+    /// A JSON line's body before it is checked: what an export adds that a record does not take.
+    fn tidy(&self, _body: &mut Map<String, Value>) {}
+}
+
+/// Turns records into checked records of one resource, for one job.
+pub struct RowReader<R> {
     format: ImportFormat,
     mapping: Mapping,
+    records: R,
+}
+
+/// Customers, as `POST /customers` takes them.
+pub struct CustomerRecords {
     definitions: HashMap<String, FieldType>,
     all_definitions: Vec<Definition>,
     today: NaiveDate,
+}
+
+impl CustomerRecords {
+    /// Customers checked against the customer `definitions`, on `today`.
+    pub fn new(definitions: &[Definition], today: NaiveDate) -> Self {
+        CustomerRecords {
+            definitions: definitions
+                .iter()
+                .map(|d| (d.key.clone(), d.field_type))
+                .collect(),
+            all_definitions: definitions.to_vec(),
+            today,
+        }
+    }
+}
+
+impl Records for CustomerRecords {
+    type Record = NewCustomer;
+
+    fn resource(&self) -> ImportResource {
+        ImportResource::Customers
+    }
+
+    fn cell(&self, target: &str, cell: &str) -> Value {
+        match target {
+            "tags" => list(cell),
+            "marketing_consent.opted_in" => boolean(cell),
+            _ => match target
+                .strip_prefix(CUSTOM_FIELD_PREFIX)
+                .and_then(|key| self.definitions.get(key))
+            {
+                Some(FieldType::Number) => number(cell),
+                Some(FieldType::Boolean) => boolean(cell),
+                Some(FieldType::MultiEnum) => list(cell),
+                _ => Value::from(cell),
+            },
+        }
+    }
+
+    fn check(&self, mut body: Map<String, Value>) -> Result<NewCustomer, Vec<FieldError>> {
+        // An empty name is checked with the rest, so a row learns all its mistakes at once.
+        body.entry("name").or_insert_with(|| Value::from(""));
+        read_checked(Value::Object(body), |dto: CreateCustomer| {
+            dto.into_domain(self.today, &self.all_definitions)
+        })
+    }
+
+    fn tidy(&self, body: &mut Map<String, Value>) {
+        // An exported customer's consent carries the time it was last decided, which a new
+        // customer's does not take.
+        if let Some(Value::Object(consent)) = body.get_mut("marketing_consent") {
+            consent.remove("updated_at");
+        }
+    }
+}
+
+/// The fields of a product row that belong to its variant.
+const VARIANT_FIELDS: [&str; 6] = [
+    "sku",
+    "options",
+    "price",
+    "currency",
+    "stock",
+    "low_stock_threshold",
+];
+
+/// Products, one variant a row, as items of `POST /products/batch`.
+pub struct ProductRecords;
+
+impl Records for ProductRecords {
+    type Record = CheckedItem;
+
+    fn resource(&self) -> ImportResource {
+        ImportResource::Products
+    }
+
+    fn cell(&self, target: &str, cell: &str) -> Value {
+        match target {
+            "images" => list(cell),
+            "price" | "stock" | "low_stock_threshold" => number(cell),
+            _ => Value::from(cell),
+        }
+    }
+
+    fn check(&self, body: Map<String, Value>) -> Result<CheckedItem, Vec<FieldError>> {
+        let mut item = Map::new();
+        let mut variant = Map::new();
+        for (field, value) in body {
+            if VARIANT_FIELDS.contains(&field.as_str()) {
+                variant.insert(field, value);
+            } else {
+                item.insert(field, value);
+            }
+        }
+        item.insert(
+            "variants".into(),
+            Value::Array(vec![Value::Object(variant)]),
+        );
+        read_checked(Value::Object(item), |dto: ProductItemDto| {
+            dto.into_domain().check()
+        })
+        .map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    // The row's variant is the row: its fields are the row's own.
+                    if let Some(field) = e.field.strip_prefix("variants[0].") {
+                        e.field = field.to_owned();
+                    } else if e.field == "variants[0]" {
+                        e.field = String::new();
+                    }
+                    e
+                })
+                .collect()
+        })
+    }
 }
 
 /// Splits a list cell (tags, a multi-choice field) on `|` or `;`.
@@ -73,6 +212,19 @@ fn boolean(cell: &str) -> Value {
     }
 }
 
+/// A number cell: whole or with a fraction; anything else as text, for the rules to refuse by
+/// name.
+fn number(cell: &str) -> Value {
+    let trimmed = cell.trim();
+    match (trimmed.parse::<i64>(), trimmed.parse::<f64>()) {
+        (Ok(whole), _) => Value::from(whole),
+        (_, Ok(number)) => {
+            serde_json::Number::from_f64(number).map_or_else(|| Value::from(cell), Value::Number)
+        }
+        _ => Value::from(cell),
+    }
+}
+
 /// Puts `value` at a dotted `path` (`address.city`) into `object`.
 fn put(object: &mut Map<String, Value>, path: &str, value: Value) {
     match path.split_once('.') {
@@ -90,75 +242,41 @@ fn put(object: &mut Map<String, Value>, path: &str, value: Value) {
     }
 }
 
-impl RowReader {
-    /// A reader for a job of `format` with `mapping`, against the customer definitions.
-    pub fn new(
-        format: ImportFormat,
-        mapping: Mapping,
-        definitions: &[Definition],
-        today: NaiveDate,
-    ) -> Self {
+impl<R: Records> RowReader<R> {
+    /// A reader for a job of `format` with `mapping`, of `records`.
+    pub fn new(format: ImportFormat, mapping: Mapping, records: R) -> Self {
         RowReader {
             format,
             mapping,
-            definitions: definitions
-                .iter()
-                .map(|d| (d.key.clone(), d.field_type))
-                .collect(),
-            all_definitions: definitions.to_vec(),
-            today,
+            records,
         }
     }
 
-    /// A CSV cell for `target` as JSON: empty cells are absent, lists split, yes/no and numbers
-    /// read as such where the field takes them.
+    /// A CSV cell for `target` as JSON: empty cells are absent.
     fn cell(&self, target: &str, cell: &str) -> Option<Value> {
         if cell.is_empty() {
             return None;
         }
         // A cell an export made safe for spreadsheets holds the value without its `'`.
         let cell = crate::spreadsheet::restore(cell);
-        Some(match target {
-            "tags" => list(cell),
-            "marketing_consent.opted_in" => boolean(cell),
-            _ => match target
-                .strip_prefix(CUSTOM_FIELD_PREFIX)
-                .and_then(|key| self.definitions.get(key))
-            {
-                Some(FieldType::Number) => {
-                    let trimmed = cell.trim();
-                    match (trimmed.parse::<i64>(), trimmed.parse::<f64>()) {
-                        (Ok(whole), _) => Value::from(whole),
-                        (_, Ok(number)) => serde_json::Number::from_f64(number)
-                            .map_or_else(|| Value::from(cell), Value::Number),
-                        _ => Value::from(cell),
-                    }
-                }
-                Some(FieldType::Boolean) => boolean(cell),
-                Some(FieldType::MultiEnum) => list(cell),
-                _ => Value::from(cell),
-            },
-        })
+        Some(self.records.cell(target, cell))
     }
 
-    /// The customer a body describes, checked; errors renamed back to the file's columns.
+    /// The record a body describes, checked; errors renamed back to the file's columns.
     fn check(
         &self,
-        mut body: Map<String, Value>,
+        body: Map<String, Value>,
         columns_of: &HashMap<String, String>,
-    ) -> Result<NewCustomer, Vec<FieldError>> {
-        // An empty name is checked with the rest, so a row learns all its mistakes at once.
-        body.entry("name").or_insert_with(|| Value::from(""));
+    ) -> Result<R::Record, Vec<FieldError>> {
         let renamed = |mut e: FieldError| {
             if let Some(column) = columns_of.get(&e.field) {
                 e.field = column.clone();
             }
             e
         };
-        read_checked(Value::Object(body), |dto: CreateCustomer| {
-            dto.into_domain(self.today, &self.all_definitions)
-        })
-        .map_err(|errors| errors.into_iter().map(renamed).collect())
+        self.records
+            .check(body)
+            .map_err(|errors| errors.into_iter().map(renamed).collect())
     }
 
     /// Reads every record of `file` after the first `skip`, handing them on `batch` at a time.
@@ -168,7 +286,7 @@ impl RowReader {
         file: impl Read,
         skip: i64,
         batch: usize,
-        mut send: impl FnMut(Piece) -> bool,
+        mut send: impl FnMut(Piece<R::Record>) -> bool,
     ) -> i64 {
         match self.format {
             ImportFormat::Csv => self.read_csv(file, skip, batch, &mut send),
@@ -181,7 +299,7 @@ impl RowReader {
         file: impl Read,
         skip: i64,
         batch: usize,
-        send: &mut impl FnMut(Piece) -> bool,
+        send: &mut impl FnMut(Piece<R::Record>) -> bool,
     ) -> i64 {
         let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(file);
         let header: Vec<String> = match reader.headers() {
@@ -200,7 +318,7 @@ impl RowReader {
         };
         let mut targets: Vec<Option<String>> = Vec::with_capacity(header.len());
         for column in &header {
-            match self.mapping.target(column) {
+            match self.mapping.target(self.records.resource(), column) {
                 Ok(target) => targets.push(target),
                 Err(e) => {
                     send(Piece::FileError(e));
@@ -243,7 +361,7 @@ impl RowReader {
             }
             rows.push(Row {
                 number,
-                customer: self.check(body, &columns_of),
+                record: self.check(body, &columns_of),
                 columns: columns_of.clone(),
             });
             if rows.len() == batch
@@ -266,7 +384,7 @@ impl RowReader {
         file: impl Read,
         skip: i64,
         batch: usize,
-        send: &mut impl FnMut(Piece) -> bool,
+        send: &mut impl FnMut(Piece<R::Record>) -> bool,
     ) -> i64 {
         use std::io::BufRead;
         let mut number = 0;
@@ -291,7 +409,7 @@ impl RowReader {
             if number <= skip {
                 continue;
             }
-            let customer = match serde_json::from_str::<Value>(&line) {
+            let record = match serde_json::from_str::<Value>(&line) {
                 Ok(Value::Object(object)) => self.mapped(object),
                 Ok(_) => Err(vec![FieldError::new(
                     "",
@@ -307,7 +425,7 @@ impl RowReader {
             .and_then(|body| self.check(body, &none));
             rows.push(Row {
                 number,
-                customer,
+                record,
                 columns: none.clone(),
             });
             if rows.len() == batch
@@ -339,11 +457,7 @@ impl RowReader {
             };
             put(&mut body, &target, value);
         }
-        // An exported customer's consent carries the time it was last decided, which a new
-        // customer's does not take.
-        if let Some(Value::Object(consent)) = body.get_mut("marketing_consent") {
-            consent.remove("updated_at");
-        }
+        self.records.tidy(&mut body);
         Ok(body)
     }
 }
@@ -353,7 +467,10 @@ mod tests {
     use super::*;
     use std::collections::BTreeMap;
 
-    fn reader(format: ImportFormat, mapping: &[(&str, Option<&str>)]) -> RowReader {
+    fn reader(
+        format: ImportFormat,
+        mapping: &[(&str, Option<&str>)],
+    ) -> RowReader<CustomerRecords> {
         let mapping = Mapping(
             mapping
                 .iter()
@@ -363,12 +480,14 @@ mod tests {
         RowReader::new(
             format,
             mapping,
-            &[],
-            NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            CustomerRecords::new(&[], NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
         )
     }
 
-    fn all(reader: &RowReader, text: &str) -> (Vec<Row>, Vec<FieldError>) {
+    fn all<R: Records>(
+        reader: &RowReader<R>,
+        text: &str,
+    ) -> (Vec<Row<R::Record>>, Vec<FieldError>) {
         let mut rows = Vec::new();
         let mut errors = Vec::new();
         reader.read(text.as_bytes(), 0, 2, |read| {
@@ -393,12 +512,12 @@ mod tests {
         );
         assert!(errors.is_empty());
         assert_eq!(rows.len(), 3);
-        let first = rows[0].customer.as_ref().unwrap();
+        let first = rows[0].record.as_ref().unwrap();
         assert_eq!(first.name, "王芳");
         assert_eq!(first.address.city.as_deref(), Some("上海市"));
         assert_eq!(first.tags, ["vip", "b2b"]);
         let refused: Vec<(&str, &str)> = rows[1]
-            .customer
+            .record
             .as_ref()
             .unwrap_err()
             .iter()
@@ -425,13 +544,10 @@ mod tests {
             "{\"name\":\"Bo\",\"id\":\"x\",\"marketing_consent\":{\"opted_in\":true,\"channel\":\"web\",\"updated_at\":\"2026-01-01T00:00:00Z\"}}\n\n[1]\n{\"nme\":\"x\"}\n",
         );
         assert_eq!(rows.len(), 3);
-        assert!(rows[0].customer.is_ok());
+        assert!(rows[0].record.is_ok());
+        assert_eq!(rows[1].record.as_ref().unwrap_err()[0].code, "invalid_type");
         assert_eq!(
-            rows[1].customer.as_ref().unwrap_err()[0].code,
-            "invalid_type"
-        );
-        assert_eq!(
-            rows[2].customer.as_ref().unwrap_err()[0].code,
+            rows[2].record.as_ref().unwrap_err()[0].code,
             "unknown_field"
         );
     }

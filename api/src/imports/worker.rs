@@ -1,5 +1,6 @@
 //! The import worker: takes queued jobs from the database one at a time, reads their files on a
-//! blocking thread (the file comes from the database in pieces), and writes the customers.
+//! blocking thread (the file comes from the database in pieces), and writes the customers or
+//! products.
 //!
 //! - `all_or_nothing`: one transaction for the whole file, committed together with the job's
 //!   `completed` status; a crash or a refused row leaves nothing, and a job whose worker stopped
@@ -11,6 +12,7 @@
 //! writes wait until it ends.
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::io::Read;
 use std::time::Duration as StdDuration;
 
@@ -18,9 +20,12 @@ use actix_web::web::Data;
 use chrono::Duration;
 use rapport_domain::FieldError;
 use rapport_domain::access::{Actor, Principal};
+use rapport_domain::catalogue::batch::CheckedItem;
 use rapport_domain::custom_fields::FieldOwner;
 use rapport_domain::customers::{Customer, NewCustomer};
-use rapport_domain::imports::{ImportJob, ImportMode};
+use rapport_domain::imports::{ImportJob, ImportMode, ImportResource};
+use rapport_persistence::batch::ItemOutcome;
+use rapport_persistence::catalogue::batch as product_batch;
 use rapport_persistence::customers::bulk;
 use rapport_persistence::imports::{self, Ending, Progress, RowError};
 use rapport_persistence::{Backend, Db};
@@ -28,7 +33,9 @@ use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::rows::{Columns, Piece, Row, RowReader, column_of};
+use super::rows::{
+    Columns, CustomerRecords, Piece, ProductRecords, Records, Row, RowReader, column_of,
+};
 use crate::state::AppState;
 
 /// Records per batch: what the worker holds in memory and writes in one go.
@@ -126,13 +133,13 @@ impl Read for Pieces {
 /// creator limited to their own customers owns every customer they import.
 fn candidates(
     job: &ImportJob,
-    rows: Vec<Row>,
+    rows: Vec<Row<NewCustomer>>,
 ) -> (Vec<(i64, NewCustomer)>, Vec<RowError>, Option<Columns>) {
     let columns = rows.first().map(|r| r.columns.clone());
     let mut candidates = Vec::with_capacity(rows.len());
     let mut refused = Vec::new();
     for row in rows {
-        let errors = match row.customer {
+        let errors = match row.record {
             Ok(mut new) => match new.owner_id {
                 Some(owner) if !job.scope_all && owner != job.owner_id => vec![FieldError::new(
                     "owner_id",
@@ -163,7 +170,7 @@ fn candidates(
 async fn checked(
     txn: &rapport_persistence::WriteTxn,
     job: &ImportJob,
-    rows: Vec<Row>,
+    rows: Vec<Row<NewCustomer>>,
 ) -> rapport_persistence::Result<(Vec<Customer>, Vec<RowError>)> {
     let (candidates, mut refused, columns) = candidates(job, rows);
     let (customers, taken) = imports::check_batch(&**txn, candidates).await?;
@@ -177,17 +184,145 @@ async fn checked(
     Ok((customers, refused))
 }
 
+/// How a job's rows are written: a batch in the caller's transaction, all of it, or when
+/// `write` is false only checked (once a row of an `all_or_nothing` job is refused nothing will
+/// be written); what was written and the refused rows.
+trait Writer: Sync {
+    /// A row's record.
+    type Record: Send + 'static;
+    fn write(
+        &self,
+        txn: &rapport_persistence::WriteTxn,
+        rows: Vec<Row<Self::Record>>,
+        write: bool,
+    ) -> impl Future<Output = rapport_persistence::Result<(i64, Vec<RowError>)>> + Send;
+}
+
+/// Customer rows, each a new customer, inserted in bulk.
+struct CustomerWriter<'a> {
+    db: &'a Db,
+    job: &'a ImportJob,
+    actor: Actor,
+}
+
+impl Writer for CustomerWriter<'_> {
+    type Record = NewCustomer;
+
+    async fn write(
+        &self,
+        txn: &rapport_persistence::WriteTxn,
+        rows: Vec<Row<NewCustomer>>,
+        write: bool,
+    ) -> rapport_persistence::Result<(i64, Vec<RowError>)> {
+        let (customers, refused) = checked(txn, self.job, rows).await?;
+        if !write {
+            return Ok((0, refused));
+        }
+        bulk::insert_all(&**txn, self.db.backend(), &self.actor, &customers).await?;
+        Ok((customers.len() as i64, refused))
+    }
+}
+
+/// A product row's field as the file names it: the row is its item's one variant.
+fn product_column(columns: &Columns, field: &str) -> String {
+    let field = field
+        .strip_prefix("variants[0].")
+        .or_else(|| field.strip_prefix("variants."))
+        .unwrap_or(field);
+    column_of(columns, field.to_owned())
+}
+
+/// Product rows, each an item of a product batch in a savepoint of its own.
+struct ProductWriter {
+    actor: Actor,
+}
+
+impl Writer for ProductWriter {
+    type Record = CheckedItem;
+
+    async fn write(
+        &self,
+        txn: &rapport_persistence::WriteTxn,
+        rows: Vec<Row<CheckedItem>>,
+        write: bool,
+    ) -> rapport_persistence::Result<(i64, Vec<RowError>)> {
+        let mut refused = Vec::new();
+        let mut items = Vec::with_capacity(rows.len());
+        let mut numbers = Vec::with_capacity(rows.len());
+        let mut columns = None;
+        for row in rows {
+            columns.get_or_insert_with(|| row.columns.clone());
+            match row.record {
+                Ok(item) => {
+                    numbers.push(row.number);
+                    items.push(item);
+                }
+                Err(errors) => refused.extend(errors.into_iter().map(|e| RowError {
+                    row: row.number,
+                    field: e.field,
+                    code: e.code.to_owned(),
+                    message: e.message,
+                })),
+            }
+        }
+        if !write {
+            return Ok((0, refused));
+        }
+        let columns = columns.unwrap_or_default();
+        let outcomes = product_batch::write_each(txn, &self.actor, &items).await?;
+        let mut written = 0;
+        for (number, outcome) in numbers.into_iter().zip(outcomes) {
+            match outcome {
+                ItemOutcome::Failed(errors) => {
+                    refused.extend(errors.into_iter().map(|e| RowError {
+                        row: number,
+                        field: product_column(&columns, &e.field),
+                        code: e.code.to_owned(),
+                        message: e.message,
+                    }))
+                }
+                _ => written += 1,
+            }
+        }
+        refused.sort_by_key(|e| e.row);
+        Ok((written, refused))
+    }
+}
+
 /// Runs a claimed job to its end.
 async fn run(state: &AppState, worker: &str, job: &ImportJob) -> rapport_persistence::Result<()> {
     let db = state.db.clone();
-    let definitions =
-        rapport_persistence::custom_fields::for_owner(db.conn(), FieldOwner::Customer).await?;
-    let reader = RowReader::new(
-        job.format,
-        job.mapping.clone(),
-        &definitions,
-        chrono::Utc::now().date_naive(),
-    );
+    let actor = actor_of(job);
+    match job.resource {
+        ImportResource::Customers => {
+            let definitions =
+                rapport_persistence::custom_fields::for_owner(db.conn(), FieldOwner::Customer)
+                    .await?;
+            let records = CustomerRecords::new(&definitions, chrono::Utc::now().date_naive());
+            let writer = CustomerWriter {
+                db: &db,
+                job,
+                actor,
+            };
+            read_and_write(state, worker, job, records, &writer).await
+        }
+        ImportResource::Products => {
+            let writer = ProductWriter { actor };
+            read_and_write(state, worker, job, ProductRecords, &writer).await
+        }
+    }
+}
+
+/// Reads a job's file on a blocking thread and writes its rows with `write`, to the job's end.
+async fn read_and_write<R: Records, W: Writer<Record = R::Record>>(
+    state: &AppState,
+    worker: &str,
+    job: &ImportJob,
+    records: R,
+    writer: &W,
+) -> rapport_persistence::Result<()> {
+    let db = state.db.clone();
+    let reader = RowReader::new(job.format, job.mapping.clone(), records);
     let count = imports::chunk_count(db.conn(), job.id).await?;
     let pieces = Pieces {
         handle: Handle::current(),
@@ -201,13 +336,13 @@ async fn run(state: &AppState, worker: &str, job: &ImportJob) -> rapport_persist
         ImportMode::AllOrNothing => 0,
         ImportMode::SkipInvalid => job.processed_rows,
     };
-    let (tx, rx) = mpsc::channel::<Piece>(2);
+    let (tx, rx) = mpsc::channel::<Piece<R::Record>>(2);
     let reading = tokio::task::spawn_blocking(move || {
         reader.read(pieces, skip, BATCH, |piece| tx.blocking_send(piece).is_ok())
     });
     let written = match job.mode {
-        ImportMode::AllOrNothing => all_or_nothing(state, worker, job, rx).await,
-        ImportMode::SkipInvalid => skip_invalid(state, worker, job, rx).await,
+        ImportMode::AllOrNothing => all_or_nothing(state, worker, job, rx, writer).await,
+        ImportMode::SkipInvalid => skip_invalid(state, worker, job, rx, writer).await,
     };
     let total = reading.await.map_err(|e| {
         rapport_persistence::Error::Internal(format!("the file reader stopped: {e}"))
@@ -239,14 +374,14 @@ fn stolen() -> rapport_persistence::Error {
     rapport_persistence::Error::Internal("another worker took the import over".into())
 }
 
-async fn all_or_nothing(
+async fn all_or_nothing<W: Writer>(
     state: &AppState,
     worker: &str,
     job: &ImportJob,
-    mut rx: mpsc::Receiver<Piece>,
+    mut rx: mpsc::Receiver<Piece<W::Record>>,
+    writer: &W,
 ) -> rapport_persistence::Result<Written> {
     let db = &state.db;
-    let actor = actor_of(job);
     let txn = db.begin_write().await?;
     let mut refused: Vec<RowError> = Vec::new();
     let mut refused_rows = HashSet::new();
@@ -256,14 +391,12 @@ async fn all_or_nothing(
         match piece {
             Piece::Rows(rows) => {
                 processed += rows.len() as i64;
-                let (customers, errors) = checked(&txn, job, rows).await?;
+                // Once a row is refused nothing will be written: the rest are only checked.
+                let (written, errors) = writer.write(&txn, rows, refused.is_empty()).await?;
+                created += written;
                 refused_rows.extend(errors.iter().map(|e| e.row));
                 if refused.len() < MAX_KEPT_ERRORS {
                     refused.extend(errors);
-                }
-                if refused.is_empty() {
-                    created += customers.len() as i64;
-                    bulk::insert_all(&*txn, db.backend(), &actor, &customers).await?;
                 }
                 // Progress for those who watch, on a connection of its own: on PostgreSQL only,
                 // since on SQLite this transaction holds the one writer.
@@ -325,30 +458,29 @@ async fn all_or_nothing(
     Ok(Written::Finished(Ending::Failed { error }))
 }
 
-async fn skip_invalid(
+async fn skip_invalid<W: Writer>(
     state: &AppState,
     worker: &str,
     job: &ImportJob,
-    mut rx: mpsc::Receiver<Piece>,
+    mut rx: mpsc::Receiver<Piece<W::Record>>,
+    writer: &W,
 ) -> rapport_persistence::Result<Written> {
     let db = &state.db;
-    let actor = actor_of(job);
     let mut processed = job.processed_rows;
     while let Some(piece) = rx.recv().await {
         match piece {
             Piece::Rows(rows) => {
                 let batch = rows.len() as i64;
                 let txn = db.begin_write().await?;
-                let (customers, refused) = checked(&txn, job, rows).await?;
+                let (created, refused) = writer.write(&txn, rows, true).await?;
                 let failed = refused.iter().map(|e| e.row).collect::<HashSet<_>>().len() as i64;
-                bulk::insert_all(&*txn, db.backend(), &actor, &customers).await?;
                 imports::keep_row_errors(&*txn, job.id, refused).await?;
                 imports::add_progress(
                     &*txn,
                     job.id,
                     Progress {
                         processed: batch,
-                        created: customers.len() as i64,
+                        created,
                         failed,
                     },
                 )

@@ -254,12 +254,18 @@ fn request_schema(schema: &mut Value) {
                 property["items"] = json!({"type": "string", "pattern": sort_key_pattern()});
             }
             "mapping" => {
+                // A customer's fields or a product row's: which applies is `resource_type`'s.
                 let fields: Vec<String> = rapport_domain::imports::target_fields()
                     .iter()
+                    .map(String::as_str)
+                    .chain(rapport_domain::imports::PRODUCT_TARGETS.iter().copied())
                     .map(|f| f.replace('.', "\\."))
-                    .chain(std::iter::once(
+                    .chain([
                         r"custom_fields\.[a-z][a-z0-9_]{0,63}".to_owned(),
-                    ))
+                        // Not blank: some character is neither a space nor a control.
+                        r"options\.(?=[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F])[^\x00-\x1F\x7F-\x9F]{1,50}"
+                            .to_owned(),
+                    ])
                     .collect();
                 let description = property.get("description").cloned();
                 *property = json!({

@@ -143,6 +143,29 @@ async fn change(
     })
 }
 
+/// An item with the actor who writes it.
+struct Write<'a> {
+    actor: &'a Actor,
+    item: &'a CheckedItem,
+}
+
+impl crate::batch::Item for Write<'_> {
+    type Record = Product;
+
+    async fn write(&self, savepoint: &DatabaseTransaction) -> Result<ItemOutcome<Product>> {
+        match find(savepoint, &self.item.key).await? {
+            Err(refused) => Ok(ItemOutcome::Failed(vec![refused])),
+            Ok(Some(id)) => change(savepoint, self.actor, id, self.item).await,
+            Ok(None) => match &self.item.new {
+                Ok(new) => insert_product(savepoint, self.actor, new.clone())
+                    .await
+                    .map(ItemOutcome::Created),
+                Err(lacking) => Ok(ItemOutcome::Failed(lacking.clone())),
+            },
+        }
+    }
+}
+
 /// Writes one item in a savepoint of the batch's transaction.
 async fn write_item(
     conn: &DatabaseTransaction,
@@ -152,16 +175,7 @@ async fn write_item(
     crate::batch::write_item(
         conn,
         "another product has this external id",
-        async |savepoint: &DatabaseTransaction| match find(savepoint, &item.key).await? {
-            Err(refused) => Ok(ItemOutcome::Failed(vec![refused])),
-            Ok(Some(id)) => change(savepoint, actor, id, item).await,
-            Ok(None) => match &item.new {
-                Ok(new) => insert_product(savepoint, actor, new.clone())
-                    .await
-                    .map(ItemOutcome::Created),
-                Err(lacking) => Ok(ItemOutcome::Failed(lacking.clone())),
-            },
-        },
+        &Write { actor, item },
     )
     .await
 }
@@ -197,4 +211,19 @@ pub async fn upsert<R: Serialize + DeserializeOwned>(
         outcomes.push(outcome);
     }
     settle(txn, LIST, mode, outcomes, idem, render).await
+}
+
+/// Writes each item in a savepoint of its own in `txn`, in order, and says what happened to each:
+/// an import's rows, one item a row. Items naming the same product are applied one after the
+/// other.
+pub async fn write_each(
+    txn: &crate::WriteTxn,
+    actor: &Actor,
+    items: &[CheckedItem],
+) -> Result<Vec<ItemOutcome<Product>>> {
+    let mut outcomes = Vec::with_capacity(items.len());
+    for item in items {
+        outcomes.push(write_item(txn, actor, item).await?);
+    }
+    Ok(outcomes)
 }

@@ -64,36 +64,51 @@ async fn write_item(
     scope: Scope,
     item: &BatchItem,
 ) -> Result<ItemOutcome<Customer>> {
-    let owner = actor.owner_filter(scope);
+    let write = Write { actor, scope, item };
     crate::batch::write_item(
         conn,
         "another customer from this source has this external id",
-        async |savepoint: &DatabaseTransaction| {
-            let found =
-                find_by_key(savepoint, owner, item.source.as_deref(), &item.external_id).await?;
-            match found {
-                Some(before) => match &item.change {
-                    Ok(changes) => change(savepoint, actor, scope, &before, changes.clone())
-                        .await
-                        .map(|after| {
-                            if after.version == before.version {
-                                ItemOutcome::Unchanged(after)
-                            } else {
-                                ItemOutcome::Updated(after)
-                            }
-                        }),
-                    Err(errors) => Ok(ItemOutcome::Failed(errors.clone())),
-                },
-                None => match &item.create {
-                    Ok(new) => insert(savepoint, actor, scope, new.clone())
-                        .await
-                        .map(ItemOutcome::Created),
-                    Err(errors) => Ok(ItemOutcome::Failed(errors.clone())),
-                },
-            }
-        },
+        &write,
     )
     .await
+}
+
+/// An item with the actor who writes it, in their scope.
+struct Write<'a> {
+    actor: &'a Actor,
+    scope: Scope,
+    item: &'a BatchItem,
+}
+
+impl crate::batch::Item for Write<'_> {
+    type Record = Customer;
+
+    async fn write(&self, savepoint: &DatabaseTransaction) -> Result<ItemOutcome<Customer>> {
+        let (actor, scope, item) = (self.actor, self.scope, self.item);
+        let owner = actor.owner_filter(scope);
+        let found =
+            find_by_key(savepoint, owner, item.source.as_deref(), &item.external_id).await?;
+        match found {
+            Some(before) => match &item.change {
+                Ok(changes) => change(savepoint, actor, scope, &before, changes.clone())
+                    .await
+                    .map(|after| {
+                        if after.version == before.version {
+                            ItemOutcome::Unchanged(after)
+                        } else {
+                            ItemOutcome::Updated(after)
+                        }
+                    }),
+                Err(errors) => Ok(ItemOutcome::Failed(errors.clone())),
+            },
+            None => match &item.create {
+                Ok(new) => insert(savepoint, actor, scope, new.clone())
+                    .await
+                    .map(ItemOutcome::Created),
+                Err(errors) => Ok(ItemOutcome::Failed(errors.clone())),
+            },
+        }
+    }
 }
 
 /// The list a customer batch's items are in, which names their errors' paths.
