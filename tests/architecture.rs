@@ -115,6 +115,7 @@ const API: Layers = Layers {
         area("segments", 3),      // segments of customers
         area("orders", 2), // orders and their actions, shipped to a customer's kind of address
         area("settings", 0), // the business settings
+        area("data_export", 3), // everything held about one customer, from every area
     ],
 };
 

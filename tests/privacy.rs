@@ -422,6 +422,20 @@ async fn a_customer_data_export_holds_everything_about_them() {
             Some(json!({"customer_ids": [customer["id"]]})),
         )
         .await;
+        let (status, order) = app
+            .send(
+                Method::POST,
+                "/api/v1/orders",
+                token,
+                Some(json!({
+                    "customer_id": customer["id"], "currency": "CNY",
+                    "lines": [{"description": "Tea ceremony", "quantity": 1, "unit_price": 5000}],
+                    "recipient": {"name": "王伟", "phone": "+86 139 1234 5678"},
+                    "ship_to": {"city": "上海市"}
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{order}");
 
         let response = app
             .request(Method::GET, &path(&customer, "/data-export"), token, None)
@@ -451,9 +465,20 @@ async fn a_customer_data_export_holds_everything_about_them() {
             .collect();
         assert_eq!(
             actions,
-            ["customer.created", "contact.created", "customer.updated"]
+            [
+                "customer.created",
+                "contact.created",
+                "customer.updated",
+                "order.created"
+            ]
         );
-        assert_eq!(document["events"].as_array().unwrap().len(), 3);
+        assert_eq!(document["events"].as_array().unwrap().len(), 4);
+        assert_eq!(document["orders"][0]["id"], order["id"]);
+        assert_eq!(
+            document["orders"][0]["recipient"],
+            json!({"name": "王伟", "phone": "+8613912345678"}),
+            "who received an order is the customer's data too"
+        );
 
         let (_, sales) = app.user_with_role("sales").await;
         let (status, body) = app

@@ -8,6 +8,7 @@ pub mod catalogue;
 pub mod config;
 pub mod custom_fields;
 pub mod customers;
+pub mod data_export;
 pub mod envelope;
 pub mod export;
 pub mod extract;

@@ -30,7 +30,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(customers::merge::merge_customers)
             .service(customers::privacy::record_customer_consent)
             .service(customers::privacy::list_customer_consent)
-            .service(customers::privacy::export_customer_data)
+            .service(crate::data_export::export_customer_data)
             .service(customers::privacy::anonymize_customer)
             .service(customers::contacts::list_contacts)
             .service(customers::contacts::create_contact)

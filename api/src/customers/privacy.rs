@@ -1,27 +1,23 @@
 //! A customer's privacy requests and consent: `/customers/{id}/consent` (the only way consent
-//! changes, each decision kept with its time and channel), `/customers/{id}/data-export` (all
-//! that is held about them, one JSON document) and `/customers/{id}/anonymize`.
+//! changes, each decision kept with its time and channel) and `/customers/{id}/anonymize`. The
+//! data export, which holds their orders too, is `crate::data_export`.
 
-use actix_web::http::header;
 use actix_web::web::{Data, Path};
 use actix_web::{HttpResponse, get, post};
 use chrono::{DateTime, Duration, Utc};
 use rapport_domain::validation::text;
 use rapport_domain::{FieldError, FieldErrors};
 use rapport_persistence::customers::privacy::{self, ConsentRecord};
-use rapport_persistence::segments;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::dto::{ContactView, CustomerView, ListQuery};
+use super::dto::{CustomerView, ListQuery};
 use crate::auth::Auth;
 use crate::extract::{IfMatch, ValidJson, ValidQuery, page_request};
-use crate::problem::{ApiError, ErrorCode, Problem};
-use crate::records::{AuditEventView, EventView};
+use crate::problem::ApiError;
 use crate::respond::{PageOf, ok_versioned, page};
 use crate::state::AppState;
-use rapport_domain::customers::Disclosure;
 
 /// A marketing-consent decision to record.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -179,112 +175,6 @@ pub async fn list_customer_consent(
     let list =
         privacy::consent_history(state.db.conn(), auth.owner(), id.into_inner(), &request).await?;
     Ok(page(&PageOf::from_page(list, ConsentRecordView::from)))
-}
-
-/// A segment a customer belongs to.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SegmentRef {
-    /// Identifier.
-    pub id: Uuid,
-    /// Name.
-    pub name: String,
-}
-
-/// Everything Rapport holds about one customer.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "exported_at": "2026-11-22T08:30:00Z",
-    "customer": {"id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20", "name": "王芳"},
-    "contacts": [], "consent_history": [], "segments": [], "audit_events": [], "events": []
-}))]
-pub struct CustomerDataExport {
-    /// When this document was made.
-    pub exported_at: DateTime<Utc>,
-    /// The customer.
-    pub customer: CustomerView,
-    /// Their contacts.
-    pub contacts: Vec<ContactView>,
-    /// Every consent decision, oldest first.
-    pub consent_history: Vec<ConsentRecordView>,
-    /// The static segments they are in.
-    pub segments: Vec<SegmentRef>,
-    /// Every change made to the customer and their contacts, oldest first.
-    pub audit_events: Vec<AuditEventView>,
-    /// Every event about the customer and their contacts, in feed order.
-    pub events: Vec<EventView>,
-}
-
-/// Export a customer's data.
-///
-/// Everything held about the customer as one JSON document, for a customer who asks to see their
-/// data: the record, contacts, consent history, static segments, the audit trail and the event
-/// feed about them. Served as an attachment. Only for callers who read email and phone unmasked
-/// (403 otherwise); every export is recorded in the audit trail (`customer.data_exported`).
-#[utoipa::path(
-    tag = "privacy",
-    operation_id = "export_customer_data",
-    params(("id" = Uuid, Path, description = "Customer id")),
-    responses((status = 200, description = "The customer's data", body = CustomerDataExport,
-        headers(("Content-Disposition" = String, description = "`attachment; filename=\"customer-<id>.json\"`"))),
-        (status = 403, description = "`forbidden`: your role sees email and phone masked, and a data export holds them unmasked", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(("bearer" = []))
-)]
-#[get("/customers/{id}/data-export")]
-pub async fn export_customer_data(
-    state: Data<AppState>,
-    auth: Auth,
-    id: Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    if auth.disclosure() == Disclosure::Masked {
-        // A customer's data, masked, is not their data: only who may read it all may export it.
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "a data export holds email and phone unmasked; your role sees them masked",
-        ));
-    }
-    let data = privacy::export(state.db.conn(), None, id).await?;
-    let detail = serde_json::json!({
-        "contacts": data.contacts.len(),
-        "audit_events": data.audit.len(),
-        "events": data.events.len(),
-    });
-    auth.note(
-        &state,
-        "customer.data_exported",
-        "customer",
-        Some(id),
-        detail,
-    )
-    .await?;
-    let document = CustomerDataExport {
-        exported_at: rapport_persistence::now(),
-        customer: CustomerView::new(data.customer, Disclosure::Full),
-        contacts: data
-            .contacts
-            .into_iter()
-            .map(|c| ContactView::new(c, Disclosure::Full))
-            .collect(),
-        consent_history: data
-            .consent
-            .into_iter()
-            .map(ConsentRecordView::from)
-            .collect(),
-        segments: segments::of_customer(state.db.conn(), id)
-            .await?
-            .into_iter()
-            .map(|(id, name)| SegmentRef { id, name })
-            .collect(),
-        audit_events: data.audit.into_iter().map(AuditEventView::from).collect(),
-        events: data.events.into_iter().map(EventView::from).collect(),
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"customer-{id}.json\""),
-        ))
-        .json(document))
 }
 
 /// Anonymise a customer.

@@ -72,6 +72,7 @@ fn composed_examples(doc: &mut serde_json::Value) {
         "contacts": [example("ContactView")],
         "consent_history": [example("ConsentRecordView")],
         "segments": [{"id": "0193a5c6-2222-7000-8000-000000000003", "name": "上海 VIP"}],
+        "orders": [example("OrderView")],
         "audit_events": [example("AuditEventView")],
         "events": [example("EventView")],
     });

@@ -5,3 +5,5 @@ pub mod dto;
 pub mod export;
 pub mod routes;
 pub mod search;
+
+pub use dto::OrderView;

@@ -324,6 +324,25 @@ pub async fn list(
     })
 }
 
+/// Every order of a customer, oldest first, each with everything it carries: what a data export
+/// holds.
+pub async fn of_customer(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<Vec<Order>> {
+    let rows = order::Entity::find()
+        .filter(order::Column::CustomerId.eq(customer_id))
+        .order_by_asc(order::Column::CreatedAt)
+        .order_by_asc(order::Column::Id)
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|m| m.id).collect();
+    let mut details = details_of(conn, &ids).await?;
+    rows.into_iter()
+        .map(|m| {
+            let own = details.remove(&m.id).unwrap_or_default();
+            order_of(m, own)
+        })
+        .collect()
+}
+
 /// The order with this id, if `owner`'s scope reaches it.
 pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> Result<Order> {
     let Some(row) = scoped(owner)

@@ -1,0 +1,145 @@
+//! `GET /customers/{id}/data-export`: everything Rapport holds about one customer, as one JSON
+//! document, for a customer who asks to see their data. It gathers from every area that keeps
+//! something about a customer (the customer and contacts, consent, segments, orders), so it
+//! sits above them all.
+
+use actix_web::http::header;
+use actix_web::web::{Data, Path};
+use actix_web::{HttpResponse, get};
+use chrono::{DateTime, Utc};
+use rapport_domain::customers::Disclosure;
+use rapport_persistence::customers::privacy;
+use rapport_persistence::{audit, events, segments};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::auth::Auth;
+use crate::customers::{ConsentRecordView, ContactView, CustomerView};
+use crate::orders::OrderView;
+use crate::problem::{ApiError, ErrorCode, Problem};
+use crate::records::{AuditEventView, EventView};
+use crate::state::AppState;
+
+/// A segment a customer belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentRef {
+    /// Identifier.
+    pub id: Uuid,
+    /// Name.
+    pub name: String,
+}
+
+/// Everything Rapport holds about one customer.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "exported_at": "2026-11-22T08:30:00Z",
+    "customer": {"id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20", "name": "王芳"},
+    "contacts": [], "consent_history": [], "segments": [], "orders": [], "audit_events": [], "events": []
+}))]
+pub struct CustomerDataExport {
+    /// When this document was made.
+    pub exported_at: DateTime<Utc>,
+    /// The customer.
+    pub customer: CustomerView,
+    /// Their contacts.
+    pub contacts: Vec<ContactView>,
+    /// Every consent decision, oldest first.
+    pub consent_history: Vec<ConsentRecordView>,
+    /// The static segments they are in.
+    pub segments: Vec<SegmentRef>,
+    /// Their orders, oldest first, with their lines, recipients and addresses.
+    pub orders: Vec<OrderView>,
+    /// Every change made to the customer, their contacts and their orders, oldest first.
+    pub audit_events: Vec<AuditEventView>,
+    /// Every event about the customer, their contacts and their orders, in feed order.
+    pub events: Vec<EventView>,
+}
+
+/// Export a customer's data.
+///
+/// Everything held about the customer as one JSON document, for a customer who asks to see their
+/// data: the record, contacts, consent history, static segments, orders (with who received them
+/// and where), and the audit trail and the event feed about all of these. Served as an
+/// attachment. Only for callers who read email and phone unmasked (403 otherwise); every export
+/// is recorded in the audit trail (`customer.data_exported`).
+#[utoipa::path(
+    tag = "privacy",
+    operation_id = "export_customer_data",
+    params(("id" = Uuid, Path, description = "Customer id")),
+    responses((status = 200, description = "The customer's data", body = CustomerDataExport,
+        headers(("Content-Disposition" = String, description = "`attachment; filename=\"customer-<id>.json\"`"))),
+        (status = 403, description = "`forbidden`: your role sees email and phone masked, and a data export holds them unmasked", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/customers/{id}/data-export")]
+pub async fn export_customer_data(
+    state: Data<AppState>,
+    auth: Auth,
+    id: Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    if auth.disclosure() == Disclosure::Masked {
+        // A customer's data, masked, is not their data: only who may read it all may export it.
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "a data export holds email and phone unmasked; your role sees them masked",
+        ));
+    }
+    let conn = state.db.conn();
+    let mut data = privacy::export(conn, None, id).await?;
+    let orders = rapport_persistence::orders::of_customer(conn, id).await?;
+    let order_ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
+    if !order_ids.is_empty() {
+        data.audit.extend(audit::about(conn, &order_ids).await?);
+        data.audit.sort_by_key(|e| (e.occurred_at, e.id));
+        data.events.extend(events::about(conn, &order_ids).await?);
+        data.events.sort_by_key(|e| e.seq);
+    }
+    let detail = serde_json::json!({
+        "contacts": data.contacts.len(),
+        "orders": orders.len(),
+        "audit_events": data.audit.len(),
+        "events": data.events.len(),
+    });
+    auth.note(
+        &state,
+        "customer.data_exported",
+        "customer",
+        Some(id),
+        detail,
+    )
+    .await?;
+    let document = CustomerDataExport {
+        exported_at: rapport_persistence::now(),
+        customer: CustomerView::new(data.customer, Disclosure::Full),
+        contacts: data
+            .contacts
+            .into_iter()
+            .map(|c| ContactView::new(c, Disclosure::Full))
+            .collect(),
+        consent_history: data
+            .consent
+            .into_iter()
+            .map(ConsentRecordView::from)
+            .collect(),
+        segments: segments::of_customer(conn, id)
+            .await?
+            .into_iter()
+            .map(|(id, name)| SegmentRef { id, name })
+            .collect(),
+        orders: orders
+            .into_iter()
+            .map(|o| OrderView::new(o, Disclosure::Full))
+            .collect(),
+        audit_events: data.audit.into_iter().map(AuditEventView::from).collect(),
+        events: data.events.into_iter().map(EventView::from).collect(),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"customer-{id}.json\""),
+        ))
+        .json(document))
+}
