@@ -619,3 +619,82 @@ async fn a_file_of_product_rows_syncs_the_catalogue() {
         assert_problem(status, &problem, 403, "forbidden");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_product_export_imports_back_unchanged() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = app.admin_token.clone();
+        let (status, made) = app
+            .send(
+                Method::POST,
+                "/api/v1/products/batch",
+                &token,
+                Some(json!({"products": [
+                    {"external_id": "erp-1", "name": "=跑步鞋, \"Pro\"", "description": "line one\nline two",
+                     "images": ["https://img.example.cn/a.jpg", "https://img.example.cn/b.jpg"], "variants": [
+                        {"sku": "RUN-42", "options": {"colour": "红", "size": "42"}, "price": 49900, "currency": "CNY", "stock": 5, "low_stock_threshold": 2},
+                        {"sku": "RUN-43", "options": {"colour": "红", "size": "43"}, "price": 49900, "currency": "CNY", "stock": 0}
+                    ]},
+                    {"name": "龙井茶", "status": "archived", "variants": [{"sku": "TEA-250", "price": 12900, "currency": "CNY", "stock": 40}]}
+                ]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{made}");
+        let before = products_named(&app, "status", "active").await;
+
+        let (status, content_type, file) = app
+            .download("/api/v1/products/export?bom=true", &token)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(content_type.starts_with("text/csv"), "{content_type}");
+        let text = String::from_utf8(file).unwrap();
+        let rows = rapport_tests::csv_rows(text.trim_start_matches('\u{feff}').as_bytes());
+        assert_eq!(rows.len(), 3, "one row per variant: {text}");
+        assert_eq!(rows[0]["options"], "colour=红|size=42");
+        assert_eq!(
+            rows[0]["images"],
+            "https://img.example.cn/a.jpg|https://img.example.cn/b.jpg"
+        );
+        assert_eq!(
+            rows[0]["name"], "'=跑步鞋, \"Pro\"",
+            "a formula is neutralised"
+        );
+        assert_eq!(rows[2]["status"], "archived");
+
+        // The file, imported as it is, changes nothing: every row names what exists, as it is.
+        let job = create_import(
+            &app,
+            &token,
+            json!({"resource_type": "products", "format": "csv"}),
+        )
+        .await;
+        upload(&app, &token, &job, "text/csv", text).await;
+        let done = settled(&app, &token, &job, 30).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        assert_eq!(done["created_rows"], 3);
+        assert_eq!(products_named(&app, "status", "active").await, before);
+        let tea = products_named(&app, "variants.sku", "TEA-250").await;
+        assert_eq!(
+            tea.len(),
+            1,
+            "the product without an external id is found by its sku"
+        );
+        assert_eq!(tea[0]["version"], 1);
+
+        // JSON lines: one product per line, as `GET /products/{id}` answers it.
+        let (_, content_type, file) = app
+            .download(
+                "/api/v1/products/export?format=ndjson&status=active",
+                &token,
+            )
+            .await;
+        assert_eq!(content_type, "application/x-ndjson");
+        let lines: Vec<Value> = String::from_utf8(file)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines, before);
+    }
+}

@@ -65,6 +65,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(crate::catalogue::brands::delete_brand)
             .service(crate::catalogue::products::list_products)
             .service(crate::catalogue::search::search_products)
+            .service(crate::catalogue::export::export_products)
             .service(crate::catalogue::batch::batch_upsert_products)
             .service(crate::catalogue::search::get_product_filter_fields)
             .service(crate::catalogue::products::create_product)

@@ -124,7 +124,8 @@ pub fn target_fields() -> Vec<String> {
 }
 
 /// The product fields a column can be mapped to, besides `options.<name>`: a row is one variant
-/// of a product, with the product's fields repeated on each of its rows.
+/// of a product, with the product's fields repeated on each of its rows. `options` holds them
+/// all, written `colour=红|size=42` as an export writes them.
 pub const PRODUCT_TARGETS: &[&str] = &[
     "external_id",
     "name",
@@ -134,6 +135,7 @@ pub const PRODUCT_TARGETS: &[&str] = &[
     "status",
     "images",
     "sku",
+    "options",
     "price",
     "currency",
     "stock",

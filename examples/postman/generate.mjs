@@ -1337,6 +1337,19 @@ pm.test("the product is updated, not created again", function () {
 });`,
       },
       {
+        op: 'export_products',
+        name: 'the synced product as CSV',
+        status: 200,
+        accept: 'text/csv',
+        query: { status: 'active' },
+        test: `
+pm.test("one row per variant, with the columns an import reads back", function () {
+    var text = pm.response.text();
+    pm.expect(text.split(String.fromCharCode(10))[0]).to.eql("id,external_id,name,description,category_id,brand_id,status,images,sku,options,price,currency,stock,low_stock_threshold,created_at,updated_at");
+    pm.expect(text).to.include(pm.variables.replaceIn("TEA-{{run}}-250"));
+});`,
+      },
+      {
         op: 'get_product_filter_fields',
         status: 200,
         test: `

@@ -129,6 +129,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/brands/{id}", p(Products, Delete)),
     ("GET", "/api/v1/products", p(Products, Read)),
     ("POST", "/api/v1/products/search", p(Products, Read)),
+    ("GET", "/api/v1/products/export", p(Products, Read)),
     ("POST", "/api/v1/products/batch", p(Products, Write)),
     ("GET", "/api/v1/products/filter-fields", p(Products, Read)),
     ("POST", "/api/v1/products", p(Products, Write)),

@@ -3,6 +3,7 @@
 pub mod batch;
 pub mod brands;
 pub mod categories;
+pub mod export;
 pub mod products;
 pub mod search;
 

@@ -152,6 +152,7 @@ impl Records for ProductRecords {
     fn cell(&self, target: &str, cell: &str) -> Value {
         match target {
             "images" => list(cell),
+            "options" => options(cell),
             "price" | "stock" | "low_stock_threshold" => number(cell),
             _ => Value::from(cell),
         }
@@ -200,6 +201,25 @@ fn list(cell: &str) -> Value {
             .map(Value::from)
             .collect(),
     )
+}
+
+/// An options cell, `colour=红|size=42` (or `;` between them), as an object; a part without `=`
+/// leaves the cell as text, for the rules to refuse by name.
+fn options(cell: &str) -> Value {
+    let mut options = Map::new();
+    for part in cell
+        .split(['|', ';'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        match part.split_once('=') {
+            Some((name, value)) => {
+                options.insert(name.trim().to_owned(), Value::from(value.trim()));
+            }
+            None => return Value::from(cell),
+        }
+    }
+    Value::Object(options)
 }
 
 /// A yes/no cell: `true`/`false`, `yes`/`no`, `1`/`0` (any case); anything else as text, for the
