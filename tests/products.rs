@@ -801,7 +801,38 @@ async fn a_product_batch_creates_changes_and_counts_by_key() {
             ]
         );
         assert_eq!(third["failed"], 4);
+        let taken = third["results"][1]["errors"][0]["message"]
+            .as_str()
+            .unwrap();
+        assert!(
+            taken.starts_with("variants[0]:"),
+            "named at the item's variant: {taken}"
+        );
         assert_eq!(product(&app, &shoe_id).await["variants"][1]["stock"], 5);
+
+        // A retry with the same Idempotency-Key gets the first answer, and writes nothing again.
+        let retry = || {
+            app.request(
+                Method::POST,
+                "/api/v1/products/batch",
+                &app.admin_token,
+                Some(
+                    json!({"products": [{"external_id": "erp-3", "name": "Cap", "variants": [
+                        {"sku": "CAP-1", "price": 100, "currency": "CNY", "stock": 1}
+                    ]}]}),
+                ),
+            )
+            .header("Idempotency-Key", "product-batch-retry-1")
+            .send()
+        };
+        let first = retry().await.unwrap();
+        assert_eq!(first.status(), StatusCode::OK);
+        let first: Value = first.json().await.unwrap();
+        let again = retry().await.unwrap();
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+        let again: Value = again.json().await.unwrap();
+        assert_eq!(again, first);
+        assert_eq!(statuses(&again), ["created"]);
 
         // A malformed item refuses the batch in either mode.
         let (status, problem) = batch(

@@ -82,7 +82,7 @@ async fn change(
     let mut changed = Vec::new();
     let mut added = Vec::new();
     let mut counts = Vec::new();
-    for variant in &item.variants {
+    for (index, variant) in item.variants.iter().enumerate() {
         match before.variants.iter().find(|v| v.sku == variant.sku) {
             Some(existing) => {
                 changed.push((variant.sku.clone(), variant.changes.clone()));
@@ -91,14 +91,14 @@ async fn change(
                 }
             }
             None => match &variant.new {
-                Ok(new) => added.push(new.clone()),
+                Ok(new) => added.push((index, new.clone())),
                 Err(lacking) => return Ok(ItemOutcome::Failed(lacking.clone())),
             },
         }
     }
     let previews = added
         .iter()
-        .map(|new| new.clone().into_variant(Uuid::nil(), now))
+        .map(|(_, new)| new.clone().into_variant(Uuid::nil(), now))
         .collect();
     let mut after = before
         .upserted(item.changes.clone(), changed, previews, now)
@@ -117,11 +117,12 @@ async fn change(
         }
     }
     let first_added = before.variants.len();
-    for (k, new) in added.into_iter().enumerate() {
+    for (k, (index, new)) in added.into_iter().enumerate() {
         let position = first_added + k;
+        // A sku another product has is named at the item's variant that sent it.
         after.variants[position] = insert_variant(conn, id, position, new)
             .await
-            .map_err(|e| at_variant(e, position))?;
+            .map_err(|e| at_variant(e, index))?;
     }
     let redefined = after.version != before.version;
     if redefined {
