@@ -107,10 +107,13 @@ def _batch_item(item):
 
 def _product_item(item):
     """A product batch item the server can write whatever it holds already: its own key, a name
-    for when it is new, and variants with skus and options of their own and a price."""
+    for when it is new, no custom field values (which keys are defined is the server's state),
+    and variants with skus and options of their own and a price."""
     if not isinstance(item, dict):
         return item
     item["external_id"] = uuid.uuid4().hex
+    if isinstance(item.get("custom_fields"), dict):
+        item["custom_fields"] = {}
     if item.get("name") is None:
         item["name"] = "Fuzz product"
     for reference in ("category_id", "brand_id"):

@@ -67,7 +67,7 @@ const PERSISTENCE: Layers = Layers {
     areas: &[
         area("access", 0),        // users, roles, API keys, sessions
         area("custom_fields", 0), // definitions and their values as SQL
-        area("catalogue", 0),     // categories, brands, products, stock
+        area("catalogue", 1),     // categories, brands, products, stock
         area("customers", 1),     // customers, contacts, tags, merge, privacy
         area("segments", 2),      // saved filters and picked members
         area("imports", 2),       // import jobs, file pieces, refused rows
@@ -106,7 +106,7 @@ const API: Layers = Layers {
         area("records", 0),       // the audit trail and the event feed
         area("users", 0),         // staff accounts and roles
         area("custom_fields", 0), // custom field definitions
-        area("catalogue", 0),     // categories, brands, products, stock
+        area("catalogue", 1),     // categories, brands, products, stock
         area("sessions", 1),      // sign-in and refresh
         area("api_keys", 1),      // API keys
         area("customers", 1),     // customers and everything done to them

@@ -1,8 +1,10 @@
-//! Custom fields seen from outside: definitions, values checked against them on customers and
-//! contacts, and deleted definitions that leave stored records as they were.
+//! Custom fields seen from outside: definitions, values checked against them on customers,
+//! contacts, products and orders, filters and exports that carry them, and deleted definitions
+//! that leave stored records as they were.
 
 use rapport_tests::{
-    Backend, TestApp, assert_problem, backends, error_pairs, pairs, read, within_two_seconds,
+    Backend, TestApp, assert_problem, backends, csv_rows, error_pairs, pairs, read,
+    within_two_seconds,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -556,5 +558,354 @@ async fn a_definition_changed_on_one_node_counts_on_every_other() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "the second node still takes values for the deleted field"
         );
+    }
+}
+
+/// The ids a search of `resource` (`products`, `orders`) finds with `filter`, or the problem.
+async fn search(app: &TestApp, resource: &str, filter: Value) -> (StatusCode, Value) {
+    app.send(
+        Method::POST,
+        &format!("/api/v1/{resource}/search"),
+        &app.admin_token,
+        Some(json!({ "filter": filter, "limit": 200 })),
+    )
+    .await
+}
+
+fn ids(page: &Value) -> Vec<&str> {
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn products_carry_custom_fields_through_every_way_in_and_out() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        app.define_field("product", "season", "enum", &["spring", "winter"], true)
+            .await;
+        app.define_field("product", "material", "text", &[], false)
+            .await;
+        app.define_field("product", "weight_g", "number", &[], false)
+            .await;
+        let variant =
+            |sku: &str| json!({"sku": sku, "price": 49900, "currency": "CNY", "stock": 3});
+
+        // Checked as on customers: every mistake named by its key, nothing written.
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/products",
+                token,
+                Some(json!({
+                    "name": "跑步鞋 Pro", "variants": [variant("RUN-1")],
+                    "custom_fields": {"season": "summer", "weight_g": "heavy", "colour": "red"}
+                })),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&body),
+            pairs(&[
+                ("custom_fields.colour", "unknown_field"),
+                ("custom_fields.season", "invalid_option"),
+                ("custom_fields.weight_g", "invalid_value"),
+            ])
+        );
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/products",
+                token,
+                Some(json!({
+                    "name": "跑步鞋 Pro", "variants": [variant("RUN-1")]
+                })),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&body),
+            pairs(&[("custom_fields.season", "required")])
+        );
+
+        let (status, boot) = app
+            .send(
+                Method::POST,
+                "/api/v1/products",
+                token,
+                Some(json!({
+                    "name": "Boot", "variants": [variant("BOOT-1")],
+                    "custom_fields": {"season": "winter", "material": "leather", "weight_g": 820}
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{boot}");
+        assert_eq!(
+            boot["custom_fields"],
+            json!({"season": "winter", "material": "leather", "weight_g": 820})
+        );
+        let boot_id = boot["id"].as_str().unwrap().to_owned();
+        let (status, sandal) = app
+            .send(
+                Method::POST,
+                "/api/v1/products",
+                token,
+                Some(json!({
+                    "name": "Sandal", "variants": [variant("SANDAL-1")],
+                    "custom_fields": {"season": "spring", "weight_g": 240}
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{sandal}");
+        let sandal_id = sandal["id"].as_str().unwrap().to_owned();
+
+        // A change sets what it sends, `null` removes, the rest stays; a required field stays.
+        let (status, changed) = app
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/products/{boot_id}"),
+                token,
+                Some(json!({"custom_fields": {"material": null, "weight_g": 800}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        assert_eq!(
+            changed["custom_fields"],
+            json!({"season": "winter", "weight_g": 800})
+        );
+        assert_eq!(changed["version"], 2);
+        let (status, body) = app
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/products/{boot_id}"),
+                token,
+                Some(json!({"custom_fields": {"season": null}})),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&body),
+            pairs(&[("custom_fields.season", "required")])
+        );
+
+        // Filters take them by their definitions; text is matched exactly.
+        let (_, fields) = app
+            .send(Method::GET, "/api/v1/products/filter-fields", token, None)
+            .await;
+        let season = fields["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "custom_fields.season")
+            .unwrap_or_else(|| panic!("{fields}"));
+        assert_eq!(season["type"], "enum", "{season}");
+        assert_eq!(season["options"], json!(["spring", "winter"]));
+        for (filter, expected) in [
+            (
+                json!({"field": "custom_fields.season", "op": "eq", "value": "winter"}),
+                vec![boot_id.as_str()],
+            ),
+            (
+                json!({"field": "custom_fields.weight_g", "op": "lt", "value": 500}),
+                vec![sandal_id.as_str()],
+            ),
+            (
+                json!({"field": "custom_fields.material", "op": "is_null", "value": true}),
+                vec![sandal_id.as_str(), boot_id.as_str()],
+            ),
+        ] {
+            let (status, page) = search(&app, "products", filter.clone()).await;
+            assert_eq!(status, StatusCode::OK, "{filter}: {page}");
+            let mut found = ids(&page);
+            found.sort();
+            let mut expected = expected;
+            expected.sort();
+            assert_eq!(found, expected, "{filter}");
+        }
+        let (status, body) = search(
+            &app,
+            "products",
+            json!({"field": "custom_fields.material", "op": "contains", "value": "lea"}),
+        )
+        .await;
+        assert_problem(status, &body, 400, "bad_request");
+        assert_eq!(body["errors"][0]["code"], "unsupported_operator", "{body}");
+
+        // A batch item whose values the definitions refuse is refused alone; a new product
+        // needs every required field, a change does not.
+        let (status, result) = app
+            .send(Method::POST, "/api/v1/products/batch", token, Some(json!({
+                "mode": "per_item",
+                "products": [
+                    {"external_id": "erp-cap", "name": "Cap", "variants": [variant("CAP-1")],
+                     "custom_fields": {"season": "autumn"}},
+                    {"external_id": "erp-scarf", "name": "Scarf", "variants": [variant("SCARF-1")]},
+                    {"variants": [{"sku": "BOOT-1"}], "custom_fields": {"material": "suede"}},
+                    {"external_id": "erp-hat", "name": "Hat", "variants": [variant("HAT-1")],
+                     "custom_fields": {"season": "winter"}}
+                ]
+            })))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{result}");
+        let statuses: Vec<&str> = result["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            statuses,
+            ["failed", "failed", "updated", "created"],
+            "{result}"
+        );
+        assert_eq!(
+            result["results"][0]["errors"][0]["field"],
+            "custom_fields.season"
+        );
+        assert_eq!(result["results"][0]["errors"][0]["code"], "invalid_option");
+        assert_eq!(
+            result["results"][1]["errors"][0]["field"],
+            "custom_fields.season"
+        );
+        assert_eq!(result["results"][1]["errors"][0]["code"], "required");
+        let (_, boot) = app
+            .send(
+                Method::GET,
+                &format!("/api/v1/products/{boot_id}"),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(
+            boot["custom_fields"],
+            json!({"season": "winter", "weight_g": 800, "material": "suede"})
+        );
+
+        // The export has a column per field, which an import reads back.
+        let (status, _, bytes) = app.download("/api/v1/products/export", token).await;
+        assert_eq!(status, StatusCode::OK);
+        let rows = csv_rows(&bytes);
+        let boot_row = rows.iter().find(|r| r["sku"] == "BOOT-1").unwrap();
+        assert_eq!(boot_row["custom_fields.season"], "winter");
+        assert_eq!(boot_row["custom_fields.material"], "suede");
+        assert_eq!(boot_row["custom_fields.weight_g"], "800");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_carry_custom_fields_that_change_at_any_status() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        app.define_field("order", "invoice_title", "text", &[], false)
+            .await;
+        app.define_field(
+            "order",
+            "delivery_slot",
+            "enum",
+            &["morning", "evening"],
+            false,
+        )
+        .await;
+        let customer = app.create_customer(token, json!({"name": "王芳"})).await;
+        let order = |custom_fields: Value| {
+            json!({
+                "customer_id": customer["id"], "currency": "CNY",
+                "lines": [{"description": "Gait analysis", "quantity": 1, "unit_price": 9900}],
+                "custom_fields": custom_fields,
+            })
+        };
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/orders",
+                token,
+                Some(order(json!({"delivery_slot": "noon"}))),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&body),
+            pairs(&[("custom_fields.delivery_slot", "invalid_option")])
+        );
+
+        let (status, placed) = app
+            .send(
+                Method::POST,
+                "/api/v1/orders",
+                token,
+                Some(order(json!({"delivery_slot": "morning"}))),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{placed}");
+        assert_eq!(placed["custom_fields"], json!({"delivery_slot": "morning"}));
+        let order_path = format!("/api/v1/orders/{}", placed["id"].as_str().unwrap());
+        let (status, paid) = app
+            .send(
+                Method::POST,
+                &format!("{order_path}/pay"),
+                token,
+                Some(json!({"method": "wechat_pay", "reference": "wx-1"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{paid}");
+
+        // Past pending, only the custom fields change.
+        let (status, body) = app
+            .send(
+                Method::PATCH,
+                &order_path,
+                token,
+                Some(json!({"note": "leave at the door", "custom_fields": {"invoice_title": "ACME"}})),
+            )
+            .await;
+        assert_problem(status, &body, 409, "invalid_transition");
+        let (status, changed) = app
+            .send(
+                Method::PATCH,
+                &order_path,
+                token,
+                Some(json!({"custom_fields": {"invoice_title": "上海跑者体育用品有限公司"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        assert_eq!(changed["status"], "paid");
+        assert_eq!(changed["note"], Value::Null);
+        assert_eq!(
+            changed["custom_fields"],
+            json!({"delivery_slot": "morning", "invoice_title": "上海跑者体育用品有限公司"})
+        );
+        assert_eq!(changed["version"], paid["version"].as_i64().unwrap() + 1);
+
+        let (status, page) = search(
+            &app,
+            "orders",
+            json!({"field": "custom_fields.invoice_title", "op": "eq", "value": "上海跑者体育用品有限公司"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(ids(&page), [placed["id"].as_str().unwrap()]);
+        let (status, page) = search(
+            &app,
+            "orders",
+            json!({"field": "custom_fields.delivery_slot", "op": "eq", "value": "evening"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(ids(&page).is_empty(), "{page}");
+
+        let (status, _, bytes) = app.download("/api/v1/orders/export", token).await;
+        assert_eq!(status, StatusCode::OK);
+        let rows = csv_rows(&bytes);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0]["custom_fields.invoice_title"],
+            "上海跑者体育用品有限公司"
+        );
+        assert_eq!(rows[0]["custom_fields.delivery_slot"], "morning");
     }
 }

@@ -625,6 +625,10 @@ async fn a_product_export_imports_back_unchanged() {
     for backend in backends() {
         let app = TestApp::spawn(&backend).await;
         let token = app.admin_token.clone();
+        app.define_field("product", "labels", "multi_enum", &["new", "sale"], false)
+            .await;
+        app.define_field("product", "weight_g", "number", &[], false)
+            .await;
         let (status, made) = app
             .send(
                 Method::POST,
@@ -632,6 +636,7 @@ async fn a_product_export_imports_back_unchanged() {
                 &token,
                 Some(json!({"products": [
                     {"external_id": "erp-1", "name": "=跑步鞋, \"Pro\"", "description": "line one\nline two",
+                     "custom_fields": {"labels": ["new", "sale"], "weight_g": 320},
                      "images": ["https://img.example.cn/a.jpg", "https://img.example.cn/b.jpg"], "variants": [
                         {"sku": "RUN-42", "options": {"colour": "红", "size": "42"}, "price": 49900, "currency": "CNY", "stock": 5, "low_stock_threshold": 2},
                         {"sku": "RUN-43", "options": {"colour": "红", "size": "43"}, "price": 49900, "currency": "CNY", "stock": 0}
@@ -661,6 +666,9 @@ async fn a_product_export_imports_back_unchanged() {
             "a formula is neutralised"
         );
         assert_eq!(rows[2]["status"], "archived");
+        assert_eq!(rows[0]["custom_fields.labels"], "new|sale");
+        assert_eq!(rows[0]["custom_fields.weight_g"], "320");
+        assert_eq!(rows[2]["custom_fields.labels"], "");
 
         // The file, imported as it is, changes nothing: every row names what exists, as it is.
         let job = create_import(

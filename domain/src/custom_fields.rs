@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::filter::{FieldKind, FieldSpec};
 use crate::validation::{optional_text, text};
 use crate::{FieldError, FieldErrors};
 
@@ -30,6 +31,10 @@ pub enum FieldOwner {
     Customer,
     /// Contacts at company customers.
     Contact,
+    /// Products of the catalogue.
+    Product,
+    /// Orders.
+    Order,
 }
 
 /// What a custom field holds.
@@ -66,7 +71,7 @@ macro_rules! names {
         }
     };
 }
-names!(FieldOwner { Customer => "customer", Contact => "contact" });
+names!(FieldOwner { Customer => "customer", Contact => "contact", Product => "product", Order => "order" });
 names!(FieldType {
     Text => "text", Number => "number", Boolean => "boolean", Date => "date", Enum => "enum",
     MultiEnum => "multi_enum",
@@ -77,6 +82,30 @@ impl FieldType {
     pub fn has_options(self) -> bool {
         matches!(self, FieldType::Enum | FieldType::MultiEnum)
     }
+}
+
+/// The prefix of a custom field's name in filters, sort orders and export columns
+/// (`custom_fields.industry`).
+pub const CUSTOM_FIELD_PREFIX: &str = "custom_fields.";
+
+/// The filter fields of `definitions` (`custom_fields.<key>`, each typed by its definition and
+/// nullable). Text fields take the kind `text` where the records keep folded text for
+/// `contains` (customers), and `keyword` (exact matches) elsewhere.
+pub fn filter_fields(definitions: &[Definition], text: &FieldKind) -> Vec<FieldSpec> {
+    definitions
+        .iter()
+        .map(|d| {
+            let kind = match d.field_type {
+                FieldType::Text => text.clone(),
+                FieldType::Number => FieldKind::Number,
+                FieldType::Boolean => FieldKind::Boolean,
+                FieldType::Date => FieldKind::Date,
+                FieldType::Enum => FieldKind::Enum(d.options.clone()),
+                FieldType::MultiEnum => FieldKind::EnumList(d.options.clone()),
+            };
+            FieldSpec::new(format!("{CUSTOM_FIELD_PREFIX}{}", d.key), kind, true)
+        })
+        .collect()
 }
 
 /// The most definitions one kind of record may have.
@@ -542,6 +571,30 @@ pub fn checked(
     write: Write,
 ) -> Result<Map<String, Value>, Vec<FieldError>> {
     shape(field, sent).and_then(|sent| check_values(field, definitions, sent, write))
+}
+
+/// [`checked`] at `custom_fields`, every mistake recorded in `errors`: the values of a new record
+/// (empty when refused).
+pub fn values_of_new(
+    errors: &mut FieldErrors,
+    definitions: &[Definition],
+    sent: Map<String, Value>,
+) -> Map<String, Value> {
+    errors
+        .take_all(checked("custom_fields", definitions, sent, Write::Create))
+        .unwrap_or_default()
+}
+
+/// [`checked`] at `custom_fields`, every mistake recorded in `errors`: the changes to set, when
+/// some were sent and are right.
+pub fn changes_of(
+    errors: &mut FieldErrors,
+    definitions: &[Definition],
+    sent: Option<Map<String, Value>>,
+) -> Option<Map<String, Value>> {
+    sent.and_then(|sent| {
+        errors.take_all(checked("custom_fields", definitions, sent, Write::Change))
+    })
 }
 
 /// Sets the `changes` checked by [`check_values`] on a record's stored values: `null` removes a

@@ -123,7 +123,8 @@ pub fn target_fields() -> Vec<String> {
     fields
 }
 
-/// The product fields a column can be mapped to, besides `options.<name>`: a row is one variant
+/// The product fields a column can be mapped to, besides `options.<name>` and
+/// `custom_fields.<key>`: a row is one variant
 /// of a product, with the product's fields repeated on each of its rows. `options` holds them
 /// all, written `colour=红|size=42` as an export writes them.
 pub const PRODUCT_TARGETS: &[&str] = &[
@@ -155,6 +156,7 @@ impl ImportResource {
             ImportResource::Customers => is_target(target),
             ImportResource::Products => {
                 PRODUCT_TARGETS.contains(&target)
+                    || target.strip_prefix(CUSTOM_FIELD_PREFIX).is_some_and(is_key)
                     || target.strip_prefix(OPTION_PREFIX).is_some_and(|name| {
                         !name.trim().is_empty()
                             && name.chars().count() <= MAX_OPTION_NAME
@@ -170,7 +172,10 @@ impl ImportResource {
             ImportResource::Customers => {
                 format!("{} or custom_fields.<key>", target_fields().join(", "))
             }
-            ImportResource::Products => format!("{} or options.<name>", PRODUCT_TARGETS.join(", ")),
+            ImportResource::Products => format!(
+                "{}, options.<name> or custom_fields.<key>",
+                PRODUCT_TARGETS.join(", ")
+            ),
         }
     }
 

@@ -50,6 +50,12 @@ impl FieldErrors {
         }
     }
 
+    /// Records every error of a check that reports several, if it failed, and passes the
+    /// value on.
+    pub fn take_all<T>(&mut self, result: Result<T, Vec<FieldError>>) -> Option<T> {
+        result.map_err(|list| self.0.extend(list)).ok()
+    }
+
     /// True when nothing was broken.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -1203,8 +1203,19 @@ pm.test("the description is gone", function () {
     name: 'Products and stock',
     description:
       'Sell-side stock keeping: a product with two sizes, stock taken by hand and refused below zero, the ' +
-      'ledger that explains the stock, a low-stock list, and a variant added, changed and removed.',
+      'ledger that explains the stock, a low-stock list, a variant added, changed and removed, and a ' +
+      'custom field of products set, searched and removed.',
     steps: [
+      {
+        op: 'create_custom_field',
+        name: 'a text field on products',
+        status: 201,
+        body: { json: { resource_type: 'product', key: 'material_{{run}}', label: 'Material', field_type: 'text' } },
+        test: `${storeId('product_field_id')}
+pm.test("the definition belongs to products", function () {
+    pm.expect(body.resource_type).to.eql("product");
+});`,
+      },
       {
         op: 'create_product',
         status: 201,
@@ -1212,6 +1223,7 @@ pm.test("the description is gone", function () {
           json: {
             name: '跑步鞋 Pro {{run}}',
             images: ['https://img.example.cn/run-pro/main.jpg'],
+            custom_fields: { 'material_{{run}}': 'mesh' },
             variants: [
               { sku: 'RUN-{{run}}-42', options: { size: '42' }, price: 49900, currency: 'CNY', stock: 5, low_stock_threshold: 2 },
               { sku: 'RUN-{{run}}-43', options: { size: '43' }, price: 49900, currency: 'CNY', stock: 1, low_stock_threshold: 2 },
@@ -1222,7 +1234,26 @@ pm.test("the description is gone", function () {
 pm.test("each variant starts with its stock", function () {
     pm.expect(body.variants.map(function (v) { return v.stock; })).to.eql([5, 1]);
     pm.expect(body.variants[1].low_stock).to.eql(true);
+});
+pm.test("the custom field is stored", function () {
+    pm.expect(body.custom_fields[pm.variables.replaceIn("material_{{run}}")]).to.eql("mesh");
 });`,
+      },
+      {
+        op: 'search_products',
+        name: 'by a custom field',
+        status: 200,
+        body: { json: { filter: { field: 'custom_fields.material_{{run}}', op: 'eq', value: 'mesh' } } },
+        test: `
+pm.test("the product with the value", function () {
+    pm.expect(body.data.map(function (p) { return p.id; })).to.eql([${v('product_id')}]);
+});`,
+      },
+      {
+        op: 'delete_custom_field',
+        name: 'the field on products',
+        status: 204,
+        params: { id: '{{product_field_id}}' },
       },
       {
         op: 'create_product',

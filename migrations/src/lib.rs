@@ -23,6 +23,7 @@ mod m20261205_000017_customer_levels;
 mod m20261205_000018_purchase_filter;
 mod m20261205_000019_order_delivery;
 mod m20261205_000020_product_search;
+mod m20261205_000021_product_order_custom_fields;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000018_purchase_filter::Migration),
             Box::new(m20261205_000019_order_delivery::Migration),
             Box::new(m20261205_000020_product_search::Migration),
+            Box::new(m20261205_000021_product_order_custom_fields::Migration),
         ]
     }
 }

@@ -7,9 +7,11 @@ use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse, post};
 use rapport_domain::FieldErrors;
 use rapport_domain::catalogue::batch::{CheckedItem, ProductItem, VariantItem};
+use rapport_domain::custom_fields::FieldOwner;
 use rapport_persistence::batch::of_item;
 use rapport_persistence::catalogue::batch::{self, LIST, MAX_ITEMS};
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -83,6 +85,11 @@ pub struct ProductItemDto {
     /// Image URLs (http or https, at most 20), replacing all of them.
     #[schema(max_items = 20)]
     pub images: Option<Vec<String>>,
+    /// Custom field values to set, by key (`GET /api/v1/custom-fields` lists those of
+    /// products); `null` removes one, keys not sent stay. A value its definition refuses
+    /// refuses the item (a new product also needs every required field).
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Option<Map<String, Value>>,
     /// 1 to 100 variants, each named by its sku: an existing one changes, a new one is added
     /// (its `price` and `currency` required); the product's other variants stay.
     #[schema(min_items = 1, max_items = 100)]
@@ -100,6 +107,7 @@ impl ProductItemDto {
             brand_id: self.brand_id,
             status: self.status.map(Into::into),
             images: self.images,
+            custom_fields: self.custom_fields,
             variants: self
                 .variants
                 .into_iter()
@@ -172,10 +180,11 @@ pub async fn batch_upsert_products(
     let body = body.value()?;
     check_count("products", body.products.len(), MAX_ITEMS)?;
     // A malformed item refuses the batch before the database is asked anything.
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Product).await?;
     let mut malformed = FieldErrors::new();
     let mut items: Vec<CheckedItem> = Vec::with_capacity(body.products.len());
     for (i, item) in body.products.into_iter().enumerate() {
-        match item.into_domain().check() {
+        match item.into_domain().check(&definitions) {
             Ok(checked) => items.push(checked),
             Err(errors) => {
                 for e in &errors.0 {

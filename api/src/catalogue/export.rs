@@ -2,10 +2,12 @@
 //! per variant, the columns a product import reads back) or JSON lines (one product per line).
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use actix_web::web::Data;
 use actix_web::{HttpResponse, get};
 use rapport_domain::catalogue::products::Product;
+use rapport_domain::custom_fields::{CUSTOM_FIELD_PREFIX, Definition, FieldOwner};
 use rapport_domain::imports::PRODUCT_TARGETS;
 use rapport_domain::sort::{SortKey, SortOrder};
 use rapport_persistence::catalogue::products::{self, ProductFilter};
@@ -17,8 +19,8 @@ use uuid::Uuid;
 use super::products::{ProductStatusDto, ProductView};
 use crate::auth::Auth;
 use crate::export::{
-    BATCH, CsvWriter, ExportFormat, Fetched, Source, format_of, list_cell, number_cell, text_cell,
-    time_cell, uuid_cell,
+    BATCH, CsvWriter, ExportFormat, Fetched, Source, custom_cell, format_of, list_cell,
+    number_cell, text_cell, time_cell, uuid_cell,
 };
 use crate::extract::ValidQuery;
 use crate::problem::ApiError;
@@ -53,6 +55,7 @@ struct ProductExport {
     state: Data<AppState>,
     filter: ProductFilter,
     order: SortOrder,
+    definitions: Arc<Vec<Definition>>,
 }
 
 impl Source for ProductExport {
@@ -73,13 +76,19 @@ impl Source for ProductExport {
         .await
     }
 
-    /// The columns a product import reads, in their order, between the product's own
-    /// bookkeeping (which an import leaves alone).
+    /// The columns a product import reads, in their order (a `custom_fields.<key>` column for
+    /// each custom field of products), between the product's own bookkeeping (which an import
+    /// leaves alone).
     fn csv_header(&self) -> Vec<String> {
         std::iter::once("id")
             .chain(PRODUCT_TARGETS.iter().copied())
-            .chain(["created_at", "updated_at"])
             .map(String::from)
+            .chain(
+                self.definitions
+                    .iter()
+                    .map(|d| format!("{CUSTOM_FIELD_PREFIX}{}", d.key)),
+            )
+            .chain(["created_at".into(), "updated_at".into()])
             .collect()
     }
 
@@ -106,6 +115,9 @@ impl Source for ProductExport {
             w.write_field(v.currency.code())?;
             number_cell(w, scratch, v.stock)?;
             number_cell(w, scratch, v.low_stock_threshold)?;
+            for d in self.definitions.iter() {
+                custom_cell(w, scratch, p.custom_fields.get(&d.key))?;
+            }
             time_cell(w, Some(p.created_at))?;
             time_cell(w, Some(p.updated_at))?;
             w.write_record(None::<&[u8]>)?;
@@ -127,7 +139,8 @@ impl Source for ProductExport {
 /// with `resource_type` `products`) reads, so an export imports back, and a file edited in a
 /// spreadsheet syncs prices and counted stock. `bom=true` starts the file with the UTF-8
 /// byte-order mark for spreadsheet programs. As JSON lines each line is one product with its
-/// variants, as `GET /api/v1/products/{id}` answers it. Text cells that would start a spreadsheet
+/// variants, as `GET /api/v1/products/{id}` answers it. Each custom field of products is a
+/// `custom_fields.<key>` column (lists joined with `|`). Text cells that would start a spreadsheet
 /// formula get a `'` in front. Should the database fail midway, the stream ends early and the
 /// file is incomplete.
 #[utoipa::path(
@@ -151,6 +164,7 @@ pub async fn export_products(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.0;
     let layout = format_of(q.format, q.bom)?;
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Product).await?;
     let export = ProductExport {
         state: state.clone(),
         filter: ProductFilter {
@@ -161,6 +175,7 @@ pub async fn export_products(
             matching: None,
         },
         order: SortOrder(vec![SortKey::ascending("created_at")]),
+        definitions,
     };
     Ok(crate::export::respond(export, layout, "products"))
 }

@@ -9,9 +9,11 @@ use rapport_domain::catalogue::products::{
     self as rules, MovementKind, NewAdjustment, NewProduct, NewVariant, Product, ProductChanges,
     ProductStatus, StockMovement, Variant, VariantChanges,
 };
+use rapport_domain::custom_fields::FieldOwner;
 use rapport_persistence::catalogue::products::{self, ProductFilter};
 use rapport_persistence::catalogue::stock;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -134,6 +136,12 @@ pub struct CreateProduct {
     /// The product's id in a shop or ERP, 1 to 200 characters; unique.
     #[schema(max_length = 200)]
     pub external_id: Option<String>,
+    /// Custom field values by key: only keys that `GET /api/v1/custom-fields` lists for
+    /// products, each value in the shape of its type (`unknown_field`, `invalid_value` or
+    /// `invalid_option` at `custom_fields.<key>` otherwise), every required field given. At most
+    /// 64 keys and 16 KiB as JSON.
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Option<Map<String, Value>>,
     /// 1 to 100 variants; a product without options has one.
     #[schema(min_items = 1, max_items = 100)]
     pub variants: Vec<CreateVariant>,
@@ -169,6 +177,9 @@ pub struct UpdateProduct {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 200)]
     pub external_id: Option<Option<String>>,
+    /// Custom field values to set, by key; `null` removes a value, keys not sent stay.
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 /// Changes to a variant's definition: absent parts stay. Stock moves only through adjustments
@@ -243,6 +254,7 @@ impl From<Variant> for VariantView {
     "status": "active",
     "images": ["https://img.example.cn/run-pro/main.jpg"],
     "external_id": "shop-88231",
+    "custom_fields": {"season": "2026 winter"},
     "variants": [{
         "id": "0193a5c6-6666-7000-8000-000000000002",
         "sku": "RUN-PRO-RED-42",
@@ -275,6 +287,9 @@ pub struct ProductView {
     pub images: Vec<String>,
     /// External id.
     pub external_id: Option<String>,
+    /// Custom field values by key, as stored.
+    #[schema(value_type = Object)]
+    pub custom_fields: Map<String, Value>,
     /// Variants, in the order they were added.
     pub variants: Vec<VariantView>,
     /// Created.
@@ -296,6 +311,7 @@ impl From<Product> for ProductView {
             status: p.status.into(),
             images: p.images,
             external_id: p.external_id,
+            custom_fields: p.custom_fields,
             variants: p.variants.into_iter().map(VariantView::from).collect(),
             created_at: p.created_at,
             updated_at: p.updated_at,
@@ -499,6 +515,7 @@ pub async fn create_product(
     body: ValidJson<CreateProduct>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth.actor, &req, &body.raw);
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Product).await?;
     let new = body.checked(|dto| {
         NewProduct {
             name: dto.name,
@@ -508,13 +525,14 @@ pub async fn create_product(
             status: dto.status.map(Into::into),
             images: dto.images,
             external_id: dto.external_id,
+            custom_fields: dto.custom_fields.unwrap_or_default(),
             variants: dto
                 .variants
                 .into_iter()
                 .map(CreateVariant::into_domain)
                 .collect(),
         }
-        .check()
+        .check(&definitions)
     })?;
     let outcome = products::create(&state.db, &auth.actor, new, key.as_ref()).await?;
     let replayed = outcome.is_replay();
@@ -580,6 +598,7 @@ pub async fn update_product(
     if_match: IfMatch,
     body: ValidJson<UpdateProduct>,
 ) -> Result<HttpResponse, ApiError> {
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Product).await?;
     let changes = body.checked(|dto| {
         ProductChanges {
             name: dto.name,
@@ -589,8 +608,9 @@ pub async fn update_product(
             status: dto.status.map(Into::into),
             images: dto.images,
             external_id: dto.external_id,
+            custom_fields: dto.custom_fields,
         }
-        .check()
+        .check(&definitions)
     })?;
     let product =
         products::update(&state.db, &auth.actor, id.into_inner(), changes, if_match.0).await?;

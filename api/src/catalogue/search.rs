@@ -5,6 +5,7 @@ use actix_web::web::Data;
 use actix_web::{HttpResponse, get, post};
 use rapport_domain::catalogue::fields;
 use rapport_domain::catalogue::products::SORTABLE;
+use rapport_domain::custom_fields::FieldOwner;
 use rapport_domain::sort::SortKey;
 use rapport_persistence::catalogue::products::{self, ProductFilter};
 use serde::Deserialize;
@@ -78,10 +79,11 @@ pub async fn search_products(
 ) -> Result<HttpResponse, ApiError> {
     let search = body.value()?;
     let request = page_request(search.limit, search.cursor, search.include_total)?;
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Product).await?;
     let (matching, order) = filter_and_order(
         search.filter.as_ref(),
         search.sort,
-        &fields::catalogue(),
+        &fields::catalogue(&definitions),
         SORTABLE,
         SortKey::descending("created_at"),
     )?;
@@ -104,6 +106,13 @@ pub async fn search_products(
     security(("bearer" = []))
 )]
 #[get("/products/filter-fields")]
-pub async fn get_product_filter_fields(_auth: Auth) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(FilterFieldList::of(&fields::catalogue(), SORTABLE)))
+pub async fn get_product_filter_fields(
+    state: Data<AppState>,
+    _auth: Auth,
+) -> Result<HttpResponse, ApiError> {
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Product).await?;
+    Ok(HttpResponse::Ok().json(FilterFieldList::of(
+        &fields::catalogue(&definitions),
+        SORTABLE,
+    )))
 }

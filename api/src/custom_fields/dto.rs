@@ -19,6 +19,10 @@ pub enum ResourceType {
     Customer,
     /// Contacts: values in the contact's `custom_fields`.
     Contact,
+    /// Products: values in the product's `custom_fields`.
+    Product,
+    /// Orders: values in the order's `custom_fields`.
+    Order,
 }
 
 impl From<ResourceType> for FieldOwner {
@@ -26,6 +30,8 @@ impl From<ResourceType> for FieldOwner {
         match r {
             ResourceType::Customer => FieldOwner::Customer,
             ResourceType::Contact => FieldOwner::Contact,
+            ResourceType::Product => FieldOwner::Product,
+            ResourceType::Order => FieldOwner::Order,
         }
     }
 }
@@ -35,6 +41,8 @@ impl From<FieldOwner> for ResourceType {
         match o {
             FieldOwner::Customer => ResourceType::Customer,
             FieldOwner::Contact => ResourceType::Contact,
+            FieldOwner::Product => ResourceType::Product,
+            FieldOwner::Order => ResourceType::Order,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! `/custom-fields`: the definitions of the workspace's own fields on customers and contacts.
+//! `/custom-fields`: the definitions of the workspace's own fields on customers, contacts, products
+//! and orders.
 //!
 //! Other areas ask this front door for the definitions their writes are checked against.
 

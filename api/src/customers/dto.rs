@@ -281,16 +281,6 @@ pub struct UpdateCustomer {
     pub custom_fields: Option<Map<String, Value>>,
 }
 
-/// Records every error of a parse that reports a list, and passes the value on.
-pub(crate) fn extend<T>(
-    errors: &mut FieldErrors,
-    result: Result<T, Vec<rapport_domain::FieldError>>,
-) -> Option<T> {
-    result
-        .map_err(|list| list.into_iter().for_each(|e| errors.push(e)))
-        .ok()
-}
-
 impl CreateCustomer {
     /// The domain's new customer, or every rule the request broke.
     pub fn into_domain(
@@ -305,17 +295,14 @@ impl CreateCustomer {
         let birthday = self
             .birthday
             .and_then(|d| errors.take(customers::birthday("birthday", d, today)));
-        let address = extend(
-            &mut errors,
-            Address::parse("address", self.address.unwrap_or_default().into()),
-        );
+        let address = errors.take_all(Address::parse(
+            "address",
+            self.address.unwrap_or_default().into(),
+        ));
         let source = errors
             .take(optional_text("source", self.source.as_deref(), 100))
             .flatten();
-        let tags = extend(
-            &mut errors,
-            customers::tags("tags", self.tags.unwrap_or_default()),
-        );
+        let tags = errors.take_all(customers::tags("tags", self.tags.unwrap_or_default()));
         let external_id = errors
             .take(optional_text(
                 "external_id",
@@ -326,15 +313,12 @@ impl CreateCustomer {
         let notes = errors
             .take(optional_text("notes", self.notes.as_deref(), 10_000))
             .flatten();
-        let custom_fields = extend(
-            &mut errors,
-            custom_fields::checked(
-                "custom_fields",
-                definitions,
-                self.custom_fields.unwrap_or_default(),
-                Write::Create,
-            ),
-        );
+        let custom_fields = errors.take_all(custom_fields::checked(
+            "custom_fields",
+            definitions,
+            self.custom_fields.unwrap_or_default(),
+            Write::Create,
+        ));
         let marketing_consent = self
             .marketing_consent
             .and_then(|c| consent(&mut errors, &c));
@@ -386,18 +370,15 @@ impl UpdateCustomer {
         changes.birthday = self
             .birthday
             .map(|b| b.and_then(|d| errors.take(customers::birthday("birthday", d, today))));
-        changes.address = self.address.and_then(|a| {
-            extend(
-                &mut errors,
-                Address::parse("address", a.unwrap_or_default().into()),
-            )
-        });
+        changes.address = self
+            .address
+            .and_then(|a| errors.take_all(Address::parse("address", a.unwrap_or_default().into())));
         changes.source = self
             .source
             .and_then(|s| errors.take(optional_text("source", s.as_deref(), 100)));
         changes.tags = self
             .tags
-            .and_then(|t| extend(&mut errors, customers::tags("tags", t)));
+            .and_then(|t| errors.take_all(customers::tags("tags", t)));
         changes.external_id = self
             .external_id
             .and_then(|s| errors.take(optional_text("external_id", s.as_deref(), 200)));
@@ -405,10 +386,12 @@ impl UpdateCustomer {
             .notes
             .and_then(|s| errors.take(optional_text("notes", s.as_deref(), 10_000)));
         changes.custom_fields = self.custom_fields.and_then(|c| {
-            extend(
-                &mut errors,
-                custom_fields::checked("custom_fields", definitions, c, Write::Change),
-            )
+            errors.take_all(custom_fields::checked(
+                "custom_fields",
+                definitions,
+                c,
+                Write::Change,
+            ))
         });
         errors.into_result(|| changes)
     }
@@ -653,15 +636,12 @@ impl CreateContact {
         let notes = errors
             .take(optional_text("notes", self.notes.as_deref(), 10_000))
             .flatten();
-        let custom_fields = extend(
-            &mut errors,
-            custom_fields::checked(
-                "custom_fields",
-                definitions,
-                self.custom_fields.unwrap_or_default(),
-                Write::Create,
-            ),
-        );
+        let custom_fields = errors.take_all(custom_fields::checked(
+            "custom_fields",
+            definitions,
+            self.custom_fields.unwrap_or_default(),
+            Write::Create,
+        ));
         let (Some(name), Some(custom_fields)) = (name, custom_fields) else {
             return Err(errors);
         };
@@ -695,10 +675,12 @@ impl UpdateContact {
                 .notes
                 .and_then(|t| errors.take(optional_text("notes", t.as_deref(), 10_000))),
             custom_fields: self.custom_fields.and_then(|c| {
-                extend(
-                    &mut errors,
-                    custom_fields::checked("custom_fields", definitions, c, Write::Change),
-                )
+                errors.take_all(custom_fields::checked(
+                    "custom_fields",
+                    definitions,
+                    c,
+                    Write::Change,
+                ))
             }),
         };
         errors.into_result(|| changes)

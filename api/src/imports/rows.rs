@@ -8,9 +8,8 @@ use std::io::Read;
 use chrono::NaiveDate;
 use rapport_domain::FieldError;
 use rapport_domain::catalogue::batch::CheckedItem;
-use rapport_domain::custom_fields::{Definition, FieldType};
+use rapport_domain::custom_fields::{CUSTOM_FIELD_PREFIX, Definition, FieldType};
 use rapport_domain::customers::NewCustomer;
-use rapport_domain::customers::fields::CUSTOM_FIELD_PREFIX;
 use rapport_domain::imports::{IGNORED_COLUMNS, ImportFormat, ImportResource, Mapping};
 use serde_json::{Map, Value};
 
@@ -68,10 +67,39 @@ pub struct RowReader<R> {
     records: R,
 }
 
+/// The custom fields of one kind of record, as a file's cells fill them.
+struct CustomFieldCells {
+    types: HashMap<String, FieldType>,
+    definitions: Vec<Definition>,
+}
+
+impl CustomFieldCells {
+    fn new(definitions: &[Definition]) -> Self {
+        CustomFieldCells {
+            types: definitions
+                .iter()
+                .map(|d| (d.key.clone(), d.field_type))
+                .collect(),
+            definitions: definitions.to_vec(),
+        }
+    }
+
+    /// A cell for `custom_fields.<key>` as its definition's type reads it; `None` for any other
+    /// target.
+    fn cell(&self, target: &str, cell: &str) -> Option<Value> {
+        let key = target.strip_prefix(CUSTOM_FIELD_PREFIX)?;
+        Some(match self.types.get(key) {
+            Some(FieldType::Number) => number(cell),
+            Some(FieldType::Boolean) => boolean(cell),
+            Some(FieldType::MultiEnum) => list(cell),
+            _ => Value::from(cell),
+        })
+    }
+}
+
 /// Customers, as `POST /customers` takes them.
 pub struct CustomerRecords {
-    definitions: HashMap<String, FieldType>,
-    all_definitions: Vec<Definition>,
+    custom_fields: CustomFieldCells,
     today: NaiveDate,
 }
 
@@ -79,11 +107,7 @@ impl CustomerRecords {
     /// Customers checked against the customer `definitions`, on `today`.
     pub fn new(definitions: &[Definition], today: NaiveDate) -> Self {
         CustomerRecords {
-            definitions: definitions
-                .iter()
-                .map(|d| (d.key.clone(), d.field_type))
-                .collect(),
-            all_definitions: definitions.to_vec(),
+            custom_fields: CustomFieldCells::new(definitions),
             today,
         }
     }
@@ -100,15 +124,10 @@ impl Records for CustomerRecords {
         match target {
             "tags" => list(cell),
             "marketing_consent.opted_in" => boolean(cell),
-            _ => match target
-                .strip_prefix(CUSTOM_FIELD_PREFIX)
-                .and_then(|key| self.definitions.get(key))
-            {
-                Some(FieldType::Number) => number(cell),
-                Some(FieldType::Boolean) => boolean(cell),
-                Some(FieldType::MultiEnum) => list(cell),
-                _ => Value::from(cell),
-            },
+            _ => self
+                .custom_fields
+                .cell(target, cell)
+                .unwrap_or_else(|| Value::from(cell)),
         }
     }
 
@@ -116,7 +135,7 @@ impl Records for CustomerRecords {
         // An empty name is checked with the rest, so a row learns all its mistakes at once.
         body.entry("name").or_insert_with(|| Value::from(""));
         read_checked(Value::Object(body), |dto: CreateCustomer| {
-            dto.into_domain(self.today, &self.all_definitions)
+            dto.into_domain(self.today, &self.custom_fields.definitions)
         })
     }
 
@@ -140,7 +159,18 @@ const VARIANT_FIELDS: [&str; 6] = [
 ];
 
 /// Products, one variant a row, as items of `POST /products/batch`.
-pub struct ProductRecords;
+pub struct ProductRecords {
+    custom_fields: CustomFieldCells,
+}
+
+impl ProductRecords {
+    /// Products checked against the product `definitions`.
+    pub fn new(definitions: &[Definition]) -> Self {
+        ProductRecords {
+            custom_fields: CustomFieldCells::new(definitions),
+        }
+    }
+}
 
 impl Records for ProductRecords {
     type Record = CheckedItem;
@@ -154,7 +184,10 @@ impl Records for ProductRecords {
             "images" => list(cell),
             "options" => options(cell),
             "price" | "stock" | "low_stock_threshold" => number(cell),
-            _ => Value::from(cell),
+            _ => self
+                .custom_fields
+                .cell(target, cell)
+                .unwrap_or_else(|| Value::from(cell)),
         }
     }
 
@@ -173,7 +206,16 @@ impl Records for ProductRecords {
             Value::Array(vec![Value::Object(variant)]),
         );
         read_checked(Value::Object(item), |dto: ProductItemDto| {
-            dto.into_domain().check()
+            dto.into_domain()
+                .check(&self.custom_fields.definitions)
+                .and_then(|item| {
+                    // A file's row is refused for any mistake, its custom fields' included.
+                    if item.refused.is_empty() {
+                        Ok(item)
+                    } else {
+                        Err(rapport_domain::FieldErrors(item.refused.clone()))
+                    }
+                })
         })
         .map_err(|errors| {
             errors

@@ -307,8 +307,18 @@ async fn run(state: &AppState, worker: &str, job: &ImportJob) -> rapport_persist
             read_and_write(state, worker, job, records, &writer).await
         }
         ImportResource::Products => {
+            let definitions =
+                rapport_persistence::custom_fields::for_owner(db.conn(), FieldOwner::Product)
+                    .await?;
             let writer = ProductWriter { actor };
-            read_and_write(state, worker, job, ProductRecords, &writer).await
+            read_and_write(
+                state,
+                worker,
+                job,
+                ProductRecords::new(&definitions),
+                &writer,
+            )
+            .await
         }
     }
 }

@@ -47,7 +47,7 @@ pub fn apply(doc: &mut Value) {
         "CustomerCondition".into(),
         conditions(
             &fields::catalogue(&[]),
-            Some(r"^custom_fields\.[a-z][a-z0-9_]{0,63}$"),
+            "customers",
             &json!({"field": "address.city", "op": "eq", "value": "上海市"}),
         ),
     );
@@ -65,8 +65,8 @@ pub fn apply(doc: &mut Value) {
     schemas.insert(
         "OrderCondition".into(),
         conditions(
-            &rapport_domain::orders::fields::catalogue(),
-            None,
+            &rapport_domain::orders::fields::catalogue(&[]),
+            "orders",
             &json!({"field": "status", "op": "eq", "value": "paid"}),
         ),
     );
@@ -84,8 +84,8 @@ pub fn apply(doc: &mut Value) {
     schemas.insert(
         "ProductCondition".into(),
         conditions(
-            &rapport_domain::catalogue::fields::catalogue(),
-            None,
+            &rapport_domain::catalogue::fields::catalogue(&[]),
+            "products",
             &json!({"field": "status", "op": "eq", "value": "active"}),
         ),
     );
@@ -239,8 +239,9 @@ fn branch(spec: &FieldSpec, ops: &[Operator], value: &Value) -> Value {
 }
 
 /// One branch per field and group of operators that take the same value, and one for the
-/// resource's custom fields when it has them (`custom_pattern` names their keys).
-fn conditions(catalogue: &Catalogue, custom_pattern: Option<&str>, example: &Value) -> Value {
+/// custom fields of the resource at `/api/v1/<resource>`, whose filter fields are listed at
+/// `/api/v1/<resource>/filter-fields`.
+fn conditions(catalogue: &Catalogue, resource: &str, example: &Value) -> Value {
     let mut branches = Vec::new();
     for spec in &catalogue.fields {
         let ops = spec.operators();
@@ -272,20 +273,18 @@ fn conditions(catalogue: &Catalogue, custom_pattern: Option<&str>, example: &Val
             ));
         }
     }
-    if let Some(custom_pattern) = custom_pattern {
-        let all: Vec<&str> = Operator::ALL.iter().map(|op| op.as_str()).collect();
-        branches.push(json!({
+    let all: Vec<&str> = Operator::ALL.iter().map(|op| op.as_str()).collect();
+    branches.push(json!({
         "type": "object",
-        "description": "A condition on a custom field: its operators and value follow its type, as `GET /api/v1/customers/filter-fields` lists them",
+        "description": format!("A condition on a custom field: its operators and value follow its type, as `GET /api/v1/{resource}/filter-fields` lists them"),
         "required": ["field", "op", "value"],
         "additionalProperties": false,
         "properties": {
-            "field": {"type": "string", "pattern": custom_pattern},
+            "field": {"type": "string", "pattern": r"^custom_fields\.[a-z][a-z0-9_]{0,63}$"},
             "op": {"enum": all},
             "value": {},
         },
     }));
-    }
     json!({
         "description": "One condition: a field, an operator the field takes, and a value of the field's type (a list of 1 to 100 for `in` and `not_in`, `true` or `false` for `is_null`, a purchase test for `purchases`).",
         "oneOf": branches,

@@ -6,6 +6,7 @@ use rapport_domain::orders::{
     ShipmentEvent,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -187,10 +188,16 @@ pub struct CreateOrder {
     /// Where it goes.
     #[serde(default, deserialize_with = "crate::extract::object")]
     pub ship_to: Option<AddressDto>,
+    /// Custom field values by key: only keys that `GET /api/v1/custom-fields` lists for
+    /// orders, each value in the shape of its type (`unknown_field`, `invalid_value` or
+    /// `invalid_option` at `custom_fields.<key>` otherwise), every required field given. At most
+    /// 64 keys and 16 KiB as JSON.
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
-/// Changes to a pending order: absent parts stay, `null` clears. `lines` replaces every line,
-/// priced from the catalogue again.
+/// Changes to an order: absent parts stay, `null` clears. `lines` replaces every line, priced
+/// from the catalogue again. Only `custom_fields` changes once the order is past `pending`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -227,6 +234,10 @@ pub struct UpdateOrder {
     /// Where it goes, replaced as a whole.
     #[serde(default, deserialize_with = "crate::extract::object")]
     pub ship_to: Option<AddressDto>,
+    /// Custom field values to set, by key; `null` removes a value, keys not sent stay. The one
+    /// part that changes at any status.
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 /// A line as sold.
@@ -422,6 +433,7 @@ impl From<Refund> for RefundView {
     "note": null,
     "recipient": {"name": "王伟", "phone": "+8613912345678"},
     "ship_to": {"country": "CN", "province": "上海市", "city": "上海市", "district": "浦东新区", "street": "世纪大道 100 号", "postal_code": "200120"},
+    "custom_fields": {"invoice_title": "上海跑者体育用品有限公司"},
     "payment": {"method": "wechat_pay", "reference": "4200001234202612051234567890", "paid_at": "2026-12-05T09:01:00Z"},
     "shipment": {
         "carrier": "顺丰速运",
@@ -476,6 +488,9 @@ pub struct OrderView {
     pub recipient: RecipientView,
     /// Where it goes.
     pub ship_to: AddressDto,
+    /// Custom field values by key, as stored.
+    #[schema(value_type = Object)]
+    pub custom_fields: Map<String, Value>,
     /// The payment, once paid.
     pub payment: Option<PaymentView>,
     /// The shipment, once shipped.
@@ -523,6 +538,7 @@ impl OrderView {
             note: o.note,
             recipient,
             ship_to: o.ship_to.into(),
+            custom_fields: o.custom_fields,
             payment: o.payment.map(|p| PaymentView {
                 method: p.method,
                 reference: p.reference,

@@ -2,10 +2,12 @@
 //! or JSON lines (one order per line) in constant memory.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use actix_web::web::Data;
 use actix_web::{HttpResponse, get};
 use chrono::{DateTime, Utc};
+use rapport_domain::custom_fields::{CUSTOM_FIELD_PREFIX, Definition, FieldOwner};
 use rapport_domain::customers::Disclosure;
 use rapport_domain::customers::fields::ADDRESS_PARTS;
 use rapport_domain::filter::{FieldKind, Filter, FilterValue, Operator};
@@ -21,8 +23,8 @@ use uuid::Uuid;
 use super::dto::{OrderStatusDto, OrderView};
 use crate::auth::Auth;
 use crate::export::{
-    BATCH, CsvWriter, ExportFormat, Fetched, Source, format_of, number_cell, text_cell, time_cell,
-    uuid_cell,
+    BATCH, CsvWriter, ExportFormat, Fetched, Source, custom_cell, format_of, number_cell,
+    text_cell, time_cell, uuid_cell,
 };
 use crate::extract::ValidQuery;
 use crate::problem::ApiError;
@@ -97,11 +99,16 @@ const LINE_COLUMNS: [&str; 8] = [
 ];
 
 /// The CSV header: the order, its recipient and ship-to address, what happened to it, its line.
-fn csv_header() -> Vec<String> {
+fn csv_header(definitions: &[Definition]) -> Vec<String> {
     let mut columns: Vec<String> = ORDER_COLUMNS.map(String::from).to_vec();
     columns.extend(["recipient.name", "recipient.phone"].map(String::from));
     columns.extend(ADDRESS_PARTS.iter().map(|p| format!("ship_to.{p}")));
     columns.extend(HISTORY_COLUMNS.map(String::from));
+    columns.extend(
+        definitions
+            .iter()
+            .map(|d| format!("{CUSTOM_FIELD_PREFIX}{}", d.key)),
+    );
     columns.extend(LINE_COLUMNS.map(String::from));
     columns
 }
@@ -112,6 +119,7 @@ fn write_order_cells(
     scratch: &mut String,
     o: &Order,
     phone: Option<&str>,
+    definitions: &[Definition],
 ) -> csv::Result<()> {
     uuid_cell(w, Some(o.id))?;
     text_cell(w, Some(&o.number))?;
@@ -142,7 +150,11 @@ fn write_order_cells(
     time_cell(w, o.completed_at)?;
     time_cell(w, o.cancelled_at)?;
     time_cell(w, Some(o.created_at))?;
-    time_cell(w, Some(o.updated_at))
+    time_cell(w, Some(o.updated_at))?;
+    for d in definitions {
+        custom_cell(w, scratch, o.custom_fields.get(&d.key))?;
+    }
+    Ok(())
 }
 
 /// Writes one line's cells.
@@ -174,6 +186,7 @@ struct OrderExport {
     filter: OrderFilter,
     order: SortOrder,
     disclosure: Disclosure,
+    definitions: Arc<Vec<Definition>>,
 }
 
 impl Source for OrderExport {
@@ -197,7 +210,7 @@ impl Source for OrderExport {
     }
 
     fn csv_header(&self) -> Vec<String> {
-        csv_header()
+        csv_header(&self.definitions)
     }
 
     fn csv_record(
@@ -214,7 +227,7 @@ impl Source for OrderExport {
                 .and_then(|p| Phone::try_from(p).ok()),
         );
         for line in &order.lines {
-            write_order_cells(w, scratch, &order, phone.as_deref())?;
+            write_order_cells(w, scratch, &order, phone.as_deref(), &self.definitions)?;
             write_line_cells(w, scratch, line)?;
             w.write_record(None::<&[u8]>)?;
         }
@@ -231,8 +244,8 @@ impl Source for OrderExport {
 /// Every order the caller may see that the filters select, oldest first, streamed: memory stays
 /// constant however many there are. As CSV (default) each order line is one row, with the
 /// order's columns (number, status, amounts in minor units, recipient, ship-to address, payment,
-/// shipment, times) repeated on each of its rows, as shops and spreadsheets lay out order
-/// history; `bom=true` starts the file with the UTF-8 byte-order mark so spreadsheet programs
+/// shipment, times, then a `custom_fields.<key>` column for each custom field of orders)
+/// repeated on each of its rows, as shops and spreadsheets lay out order history; `bom=true` starts the file with the UTF-8 byte-order mark so spreadsheet programs
 /// read Chinese text. As JSON lines each line is one order with its lines, refunds and shipment
 /// events, as `GET /api/v1/orders/{id}` answers it. The recipient's phone is masked for callers
 /// without `contact_details:read`; text cells that would start a spreadsheet formula get a `'`
@@ -300,6 +313,7 @@ pub async fn export_orders(
         filter,
         order: SortOrder(vec![SortKey::ascending("created_at")]),
         disclosure: auth.disclosure(),
+        definitions: crate::custom_fields::definitions(&state, FieldOwner::Order).await?,
     };
     Ok(crate::export::respond(export, layout, "orders"))
 }

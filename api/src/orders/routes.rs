@@ -4,6 +4,7 @@
 
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post};
+use rapport_domain::custom_fields::FieldOwner;
 use rapport_domain::orders::{self as rules, NewOrder, OrderChanges};
 use rapport_domain::sort::{SortKey, SortOrder};
 use rapport_domain::{FieldErrors, orders};
@@ -144,6 +145,7 @@ pub async fn create_order(
     body: ValidJson<CreateOrder>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth.actor, &req, &body.raw);
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Order).await?;
     let checked = body.checked(|dto| {
         let mut shape = FieldErrors::new();
         let lines = domain_lines(dto.lines, &mut shape);
@@ -158,8 +160,9 @@ pub async fn create_order(
             note: dto.note,
             recipient: dto.recipient.unwrap_or_default().into(),
             ship_to: dto.ship_to.unwrap_or_default().into(),
+            custom_fields: dto.custom_fields.unwrap_or_default(),
         }
-        .check();
+        .check(&definitions);
         with_shape_errors(shape, checked)
     })?;
     let outcome =
@@ -201,10 +204,10 @@ pub async fn get_order(
     ))
 }
 
-/// Change a pending order.
+/// Change an order.
 ///
 /// Only while `pending`; afterwards an order changes only by its actions (409
-/// `invalid_transition`). `lines` replaces every line, priced from the catalogue again (422 at
+/// `invalid_transition`), but for its `custom_fields`, which change at any status. `lines` replaces every line, priced from the catalogue again (422 at
 /// the line as when placing), and the totals follow; shipping alone moves only the total. With
 /// `If-Match: "<version>"` the change applies only to that version.
 #[utoipa::path(
@@ -230,6 +233,7 @@ pub async fn update_order(
     if_match: IfMatch,
     body: ValidJson<UpdateOrder>,
 ) -> Result<HttpResponse, ApiError> {
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Order).await?;
     let changes = body.checked(|dto| {
         let mut shape = FieldErrors::new();
         let lines = dto.lines.map(|lines| domain_lines(lines, &mut shape));
@@ -242,8 +246,9 @@ pub async fn update_order(
             note: dto.note,
             recipient: dto.recipient.map(Into::into),
             ship_to: dto.ship_to.map(Into::into),
+            custom_fields: dto.custom_fields,
         }
-        .check();
+        .check(&definitions);
         with_shape_errors(shape, checked)
     })?;
     let order = store::update(

@@ -3,6 +3,7 @@
 
 use actix_web::web::Data;
 use actix_web::{HttpResponse, get, post};
+use rapport_domain::custom_fields::FieldOwner;
 use rapport_domain::orders::{SORTABLE, fields};
 use rapport_domain::sort::SortKey;
 use rapport_persistence::orders::{self as store, OrderFilter};
@@ -74,10 +75,11 @@ pub async fn search_orders(
 ) -> Result<HttpResponse, ApiError> {
     let search = body.value()?;
     let request = page_request(search.limit, search.cursor, search.include_total)?;
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Order).await?;
     let (matching, order) = filter_and_order(
         search.filter.as_ref(),
         search.sort,
-        &fields::catalogue(),
+        &fields::catalogue(&definitions),
         SORTABLE,
         SortKey::descending("created_at"),
     )?;
@@ -102,6 +104,13 @@ pub async fn search_orders(
     security(("bearer" = []))
 )]
 #[get("/orders/filter-fields")]
-pub async fn get_order_filter_fields(_auth: Auth) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(FilterFieldList::of(&fields::catalogue(), SORTABLE)))
+pub async fn get_order_filter_fields(
+    state: Data<AppState>,
+    _auth: Auth,
+) -> Result<HttpResponse, ApiError> {
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Order).await?;
+    Ok(HttpResponse::Ok().json(FilterFieldList::of(
+        &fields::catalogue(&definitions),
+        SORTABLE,
+    )))
 }

@@ -4,12 +4,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::products::{
     CheckedProduct, CheckedVariant, CheckedVariantChanges, MAX_REFERENCE_LEN, MAX_VARIANTS,
     NewProduct, NewVariant, ProductChanges, ProductStatus, VariantChanges, quantity,
 };
+use crate::custom_fields::{self, Definition, Write};
 use crate::validation::text;
 use crate::{FieldError, FieldErrors};
 
@@ -30,6 +32,8 @@ pub struct ProductItem {
     pub status: Option<ProductStatus>,
     /// Image URLs, replacing all of them.
     pub images: Option<Vec<String>>,
+    /// Custom field values to set, by key; `null` removes one, keys not sent stay.
+    pub custom_fields: Option<Map<String, Value>>,
     /// The variants, each named by its sku; others the product has stay.
     pub variants: Vec<VariantItem>,
 }
@@ -83,6 +87,9 @@ pub struct CheckedItem {
     pub new: Result<CheckedProduct, Vec<FieldError>>,
     /// As a change to the product's own fields.
     pub changes: ProductChanges,
+    /// Custom field values the definitions refuse: the item is refused whether its product
+    /// exists or not (and in `per_item` mode, only the item).
+    pub refused: Vec<FieldError>,
     /// Its variants.
     pub variants: Vec<CheckedVariantItem>,
 }
@@ -152,11 +159,25 @@ impl VariantItem {
 }
 
 impl ProductItem {
-    /// Checks the item's shape, reporting every mistake: what refuses it whether the product
-    /// exists or not. What only a new product needs (a name, each variant's price and currency)
-    /// is left to [`CheckedItem::new`].
-    pub fn check(self) -> Result<CheckedItem, FieldErrors> {
+    /// Checks the item's shape, reporting every mistake: what refuses the batch. Custom field
+    /// values the `definitions` of products refuse are the item's own refusal
+    /// ([`CheckedItem::refused`]); what only a new product needs (a name, each variant's price
+    /// and currency, every required custom field) is left to [`CheckedItem::new`].
+    pub fn check(self, definitions: &[Definition]) -> Result<CheckedItem, FieldErrors> {
         let mut errors = FieldErrors::new();
+        let mut refused = Vec::new();
+        let values = match &self.custom_fields {
+            Some(sent) => errors
+                .take_all(custom_fields::shape("custom_fields", sent.clone()))
+                .map(|shaped| {
+                    custom_fields::check_values("custom_fields", definitions, shaped, Write::Change)
+                        .unwrap_or_else(|mistakes| {
+                            refused = mistakes;
+                            Default::default()
+                        })
+                }),
+            None => None,
+        };
         // The key, when given, is a text of its own: blank names nothing.
         let external_id = match &self.external_id {
             Some(raw) => errors.take(text("external_id", raw, 1, MAX_REFERENCE_LEN)),
@@ -170,8 +191,13 @@ impl ProductItem {
             status: self.status,
             images: self.images.clone(),
             external_id: external_id.clone().map(Some),
+            custom_fields: None,
         }
-        .check();
+        .check(&[])
+        .map(|changes| ProductChanges {
+            custom_fields: values,
+            ..changes
+        });
         if let Err(mistakes) = &changes {
             errors.0.extend(mistakes.0.iter().cloned());
         }
@@ -218,9 +244,10 @@ impl ProductItem {
                 status: self.status,
                 images: self.images.clone().unwrap_or_default(),
                 external_id: external_id.clone(),
+                custom_fields: self.custom_fields.clone().unwrap_or_default(),
                 variants: self.variants.iter().map(VariantItem::as_new).collect(),
             }
-            .check()
+            .check(definitions)
             .map_err(|e| e.0)
         } else {
             Err(lacking)
@@ -233,6 +260,7 @@ impl ProductItem {
             key,
             new,
             changes,
+            refused,
             variants,
         })
     }

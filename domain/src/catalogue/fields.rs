@@ -1,18 +1,21 @@
 //! What a product filter can test (`POST /products/search`), by the names the product's JSON
-//! uses. A `variants.*` field selects a product when one of its variants passes the test.
+//! uses. A `variants.*` field selects a product when one of its variants passes the test, and
+//! custom fields (`custom_fields.<key>`) follow their definitions, text matched exactly.
 
+use crate::custom_fields::Definition;
 use crate::filter::{Catalogue, FieldKind, FieldSpec};
 
 use super::products::ProductStatus;
 
-/// Every field a product filter may test.
-pub fn catalogue() -> Catalogue {
+/// Every field a product filter may test: the product's own, its variants', then the custom
+/// fields defined for products.
+pub fn catalogue(definitions: &[Definition]) -> Catalogue {
     use FieldKind::*;
     let statuses = [ProductStatus::Active, ProductStatus::Archived]
         .iter()
         .map(|s| s.as_str().to_owned())
         .collect();
-    Catalogue::new(vec![
+    let mut fields = vec![
         FieldSpec::new("name", Text, false),
         FieldSpec::new("status", Enum(statuses), false),
         FieldSpec::new("category_id", Uuid, true),
@@ -26,7 +29,9 @@ pub fn catalogue() -> Catalogue {
         FieldSpec::new("variants.currency", Keyword, false),
         FieldSpec::new("variants.stock", Number, false),
         FieldSpec::new("variants.low_stock_threshold", Number, false),
-    ])
+    ];
+    fields.extend(crate::custom_fields::filter_fields(definitions, &Keyword));
+    Catalogue::new(fields)
 }
 
 #[cfg(test)]
@@ -35,7 +40,7 @@ mod tests {
 
     #[test]
     fn every_sortable_field_is_in_the_catalogue() {
-        let catalogue = catalogue();
+        let catalogue = catalogue(&[]);
         for field in super::super::products::SORTABLE {
             assert!(catalogue.get(field).is_some(), "{field}");
         }

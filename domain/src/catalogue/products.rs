@@ -9,8 +9,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::custom_fields::{self, Definition};
 use crate::validation::{name, optional_text, text};
 use crate::values::money::{self, Currency};
 use crate::{FieldError, FieldErrors};
@@ -94,6 +96,8 @@ pub struct Product {
     pub images: Vec<String>,
     /// The id of the product in a shop or ERP; unique.
     pub external_id: Option<String>,
+    /// The workspace's own fields, by key (see [`crate::custom_fields`]).
+    pub custom_fields: Map<String, Value>,
     /// Its variants, in the order they were added.
     pub variants: Vec<Variant>,
     /// When it was created.
@@ -216,6 +220,8 @@ pub struct NewProduct {
     pub images: Vec<String>,
     /// External id.
     pub external_id: Option<String>,
+    /// Custom field values by key, as sent.
+    pub custom_fields: Map<String, Value>,
     /// At least one variant.
     pub variants: Vec<NewVariant>,
 }
@@ -237,6 +243,8 @@ pub struct CheckedProduct {
     pub images: Vec<String>,
     /// External id.
     pub external_id: Option<String>,
+    /// Custom field values.
+    pub custom_fields: Map<String, Value>,
     /// Variants.
     pub variants: Vec<CheckedVariant>,
 }
@@ -258,6 +266,8 @@ pub struct ProductChanges {
     pub images: Option<Vec<String>>,
     /// External id.
     pub external_id: Option<Option<String>>,
+    /// Custom field values to set by key; `null` removes one, keys not sent stay.
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 fn sku(field: &str, raw: &str) -> Result<String, FieldError> {
@@ -441,9 +451,12 @@ pub(crate) fn distinct(
 }
 
 impl NewProduct {
-    /// Checks every part, reporting every mistake.
-    pub fn check(self) -> Result<CheckedProduct, FieldErrors> {
+    /// Checks every part, custom fields against the `definitions` of products, reporting every
+    /// mistake.
+    pub fn check(self, definitions: &[Definition]) -> Result<CheckedProduct, FieldErrors> {
         let mut errors = FieldErrors::new();
+        let custom_fields =
+            custom_fields::values_of_new(&mut errors, definitions, self.custom_fields);
         let name = errors
             .take(name("name", &self.name, 1, MAX_NAME_LEN))
             .unwrap_or_default();
@@ -486,15 +499,18 @@ impl NewProduct {
             status: self.status.unwrap_or(ProductStatus::Active),
             images,
             external_id,
+            custom_fields,
             variants,
         })
     }
 }
 
 impl ProductChanges {
-    /// Checks every part that is present, reporting every mistake.
-    pub fn check(self) -> Result<ProductChanges, FieldErrors> {
+    /// Checks every part that is present, custom fields against the `definitions` of products,
+    /// reporting every mistake.
+    pub fn check(self, definitions: &[Definition]) -> Result<ProductChanges, FieldErrors> {
         let mut errors = FieldErrors::new();
+        let custom_fields = custom_fields::changes_of(&mut errors, definitions, self.custom_fields);
         let name = self
             .name
             .and_then(|n| errors.take(name("name", &n, 1, MAX_NAME_LEN)));
@@ -514,6 +530,7 @@ impl ProductChanges {
             description,
             images,
             external_id,
+            custom_fields,
             ..self
         })
     }
@@ -585,6 +602,9 @@ impl Product {
         }
         if let Some(external_id) = changes.external_id {
             self.external_id = external_id;
+        }
+        if let Some(values) = changes.custom_fields {
+            self.custom_fields = crate::custom_fields::merge(&self.custom_fields, values);
         }
     }
 
@@ -804,6 +824,7 @@ mod tests {
             status: None,
             images: vec!["https://img.example.cn/p/1.jpg".into()],
             external_id: None,
+            custom_fields: Default::default(),
             variants,
         }
     }
@@ -815,12 +836,12 @@ mod tests {
     #[test]
     fn a_product_has_distinct_variants_and_every_mistake_is_named() {
         let checked = product(vec![variant("RS-42", "42"), variant("RS-43", "43")])
-            .check()
+            .check(&[])
             .unwrap();
         assert_eq!(checked.name, "跑步鞋 Pro");
         assert_eq!(checked.status, ProductStatus::Active);
         let refused = product(vec![variant("RS-42", "42"), variant("RS-42", "42")])
-            .check()
+            .check(&[])
             .unwrap_err();
         assert_eq!(
             codes(refused),
@@ -832,7 +853,7 @@ mod tests {
         let mut bad = variant("RS 42", "42");
         bad.currency = "rmb".into();
         bad.price = -1;
-        let refused = product(vec![bad]).check().unwrap_err();
+        let refused = product(vec![bad]).check(&[]).unwrap_err();
         assert_eq!(
             codes(refused),
             [
@@ -842,7 +863,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            codes(product(vec![]).check().unwrap_err()),
+            codes(product(vec![]).check(&[]).unwrap_err()),
             [("variants".to_owned(), "out_of_range")]
         );
     }

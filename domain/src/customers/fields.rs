@@ -9,8 +9,7 @@ use crate::custom_fields::{Definition, FieldType};
 use crate::filter::{Catalogue, FieldKind, FieldSpec};
 use crate::sort::SortKey;
 
-/// The prefix of a custom field's name in filters and sort orders.
-pub const CUSTOM_FIELD_PREFIX: &str = "custom_fields.";
+pub use crate::custom_fields::CUSTOM_FIELD_PREFIX;
 
 /// The customer's own fields that sort orders take; custom fields of every type but `multi_enum`
 /// sort too (see [`sortable_fields`]).
@@ -108,17 +107,7 @@ pub fn catalogue(definitions: &[Definition]) -> Catalogue {
         FieldSpec::new("created_at", DateTime, false),
         FieldSpec::new("updated_at", DateTime, false),
     ]);
-    fields.extend(definitions.iter().map(|d| {
-        let kind = match d.field_type {
-            FieldType::Text => Text,
-            FieldType::Number => Number,
-            FieldType::Boolean => Boolean,
-            FieldType::Date => Date,
-            FieldType::Enum => Enum(d.options.clone()),
-            FieldType::MultiEnum => EnumList(d.options.clone()),
-        };
-        FieldSpec::new(format!("{CUSTOM_FIELD_PREFIX}{}", d.key), kind, true)
-    }));
+    fields.extend(crate::custom_fields::filter_fields(definitions, &Text));
     Catalogue::new(fields)
 }
 

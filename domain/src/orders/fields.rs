@@ -1,12 +1,15 @@
-//! What an order filter can test (`POST /orders/search`), by the names the order's JSON uses.
+//! What an order filter can test (`POST /orders/search`), by the names the order's JSON uses;
+//! custom fields (`custom_fields.<key>`) follow their definitions, text matched exactly.
 
+use crate::custom_fields::Definition;
 use crate::customers::fields::ADDRESS_PARTS;
 use crate::filter::{Catalogue, FieldKind, FieldSpec};
 
 use super::OrderStatus;
 
-/// Every field an order filter may test.
-pub fn catalogue() -> Catalogue {
+/// Every field an order filter may test: the order's own, then the custom fields defined for
+/// orders.
+pub fn catalogue(definitions: &[Definition]) -> Catalogue {
     use FieldKind::*;
     let statuses = OrderStatus::ALL
         .iter()
@@ -41,6 +44,7 @@ pub fn catalogue() -> Catalogue {
             .iter()
             .map(|part| FieldSpec::new(format!("ship_to.{part}"), Keyword, true)),
     );
+    fields.extend(crate::custom_fields::filter_fields(definitions, &Keyword));
     Catalogue::new(fields)
 }
 
@@ -50,7 +54,7 @@ mod tests {
 
     #[test]
     fn every_sortable_field_is_in_the_catalogue() {
-        let catalogue = catalogue();
+        let catalogue = catalogue(&[]);
         for field in super::super::SORTABLE {
             assert!(catalogue.get(field).is_some(), "{field}");
         }

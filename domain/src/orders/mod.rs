@@ -4,8 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::custom_fields::{self, Definition};
 use crate::customers::Address;
 use crate::validation::{name, optional_text, text};
 use crate::values::money::{self, Currency, MAX_AMOUNT};
@@ -108,6 +110,8 @@ pub struct Order {
     pub cancelled_at: Option<DateTime<Utc>>,
     /// Money given back by approved refunds; never more than `total`.
     pub refunded_total: i64,
+    /// The workspace's own fields, by key (see [`crate::custom_fields`]).
+    pub custom_fields: Map<String, Value>,
     /// Refunds asked for, oldest first.
     pub refunds: Vec<Refund>,
     /// When it was placed.
@@ -189,6 +193,8 @@ pub struct NewOrder {
     pub recipient: Recipient,
     /// Where it goes.
     pub ship_to: Address,
+    /// Custom field values by key, as sent.
+    pub custom_fields: Map<String, Value>,
 }
 
 /// A new order checked; variant lines still to be priced from the catalogue.
@@ -214,6 +220,8 @@ pub struct CheckedOrder {
     pub recipient: Recipient,
     /// Where it goes, checked.
     pub ship_to: Address,
+    /// Custom field values.
+    pub custom_fields: Map<String, Value>,
 }
 
 fn quantity(field: &str, value: i64) -> Result<i64, FieldError> {
@@ -295,12 +303,17 @@ pub struct OrderChanges {
     pub recipient: Option<Recipient>,
     /// Where it goes, replaced as a whole.
     pub ship_to: Option<Address>,
+    /// Custom field values to set by key; `null` removes one, keys not sent stay. The only part
+    /// that changes at any status: they are the workspace's own bookkeeping.
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 impl OrderChanges {
-    /// Checks every part given, reporting every mistake.
-    pub fn check(self) -> Result<OrderChanges, FieldErrors> {
+    /// Checks every part given, custom fields against the `definitions` of orders, reporting
+    /// every mistake.
+    pub fn check(self, definitions: &[Definition]) -> Result<OrderChanges, FieldErrors> {
         let mut errors = FieldErrors::new();
+        let custom_fields = custom_fields::changes_of(&mut errors, definitions, self.custom_fields);
         let lines = self.lines.map(|lines| check_lines(lines, &mut errors));
         let shipping = self
             .shipping
@@ -330,14 +343,41 @@ impl OrderChanges {
             note,
             recipient,
             ship_to,
+            custom_fields,
         })
+    }
+
+    /// Whether the changes touch more than the custom fields: what only a pending order takes.
+    pub fn changes_more_than_custom_fields(&self) -> bool {
+        let OrderChanges {
+            sales_user_id,
+            lines,
+            shipping,
+            channel,
+            external_id,
+            note,
+            recipient,
+            ship_to,
+            custom_fields: _,
+        } = self;
+        sales_user_id.is_some()
+            || lines.is_some()
+            || shipping.is_some()
+            || channel.is_some()
+            || external_id.is_some()
+            || note.is_some()
+            || recipient.is_some()
+            || ship_to.is_some()
     }
 }
 
 impl NewOrder {
-    /// Checks every part, reporting every mistake.
-    pub fn check(self) -> Result<CheckedOrder, FieldErrors> {
+    /// Checks every part, custom fields against the `definitions` of orders, reporting every
+    /// mistake.
+    pub fn check(self, definitions: &[Definition]) -> Result<CheckedOrder, FieldErrors> {
         let mut errors = FieldErrors::new();
+        let custom_fields =
+            custom_fields::values_of_new(&mut errors, definitions, self.custom_fields);
         let currency = errors.take(Currency::parse("currency", &self.currency));
         let lines = check_lines(self.lines, &mut errors);
         let shipping = errors.take(money::amount("shipping", self.shipping));
@@ -375,6 +415,7 @@ impl NewOrder {
                     note,
                     recipient,
                     ship_to,
+                    custom_fields,
                 })
             }
             _ => Err(errors),
@@ -482,8 +523,9 @@ mod tests {
             note: None,
             recipient: Recipient::default(),
             ship_to: Address::default(),
+            custom_fields: Map::new(),
         }
-        .check()
+        .check(&[])
         .unwrap_err();
         let fields: Vec<&str> = refused.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(

@@ -154,6 +154,9 @@ impl crate::batch::Item for Write<'_> {
     type Record = Product;
 
     async fn write(&self, savepoint: &DatabaseTransaction) -> Result<ItemOutcome<Product>> {
+        if !self.item.refused.is_empty() {
+            return Ok(ItemOutcome::Failed(self.item.refused.clone()));
+        }
         match find(savepoint, &self.item.key).await? {
             Err(refused) => Ok(ItemOutcome::Failed(vec![refused])),
             Ok(Some(id)) => change(savepoint, self.actor, id, self.item).await,

@@ -6,9 +6,13 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 
 use super::entity::{product, variant};
 use crate::filter::{FieldMap, FieldSql};
+use crate::{Backend, custom_fields};
 
-/// The product fields.
-pub(crate) struct ProductColumns;
+/// The product fields: the product's columns, its variants', and the custom fields in the
+/// `custom_fields` JSON.
+pub(crate) struct ProductColumns {
+    pub backend: Backend,
+}
 
 fn column(field: &str) -> Option<product::Column> {
     use product::Column::*;
@@ -64,7 +68,7 @@ pub(crate) fn has_low_variant() -> Expr {
 }
 
 impl FieldMap for ProductColumns {
-    fn locate(&self, field: &str, _kind: &FieldKind) -> Option<FieldSql> {
+    fn locate(&self, field: &str, kind: &FieldKind) -> Option<FieldSql> {
         if field == "low_stock" {
             return Some(FieldSql::Scalar {
                 value: has_low_variant(),
@@ -78,7 +82,10 @@ impl FieldMap for ProductColumns {
                 value: Expr::col((variant::Entity, column)),
             });
         }
-        let column = column(field)?;
+        let Some(column) = column(field) else {
+            // Custom text fields are keywords, compared exactly.
+            return custom_fields::field_sql(self.backend, field, kind, None);
+        };
         Some(FieldSql::Scalar {
             value: Expr::col((product::Entity, column)),
             folded: (field == "name")
@@ -94,9 +101,12 @@ mod tests {
 
     #[test]
     fn every_catalogue_field_has_a_place() {
-        for spec in rapport_domain::catalogue::fields::catalogue().fields {
+        let columns = ProductColumns {
+            backend: Backend::Sqlite,
+        };
+        for spec in rapport_domain::catalogue::fields::catalogue(&[]).fields {
             assert!(
-                ProductColumns.locate(&spec.name, &spec.kind).is_some(),
+                columns.locate(&spec.name, &spec.kind).is_some(),
                 "{}",
                 spec.name
             );

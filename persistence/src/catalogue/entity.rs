@@ -67,6 +67,8 @@ pub mod product {
         #[sea_orm(column_type = "Json")]
         pub images: Json,
         pub external_id: Option<String>,
+        #[sea_orm(column_type = "Json")]
+        pub custom_fields: Json,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub version: i64,

@@ -67,6 +67,7 @@ fn product_of(m: product::Model, variants: Vec<Variant>) -> Result<Product> {
             .ok_or_else(|| Error::Internal("stored product status is unknown".into()))?,
         images: serde_json::from_value(m.images)?,
         external_id: m.external_id,
+        custom_fields: serde_json::from_value(m.custom_fields)?,
         variants,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -85,6 +86,7 @@ fn active(p: &Product) -> product::ActiveModel {
         status: Set(p.status.as_str().to_owned()),
         images: Set(serde_json::json!(p.images)),
         external_id: Set(p.external_id.clone()),
+        custom_fields: Set(serde_json::Value::Object(p.custom_fields.clone())),
         created_at: Set(p.created_at),
         updated_at: Set(p.updated_at),
         version: Set(p.version),
@@ -198,10 +200,10 @@ pub async fn list(
         select = select.filter(if low { exists } else { exists.not() });
     }
     if let Some(matching) = &filter.matching {
-        select = select.filter(crate::filter::compile(
-            matching,
-            &super::columns::ProductColumns,
-        )?);
+        let columns = super::columns::ProductColumns {
+            backend: crate::Backend::of(conn),
+        };
+        select = select.filter(crate::filter::compile(matching, &columns)?);
     }
     let page = page::fetch_ordered(conn, select, order, FIELDS, &ID, pin.as_ref(), request).await?;
     let ids: Vec<Uuid> = page.items.iter().map(|m| m.id).collect();
@@ -323,6 +325,7 @@ pub(super) async fn insert_product(
         status: new.status,
         images: new.images,
         external_id: new.external_id,
+        custom_fields: new.custom_fields,
         variants: Vec::new(),
         created_at: now,
         updated_at: now,

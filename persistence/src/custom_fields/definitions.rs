@@ -279,7 +279,7 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid, expected_version: Option<i
 pub async fn ensure_indexes(db: &crate::Db) -> Result<()> {
     let txn = db.begin_write().await?;
     crate::db::serialise(&*txn, Serial::CustomFieldDefinitions).await?;
-    for owner in [FieldOwner::Customer, FieldOwner::Contact] {
+    for owner in FieldOwner::ALL.iter().copied() {
         for definition in for_owner(&*txn, owner).await? {
             values::create_index(&*txn, db.backend(), &definition).await?;
         }

@@ -8,4 +8,4 @@ mod definitions;
 mod values;
 
 pub use definitions::{create, delete, ensure_indexes, for_owner, get, list, update};
-pub(crate) use values::{ValueType, folded, list_field, value};
+pub(crate) use values::{ValueType, field_sql, folded, value};

@@ -14,7 +14,8 @@
 //! re-creates any index that is missing, at start-up, so a database upgraded from before indexes
 //! existed gets them too.
 
-use rapport_domain::custom_fields::{Definition, FieldOwner, FieldType};
+use rapport_domain::custom_fields::{CUSTOM_FIELD_PREFIX, Definition, FieldOwner, FieldType};
+use rapport_domain::filter::FieldKind;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::Expr;
 use uuid::Uuid;
@@ -27,6 +28,8 @@ pub(crate) fn table(owner: FieldOwner) -> &'static str {
     match owner {
         FieldOwner::Customer => "customers",
         FieldOwner::Contact => "contacts",
+        FieldOwner::Product => "products",
+        FieldOwner::Order => "orders",
     }
 }
 
@@ -153,6 +156,31 @@ pub(crate) fn list_field(backend: Backend, key: &str) -> Option<FieldSql> {
     Some(FieldSql::List {
         member: Box::new(member),
         empty,
+    })
+}
+
+/// Where the custom field a filter names (`custom_fields.<key>`, of the `kind` its definition
+/// gives) lives in the record's `custom_fields` JSON; `None` for any other field. `folded` is
+/// the lower-cased text that `contains` compares with, where the record keeps one.
+pub(crate) fn field_sql(
+    backend: Backend,
+    field: &str,
+    kind: &FieldKind,
+    folded: Option<Expr>,
+) -> Option<FieldSql> {
+    let key = field.strip_prefix(CUSTOM_FIELD_PREFIX)?;
+    let value_type = match kind {
+        FieldKind::EnumList(_) => return list_field(backend, key),
+        FieldKind::Text | FieldKind::Keyword | FieldKind::Enum(_) => ValueType::Text,
+        FieldKind::Number => ValueType::Number,
+        FieldKind::Boolean => ValueType::Boolean,
+        FieldKind::Date => ValueType::Date,
+        _ => return None,
+    };
+    Some(FieldSql::Scalar {
+        value: value(backend, value_type, key)?,
+        folded,
+        dates_as_text: true,
     })
 }
 

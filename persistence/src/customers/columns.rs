@@ -106,19 +106,18 @@ impl FieldMap for CustomerColumns {
                     empty,
                 })
             }
-            (_, FieldKind::EnumList(_)) => {
-                custom_fields::list_field(backend, field.strip_prefix(CUSTOM_FIELD_PREFIX)?)
-            }
             _ => {
-                let value = self.value(field, kind)?;
                 let folded = (*kind == FieldKind::Text)
                     .then(|| custom_fields::folded(backend, field))
                     .flatten();
-                Some(FieldSql::Scalar {
-                    value,
-                    folded,
-                    dates_as_text: column(field).is_none(),
-                })
+                match column(field) {
+                    Some(column) => Some(FieldSql::Scalar {
+                        value: column.into_expr(),
+                        folded,
+                        dates_as_text: false,
+                    }),
+                    None => custom_fields::field_sql(backend, field, kind, folded),
+                }
             }
         }
     }

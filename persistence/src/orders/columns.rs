@@ -5,9 +5,12 @@ use sea_orm::ColumnTrait;
 
 use super::entity::order;
 use crate::filter::{FieldMap, FieldSql};
+use crate::{Backend, custom_fields};
 
-/// The order fields, one column each.
-pub(crate) struct OrderColumns;
+/// The order fields: one column each, and the custom fields in the `custom_fields` JSON.
+pub(crate) struct OrderColumns {
+    pub backend: Backend,
+}
 
 fn column(field: &str) -> Option<order::Column> {
     use order::Column::*;
@@ -45,9 +48,13 @@ fn column(field: &str) -> Option<order::Column> {
 }
 
 impl FieldMap for OrderColumns {
-    fn locate(&self, field: &str, _kind: &FieldKind) -> Option<FieldSql> {
+    fn locate(&self, field: &str, kind: &FieldKind) -> Option<FieldSql> {
+        let Some(column) = column(field) else {
+            // Custom text fields are keywords too.
+            return custom_fields::field_sql(self.backend, field, kind, None);
+        };
         Some(FieldSql::Scalar {
-            value: column(field)?.into_expr(),
+            value: column.into_expr(),
             // Every text field of an order is a keyword, compared exactly.
             folded: None,
             dates_as_text: false,
@@ -61,7 +68,7 @@ mod tests {
 
     #[test]
     fn every_catalogue_field_has_a_column() {
-        for spec in rapport_domain::orders::fields::catalogue().fields {
+        for spec in rapport_domain::orders::fields::catalogue(&[]).fields {
             assert!(column(&spec.name).is_some(), "{}", spec.name);
         }
     }

@@ -39,6 +39,8 @@ pub mod order {
         pub delivered_at: Option<DateTimeUtc>,
         pub completed_at: Option<DateTimeUtc>,
         pub refunded_total: i64,
+        #[sea_orm(column_type = "Json")]
+        pub custom_fields: Json,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub version: i64,

@@ -90,6 +90,7 @@ fn order_of(m: order::Model, details: Details) -> Result<Order> {
         completed_at: m.completed_at,
         cancelled_at: m.cancelled_at,
         refunded_total: m.refunded_total,
+        custom_fields: serde_json::from_value(m.custom_fields)?,
         refunds: details.refunds,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -125,6 +126,7 @@ fn active(o: &Order) -> order::ActiveModel {
         payment_reference: Set(o.payment.as_ref().and_then(|p| p.reference.clone())),
         paid_at: Set(o.payment.as_ref().map(|p| p.paid_at)),
         cancelled_at: Set(o.cancelled_at),
+        custom_fields: Set(serde_json::Value::Object(o.custom_fields.clone())),
         carrier: Set(shipment.map(|s| s.carrier.clone())),
         tracking_number: Set(shipment.and_then(|s| s.tracking_number.clone())),
         shipped_at: Set(shipment.map(|s| s.shipped_at)),
@@ -295,7 +297,10 @@ pub async fn list(
     use order::Column;
     let mut select = scoped(owner);
     if let Some(matching) = &filter.matching {
-        select = select.filter(crate::filter::compile(matching, &columns::OrderColumns)?);
+        let columns = columns::OrderColumns {
+            backend: crate::Backend::of(conn),
+        };
+        select = select.filter(crate::filter::compile(matching, &columns)?);
     }
     let (select, pin) = page::pin_first_equality(
         select,

@@ -207,6 +207,7 @@ pub async fn create(
         completed_at: None,
         cancelled_at: None,
         refunded_total: 0,
+        custom_fields: checked.custom_fields,
         refunds: Vec::new(),
         created_at: now,
         updated_at: now,
@@ -235,7 +236,8 @@ pub async fn create(
 
 /// Changes a pending order at `expected_version` (when given): new lines replace every line,
 /// priced from the catalogue again, and the totals follow. An order past `pending` changes only
-/// by its actions (409 `invalid_transition`).
+/// by its actions (409 `invalid_transition`), but for its custom fields, which change at any
+/// status.
 pub async fn update(
     db: &Db,
     actor: &Actor,
@@ -253,7 +255,7 @@ pub async fn update(
     )
     .await?;
     let before = super::assembled(&*txn, row).await?;
-    if before.status != OrderStatus::Pending {
+    if before.status != OrderStatus::Pending && changes.changes_more_than_custom_fields() {
         return Err(Error::Conflict {
             code: "invalid_transition",
             field: None,
@@ -321,6 +323,9 @@ pub async fn update(
     }
     if let Some(ship_to) = changes.ship_to {
         after.ship_to = ship_to;
+    }
+    if let Some(values) = changes.custom_fields {
+        after.custom_fields = rapport_domain::custom_fields::merge(&before.custom_fields, values);
     }
     if after == before {
         return Ok(before);
