@@ -2157,3 +2157,334 @@ async fn an_order_export_holds_each_line_once_in_either_format() {
         assert_eq!(marked[0]["detail"]["customer_id"], buyer);
     }
 }
+
+/// A customer's `orders_count` and `total_spent`.
+async fn purchase_figures(app: &TestApp, customer: &str) -> (i64, i64) {
+    let (status, found) = app
+        .send(
+            Method::GET,
+            &format!("/api/v1/customers/{customer}"),
+            &app.admin_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    (
+        found["orders_count"].as_i64().unwrap(),
+        found["total_spent"].as_i64().unwrap(),
+    )
+}
+
+async fn order_batch(app: &TestApp, body: Value) -> (StatusCode, Value) {
+    app.send(
+        Method::POST,
+        "/api/v1/orders/batch",
+        &app.admin_token,
+        Some(body),
+    )
+    .await
+}
+
+fn batch_statuses(result: &Value) -> Vec<&str> {
+    result["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect()
+}
+
+/// The orders with `external_id`, as `GET /orders/{id}` answers them.
+async fn order_by_external_id(app: &TestApp, external_id: &str) -> Value {
+    let (status, page) = app
+        .send(
+            Method::POST,
+            "/api/v1/orders/search",
+            &app.admin_token,
+            Some(json!({"filter": {"field": "external_id", "op": "eq", "value": external_id}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["data"].as_array().unwrap().len(), 1, "{page}");
+    page["data"][0].clone()
+}
+
+/// A shop records its orders: they arrive in the state sent with the prices they were sold at,
+/// move no stock, count in the customer's figures once paid, announce each step, and move only
+/// forward afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_records_its_orders_in_the_state_they_reached() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let v = variants(&app, &["RUN-42"], 5).await;
+        let buyer = customer(&app, token).await;
+        let shipped = json!({
+            "external_id": "tmall-1", "customer_id": buyer, "currency": "CNY",
+            "lines": [{"sku": "RUN-42", "quantity": 2, "unit_price": 900}],
+            "shipping": 500, "channel": "tmall", "placed_at": "2026-11-11T00:05:00Z",
+            "status": "shipped",
+            "payment": {"method": "alipay", "reference": "2026111122001", "paid_at": "2026-11-11T00:06:00Z"},
+            "shipment": {"carrier": "顺丰速运", "tracking_number": "SF1", "shipped_at": "2026-11-12T09:00:00Z"}
+        });
+        let pending = json!({
+            "external_id": "tmall-2", "customer_id": buyer, "currency": "CNY",
+            "lines": [{"description": "Gait analysis", "quantity": 1, "unit_price": 9900}]
+        });
+        let (status, first) = order_batch(&app, json!({"orders": [shipped, pending]})).await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        assert_eq!(batch_statuses(&first), ["created", "created"]);
+
+        let recorded = order_by_external_id(&app, "tmall-1").await;
+        assert_eq!(recorded["status"], "shipped");
+        assert_eq!(recorded["lines"][0]["sku"], "RUN-42");
+        assert_eq!(recorded["lines"][0]["unit_price"], 900, "the price as sold");
+        assert_eq!(recorded["total"], 2300);
+        assert_eq!(recorded["created_at"], "2026-11-11T00:05:00Z");
+        assert!(
+            recorded["number"]
+                .as_str()
+                .unwrap()
+                .starts_with("SO-20261111-"),
+            "{recorded}"
+        );
+        assert_eq!(recorded["payment"]["paid_at"], "2026-11-11T00:06:00Z");
+        assert_eq!(recorded["shipment"]["carrier"], "顺丰速运");
+        assert_eq!(
+            stock(&app, &v[0]).await,
+            5,
+            "a recorded order moves no stock"
+        );
+        assert_eq!(purchase_figures(&app, &buyer).await, (1, 2300));
+        let (_, feed) = app
+            .send(
+                Method::GET,
+                "/api/v1/events?types=order.created,order.paid,order.shipped&limit=50",
+                token,
+                None,
+            )
+            .await;
+        let announced: Vec<(&str, &str)> = feed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["type"].as_str().unwrap(),
+                    e["data"]["external_id"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            announced,
+            [
+                ("order.created", "tmall-1"),
+                ("order.paid", "tmall-1"),
+                ("order.shipped", "tmall-1"),
+                ("order.created", "tmall-2"),
+            ]
+        );
+
+        // Forward only; past pending, only the state and the custom fields change; the same
+        // state again changes nothing.
+        let (status, second) = order_batch(
+            &app,
+            json!({"mode": "per_item", "orders": [
+                {"external_id": "tmall-1", "status": "delivered",
+                 "shipment": {"carrier": "顺丰速运", "delivered_at": "2026-11-13T10:00:00Z"}},
+                {"external_id": "tmall-2", "status": "paid", "payment": {"method": "cash"}},
+                {"external_id": "tmall-1", "status": "paid", "payment": {"method": "alipay"}},
+            ]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{second}");
+        assert_eq!(batch_statuses(&second), ["updated", "updated", "failed"]);
+        assert_eq!(
+            second["results"][2]["errors"][0]["code"],
+            "duplicate_in_batch"
+        );
+        let delivered = order_by_external_id(&app, "tmall-1").await;
+        assert_eq!(delivered["status"], "delivered");
+        assert_eq!(
+            delivered["shipment"]["delivered_at"],
+            "2026-11-13T10:00:00Z"
+        );
+        assert_eq!(
+            delivered["shipment"]["shipped_at"], "2026-11-12T09:00:00Z",
+            "kept"
+        );
+        assert_eq!(purchase_figures(&app, &buyer).await, (2, 12200));
+
+        let (status, third) = order_batch(
+            &app,
+            json!({"mode": "per_item", "orders": [
+                {"external_id": "tmall-1", "status": "paid", "payment": {"method": "alipay"}},
+                {"external_id": "tmall-2", "lines": [{"description": "Gait analysis", "quantity": 2, "unit_price": 9900}]},
+                {"external_id": "tmall-2", "lines": [{"description": "Gait analysis", "quantity": 1, "unit_price": 9900}]},
+                {"external_id": "tmall-3", "customer_id": buyer, "currency": "CNY",
+                 "lines": [{"sku": "NO-SUCH-SKU", "quantity": 1}]},
+                {"external_id": "tmall-4", "currency": "CNY", "lines": [{"sku": "RUN-42", "quantity": 1}]},
+            ]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{third}");
+        assert_eq!(
+            batch_statuses(&third),
+            ["failed", "failed", "failed", "failed", "failed"]
+        );
+        let first_error = |i: usize| {
+            let e = &third["results"][i]["errors"][0];
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["code"].as_str().unwrap().to_owned(),
+            )
+        };
+        assert_eq!(
+            first_error(0),
+            ("status".to_owned(), "invalid_transition".to_owned())
+        );
+        assert_eq!(
+            first_error(1),
+            (String::new(), "invalid_transition".to_owned())
+        );
+        assert_eq!(
+            first_error(2),
+            ("external_id".to_owned(), "duplicate_in_batch".to_owned())
+        );
+        assert_eq!(
+            first_error(3),
+            ("lines[0].sku".to_owned(), "not_found".to_owned())
+        );
+        assert_eq!(
+            first_error(4),
+            ("customer_id".to_owned(), "required".to_owned())
+        );
+        let (status, same) = order_batch(
+            &app,
+            json!({"orders": [{"external_id": "tmall-2", "status": "paid",
+                              "payment": {"method": "cash"},
+                              "lines": [{"description": "Gait analysis", "quantity": 1, "unit_price": 9900}]}]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{same}");
+        assert_eq!(batch_statuses(&same), ["unchanged"]);
+    }
+}
+
+/// A state without what it needs is a malformed item that refuses the batch; a refused item
+/// refuses an all-or-nothing batch, and nothing of it is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_batch_is_all_or_nothing_unless_asked() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let buyer = customer(&app, token).await;
+        let free = json!([{"description": "Consultation", "quantity": 1, "unit_price": 5000}]);
+        let (status, body) = order_batch(
+            &app,
+            json!({"orders": [
+                {"external_id": "erp-1", "customer_id": buyer, "currency": "CNY", "lines": free, "status": "shipped"},
+                {"external_id": "erp-2", "customer_id": buyer, "currency": "CNY", "lines": free,
+                 "payment": {"method": "cash"}}
+            ]}),
+        )
+        .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&body),
+            pairs(&[("orders[1].payment", "unexpected")])
+        );
+        let (status, body) = order_batch(
+            &app,
+            json!({"orders": [
+                {"external_id": "erp-1", "customer_id": buyer, "currency": "CNY", "lines": free, "status": "shipped"}
+            ]}),
+        )
+        .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&body),
+            pairs(&[
+                ("orders[0].payment", "required"),
+                ("orders[0].shipment", "required")
+            ])
+        );
+        let (status, body) = order_batch(
+            &app,
+            json!({"orders": [
+                {"external_id": "erp-1", "customer_id": buyer, "currency": "CNY", "lines": free, "status": "completed",
+                 "payment": {"method": "cash"}, "shipment": {"carrier": "到店自提"}},
+                {"external_id": "erp-2", "currency": "CNY", "lines": free}
+            ]}),
+        )
+        .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&body),
+            pairs(&[("orders[1].customer_id", "required")])
+        );
+        let (_, page) = app.send(Method::GET, "/api/v1/orders", token, None).await;
+        assert_eq!(page["data"], json!([]), "nothing was written");
+
+        // With an Idempotency-Key a retry replays the first answer.
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            let response = app
+                .request(
+                    Method::POST,
+                    "/api/v1/orders/batch",
+                    token,
+                    Some(json!({"orders": [{"external_id": "erp-1", "customer_id": buyer, "currency": "CNY",
+                                           "lines": free, "status": "completed",
+                                           "payment": {"method": "cash"}, "shipment": {"carrier": "到店自提"}}]})),
+                )
+                .header("Idempotency-Key", "erp-batch-1")
+                .send()
+                .await
+                .unwrap();
+            let replayed = response.headers().contains_key("idempotent-replayed");
+            let (_, body) = rapport_tests::read(response).await;
+            answers.push((batch_statuses(&body).join(","), replayed));
+        }
+        assert_eq!(
+            answers,
+            [("created".to_owned(), false), ("created".to_owned(), true)]
+        );
+        let completed = order_by_external_id(&app, "erp-1").await;
+        assert_eq!(completed["status"], "completed");
+        assert!(completed["completed_at"].is_string(), "{completed}");
+    }
+}
+
+/// Ten integrators recording the same paid order at once leave one order, counted once in the
+/// customer's figures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_batches_recording_one_order_create_it_once() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let buyer = customer(&app, &app.admin_token).await;
+        let sends = (0..10).map(|_| {
+            order_batch(
+                &app,
+                json!({"orders": [{"external_id": "race", "customer_id": buyer, "currency": "CNY",
+                                   "lines": [{"description": "Tea ceremony", "quantity": 1, "unit_price": 8800}],
+                                   "status": "paid", "payment": {"method": "cash"}}]}),
+            )
+        });
+        let answers = futures_util::future::join_all(sends).await;
+        let mut created = 0;
+        for (status, result) in &answers {
+            assert_eq!(*status, StatusCode::OK, "{result}");
+            if result["created"] == 1 {
+                created += 1;
+            }
+        }
+        assert_eq!(created, 1, "{answers:?}");
+        let ids: std::collections::HashSet<&str> = answers
+            .iter()
+            .map(|(_, r)| r["results"][0]["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 1, "every answer names the one order");
+        assert_eq!(purchase_figures(&app, &buyer).await, (1, 8800));
+    }
+}

@@ -1,9 +1,10 @@
-//! What every batch upsert (`POST /customers/batch`, `POST /products/batch`) answers: the mode it
-//! was asked for and each item's result, in the order sent.
+//! What every batch upsert (`POST /customers/batch`, `POST /products/batch`, `POST
+//! /orders/batch`) shares: the mode it was asked for, malformed items refusing it at once, and
+//! each item's result, in the order sent.
 
 use actix_web::HttpResponse;
 use rapport_domain::{FieldError, FieldErrors};
-use rapport_persistence::batch::{BatchMode, ItemOutcome};
+use rapport_persistence::batch::{BatchMode, ItemOutcome, of_item};
 use rapport_persistence::idempotency::Outcome;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -22,6 +23,30 @@ pub fn check_count(list: &str, len: usize, max: usize) -> Result<(), ApiError> {
         format!("send 1 to {max} {list}"),
     ))
     .into())
+}
+
+/// Every item read by `check`, or 422 with every malformed item's mistakes at `list[i]`: a
+/// malformed item refuses the batch before the database is asked anything, in either mode.
+pub fn well_formed<D, T>(
+    list: &str,
+    items: Vec<D>,
+    mut check: impl FnMut(D) -> Result<T, FieldErrors>,
+) -> Result<Vec<T>, ApiError> {
+    let mut malformed = FieldErrors::new();
+    let mut checked = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        match check(item) {
+            Ok(item) => checked.push(item),
+            Err(errors) => malformed
+                .0
+                .extend(errors.0.iter().map(|e| of_item(list, i, e))),
+        }
+    }
+    if malformed.is_empty() {
+        Ok(checked)
+    } else {
+        Err(malformed.into())
+    }
 }
 
 /// The answer to a batch: its result, marked `Idempotent-Replayed` when a retry replays it.

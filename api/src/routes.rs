@@ -80,6 +80,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(crate::catalogue::products::get_stock_movement)
             .service(crate::orders::routes::list_orders)
             .service(crate::orders::export::export_orders)
+            .service(crate::orders::batch::batch_upsert_orders)
             .service(crate::orders::search::search_orders)
             .service(crate::orders::search::get_order_filter_fields)
             .service(crate::orders::routes::create_order)

@@ -597,6 +597,24 @@ pub fn changes_of(
     })
 }
 
+/// The `custom_fields` of a batch item that may create or change its record: a wrong shape is
+/// recorded in `errors` (it refuses the batch); what the definitions refuse is the item's own
+/// refusal (the second part), the values to set then empty.
+pub fn of_batch_item(
+    errors: &mut FieldErrors,
+    definitions: &[Definition],
+    sent: Option<&Map<String, Value>>,
+) -> (Option<Map<String, Value>>, Vec<FieldError>) {
+    let Some(shaped) = sent.and_then(|sent| errors.take_all(shape("custom_fields", sent.clone())))
+    else {
+        return (None, Vec::new());
+    };
+    match check_values("custom_fields", definitions, shaped, Write::Change) {
+        Ok(values) => (Some(values), Vec::new()),
+        Err(refused) => (Some(Map::new()), refused),
+    }
+}
+
 /// Sets the `changes` checked by [`check_values`] on a record's stored values: `null` removes a
 /// key, anything else sets it, and keys not mentioned stay as they are.
 pub fn merge(stored: &Map<String, Value>, changes: Map<String, Value>) -> Map<String, Value> {

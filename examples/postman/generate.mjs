@@ -1800,6 +1800,55 @@ pm.test("the bar is raised", function () {
         params: { id: '{{level_id}}' },
       },
       {
+        op: 'batch_upsert_orders',
+        name: 'recorded by a shop, already shipped',
+        status: 200,
+        body: {
+          json: {
+            orders: [{
+              external_id: 'tmall-{{run}}', customer_id: '{{buyer_id}}', currency: 'CNY',
+              lines: [{ sku: 'TEA-{{run}}', quantity: 1, unit_price: 9900 }],
+              placed_at: '2026-11-11T00:05:00Z', status: 'shipped',
+              payment: { method: 'alipay', paid_at: '2026-11-11T00:06:00Z' },
+              shipment: { carrier: '顺丰速运', tracking_number: 'SF{{run}}' },
+            }],
+          },
+        },
+        test: `${set('recorded_order_id', 'body && body.results[0].id')}
+pm.test("created in the state sent", function () {
+    pm.expect(body.created).to.eql(1);
+    pm.expect(body.results[0].status).to.eql("created");
+});`,
+      },
+      {
+        op: 'get_order',
+        name: 'as recorded',
+        status: 200,
+        params: { id: '{{recorded_order_id}}' },
+        test: `
+pm.test("shipped, at the price sold, placed when the shop placed it", function () {
+    pm.expect(body.status).to.eql("shipped");
+    pm.expect(body.lines[0].unit_price).to.eql(9900);
+    pm.expect(body.created_at).to.eql("2026-11-11T00:05:00Z");
+});`,
+      },
+      {
+        op: 'batch_upsert_orders',
+        name: 'moved back to paid',
+        status: 200,
+        body: {
+          json: {
+            mode: 'per_item',
+            orders: [{ external_id: 'tmall-{{run}}', status: 'paid', payment: { method: 'alipay' } }],
+          },
+        },
+        test: `
+pm.test("refused: an order moves only forward", function () {
+    pm.expect(body.failed).to.eql(1);
+    pm.expect(body.results[0].errors[0].code).to.eql("invalid_transition");
+});`,
+      },
+      {
         op: 'delete_customer',
         name: 'who has orders',
         status: 409,

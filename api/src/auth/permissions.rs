@@ -166,6 +166,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("POST", "/api/v1/orders/search", p(Orders, Read)),
     ("GET", "/api/v1/orders/filter-fields", p(Orders, Read)),
     ("GET", "/api/v1/orders/export", p(Orders, Read)),
+    ("POST", "/api/v1/orders/batch", p(Orders, Write)),
     ("POST", "/api/v1/orders", p(Orders, Write)),
     ("GET", "/api/v1/orders/{id}", p(Orders, Read)),
     ("PATCH", "/api/v1/orders/{id}", p(Orders, Write)),

@@ -5,10 +5,8 @@ use std::collections::BTreeMap;
 
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse, post};
-use rapport_domain::FieldErrors;
-use rapport_domain::catalogue::batch::{CheckedItem, ProductItem, VariantItem};
+use rapport_domain::catalogue::batch::{ProductItem, VariantItem};
 use rapport_domain::custom_fields::FieldOwner;
-use rapport_persistence::batch::of_item;
 use rapport_persistence::catalogue::batch::{self, LIST, MAX_ITEMS};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -17,7 +15,7 @@ use uuid::Uuid;
 
 use super::products::ProductStatusDto;
 use crate::auth::Auth;
-use crate::batch::{BatchModeDto, BatchResult, answer, check_count};
+use crate::batch::{BatchModeDto, BatchResult, answer, check_count, well_formed};
 use crate::extract::{IdempotencyHeader, ValidJson, nullable, optional_whole};
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -179,23 +177,10 @@ pub async fn batch_upsert_products(
     let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let body = body.value()?;
     check_count("products", body.products.len(), MAX_ITEMS)?;
-    // A malformed item refuses the batch before the database is asked anything.
     let definitions = crate::custom_fields::definitions(&state, FieldOwner::Product).await?;
-    let mut malformed = FieldErrors::new();
-    let mut items: Vec<CheckedItem> = Vec::with_capacity(body.products.len());
-    for (i, item) in body.products.into_iter().enumerate() {
-        match item.into_domain().check(&definitions) {
-            Ok(checked) => items.push(checked),
-            Err(errors) => {
-                for e in &errors.0 {
-                    malformed.push(of_item(LIST, i, e));
-                }
-            }
-        }
-    }
-    if !malformed.is_empty() {
-        return Err(malformed.into());
-    }
+    let items = well_formed(LIST, body.products, |item| {
+        item.into_domain().check(&definitions)
+    })?;
     let outcome = batch::upsert(
         &state.db,
         &auth.actor,

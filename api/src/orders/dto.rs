@@ -97,6 +97,7 @@ impl CreateOrderLine {
             (Some(variant_id), None, None) => Ok(NewLine::Variant {
                 variant_id,
                 quantity: self.quantity,
+                unit_price: None,
             }),
             (None, Some(description), Some(unit_price)) => Ok(NewLine::Free {
                 description,

@@ -1,6 +1,8 @@
-//! Orders over HTTP: placing them, listing and reading them, and the actions that move them on.
+//! Orders over HTTP: placing them, recording them from a shop in batches, listing and reading
+//! them, and the actions that move them on.
 
 pub mod actions;
+pub mod batch;
 pub mod dto;
 pub mod export;
 pub mod routes;

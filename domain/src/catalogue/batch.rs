@@ -11,7 +11,7 @@ use super::products::{
     CheckedProduct, CheckedVariant, CheckedVariantChanges, MAX_REFERENCE_LEN, MAX_VARIANTS,
     NewProduct, NewVariant, ProductChanges, ProductStatus, VariantChanges, quantity,
 };
-use crate::custom_fields::{self, Definition, Write};
+use crate::custom_fields::{self, Definition};
 use crate::validation::text;
 use crate::{FieldError, FieldErrors};
 
@@ -165,19 +165,8 @@ impl ProductItem {
     /// and currency, every required custom field) is left to [`CheckedItem::new`].
     pub fn check(self, definitions: &[Definition]) -> Result<CheckedItem, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let mut refused = Vec::new();
-        let values = match &self.custom_fields {
-            Some(sent) => errors
-                .take_all(custom_fields::shape("custom_fields", sent.clone()))
-                .map(|shaped| {
-                    custom_fields::check_values("custom_fields", definitions, shaped, Write::Change)
-                        .unwrap_or_else(|mistakes| {
-                            refused = mistakes;
-                            Default::default()
-                        })
-                }),
-            None => None,
-        };
+        let (values, refused) =
+            custom_fields::of_batch_item(&mut errors, definitions, self.custom_fields.as_ref());
         // The key, when given, is a text of its own: blank names nothing.
         let external_id = match &self.external_id {
             Some(raw) => errors.take(text("external_id", raw, 1, MAX_REFERENCE_LEN)),

@@ -13,6 +13,7 @@ use crate::validation::{name, optional_text, text};
 use crate::values::money::{self, Currency, MAX_AMOUNT};
 use crate::{FieldError, FieldErrors};
 
+pub mod batch;
 pub mod delivery;
 pub mod fields;
 pub mod lifecycle;
@@ -131,6 +132,9 @@ pub enum NewLine {
         variant_id: Uuid,
         /// Units.
         quantity: i64,
+        /// The price of one unit as sold elsewhere, for an order a shop or ERP records (see
+        /// [`batch`]); `None` takes the catalogue's.
+        unit_price: Option<i64>,
     },
     /// Something without a product, such as a service.
     Free {
@@ -253,12 +257,21 @@ fn check_lines(lines: Vec<NewLine>, errors: &mut FieldErrors) -> Vec<NewLine> {
             NewLine::Variant {
                 variant_id,
                 quantity: q,
-            } => errors
-                .take(quantity(&format!("lines[{i}].quantity"), q))
-                .map(|quantity| NewLine::Variant {
+                unit_price,
+            } => {
+                let quantity = errors.take(quantity(&format!("lines[{i}].quantity"), q));
+                let unit_price = match unit_price {
+                    Some(price) => {
+                        Some(errors.take(money::amount(&format!("lines[{i}].unit_price"), price))?)
+                    }
+                    None => None,
+                };
+                Some(NewLine::Variant {
                     variant_id,
-                    quantity,
-                }),
+                    quantity: quantity?,
+                    unit_price,
+                })
+            }
             NewLine::Free {
                 description,
                 quantity: q,
@@ -510,6 +523,7 @@ mod tests {
                 NewLine::Variant {
                     variant_id: Uuid::nil(),
                     quantity: 0,
+                    unit_price: None,
                 },
                 NewLine::Free {
                     description: " ".into(),

@@ -11,5 +11,5 @@ pub mod products;
 mod references;
 pub mod stock;
 
-pub use products::{ForSale, for_sale};
+pub use products::{ForSale, for_sale, variant_ids_by_sku};
 pub use stock::{Move, Refused, apply as move_stock};

@@ -17,6 +17,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -591,6 +592,25 @@ pub struct ForSale {
     pub currency: Currency,
     /// Whether the product is on sale.
     pub active: bool,
+}
+
+/// The ids of the variants with `skus`, by sku; a sku no variant has is absent.
+pub async fn variant_ids_by_sku(
+    conn: &impl ConnectionTrait,
+    skus: &[String],
+) -> Result<HashMap<String, Uuid>> {
+    if skus.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(String, Uuid)> = variant::Entity::find()
+        .select_only()
+        .column(variant::Column::Sku)
+        .column(variant::Column::Id)
+        .filter(variant::Column::Sku.is_in(skus.iter().map(String::as_str)))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// The variants of `ids` that exist, as an order would sell them.

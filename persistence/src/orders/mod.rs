@@ -21,6 +21,7 @@ use crate::page::{self, CursorValue, Page, PageRequest, SortField};
 use crate::{Error, Result, customers};
 
 mod actions;
+pub mod batch;
 mod columns;
 mod entity;
 mod placing;

@@ -63,18 +63,21 @@ async fn priced_lines(
             NewLine::Variant {
                 variant_id,
                 quantity,
+                unit_price,
             } => match catalogue.get(variant_id) {
                 None => errors.push(invalid(
                     format!("lines[{i}].variant_id"),
                     "not_found",
                     "no variant has this id",
                 )),
-                Some(item) if !item.active => errors.push(invalid(
+                // A price as sold elsewhere records a sale that happened: the product may be
+                // archived since, and the price is in the order's currency.
+                Some(item) if !item.active && unit_price.is_none() => errors.push(invalid(
                     format!("lines[{i}].variant_id"),
                     "archived",
                     "the product is archived and no longer sold",
                 )),
-                Some(item) if item.currency != currency => {
+                Some(item) if item.currency != currency && unit_price.is_none() => {
                     errors.push(Pricing::CurrencyMismatch { line: i }.into_error());
                 }
                 Some(item) => lines.push(OrderLine {
@@ -84,7 +87,7 @@ async fn priced_lines(
                     sku: Some(item.sku.clone()),
                     name: item.name.clone(),
                     quantity: *quantity,
-                    unit_price: item.price,
+                    unit_price: unit_price.unwrap_or(item.price),
                     line_total: 0,
                     restocked: 0,
                 }),
@@ -167,7 +170,22 @@ pub async fn create(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
-    let customer = customers::get(&*txn, owner, checked.customer_id)
+    let order = priced_order(&*txn, owner, checked, crate::now()).await?;
+    insert_order(&*txn, actor, &order).await?;
+    idempotency::remember(&*txn, idem, 201, &order).await?;
+    txn.commit().await?;
+    Ok(Outcome::Done(order))
+}
+
+/// The pending order `checked` describes, placed at `now` for a customer within `owner`'s scope,
+/// its lines priced and a number drawn: not stored yet.
+pub(super) async fn priced_order(
+    conn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    checked: CheckedOrder,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Order> {
+    let customer = customers::get(conn, owner, checked.customer_id)
         .await
         .map_err(|e| match e {
             Error::NotFound | Error::BeyondScope { .. } => {
@@ -180,13 +198,12 @@ pub async fn create(
             other => other,
         })?;
     let sales_user_id = match checked.sales_user_id {
-        Some(user) => Some(credited(&*txn, user).await?),
+        Some(user) => Some(credited(conn, user).await?),
         None => customer.owner_id,
     };
     let (lines, subtotal, total) =
-        priced_lines(&*txn, checked.currency, &checked.lines, checked.shipping).await?;
-    let now = crate::now();
-    let order = Order {
+        priced_lines(conn, checked.currency, &checked.lines, checked.shipping).await?;
+    Ok(Order {
         id: Uuid::now_v7(),
         number: order_number(now),
         customer_id: customer.id,
@@ -212,15 +229,24 @@ pub async fn create(
         created_at: now,
         updated_at: now,
         version: 1,
-    };
-    active(&order)
-        .insert(&*txn)
+    })
+}
+
+/// Stores a new order with its lines, and records its creation (`order.created`), in the
+/// caller's transaction.
+pub(super) async fn insert_order(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    order: &Order,
+) -> Result<()> {
+    active(order)
+        .insert(conn)
         .await
         .map_err(|e| Error::from_db_with(e, UNIQUE))?;
-    insert_lines(&*txn, &order).await?;
-    let after = serde_json::to_value(&order)?;
+    insert_lines(conn, order).await?;
+    let after = serde_json::to_value(order)?;
     audit::record_change(
-        &*txn,
+        conn,
         actor,
         "order.created",
         "order",
@@ -228,10 +254,7 @@ pub async fn create(
         None,
         Some(&after),
     )
-    .await?;
-    idempotency::remember(&*txn, idem, 201, &order).await?;
-    txn.commit().await?;
-    Ok(Outcome::Done(order))
+    .await
 }
 
 /// Changes a pending order at `expected_version` (when given): new lines replace every line,
@@ -256,44 +279,60 @@ pub async fn update(
     .await?;
     let before = super::assembled(&*txn, row).await?;
     if before.status != OrderStatus::Pending && changes.changes_more_than_custom_fields() {
-        return Err(Error::Conflict {
-            code: "invalid_transition",
-            field: None,
-            message: format!(
-                "an order that is {} changes only by its actions",
-                before.status.as_str()
-            ),
-        });
+        return Err(past_pending(&before));
     }
+    let (mut after, lines_changed) = changed(&*txn, &before, changes).await?;
+    if after == before {
+        return Ok(before);
+    }
+    after.updated_at = crate::now();
+    after.version += 1;
+    store_change(
+        &*txn,
+        actor,
+        "order.updated",
+        &before,
+        &after,
+        lines_changed,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Why an order past `pending` refuses a change to more than its custom fields.
+pub(super) fn past_pending(order: &Order) -> Error {
+    Error::Conflict {
+        code: "invalid_transition",
+        field: None,
+        message: format!(
+            "an order that is {} changes only by its actions",
+            order.status.as_str()
+        ),
+    }
+}
+
+/// `before` with `changes` applied (new lines priced from the catalogue, the totals following),
+/// and whether its lines changed; version and times as they were.
+pub(super) async fn changed(
+    conn: &impl ConnectionTrait,
+    before: &Order,
+    changes: OrderChanges,
+) -> Result<(Order, bool)> {
     let mut after = before.clone();
     if let Some(user) = changes.sales_user_id {
         after.sales_user_id = match user {
-            Some(user) => Some(credited(&*txn, user).await?),
+            Some(user) => Some(credited(conn, user).await?),
             None => None,
         };
     }
     after.shipping = changes.shipping.unwrap_or(before.shipping);
-    let new_lines = changes.lines.unwrap_or_else(|| {
-        before
-            .lines
-            .iter()
-            .map(|l| match l.variant_id {
-                Some(variant_id) => NewLine::Variant {
-                    variant_id,
-                    quantity: l.quantity,
-                },
-                None => NewLine::Free {
-                    description: l.name.clone(),
-                    quantity: l.quantity,
-                    unit_price: l.unit_price,
-                },
-            })
-            .collect()
+    let lines_changed = changes.lines.as_ref().is_some_and(|new_lines| {
+        before.lines.len() != new_lines.len() || changes_lines(before, new_lines)
     });
-    let lines_changed = after.lines.len() != new_lines.len() || changes_lines(&before, &new_lines);
-    if lines_changed {
+    if let (true, Some(new_lines)) = (lines_changed, &changes.lines) {
         let (lines, subtotal, total) =
-            priced_lines(&*txn, before.currency, &new_lines, after.shipping).await?;
+            priced_lines(conn, before.currency, new_lines, after.shipping).await?;
         after.lines = lines;
         after.subtotal = subtotal;
         after.total = total;
@@ -327,48 +366,47 @@ pub async fn update(
     if let Some(values) = changes.custom_fields {
         after.custom_fields = rapport_domain::custom_fields::merge(&before.custom_fields, values);
     }
-    if after == before {
-        return Ok(before);
-    }
-    after.updated_at = crate::now();
-    after.version += 1;
-    if lines_changed {
-        line::Entity::delete_many()
-            .filter(line::Column::OrderId.eq(id))
-            .exec(&*txn)
-            .await?;
-        insert_lines(&*txn, &after).await?;
-    }
-    super::active(&after)
-        .update(&*txn)
-        .await
-        .map_err(|e| Error::from_db_with(e, UNIQUE))?;
-    let (b, a) = (
-        serde_json::to_value(&before)?,
-        serde_json::to_value(&after)?,
-    );
-    audit::record_change(
-        &*txn,
-        actor,
-        "order.updated",
-        "order",
-        id,
-        Some(&b),
-        Some(&a),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    Ok((after, lines_changed))
 }
 
-/// Whether `new` lines differ from the order's: another variant, description, quantity or free
-/// price at some place.
+/// Stores the change from `before` to `after` (its lines anew when they changed) and records it
+/// as `event`, in the caller's transaction.
+pub(super) async fn store_change(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    event: &str,
+    before: &Order,
+    after: &Order,
+    lines_changed: bool,
+) -> Result<()> {
+    if lines_changed {
+        line::Entity::delete_many()
+            .filter(line::Column::OrderId.eq(after.id))
+            .exec(conn)
+            .await?;
+        insert_lines(conn, after).await?;
+    }
+    active(after)
+        .update(conn)
+        .await
+        .map_err(|e| Error::from_db_with(e, UNIQUE))?;
+    let (b, a) = (serde_json::to_value(before)?, serde_json::to_value(after)?);
+    audit::record_change(conn, actor, event, "order", after.id, Some(&b), Some(&a)).await
+}
+
+/// Whether `new` lines differ from the order's: another variant, description, quantity or
+/// price sent at some place.
 fn changes_lines(order: &Order, new: &[NewLine]) -> bool {
     order.lines.iter().zip(new).any(|(old, new)| match new {
         NewLine::Variant {
             variant_id,
             quantity,
-        } => old.variant_id != Some(*variant_id) || old.quantity != *quantity,
+            unit_price,
+        } => {
+            old.variant_id != Some(*variant_id)
+                || old.quantity != *quantity
+                || unit_price.is_some_and(|price| price != old.unit_price)
+        }
         NewLine::Free {
             description,
             quantity,
