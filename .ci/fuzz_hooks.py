@@ -139,7 +139,8 @@ def _order_item(item, customer_id):
     """An order batch item the server can write whatever it holds already: its own key, a
     customer that exists, free lines with small amounts (which variants exist is the server's
     state, and no schema can sum a total), no custom field values, and a state that carries what
-    its status needs and nothing it has not reached (a rule across properties)."""
+    its status needs and nothing it has not reached (a rule across properties), and times in
+    the past (a rule relative to now)."""
     if not isinstance(item, dict):
         return item
     item["external_id"] = uuid.uuid4().hex
@@ -172,6 +173,13 @@ def _order_item(item, customer_id):
         item.pop("completed_at", None)
     if status != "cancelled":
         item.pop("cancelled_at", None)
+    # A shop records what happened: no time lies in the future.
+    past = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
+    for holder, key in [(item, "placed_at"), (item, "completed_at"), (item, "cancelled_at"),
+                        (item.get("payment"), "paid_at"), (item.get("shipment"), "shipped_at"),
+                        (item.get("shipment"), "delivered_at")]:
+        if isinstance(holder, dict) and isinstance(holder.get(key), str):
+            holder[key] = past
     return item
 
 
@@ -181,10 +189,33 @@ PRODUCT_TARGETS = {
     "price", "currency", "stock", "low_stock_threshold",
 }
 BOTH_TARGETS = {"external_id", "name"}
+# The fields an order import's column can fill, besides `custom_fields.<key>`.
+ORDER_TARGETS = {
+    "external_id", "status", "customer_id", "sales_user_id", "currency", "shipping", "channel",
+    "note", "recipient.name", "recipient.phone", "ship_to.country", "ship_to.province",
+    "ship_to.city", "ship_to.district", "ship_to.street", "ship_to.postal_code",
+    "payment.method", "payment.reference", "payment.paid_at", "shipment.carrier",
+    "shipment.tracking_number", "shipment.shipped_at", "shipment.delivered_at", "completed_at",
+    "cancelled_at", "placed_at", "line.variant_id", "line.sku", "line.description",
+    "line.quantity", "line.unit_price",
+}
 
 
 def _product_target(target):
     return isinstance(target, str) and (target in PRODUCT_TARGETS or target.startswith("options."))
+
+
+def _fits(target, resource):
+    """Whether a mapping's target is a field of the job's resource: the document lists every
+    resource's fields together, and which apply is the job's `resource_type`."""
+    if target is None:
+        return True
+    if resource == "orders":
+        return target in ORDER_TARGETS or target.startswith("custom_fields.")
+    if resource == "products":
+        return _product_target(target) or target.startswith("custom_fields.")
+    return (not _product_target(target) or target in BOTH_TARGETS) and (
+        target not in ORDER_TARGETS or target == "external_id")
 
 
 def _current(case):
@@ -229,11 +260,11 @@ def before_call(ctx, case, **kwargs):
     if isinstance(case.body, dict) and case.path == "/api/v1/imports" and isinstance(case.body.get("mapping"), dict):
         # The document lists a customer's and a product row's fields together; which apply is
         # the job's resource type, a rule across two properties.
-        products = case.body.get("resource_type") == "products"
+        resource = case.body.get("resource_type")
         case.body["mapping"] = {
             column: target
             for column, target in case.body["mapping"].items()
-            if target is None or _product_target(target) == products or target in BOTH_TARGETS
+            if _fits(target, resource)
         }
     if isinstance(case.body, dict) and case.path == "/api/v1/orders/batch":
         if isinstance(case.body.get("orders"), list):

@@ -111,7 +111,7 @@ const API: Layers = Layers {
         area("api_keys", 1),      // API keys
         area("customers", 1),     // customers and everything done to them
         area("tags", 2),          // tags on customers
-        area("imports", 2),       // CSV imports and their worker
+        area("imports", 3),       // CSV imports and their worker
         area("segments", 3),      // segments of customers
         area("orders", 2), // orders and their actions, shipped to a customer's kind of address
         area("settings", 0), // the business settings

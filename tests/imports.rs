@@ -706,3 +706,109 @@ async fn a_product_export_imports_back_unchanged() {
         assert_eq!(lines, before);
     }
 }
+
+/// Order history from a shop's file: each row one line, the rows of an order written together in
+/// the state it reached; a refused row refuses its order only; and the order export imports back
+/// unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_history_is_imported_line_by_line_and_an_export_imports_back() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = app.admin_token.clone();
+        let (status, tea) = app
+            .send(
+                Method::POST,
+                "/api/v1/products",
+                &token,
+                Some(json!({"name": "龙井茶", "variants": [{"sku": "TEA-1", "price": 1500, "currency": "CNY", "stock": 9}]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{tea}");
+        let buyer = app.create_customer(&token, json!({"name": "王芳"})).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let file = format!(
+            "external_id,customer_id,currency,status,payment.method,payment.paid_at,placed_at,line.sku,line.description,line.quantity,line.unit_price\n\
+             shop-1,{buyer},CNY,paid,alipay,2026-10-01T08:00:00Z,2026-10-01T07:59:00Z,TEA-1,,2,1200\n\
+             shop-1,{buyer},CNY,paid,alipay,2026-10-01T08:00:00Z,2026-10-01T07:59:00Z,,Gift wrap,1,300\n\
+             shop-2,{buyer},CNY,pending,,,,,Consultation,1,5000\n\
+             shop-3,{buyer},CNY,paid,,,,,Consultation,1,5000\n\
+             shop-4,{buyer},CNY,pending,,,,NO-SUCH-SKU,,1,\n\
+             shop-4,{buyer},CNY,pending,,,,,Consultation,zero,5000\n"
+        );
+        let job = create_import(
+            &app,
+            &token,
+            json!({"resource_type": "orders", "format": "csv", "mode": "skip_invalid"}),
+        )
+        .await;
+        upload(&app, &token, &job, "text/csv", file).await;
+        let done = settled(&app, &token, &job, 30).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        assert_eq!(done["created_rows"], 3, "{done}");
+        let mut found = errors(&app, &token, &job).await;
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                (4, "payment".to_owned(), "required".to_owned()),
+                (5, String::new(), "order_refused".to_owned()),
+                (6, "line.quantity".to_owned(), "invalid_type".to_owned()),
+            ]
+        );
+        let first = app.order_by_external_id("shop-1").await;
+        assert_eq!(first["status"], "paid");
+        assert_eq!(first["created_at"], "2026-10-01T07:59:00Z");
+        let lines: Vec<(Value, Value, Value)> = first["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["sku"].clone(), l["name"].clone(), l["line_total"].clone()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (json!("TEA-1"), json!("龙井茶"), json!(2400)),
+                (Value::Null, json!("Gift wrap"), json!(300)),
+            ]
+        );
+        assert_eq!(
+            app.order_by_external_id("shop-2").await["status"],
+            "pending"
+        );
+        let (_, figures) = app
+            .send(
+                Method::GET,
+                &format!("/api/v1/customers/{buyer}"),
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(figures["total_spent"], 2700, "{figures}");
+
+        // The export, imported as it is, changes nothing.
+        let (status, _, exported) = app.download("/api/v1/orders/export", &token).await;
+        assert_eq!(status, StatusCode::OK);
+        let job = create_import(
+            &app,
+            &token,
+            json!({"resource_type": "orders", "format": "csv"}),
+        )
+        .await;
+        upload(
+            &app,
+            &token,
+            &job,
+            "text/csv",
+            String::from_utf8(exported).unwrap(),
+        )
+        .await;
+        let done = settled(&app, &token, &job, 30).await;
+        assert_eq!(done["status"], "completed", "{done}");
+        assert_eq!(done["created_rows"], 3, "{done}");
+        let again = app.order_by_external_id("shop-1").await;
+        assert_eq!(again["version"], first["version"], "{again}");
+        assert_eq!(again["lines"], first["lines"]);
+    }
+}

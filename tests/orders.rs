@@ -2194,21 +2194,6 @@ fn batch_statuses(result: &Value) -> Vec<&str> {
         .collect()
 }
 
-/// The orders with `external_id`, as `GET /orders/{id}` answers them.
-async fn order_by_external_id(app: &TestApp, external_id: &str) -> Value {
-    let (status, page) = app
-        .send(
-            Method::POST,
-            "/api/v1/orders/search",
-            &app.admin_token,
-            Some(json!({"filter": {"field": "external_id", "op": "eq", "value": external_id}})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    assert_eq!(page["data"].as_array().unwrap().len(), 1, "{page}");
-    page["data"][0].clone()
-}
-
 /// A shop records its orders: they arrive in the state sent with the prices they were sold at,
 /// move no stock, count in the customer's figures once paid, announce each step, and move only
 /// forward afterwards.
@@ -2235,7 +2220,7 @@ async fn a_shop_records_its_orders_in_the_state_they_reached() {
         assert_eq!(status, StatusCode::OK, "{first}");
         assert_eq!(batch_statuses(&first), ["created", "created"]);
 
-        let recorded = order_by_external_id(&app, "tmall-1").await;
+        let recorded = app.order_by_external_id("tmall-1").await;
         assert_eq!(recorded["status"], "shipped");
         assert_eq!(recorded["lines"][0]["sku"], "RUN-42");
         assert_eq!(recorded["lines"][0]["unit_price"], 900, "the price as sold");
@@ -2303,7 +2288,7 @@ async fn a_shop_records_its_orders_in_the_state_they_reached() {
             second["results"][2]["errors"][0]["code"],
             "duplicate_in_batch"
         );
-        let delivered = order_by_external_id(&app, "tmall-1").await;
+        let delivered = app.order_by_external_id("tmall-1").await;
         assert_eq!(delivered["status"], "delivered");
         assert_eq!(
             delivered["shipment"]["delivered_at"],
@@ -2324,13 +2309,15 @@ async fn a_shop_records_its_orders_in_the_state_they_reached() {
                 {"external_id": "tmall-3", "customer_id": buyer, "currency": "CNY",
                  "lines": [{"sku": "NO-SUCH-SKU", "quantity": 1}]},
                 {"external_id": "tmall-4", "currency": "CNY", "lines": [{"sku": "RUN-42", "quantity": 1}]},
+                {"external_id": "tmall-5", "customer_id": buyer, "currency": "CNY",
+                 "lines": [{"sku": "RUN-42", "quantity": 1}], "placed_at": "2099-01-01T00:00:00Z"},
             ]}),
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{third}");
         assert_eq!(
             batch_statuses(&third),
-            ["failed", "failed", "failed", "failed", "failed"]
+            ["failed", "failed", "failed", "failed", "failed", "failed"]
         );
         let first_error = |i: usize| {
             let e = &third["results"][i]["errors"][0];
@@ -2358,6 +2345,10 @@ async fn a_shop_records_its_orders_in_the_state_they_reached() {
         assert_eq!(
             first_error(4),
             ("customer_id".to_owned(), "required".to_owned())
+        );
+        assert_eq!(
+            first_error(5),
+            ("placed_at".to_owned(), "in_future".to_owned())
         );
         let (status, same) = order_batch(
             &app,
@@ -2450,7 +2441,7 @@ async fn an_order_batch_is_all_or_nothing_unless_asked() {
             answers,
             [("created".to_owned(), false), ("created".to_owned(), true)]
         );
-        let completed = order_by_external_id(&app, "erp-1").await;
+        let completed = app.order_by_external_id("erp-1").await;
         assert_eq!(completed["status"], "completed");
         assert!(completed["completed_at"].is_string(), "{completed}");
     }

@@ -24,6 +24,9 @@ pub enum ImportResource {
     Customers,
     /// Products, each row one variant of a product, written as a product batch item.
     Products,
+    /// Order history, each row one line of an order, the rows of an order written together as
+    /// an order batch item.
+    Orders,
 }
 
 /// How the file is written.
@@ -76,7 +79,7 @@ macro_rules! names {
         }
     };
 }
-names!(ImportResource { Customers => "customers", Products => "products" });
+names!(ImportResource { Customers => "customers", Products => "products", Orders => "orders" });
 names!(ImportFormat { Csv => "csv", Ndjson => "ndjson" });
 names!(ImportMode { AllOrNothing => "all_or_nothing", SkipInvalid => "skip_invalid" });
 names!(ImportStatus {
@@ -143,6 +146,64 @@ pub const PRODUCT_TARGETS: &[&str] = &[
     "low_stock_threshold",
 ];
 
+/// The order fields a column can be mapped to, besides `custom_fields.<key>`: a row is one line
+/// of an order (`line.*`), with the order's fields repeated on each of its rows, as the order
+/// export writes them. A line names a variant by `line.variant_id` or `line.sku`, or is a free
+/// line with its `line.description` and `line.unit_price`.
+pub const ORDER_TARGETS: &[&str] = &[
+    "external_id",
+    "status",
+    "customer_id",
+    "sales_user_id",
+    "currency",
+    "shipping",
+    "channel",
+    "note",
+    "recipient.name",
+    "recipient.phone",
+    "ship_to.country",
+    "ship_to.province",
+    "ship_to.city",
+    "ship_to.district",
+    "ship_to.street",
+    "ship_to.postal_code",
+    "payment.method",
+    "payment.reference",
+    "payment.paid_at",
+    "shipment.carrier",
+    "shipment.tracking_number",
+    "shipment.shipped_at",
+    "shipment.delivered_at",
+    "completed_at",
+    "cancelled_at",
+    "placed_at",
+    "line.variant_id",
+    "line.sku",
+    "line.description",
+    "line.quantity",
+    "line.unit_price",
+];
+
+/// Columns of the order export that an order import reads under another name: when the order
+/// was placed, and what a line is.
+const ORDER_RENAMED: &[(&str, &str)] = &[
+    ("created_at", "placed_at"),
+    ("line.name", "line.description"),
+];
+
+/// Columns of the order export that an order import leaves alone: what the server works out
+/// (the number, the totals, what was refunded and restocked) and the product a variant belongs
+/// to.
+const ORDER_WORKED_OUT: &[&str] = &[
+    "number",
+    "subtotal",
+    "total",
+    "refunded_total",
+    "line.product_id",
+    "line.line_total",
+    "line.restocked",
+];
+
 /// The prefix of a column holding one option of a product's variant (`options.colour`).
 pub const OPTION_PREFIX: &str = "options.";
 
@@ -154,6 +215,10 @@ impl ImportResource {
     pub fn is_target(self, target: &str) -> bool {
         match self {
             ImportResource::Customers => is_target(target),
+            ImportResource::Orders => {
+                ORDER_TARGETS.contains(&target)
+                    || target.strip_prefix(CUSTOM_FIELD_PREFIX).is_some_and(is_key)
+            }
             ImportResource::Products => {
                 PRODUCT_TARGETS.contains(&target)
                     || target.strip_prefix(CUSTOM_FIELD_PREFIX).is_some_and(is_key)
@@ -176,7 +241,27 @@ impl ImportResource {
                 "{}, options.<name> or custom_fields.<key>",
                 PRODUCT_TARGETS.join(", ")
             ),
+            ImportResource::Orders => {
+                format!("{} or custom_fields.<key>", ORDER_TARGETS.join(", "))
+            }
         }
+    }
+
+    /// The field a column of this resource's export fills under another name, if any.
+    fn renamed(self, column: &str) -> Option<&'static str> {
+        match self {
+            ImportResource::Orders => ORDER_RENAMED
+                .iter()
+                .find(|(from, _)| *from == column)
+                .map(|(_, to)| *to),
+            _ => None,
+        }
+    }
+
+    /// Whether a column an export writes is left alone by an import of this resource.
+    pub fn ignores(self, column: &str) -> bool {
+        IGNORED_COLUMNS.contains(&column)
+            || (self == ImportResource::Orders && ORDER_WORKED_OUT.contains(&column))
     }
 
     /// The resource's name in messages.
@@ -184,6 +269,7 @@ impl ImportResource {
         match self {
             ImportResource::Customers => "customer",
             ImportResource::Products => "product",
+            ImportResource::Orders => "order",
         }
     }
 }
@@ -282,15 +368,18 @@ impl Mapping {
         match self.0.get(column) {
             Some(target) => Ok(target.clone()),
             None if resource.is_target(column) => Ok(Some(column.to_owned())),
-            None if IGNORED_COLUMNS.contains(&column) => Ok(None),
-            None => Err(FieldError::new(
-                "file",
-                "unknown_column",
-                format!(
-                    "the column `{column}` is not a {} field; map it, or map it to null to leave it out",
-                    resource.noun()
-                ),
-            )),
+            None => match resource.renamed(column) {
+                Some(target) => Ok(Some(target.to_owned())),
+                None if resource.ignores(column) => Ok(None),
+                None => Err(FieldError::new(
+                    "file",
+                    "unknown_column",
+                    format!(
+                        "the column `{column}` is not a {} field; map it, or map it to null to leave it out",
+                        resource.noun()
+                    ),
+                )),
+            },
         }
     }
 }

@@ -1849,6 +1849,41 @@ pm.test("refused: an order moves only forward", function () {
 });`,
       },
       {
+        op: 'create_import',
+        name: 'order history, one line a row',
+        status: 201,
+        body: { json: { resource_type: 'orders', format: 'csv', mapping: { 订单号: 'external_id' } } },
+        test: `${storeId('order_import_id')}
+pm.test("the job holds orders", function () {
+    pm.expect(body.resource_type).to.eql("orders");
+});`,
+      },
+      {
+        op: 'upload_import_file',
+        name: 'an order of two lines, completed in the shop',
+        status: 202,
+        params: { id: '{{order_import_id}}' },
+        body: {
+          contentType: 'text/csv',
+          raw: '订单号,customer_id,currency,status,payment.method,shipment.carrier,placed_at,line.description,line.quantity,line.unit_price\n' +
+            'hist-{{run}},{{buyer_id}},CNY,completed,cash,到店自提,2026-06-01T10:00:00Z,茶艺课,1,19900\n' +
+            'hist-{{run}},{{buyer_id}},CNY,completed,cash,到店自提,2026-06-01T10:00:00Z,茶具租用,2,1500\n',
+        },
+      },
+      {
+        op: 'get_import',
+        name: 'the order import, once done',
+        status: 200,
+        params: { id: '{{order_import_id}}' },
+        pre: waitForImport('order_import_id'),
+        test: `
+pm.test("both rows were written, as one order", function () {
+    pm.expect(body.status).to.eql("completed");
+    pm.expect(body.created_rows).to.eql(2);
+    pm.expect(body.failed_rows).to.eql(0);
+});`,
+      },
+      {
         op: 'delete_customer',
         name: 'who has orders',
         status: 409,

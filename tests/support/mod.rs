@@ -309,6 +309,26 @@ impl TestApp {
         )
     }
 
+    /// The order with `external_id`, as `GET /api/v1/orders/{id}` answers it, found by the
+    /// administrator.
+    pub async fn order_by_external_id(&self, external_id: &str) -> Value {
+        let (status, page) = self
+            .send(
+                Method::POST,
+                "/api/v1/orders/search",
+                &self.admin_token,
+                Some(json!({"filter": {"field": "external_id", "op": "eq", "value": external_id}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(
+            page["data"].as_array().unwrap().len(),
+            1,
+            "{external_id}: {page}"
+        );
+        page["data"][0].clone()
+    }
+
     pub async fn create_customer(&self, token: &str, body: Value) -> Value {
         let (status, created) = self
             .send(Method::POST, "/api/v1/customers", token, Some(body))

@@ -36,6 +36,12 @@ pub enum ImportResource {
     /// its variant added or changed, a `stock` of an existing variant being a count. Needs
     /// `products:write` as well.
     Products,
+    /// Order history: each row (or JSON line) one line of an order, the order's fields repeated
+    /// on each of its rows as the order export writes them (`created_at` read as `placed_at`,
+    /// `line.name` as a free line's `line.description`); the consecutive rows of an order
+    /// (named by `external_id`) are written together as an item of `POST /api/v1/orders/batch`.
+    /// Needs `orders:write` as well.
+    Orders,
 }
 
 /// How the file is written.
@@ -44,12 +50,14 @@ pub enum ImportResource {
 pub enum ImportFormatDto {
     /// CSV with a header row: each column fills the field it is mapped to, or the field of its
     /// own name (customers: `name`, `email`, `address.city`, `tags`, `custom_fields.<key>`…;
-    /// products: `external_id`, `name`, `sku`, `price`, `currency`, `stock`, `options.<name>`…).
+    /// products: `external_id`, `name`, `sku`, `price`, `currency`, `stock`, `options.<name>`…;
+    /// orders: `external_id`, `status`, `customer_id`, `payment.method`, `line.sku`,
+    /// `line.quantity`…).
     /// Tags, multi-choice values and image URLs are separated by `|` or `;`; yes/no columns
     /// take `true`/`false`, `yes`/`no` or `1`/`0`.
     Csv,
-    /// One JSON object per line: the body of `POST /api/v1/customers`, or for products the
-    /// fields of a CSV row (`options` an object).
+    /// One JSON object per line: the body of `POST /api/v1/customers`, or for products and
+    /// orders the fields of a CSV row (`options`, `line`, `payment` … objects).
     Ndjson,
 }
 
@@ -85,7 +93,7 @@ macro_rules! mirror {
         impl From<$domain> for $wire { fn from(d: $domain) -> Self { match d { $($domain::$v => $wire::$v),+ } } }
     };
 }
-mirror!(ImportResource <=> DomainResource { Customers, Products });
+mirror!(ImportResource <=> DomainResource { Customers, Products, Orders });
 mirror!(ImportFormatDto <=> ImportFormat { Csv, Ndjson });
 mirror!(ImportModeDto <=> ImportMode { AllOrNothing, SkipInvalid });
 
@@ -242,11 +250,14 @@ pub struct ImportListQuery {
 
 /// Create an import.
 ///
-/// A job for a file of customers or products, waiting for the file: send it next with `PUT` to
-/// `upload_url`. A customer row is checked as `POST /api/v1/customers` would check it; email,
-/// phone and (source, external id) must be new, in the file too. Customers imported by a caller
-/// limited to their own customers are theirs. A product row is one variant, written as an item
-/// of `POST /api/v1/products/batch` (403 `forbidden` without `products:write`).
+/// A job for a file of customers, products or orders, waiting for the file: send it next with
+/// `PUT` to `upload_url`. A customer row is checked as `POST /api/v1/customers` would check it;
+/// email, phone and (source, external id) must be new, in the file too. Customers imported by a
+/// caller limited to their own customers are theirs. A product row is one variant, written as an
+/// item of `POST /api/v1/products/batch` (403 `forbidden` without `products:write`). An order
+/// row is one line of an order; the rows of an order are written together as an item of `POST
+/// /api/v1/orders/batch`, for customers the caller reaches (403 `forbidden` without
+/// `orders:write`); a refused row refuses its whole order.
 #[utoipa::path(
     tag = "imports",
     operation_id = "create_import",
@@ -255,7 +266,7 @@ pub struct ImportListQuery {
     responses(
         (status = 201, description = "The job, waiting for its file", body = ImportView,
             headers(("Location" = String, description = "The job's URL"), ("ETag" = String, description = "The version"))),
-        (status = 403, description = "`forbidden`: the file holds products and your role lacks `products:write`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: the file holds products or orders and your role lacks `products:write` or `orders:write`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -270,15 +281,20 @@ pub async fn create_import(
     let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let body = body.value()?;
     let resource: DomainResource = body.resource_type.into();
-    if resource == DomainResource::Products
+    let written = match resource {
+        DomainResource::Customers => None,
+        DomainResource::Products => Some((Resource::Products, "products")),
+        DomainResource::Orders => Some((Resource::Orders, "orders")),
+    };
+    if let Some((written, name)) = written
         && auth
             .actor
-            .scope_for(Permission::new(Resource::Products, Action::Write))
+            .scope_for(Permission::new(written, Action::Write))
             .is_none()
     {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
-            "importing products needs the permission products:write",
+            format!("importing {name} needs the permission {name}:write"),
         ));
     }
     let mapping = Mapping(body.mapping.unwrap_or_default())

@@ -1,6 +1,7 @@
 //! Reading an import file: its records, each turned into the body the resource's own route takes
-//! (`POST /api/v1/customers`, an item of `POST /api/v1/products/batch`) and checked by the same
-//! rules, so an imported record is exactly one made by hand.
+//! (`POST /api/v1/customers`, an item of `POST /api/v1/products/batch` or of `POST
+//! /api/v1/orders/batch`) and checked by the same rules, so an imported record is exactly one
+//! made by hand.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -10,12 +11,13 @@ use rapport_domain::FieldError;
 use rapport_domain::catalogue::batch::CheckedItem;
 use rapport_domain::custom_fields::{CUSTOM_FIELD_PREFIX, Definition, FieldType};
 use rapport_domain::customers::NewCustomer;
-use rapport_domain::imports::{IGNORED_COLUMNS, ImportFormat, ImportResource, Mapping};
+use rapport_domain::imports::{ImportFormat, ImportResource, Mapping};
 use serde_json::{Map, Value};
 
 use crate::catalogue::ProductItemDto;
 use crate::customers::CreateCustomer;
 use crate::extract::read_checked;
+use crate::orders::OrderItemDto;
 
 /// Which column of the file fills each field, to name a field's mistakes as the file does.
 pub type Columns = std::sync::Arc<HashMap<String, String>>;
@@ -29,6 +31,9 @@ pub struct Row<T> {
     pub record: Result<T, Vec<FieldError>>,
     /// The file's column for each field.
     pub columns: Columns,
+    /// The record its row belongs to, when rows add up to one (an order's lines): such rows
+    /// arrive in one piece.
+    pub group: Option<String>,
 }
 
 /// The file's name for `field`: its column, when one fills it.
@@ -58,6 +63,20 @@ pub trait Records: Send + 'static {
     fn check(&self, body: Map<String, Value>) -> Result<Self::Record, Vec<FieldError>>;
     /// A JSON line's body before it is checked: what an export adds that a record does not take.
     fn tidy(&self, _body: &mut Map<String, Value>) {}
+    /// The record a row's body belongs to, when several rows add up to one record.
+    fn group(&self, _body: &Map<String, Value>) -> Option<String> {
+        None
+    }
+}
+
+/// Rows of one group beyond which a piece ends anyway: more than an order has lines.
+const MAX_GROUP_ROWS: usize = rapport_domain::orders::MAX_LINES + 1;
+
+/// Whether a piece of `rows` is full and may end before a row of `group`: the rows of one
+/// group stay together, up to [`MAX_GROUP_ROWS`] past a full piece.
+fn piece_ends<T>(rows: &[Row<T>], batch: usize, group: Option<&String>) -> bool {
+    let together = group.is_some() && rows.last().and_then(|r| r.group.as_ref()) == group;
+    rows.len() >= batch && (!together || rows.len() >= batch + MAX_GROUP_ROWS)
 }
 
 /// Turns records into checked records of one resource, for one job.
@@ -231,6 +250,73 @@ impl Records for ProductRecords {
                 })
                 .collect()
         })
+    }
+}
+
+/// Orders, one line a row, as the order export writes them: the rows of an order (consecutive,
+/// with its `external_id`) are written together as an item of `POST /orders/batch`.
+pub struct OrderRecords {
+    custom_fields: CustomFieldCells,
+}
+
+impl OrderRecords {
+    /// Orders whose custom fields are typed by the order `definitions`.
+    pub fn new(definitions: &[Definition]) -> Self {
+        OrderRecords {
+            custom_fields: CustomFieldCells::new(definitions),
+        }
+    }
+}
+
+impl Records for OrderRecords {
+    type Record = OrderItemDto;
+
+    fn resource(&self) -> ImportResource {
+        ImportResource::Orders
+    }
+
+    fn cell(&self, target: &str, cell: &str) -> Value {
+        match target {
+            "shipping" | "line.quantity" | "line.unit_price" => number(cell),
+            _ => self
+                .custom_fields
+                .cell(target, cell)
+                .unwrap_or_else(|| Value::from(cell)),
+        }
+    }
+
+    /// The row as an order with its one line; the order is checked once all its rows are in.
+    fn check(&self, mut body: Map<String, Value>) -> Result<OrderItemDto, Vec<FieldError>> {
+        if let Some(Value::Object(mut line)) = body.remove("line") {
+            // An exported variant line carries its id, sku and name: the id names it.
+            if line.contains_key("variant_id") {
+                line.remove("sku");
+            }
+            if line.contains_key("variant_id") || line.contains_key("sku") {
+                line.remove("description");
+            }
+            body.insert("lines".into(), Value::Array(vec![Value::Object(line)]));
+        }
+        read_checked(Value::Object(body), |dto: OrderItemDto| Ok(dto)).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|mut e| {
+                    // The row's line is the row's `line.*` columns.
+                    if let Some(field) = e.field.strip_prefix("lines[0].") {
+                        e.field = format!("line.{field}");
+                    } else if e.field == "lines[0]" || e.field == "lines" {
+                        e.field = "line".into();
+                    }
+                    e
+                })
+                .collect()
+        })
+    }
+
+    fn group(&self, body: &Map<String, Value>) -> Option<String> {
+        body.get("external_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     }
 }
 
@@ -421,12 +507,8 @@ impl<R: Records> RowReader<R> {
                     put(&mut body, target, value);
                 }
             }
-            rows.push(Row {
-                number,
-                record: self.check(body, &columns_of),
-                columns: columns_of.clone(),
-            });
-            if rows.len() == batch
+            let group = self.records.group(&body);
+            if piece_ends(&rows, batch, group.as_ref())
                 && !send(Piece::Rows(std::mem::replace(
                     &mut rows,
                     Vec::with_capacity(batch),
@@ -434,6 +516,12 @@ impl<R: Records> RowReader<R> {
             {
                 return number;
             }
+            rows.push(Row {
+                number,
+                record: self.check(body, &columns_of),
+                columns: columns_of.clone(),
+                group,
+            });
         }
         if !rows.is_empty() {
             send(Piece::Rows(rows));
@@ -471,7 +559,7 @@ impl<R: Records> RowReader<R> {
             if number <= skip {
                 continue;
             }
-            let record = match serde_json::from_str::<Value>(&line) {
+            let body = match serde_json::from_str::<Value>(&line) {
                 Ok(Value::Object(object)) => self.mapped(object),
                 Ok(_) => Err(vec![FieldError::new(
                     "",
@@ -483,14 +571,9 @@ impl<R: Records> RowReader<R> {
                     "invalid_json",
                     format!("not JSON: {e}"),
                 )]),
-            }
-            .and_then(|body| self.check(body, &none));
-            rows.push(Row {
-                number,
-                record,
-                columns: none.clone(),
-            });
-            if rows.len() == batch
+            };
+            let group = body.as_ref().ok().and_then(|b| self.records.group(b));
+            if piece_ends(&rows, batch, group.as_ref())
                 && !send(Piece::Rows(std::mem::replace(
                     &mut rows,
                     Vec::with_capacity(batch),
@@ -498,6 +581,12 @@ impl<R: Records> RowReader<R> {
             {
                 return number;
             }
+            rows.push(Row {
+                number,
+                record: body.and_then(|body| self.check(body, &none)),
+                columns: none.clone(),
+                group,
+            });
         }
         if !rows.is_empty() {
             send(Piece::Rows(rows));
@@ -509,7 +598,7 @@ impl<R: Records> RowReader<R> {
     fn mapped(&self, object: Map<String, Value>) -> Result<Map<String, Value>, Vec<FieldError>> {
         let mut body = Map::new();
         for (key, value) in object {
-            if IGNORED_COLUMNS.contains(&key.as_str()) && !self.mapping.0.contains_key(&key) {
+            if self.records.resource().ignores(&key) && !self.mapping.0.contains_key(&key) {
                 continue;
             }
             let target = match self.mapping.0.get(&key) {

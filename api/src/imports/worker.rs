@@ -21,21 +21,24 @@ use chrono::Duration;
 use rapport_domain::FieldError;
 use rapport_domain::access::{Actor, Principal};
 use rapport_domain::catalogue::batch::CheckedItem;
-use rapport_domain::custom_fields::FieldOwner;
+use rapport_domain::custom_fields::{Definition, FieldOwner};
 use rapport_domain::customers::{Customer, NewCustomer};
 use rapport_domain::imports::{ImportJob, ImportMode, ImportResource};
 use rapport_persistence::batch::ItemOutcome;
 use rapport_persistence::catalogue::batch as product_batch;
 use rapport_persistence::customers::bulk;
 use rapport_persistence::imports::{self, Ending, Progress, RowError};
+use rapport_persistence::orders::batch as order_batch;
 use rapport_persistence::{Backend, Db};
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::rows::{
-    Columns, CustomerRecords, Piece, ProductRecords, Records, Row, RowReader, column_of,
+    Columns, CustomerRecords, OrderRecords, Piece, ProductRecords, Records, Row, RowReader,
+    column_of,
 };
+use crate::orders::OrderItemDto;
 use crate::state::AppState;
 
 /// Records per batch: what the worker holds in memory and writes in one go.
@@ -289,6 +292,159 @@ impl Writer for ProductWriter {
     }
 }
 
+/// Order rows, one line each: the rows of an order (consecutive, sharing its external id, never
+/// split between pieces) are written together as an item of `POST /orders/batch`.
+struct OrderWriter {
+    actor: Actor,
+    /// The customers the job's creator reaches: theirs only, or all.
+    owner: Option<Uuid>,
+    definitions: Vec<Definition>,
+    /// The order the previous piece ended with: a piece that goes on with it holds an order of
+    /// more lines than an order has.
+    last: std::sync::Mutex<Option<String>>,
+}
+
+/// A refusal of every row of an order.
+fn refuse_rows(rows: &[(i64, Columns)], field: &str, code: &str, message: &str) -> Vec<RowError> {
+    rows.iter()
+        .map(|(row, _)| RowError {
+            row: *row,
+            field: field.to_owned(),
+            code: code.to_owned(),
+            message: message.to_owned(),
+        })
+        .collect()
+}
+
+/// An order's errors at the rows they belong to, named by the file's columns: a line's
+/// (`lines[k].quantity`) at the row that holds it (`line.quantity`), the order's own at its first
+/// row.
+fn at_rows(rows: &[(i64, Columns)], errors: Vec<FieldError>) -> Vec<RowError> {
+    errors
+        .into_iter()
+        .map(|e| {
+            let (k, field) = match e
+                .field
+                .strip_prefix("lines[")
+                .and_then(|rest| rest.split_once(']'))
+            {
+                Some((k, rest)) => (k.parse::<usize>().unwrap_or(0), format!("line{rest}")),
+                None => (0, e.field.clone()),
+            };
+            let (row, columns) = rows.get(k).or(rows.first()).cloned().unwrap_or_default();
+            RowError {
+                row,
+                field: column_of(&columns, field),
+                code: e.code.to_owned(),
+                message: e.message,
+            }
+        })
+        .collect()
+}
+
+impl Writer for OrderWriter {
+    type Record = OrderItemDto;
+
+    async fn write(
+        &self,
+        txn: &rapport_persistence::WriteTxn,
+        rows: Vec<Row<OrderItemDto>>,
+        write: bool,
+    ) -> rapport_persistence::Result<(i64, Vec<RowError>)> {
+        let mut groups: Vec<Vec<Row<OrderItemDto>>> = Vec::new();
+        for row in rows {
+            match groups.last_mut() {
+                Some(group) if row.group.is_some() && group[0].group == row.group => {
+                    group.push(row);
+                }
+                _ => groups.push(vec![row]),
+            }
+        }
+        let continued = {
+            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            let first = groups.first().and_then(|g| g[0].group.clone());
+            let continued = first.is_some() && first == *last;
+            *last = groups.last().and_then(|g| g[0].group.clone());
+            continued
+        };
+        let skus: Vec<String> = groups
+            .iter()
+            .flatten()
+            .filter_map(|r| r.record.as_ref().ok())
+            .flat_map(|dto| dto.lines.iter().flatten())
+            .filter_map(|line| line.sku.clone())
+            .collect();
+        let skus = rapport_persistence::catalogue::variant_ids_by_sku(&**txn, &skus).await?;
+        let mut refused = Vec::new();
+        let mut items = Vec::new();
+        let mut members = Vec::new();
+        for (g, group) in groups.into_iter().enumerate() {
+            let rows_of: Vec<(i64, Columns)> = group
+                .iter()
+                .map(|r| (r.number, r.columns.clone()))
+                .collect();
+            if (g == 0 && continued) || group.len() > rapport_domain::orders::MAX_LINES {
+                refused.extend(refuse_rows(
+                    &rows_of,
+                    "",
+                    "too_many_lines",
+                    "an order has at most 200 lines",
+                ));
+                continue;
+            }
+            if group.iter().any(|r| r.record.is_err()) {
+                // A refused row refuses its order: written without it, the order would be
+                // another one.
+                for row in group {
+                    match row.record {
+                        Err(errors) => refused.extend(errors.into_iter().map(|e| RowError {
+                            row: row.number,
+                            field: e.field,
+                            code: e.code.to_owned(),
+                            message: e.message,
+                        })),
+                        Ok(_) => refused.push(RowError {
+                            row: row.number,
+                            field: String::new(),
+                            code: "order_refused".into(),
+                            message: "another row of this order was refused".into(),
+                        }),
+                    }
+                }
+                continue;
+            }
+            let mut records = group.into_iter().filter_map(|r| r.record.ok());
+            let Some(mut order) = records.next() else {
+                continue;
+            };
+            let mut lines = order.lines.take().unwrap_or_default();
+            lines.extend(records.flat_map(|r| r.lines.unwrap_or_default()));
+            order.lines = Some(lines);
+            match order.check(&skus, &self.definitions) {
+                Ok(item) => {
+                    items.push(item);
+                    members.push(rows_of);
+                }
+                Err(errors) => refused.extend(at_rows(&rows_of, errors.0)),
+            }
+        }
+        if !write {
+            refused.sort_by_key(|e| e.row);
+            return Ok((0, refused));
+        }
+        let outcomes = order_batch::write_each(txn, &self.actor, self.owner, &items).await?;
+        let mut written = 0;
+        for (rows_of, outcome) in members.into_iter().zip(outcomes) {
+            match outcome {
+                ItemOutcome::Failed(errors) => refused.extend(at_rows(&rows_of, errors)),
+                _ => written += rows_of.len() as i64,
+            }
+        }
+        refused.sort_by_key(|e| e.row);
+        Ok((written, refused))
+    }
+}
+
 /// Runs a claimed job to its end.
 async fn run(state: &AppState, worker: &str, job: &ImportJob) -> rapport_persistence::Result<()> {
     let db = state.db.clone();
@@ -303,6 +459,18 @@ async fn run(state: &AppState, worker: &str, job: &ImportJob) -> rapport_persist
                 db: &db,
                 job,
                 actor,
+            };
+            read_and_write(state, worker, job, records, &writer).await
+        }
+        ImportResource::Orders => {
+            let definitions =
+                rapport_persistence::custom_fields::for_owner(db.conn(), FieldOwner::Order).await?;
+            let records = OrderRecords::new(&definitions);
+            let writer = OrderWriter {
+                actor,
+                owner: (!job.scope_all).then_some(job.owner_id),
+                definitions,
+                last: std::sync::Mutex::new(None),
             };
             read_and_write(state, worker, job, records, &writer).await
         }

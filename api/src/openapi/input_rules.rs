@@ -254,11 +254,19 @@ fn request_schema(schema: &mut Value) {
                 property["items"] = json!({"type": "string", "pattern": sort_key_pattern()});
             }
             "mapping" => {
-                // A customer's fields or a product row's: which applies is `resource_type`'s.
-                let fields: Vec<String> = rapport_domain::imports::target_fields()
+                // A customer's fields, a product row's or an order row's: which apply is
+                // `resource_type`'s.
+                let customer_fields = rapport_domain::imports::target_fields();
+                let mut fields: Vec<&str> = customer_fields
                     .iter()
                     .map(String::as_str)
                     .chain(rapport_domain::imports::PRODUCT_TARGETS.iter().copied())
+                    .chain(rapport_domain::imports::ORDER_TARGETS.iter().copied())
+                    .collect();
+                fields.sort_unstable();
+                fields.dedup();
+                let fields: Vec<String> = fields
+                    .into_iter()
                     .map(|f| f.replace('.', "\\."))
                     .chain([
                         r"custom_fields\.[a-z][a-z0-9_]{0,63}".to_owned(),

@@ -236,7 +236,7 @@ impl BatchOrderLine {
 impl OrderItemDto {
     /// The item as the domain reads it, the skus of its lines looked up in `skus`, and checked;
     /// unknown skus refuse the item alone.
-    fn check(
+    pub fn check(
         self,
         skus: &HashMap<String, Uuid>,
         definitions: &[rapport_domain::custom_fields::Definition],
@@ -350,7 +350,8 @@ pub struct BatchOrders {
 /// copied from the catalogue, its `unit_price` as sold when sent, the catalogue's otherwise; an
 /// archived product is accepted when the price is sent), or is a free line. An existing order
 /// moves forward to the status sent along `pending → paid → shipped → delivered → completed` (or
-/// `pending → cancelled`), never back (`invalid_transition` at `status`); while pending its
+/// `pending → cancelled`), never back (`invalid_transition` at `status`); times in the future
+/// are refused (`in_future`); while pending its
 /// parts change as `PATCH` changes them, past pending only its custom fields (other changes:
 /// `invalid_transition`). Recorded orders move no stock: the shop took it, and its counts reach
 /// Rapport through `POST /products/batch`. An order that becomes paid recounts its customer's

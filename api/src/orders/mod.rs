@@ -8,4 +8,5 @@ pub mod export;
 pub mod routes;
 pub mod search;
 
+pub use batch::OrderItemDto;
 pub use dto::OrderView;

@@ -5,7 +5,7 @@
 //! product batch). An order that exists moves forward to the state sent, never back; past
 //! `pending` only its custom fields and its state change.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -106,6 +106,32 @@ pub struct CheckedOrderItem {
     /// Custom field values the definitions refuse: the item is refused whether its order
     /// exists or not.
     pub refused: Vec<FieldError>,
+}
+
+impl CheckedOrderItem {
+    /// The item's times that lie in the future at `now` (beyond a day of clock skew): a shop
+    /// records what happened, and a payment time to come would count in the customer's figures
+    /// as a purchase that has not been made.
+    pub fn times_in_future(&self, now: DateTime<Utc>) -> Vec<FieldError> {
+        let state = self.state.as_ref();
+        let payment = state.and_then(|s| s.payment.as_ref());
+        let shipment = state.and_then(|s| s.shipment.as_ref());
+        [
+            ("placed_at", self.placed_at),
+            ("payment.paid_at", payment.and_then(|p| p.paid_at)),
+            ("shipment.shipped_at", shipment.and_then(|s| s.shipped_at)),
+            (
+                "shipment.delivered_at",
+                shipment.and_then(|s| s.delivered_at),
+            ),
+            ("completed_at", state.and_then(|s| s.completed_at)),
+            ("cancelled_at", state.and_then(|s| s.cancelled_at)),
+        ]
+        .into_iter()
+        .filter(|(_, at)| at.is_some_and(|at| at > now + Duration::days(1)))
+        .map(|(field, _)| FieldError::new(field, "in_future", "must not lie in the future"))
+        .collect()
+    }
 }
 
 /// The steps from `from` to `to` along the order's way (`pending → paid → shipped → delivered →
@@ -416,8 +442,21 @@ mod tests {
             cancelled_at: None,
         };
         let checked = item(paid).check(&[]).unwrap();
-        assert_eq!(checked.state.unwrap().payment.unwrap().method, "wechat_pay");
         assert!(checked.new.is_ok());
+        let now = Utc::now();
+        assert!(checked.times_in_future(now).is_empty());
+        let mut later = checked.clone();
+        later.placed_at = Some(now + Duration::days(2));
+        if let Some(payment) = later.state.as_mut().and_then(|s| s.payment.as_mut()) {
+            payment.paid_at = Some(now + Duration::days(2));
+        }
+        let fields: Vec<String> = later
+            .times_in_future(now)
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["placed_at", "payment.paid_at"]);
+        assert_eq!(checked.state.unwrap().payment.unwrap().method, "wechat_pay");
     }
 
     #[test]

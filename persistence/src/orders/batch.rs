@@ -210,6 +210,10 @@ impl crate::batch::Item for Write<'_> {
         if !self.item.refused.is_empty() {
             return Ok(ItemOutcome::Failed(self.item.refused.clone()));
         }
+        let in_future = self.item.times_in_future(crate::now());
+        if !in_future.is_empty() {
+            return Ok(ItemOutcome::Failed(in_future));
+        }
         let existing = crate::db::lock_for_change(
             savepoint,
             scoped(self.owner).filter(order::Column::ExternalId.eq(self.item.external_id.as_str())),
@@ -269,4 +273,19 @@ pub async fn upsert<R: Serialize + DeserializeOwned>(
         outcomes.push(outcome);
     }
     settle(txn, LIST, mode, outcomes, idem, render).await
+}
+
+/// Writes each item in a savepoint of its own in `txn`, in order, within `owner`'s scope, and
+/// says what happened to each: an import's orders, each made of its rows.
+pub async fn write_each(
+    txn: &crate::WriteTxn,
+    actor: &Actor,
+    owner: Option<Uuid>,
+    items: &[CheckedOrderItem],
+) -> Result<Vec<ItemOutcome<Order>>> {
+    let mut outcomes = Vec::with_capacity(items.len());
+    for item in items {
+        outcomes.push(write_item(txn, actor, owner, item).await?);
+    }
+    Ok(outcomes)
 }
