@@ -2,7 +2,9 @@
 //! paid all or nothing (stock never overdrawn however many pay at once), moved on only by the
 //! transitions that exist, and seen by a sales user only for their own customers.
 
-use rapport_tests::{TestApp, assert_problem, backends, csv_rows, error_pairs, pairs};
+use rapport_tests::{
+    TestApp, assert_problem, backends, csv_rows, error_pairs, item_statuses, pairs,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -2185,15 +2187,6 @@ async fn order_batch(app: &TestApp, body: Value) -> (StatusCode, Value) {
     .await
 }
 
-fn batch_statuses(result: &Value) -> Vec<&str> {
-    result["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect()
-}
-
 /// A shop records its orders: they arrive in the state sent with the prices they were sold at,
 /// move no stock, count in the customer's figures once paid, announce each step, and move only
 /// forward afterwards.
@@ -2218,7 +2211,7 @@ async fn a_shop_records_its_orders_in_the_state_they_reached() {
         });
         let (status, first) = order_batch(&app, json!({"orders": [shipped, pending]})).await;
         assert_eq!(status, StatusCode::OK, "{first}");
-        assert_eq!(batch_statuses(&first), ["created", "created"]);
+        assert_eq!(item_statuses(&first), ["created", "created"]);
 
         let recorded = app.order_by_external_id("tmall-1").await;
         assert_eq!(recorded["status"], "shipped");
@@ -2283,7 +2276,7 @@ async fn a_shop_records_its_orders_in_the_state_they_reached() {
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{second}");
-        assert_eq!(batch_statuses(&second), ["updated", "updated", "failed"]);
+        assert_eq!(item_statuses(&second), ["updated", "updated", "failed"]);
         assert_eq!(
             second["results"][2]["errors"][0]["code"],
             "duplicate_in_batch"
@@ -2316,7 +2309,7 @@ async fn a_shop_records_its_orders_in_the_state_they_reached() {
         .await;
         assert_eq!(status, StatusCode::OK, "{third}");
         assert_eq!(
-            batch_statuses(&third),
+            item_statuses(&third),
             ["failed", "failed", "failed", "failed", "failed", "failed"]
         );
         let first_error = |i: usize| {
@@ -2358,7 +2351,7 @@ async fn a_shop_records_its_orders_in_the_state_they_reached() {
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{same}");
-        assert_eq!(batch_statuses(&same), ["unchanged"]);
+        assert_eq!(item_statuses(&same), ["unchanged"]);
     }
 }
 
@@ -2435,7 +2428,7 @@ async fn an_order_batch_is_all_or_nothing_unless_asked() {
                 .unwrap();
             let replayed = response.headers().contains_key("idempotent-replayed");
             let (_, body) = rapport_tests::read(response).await;
-            answers.push((batch_statuses(&body).join(","), replayed));
+            answers.push((item_statuses(&body).join(","), replayed));
         }
         assert_eq!(
             answers,

@@ -2,7 +2,7 @@
 //! stock moves and always sums to it, never below zero however many take at once, low-stock
 //! alerts once per crossing, and the catalogue's references kept whole.
 
-use rapport_tests::{TestApp, assert_problem, backends, error_pairs, pairs};
+use rapport_tests::{TestApp, assert_problem, backends, error_pairs, item_statuses, pairs};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -655,15 +655,6 @@ async fn product(app: &TestApp, product_id: &Value) -> Value {
     product
 }
 
-fn statuses(result: &Value) -> Vec<&str> {
-    result["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_product_batch_creates_changes_and_counts_by_key() {
     for backend in backends() {
@@ -680,7 +671,7 @@ async fn a_product_batch_creates_changes_and_counts_by_key() {
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{first}");
-        assert_eq!(statuses(&first), ["created", "created"]);
+        assert_eq!(item_statuses(&first), ["created", "created"]);
         let shoe_id = first["results"][0]["id"].clone();
         let tea_id = first["results"][1]["id"].clone();
         let shoe = product(&app, &shoe_id).await;
@@ -701,7 +692,7 @@ async fn a_product_batch_creates_changes_and_counts_by_key() {
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{second}");
-        assert_eq!(statuses(&second), ["updated", "unchanged"]);
+        assert_eq!(item_statuses(&second), ["updated", "unchanged"]);
         assert_eq!(second["results"][0]["version"], 2);
         assert_eq!(
             (second["updated"].clone(), second["unchanged"].clone()),
@@ -782,7 +773,7 @@ async fn a_product_batch_creates_changes_and_counts_by_key() {
         .await;
         assert_eq!(status, StatusCode::OK, "{third}");
         assert_eq!(
-            statuses(&third),
+            item_statuses(&third),
             ["failed", "failed", "created", "failed", "failed"]
         );
         let codes: Vec<&str> = third["results"]
@@ -832,7 +823,7 @@ async fn a_product_batch_creates_changes_and_counts_by_key() {
         assert_eq!(again.headers()["idempotent-replayed"], "true");
         let again: Value = again.json().await.unwrap();
         assert_eq!(again, first);
-        assert_eq!(statuses(&again), ["created"]);
+        assert_eq!(item_statuses(&again), ["created"]);
 
         // A malformed item refuses the batch in either mode.
         let (status, problem) = batch(

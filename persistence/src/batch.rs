@@ -131,6 +131,27 @@ pub(crate) async fn write_item<I: Item>(
     )]))
 }
 
+/// Writes `items` in order, each in a savepoint of `conn` (see [`write_item`]): an item whose key
+/// an earlier item of the batch had is refused (`duplicate_in_batch`); an item without a key
+/// never is.
+pub(crate) async fn write_unique<I: Item>(
+    conn: &DatabaseTransaction,
+    taken: &'static str,
+    items: Vec<(Option<String>, I)>,
+) -> Result<Vec<ItemOutcome<I::Record>>> {
+    let mut outcomes = Vec::with_capacity(items.len());
+    let mut seen = std::collections::HashSet::new();
+    for (key, item) in &items {
+        let first = key.as_ref().is_none_or(|key| seen.insert(key.clone()));
+        outcomes.push(if first {
+            write_item(conn, taken, item).await?
+        } else {
+            duplicate("external id")
+        });
+    }
+    Ok(outcomes)
+}
+
 /// An item refused because an earlier item of the batch had its key (`what` names the key).
 pub(crate) fn duplicate<T>(what: &str) -> ItemOutcome<T> {
     ItemOutcome::Failed(vec![FieldError::new(

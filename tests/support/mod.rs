@@ -430,6 +430,16 @@ pub fn error_fields(problem: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// Each item's `status` in a batch's result, in the order sent.
+pub fn item_statuses(result: &Value) -> Vec<&str> {
+    result["results"]
+        .as_array()
+        .expect("a batch result")
+        .iter()
+        .map(|r| r["status"].as_str().expect("a status"))
+        .collect()
+}
+
 /// Every error a problem lists as (field, code), sorted, to compare with what a test expects.
 pub fn error_pairs(problem: &Value) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = problem["errors"]

@@ -4,8 +4,6 @@
 //! through the ledger. All or nothing by default; item by item on request, inside one
 //! transaction with a savepoint per item.
 
-use std::collections::HashSet;
-
 use rapport_domain::FieldError;
 use rapport_domain::access::Actor;
 use rapport_domain::catalogue::batch::{CheckedItem, ItemKey};
@@ -23,7 +21,7 @@ use super::products::{
     record_update, refused,
 };
 use super::stock;
-use crate::batch::{BatchMode, ItemOutcome, duplicate, settle};
+use crate::batch::{BatchMode, ItemOutcome, settle, write_unique};
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::{Db, Error, Result};
 
@@ -31,6 +29,8 @@ use crate::{Db, Error, Result};
 pub const MAX_ITEMS: usize = 500;
 /// The list a product batch's items are in, which names their errors' paths.
 pub const LIST: &str = "products";
+/// Why an item is refused when another product took its external id meanwhile.
+const TAKEN: &str = "another product has this external id";
 
 /// The product an item names, if one exists; an item whose skus belong to several products is
 /// refused.
@@ -176,12 +176,7 @@ async fn write_item(
     actor: &Actor,
     item: &CheckedItem,
 ) -> Result<ItemOutcome<Product>> {
-    crate::batch::write_item(
-        conn,
-        "another product has this external id",
-        &Write { actor, item },
-    )
-    .await
+    crate::batch::write_item(conn, TAKEN, &Write { actor, item }).await
 }
 
 /// Upserts every item, in order, and answers what `render` makes of the outcomes (which is also
@@ -200,20 +195,18 @@ pub async fn upsert<R: Serialize + DeserializeOwned>(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
-    let mut outcomes = Vec::with_capacity(items.len());
-    let mut seen = HashSet::new();
-    for item in &items {
-        let first = match &item.key {
-            ItemKey::ExternalId(id) => seen.insert(id.clone()),
-            ItemKey::Skus(_) => true,
-        };
-        let outcome = if first {
-            write_item(&txn, actor, item).await?
-        } else {
-            duplicate("external id")
-        };
-        outcomes.push(outcome);
-    }
+    // Items named by skus are never duplicates: the skus of one product may come in several.
+    let keyed = items
+        .iter()
+        .map(|item| {
+            let key = match &item.key {
+                ItemKey::ExternalId(id) => Some(id.clone()),
+                ItemKey::Skus(_) => None,
+            };
+            (key, Write { actor, item })
+        })
+        .collect();
+    let outcomes = write_unique(&txn, TAKEN, keyed).await?;
     settle(txn, LIST, mode, outcomes, idem, render).await
 }
 

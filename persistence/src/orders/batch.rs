@@ -6,8 +6,6 @@
 //! arrived. All or nothing by default; item by item on request, inside one transaction with a
 //! savepoint per item.
 
-use std::collections::HashSet;
-
 use rapport_domain::FieldError;
 use rapport_domain::access::Actor;
 use rapport_domain::orders::batch::{CheckedOrderItem, RecordedState, steps};
@@ -20,7 +18,7 @@ use uuid::Uuid;
 use super::entity::order;
 use super::placing::{changed, insert_order, priced_order, store_change};
 use super::{assembled, scoped};
-use crate::batch::{BatchMode, ItemOutcome, duplicate, settle};
+use crate::batch::{BatchMode, ItemOutcome, settle, write_unique};
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::{Db, Error, Result, customers, events};
 
@@ -28,6 +26,8 @@ use crate::{Db, Error, Result, customers, events};
 pub const MAX_ITEMS: usize = 500;
 /// The list an order batch's items are in, which names their errors' paths.
 pub const LIST: &str = "orders";
+/// Why an item is refused when another order took its external id meanwhile.
+const TAKEN: &str = "another order has this external id";
 
 /// `order` after the `steps` that bring it to `state`, each at the time the shop recorded, or
 /// `now`.
@@ -236,12 +236,7 @@ async fn write_item(
     owner: Option<Uuid>,
     item: &CheckedOrderItem,
 ) -> Result<ItemOutcome<Order>> {
-    crate::batch::write_item(
-        conn,
-        "another order has this external id",
-        &Write { actor, owner, item },
-    )
-    .await
+    crate::batch::write_item(conn, TAKEN, &Write { actor, owner, item }).await
 }
 
 /// Upserts every item, in order, within `owner`'s scope, and answers what `render` makes of the
@@ -262,16 +257,11 @@ pub async fn upsert<R: Serialize + DeserializeOwned>(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
-    let mut outcomes = Vec::with_capacity(items.len());
-    let mut seen = HashSet::new();
-    for item in &items {
-        let outcome = if seen.insert(item.external_id.clone()) {
-            write_item(&txn, actor, owner, item).await?
-        } else {
-            duplicate("external id")
-        };
-        outcomes.push(outcome);
-    }
+    let keyed = items
+        .iter()
+        .map(|item| (Some(item.external_id.clone()), Write { actor, owner, item }))
+        .collect();
+    let outcomes = write_unique(&txn, TAKEN, keyed).await?;
     settle(txn, LIST, mode, outcomes, idem, render).await
 }
 
