@@ -63,6 +63,7 @@ const PERSISTENCE: Layers = Layers {
         "error.rs",       // `Error` and the unique-constraint table
         "settings.rs",    // stored settings
         "batch.rs",       // batch modes, item outcomes and their errors
+        "jobs.rs",        // the jobs table: claims, leases, retries
     ],
     areas: &[
         area("access", 0),        // users, roles, API keys, sessions
@@ -72,6 +73,7 @@ const PERSISTENCE: Layers = Layers {
         area("segments", 2),      // saved filters and picked members
         area("imports", 2),       // import jobs, file pieces, refused rows
         area("orders", 2),        // orders, their lines, refunds and shipments, and their actions
+        area("housekeeping", 3),  // forgetting what outlived its retention, in every area
     ],
 };
 
@@ -100,6 +102,7 @@ const API: Layers = Layers {
         "config.rs",      // settings
         "telemetry.rs",   // logs and traces
         "remembered.rs",  // custom field definitions held in memory
+        "mirror.rs",      // wire enumerations converted to the domain's and back
         "auth/",          // tokens, passwords, the `Auth` extractor, the permission table
     ],
     areas: &[
@@ -116,6 +119,7 @@ const API: Layers = Layers {
         area("orders", 2), // orders and their actions, shipped to a customer's kind of address
         area("settings", 0), // the business settings
         area("data_export", 3), // everything held about one customer, from every area
+        area("jobs", 4),   // the scheduler, running every kind of job, and the jobs list
     ],
 };
 

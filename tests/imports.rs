@@ -395,7 +395,7 @@ fn worker_process(app: &TestApp) -> std::process::Child {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_in_an_all_or_nothing_import_leaves_nothing_and_the_job_finishes_later() {
     for backend in backends() {
-        let app = TestApp::spawn_with(&backend, |c| c.import_worker = false).await;
+        let app = TestApp::spawn_with(&backend, |c| c.scheduler = false).await;
         let token = &app.admin_token;
         let rows = 40_000;
         let mut file = String::from("name,email,address.city,tags\n");

@@ -69,8 +69,9 @@ pub struct Config {
     /// `RAPPORT_JOB_LEASE`: seconds a worker holds a job without renewing; after that another
     /// worker takes it over.
     pub job_lease: u64,
-    /// `RAPPORT_IMPORT_WORKER`: whether this process runs the import worker (`true`).
-    pub import_worker: bool,
+    /// `RAPPORT_SCHEDULER`: whether this process takes jobs from the jobs table (`true`): imports,
+    /// housekeeping and every timed job. Turned off, the node only serves requests.
+    pub scheduler: bool,
 }
 
 impl Default for Config {
@@ -100,7 +101,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             import_limit: 512 * 1024 * 1024,
             job_lease: 60,
-            import_worker: true,
+            scheduler: true,
         }
     }
 }
@@ -213,8 +214,8 @@ impl Config {
         if let Some(v) = var("RAPPORT_JOB_LEASE") {
             self.job_lease = parse("RAPPORT_JOB_LEASE", &v)?;
         }
-        if let Some(v) = var("RAPPORT_IMPORT_WORKER") {
-            self.import_worker = parse("RAPPORT_IMPORT_WORKER", &v)?;
+        if let Some(v) = var("RAPPORT_SCHEDULER") {
+            self.scheduler = parse("RAPPORT_SCHEDULER", &v)?;
         }
         if let Some(v) = var("RAPPORT_CORS_ORIGINS") {
             self.cors_origins = v

@@ -1,6 +1,9 @@
 //! Rapport's HTTP API: handlers, DTOs, authentication and the conventions every resource shares.
 //! The `rapport` binary lives in `main.rs`; tests build the same server with [`startup::build`].
 
+#[macro_use]
+mod mirror;
+
 pub mod api_keys;
 pub mod auth;
 pub mod batch;
@@ -14,6 +17,7 @@ pub mod export;
 pub mod extract;
 pub mod health;
 pub mod imports;
+pub mod jobs;
 pub mod openapi;
 pub mod orders;
 pub mod problem;

@@ -78,6 +78,7 @@ error_codes! {
     LevelRankTaken => "level_rank_taken", 409, "Level rank already in use", "等级排名已被使用";
     TooManyLevels => "too_many_levels", 409, "Too many levels", "客户等级数量已达上限";
     TooManyShipmentEvents => "too_many_shipment_events", 409, "Too many shipment events", "物流轨迹数量已达上限";
+    FilePurged => "file_purged", 409, "The file was forgotten after its retention", "文件已超过保留期限被清除";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     RequestTimeout => "request_timeout", 408, "Request timeout", "请求超时";
     PreconditionFailed => "precondition_failed", 412, "Precondition failed", "版本不匹配";

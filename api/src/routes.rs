@@ -103,6 +103,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(customers::levels::delete_customer_level)
             .service(crate::settings::get_commerce_settings)
             .service(crate::settings::update_commerce_settings)
+            .service(crate::settings::get_retention_settings)
+            .service(crate::settings::update_retention_settings)
             .service(crate::custom_fields::routes::list_custom_fields)
             .service(crate::custom_fields::routes::create_custom_field)
             .service(crate::custom_fields::routes::get_custom_field)
@@ -123,7 +125,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(api_keys::get_api_key)
             .service(api_keys::revoke_api_key)
             .service(records::audit::list_audit_events)
-            .service(records::events::list_events),
+            .service(records::events::list_events)
+            .service(crate::jobs::routes::list_jobs)
+            .service(crate::jobs::routes::run_job)
+            .service(crate::jobs::routes::get_job),
     )
     .service(health::health_live)
     .service(health::health_ready);

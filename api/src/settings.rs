@@ -1,9 +1,12 @@
-//! The workspace's business settings over HTTP: `GET` and `PATCH /settings/commerce`.
+//! The workspace's settings over HTTP: `GET` and `PATCH` of `/settings/commerce` and
+//! `/settings/retention`.
 
 use actix_web::web::Data;
 use actix_web::{HttpResponse, get, patch};
 use chrono::{DateTime, Utc};
-use rapport_domain::settings::{CommerceChanges, CommerceSettings};
+use rapport_domain::settings::{
+    CommerceChanges, CommerceSettings, RetentionChanges, RetentionSettings,
+};
 use rapport_persistence::settings;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -68,7 +71,7 @@ pub async fn get_commerce_settings(
     state: Data<AppState>,
     _auth: Auth,
 ) -> Result<HttpResponse, ApiError> {
-    let current = settings::commerce(state.db.conn()).await?;
+    let current: CommerceSettings = settings::load(state.db.conn()).await?;
     let version = current.version;
     Ok(ok_versioned(&CommerceSettingsView::from(current), version))
 }
@@ -101,7 +104,120 @@ pub async fn update_commerce_settings(
         }
         .check()
     })?;
-    let changed = settings::change_commerce(&state.db, &auth.actor, &changes, if_match.0).await?;
+    let changed: CommerceSettings =
+        settings::change(&state.db, &auth.actor, &changes, if_match.0).await?;
     let version = changed.version;
     Ok(ok_versioned(&CommerceSettingsView::from(changed), version))
+}
+
+/// How long finished work is kept before the hourly housekeeping job forgets it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "sessions_days": 30, "import_files_days": 30, "jobs_days": 30,
+    "updated_at": "2026-12-05T08:00:00Z", "version": 2
+}))]
+pub struct RetentionSettingsView {
+    /// Days an ended sign-in (every refresh token of it expired or revoked) is kept (0 to 3650;
+    /// default 30).
+    pub sessions_days: i64,
+    /// Days the file and refused rows of a finished import are kept; the import's record stays,
+    /// with `file_purged_at` (0 to 3650; default 30).
+    pub import_files_days: i64,
+    /// Days a finished job is kept in `GET /api/v1/jobs` (0 to 3650; default 30).
+    pub jobs_days: i64,
+    /// When they last changed; `null` while they hold their defaults.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Version, for `If-Match`.
+    pub version: i64,
+}
+
+impl From<RetentionSettings> for RetentionSettingsView {
+    fn from(s: RetentionSettings) -> Self {
+        RetentionSettingsView {
+            sessions_days: s.sessions_days,
+            import_files_days: s.import_files_days,
+            jobs_days: s.jobs_days,
+            updated_at: s.updated_at,
+            version: s.version,
+        }
+    }
+}
+
+/// Changes to the retention settings: absent parts stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"import_files_days": 7}))]
+pub struct UpdateRetentionSettings {
+    /// Days an ended sign-in is kept, 0 to 3650.
+    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
+    #[schema(minimum = 0, maximum = 3650)]
+    pub sessions_days: Option<i64>,
+    /// Days a finished import's file and refused rows are kept, 0 to 3650.
+    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
+    #[schema(minimum = 0, maximum = 3650)]
+    pub import_files_days: Option<i64>,
+    /// Days a finished job is kept, 0 to 3650.
+    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
+    #[schema(minimum = 0, maximum = 3650)]
+    pub jobs_days: Option<i64>,
+}
+
+/// Get the retention settings.
+///
+/// How long ended sign-ins, finished import files and finished jobs are kept. Idempotency
+/// records are kept for their 24-hour replay window.
+#[utoipa::path(
+    tag = "settings",
+    operation_id = "get_retention_settings",
+    responses(
+        (status = 200, description = "The retention settings", body = RetentionSettingsView,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/settings/retention")]
+pub async fn get_retention_settings(
+    state: Data<AppState>,
+    _auth: Auth,
+) -> Result<HttpResponse, ApiError> {
+    let current: RetentionSettings = settings::load(state.db.conn()).await?;
+    let version = current.version;
+    Ok(ok_versioned(&RetentionSettingsView::from(current), version))
+}
+
+/// Change the retention settings.
+///
+/// The next housekeeping run (hourly, or `POST /api/v1/jobs` with `housekeeping`) forgets what
+/// is older than the new periods. With `If-Match: "<version>"` the change applies only to that
+/// version.
+#[utoipa::path(
+    tag = "settings",
+    operation_id = "update_retention_settings",
+    request_body = UpdateRetentionSettings,
+    params(("If-Match" = Option<String>, Header)),
+    responses(
+        (status = 200, description = "The changed settings", body = RetentionSettingsView,
+            headers(("ETag" = String, description = "The new version"))),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/settings/retention")]
+pub async fn update_retention_settings(
+    state: Data<AppState>,
+    auth: Auth,
+    if_match: IfMatch,
+    body: ValidJson<UpdateRetentionSettings>,
+) -> Result<HttpResponse, ApiError> {
+    let changes = body.checked(|dto| {
+        RetentionChanges {
+            sessions_days: dto.sessions_days,
+            import_files_days: dto.import_files_days,
+            jobs_days: dto.jobs_days,
+        }
+        .check()
+    })?;
+    let changed: RetentionSettings =
+        settings::change(&state.db, &auth.actor, &changes, if_match.0).await?;
+    let version = changed.version;
+    Ok(ok_versioned(&RetentionSettingsView::from(changed), version))
 }

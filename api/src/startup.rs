@@ -146,12 +146,12 @@ async fn prepare_when_reachable(state: Data<AppState>, config: Config) {
     }
 }
 
-/// Starts serving requests once the database is prepared: the token keys, then the import worker.
+/// Starts serving requests once the database is prepared: the token keys, then the scheduler.
 fn serve(state: &Data<AppState>, secret: &str) {
     let config = &state.config;
     let keys = TokenKeys::new(secret, config.access_token_ttl, config.refresh_token_ttl);
     if state.tokens.set(keys).is_ok() {
-        crate::imports::worker::start(state.clone());
+        crate::jobs::scheduler::start(state.clone());
     }
 }
 

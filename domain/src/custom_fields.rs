@@ -55,22 +55,6 @@ pub enum FieldType {
     MultiEnum,
 }
 
-macro_rules! names {
-    ($ty:ty { $($variant:ident => $name:literal),+ $(,)? }) => {
-        impl $ty {
-            /// Every value, in a stable order.
-            pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),+];
-            /// The stored and transmitted name.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $name),+ }
-            }
-            /// The value of this name, if any.
-            pub fn from_name(name: &str) -> Option<Self> {
-                match name { $($name => Some(Self::$variant),)+ _ => None }
-            }
-        }
-    };
-}
 names!(FieldOwner { Customer => "customer", Contact => "contact", Product => "product", Order => "order" });
 names!(FieldType {
     Text => "text", Number => "number", Boolean => "boolean", Date => "date", Enum => "enum",

@@ -65,20 +65,6 @@ pub enum ImportStatus {
     Failed,
 }
 
-macro_rules! names {
-    ($ty:ty { $($variant:ident => $name:literal),+ $(,)? }) => {
-        impl $ty {
-            /// The stored and transmitted name.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $name),+ }
-            }
-            /// The value of this name, if any.
-            pub fn from_name(name: &str) -> Option<Self> {
-                match name { $($name => Some(Self::$variant),)+ _ => None }
-            }
-        }
-    };
-}
 names!(ImportResource { Customers => "customers", Products => "products", Orders => "orders" });
 names!(ImportFormat { Csv => "csv", Ndjson => "ndjson" });
 names!(ImportMode { AllOrNothing => "all_or_nothing", SkipInvalid => "skip_invalid" });
@@ -438,6 +424,8 @@ pub struct ImportJob {
     pub started_at: Option<DateTime<Utc>>,
     /// When it ended.
     pub finished_at: Option<DateTime<Utc>>,
+    /// When housekeeping forgot its file and refused rows, after their retention.
+    pub file_purged_at: Option<DateTime<Utc>>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.

@@ -3,12 +3,16 @@
 //! Everything here can be read by someone who knows CRMs but not web frameworks, and tested in
 //! microseconds. Persistence and HTTP depend on this crate; it depends on neither.
 
+#[macro_use]
+mod names;
+
 pub mod access;
 pub mod catalogue;
 pub mod custom_fields;
 pub mod customers;
 pub mod filter;
 pub mod imports;
+pub mod jobs;
 pub mod orders;
 pub mod segments;
 pub mod settings;

@@ -1,11 +1,34 @@
 //! The workspace's business settings: policies an administrator sets once and every use case
-//! reads, such as how long after payment a refund may be requested.
+//! reads, such as how long after payment a refund may be requested, or how long finished work
+//! is kept.
+//!
+//! Each group of settings is stored and versioned as a whole, and changed by a checked set of
+//! changes in which absent parts stay as they are.
 
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::orders::lifecycle::{DEFAULT_REFUND_WINDOW_DAYS, MAX_REFUND_WINDOW_DAYS};
 use crate::{FieldError, FieldErrors};
+
+/// A group of settings stored under one key.
+pub trait SettingsGroup: Default + Clone + Serialize + DeserializeOwned {
+    /// The key it is stored under.
+    const KEY: &'static str;
+    /// The audit action of a change.
+    const CHANGED: &'static str;
+    /// Grows by one on every change.
+    fn version(&self) -> i64;
+    /// The settings as changed at `now` into `version`.
+    fn stamped(self, now: DateTime<Utc>, version: i64) -> Self;
+}
+
+/// A checked change of a group of settings.
+pub trait SettingsChange<S> {
+    /// The settings with this change applied (the stamp and version left to the caller).
+    fn apply(&self, current: &S) -> S;
+}
 
 /// How the workspace sells.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +39,21 @@ pub struct CommerceSettings {
     pub updated_at: Option<DateTime<Utc>>,
     /// Grows by one on every change.
     pub version: i64,
+}
+
+impl SettingsGroup for CommerceSettings {
+    const KEY: &'static str = "commerce";
+    const CHANGED: &'static str = "settings.commerce_changed";
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn stamped(self, now: DateTime<Utc>, version: i64) -> Self {
+        CommerceSettings {
+            updated_at: Some(now),
+            version,
+            ..self
+        }
+    }
 }
 
 impl Default for CommerceSettings {
@@ -50,13 +88,104 @@ impl CommerceChanges {
         }
         errors.into_result(|| self)
     }
+}
 
-    /// The settings with these changes applied (the stamp and version left to the caller).
-    pub fn apply(&self, current: &CommerceSettings) -> CommerceSettings {
+impl SettingsChange<CommerceSettings> for CommerceChanges {
+    fn apply(&self, current: &CommerceSettings) -> CommerceSettings {
         CommerceSettings {
             refund_window_days: self
                 .refund_window_days
                 .unwrap_or(current.refund_window_days),
+            ..current.clone()
+        }
+    }
+}
+
+/// The most days anything is kept by a retention setting: ten years.
+pub const MAX_RETENTION_DAYS: i64 = 3_650;
+
+/// How long finished work is kept before housekeeping forgets it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionSettings {
+    /// Days an ended sign-in (its refresh tokens expired or revoked) is kept.
+    pub sessions_days: i64,
+    /// Days the file and refused rows of a finished import are kept; the import's record stays.
+    pub import_files_days: i64,
+    /// Days a finished job's record is kept.
+    pub jobs_days: i64,
+    /// When they last changed; `None` while they hold their defaults.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Grows by one on every change.
+    pub version: i64,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        RetentionSettings {
+            sessions_days: 30,
+            import_files_days: 30,
+            jobs_days: 30,
+            updated_at: None,
+            version: 1,
+        }
+    }
+}
+
+impl SettingsGroup for RetentionSettings {
+    const KEY: &'static str = "retention";
+    const CHANGED: &'static str = "settings.retention_changed";
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn stamped(self, now: DateTime<Utc>, version: i64) -> Self {
+        RetentionSettings {
+            updated_at: Some(now),
+            version,
+            ..self
+        }
+    }
+}
+
+/// A change of the retention settings; absent parts stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RetentionChanges {
+    /// Days an ended sign-in is kept.
+    pub sessions_days: Option<i64>,
+    /// Days a finished import's file and refused rows are kept.
+    pub import_files_days: Option<i64>,
+    /// Days a finished job is kept.
+    pub jobs_days: Option<i64>,
+}
+
+impl RetentionChanges {
+    /// Checks every part, reporting every mistake.
+    pub fn check(self) -> Result<RetentionChanges, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        for (field, days) in [
+            ("sessions_days", self.sessions_days),
+            ("import_files_days", self.import_files_days),
+            ("jobs_days", self.jobs_days),
+        ] {
+            if let Some(days) = days
+                && !(0..=MAX_RETENTION_DAYS).contains(&days)
+            {
+                errors.push(FieldError::new(
+                    field,
+                    "out_of_range",
+                    format!("must be between 0 and {MAX_RETENTION_DAYS}"),
+                ));
+            }
+        }
+        errors.into_result(|| self)
+    }
+}
+
+impl SettingsChange<RetentionSettings> for RetentionChanges {
+    fn apply(&self, current: &RetentionSettings) -> RetentionSettings {
+        RetentionSettings {
+            sessions_days: self.sessions_days.unwrap_or(current.sessions_days),
+            import_files_days: self.import_files_days.unwrap_or(current.import_files_days),
+            jobs_days: self.jobs_days.unwrap_or(current.jobs_days),
             ..current.clone()
         }
     }
@@ -85,5 +214,26 @@ mod tests {
                 .refund_window_days,
             7
         );
+    }
+
+    #[test]
+    fn retention_is_zero_to_ten_years_and_every_mistake_is_named() {
+        let refused = RetentionChanges {
+            sessions_days: Some(-1),
+            import_files_days: Some(MAX_RETENTION_DAYS + 1),
+            jobs_days: Some(0),
+        }
+        .check()
+        .unwrap_err();
+        let fields: Vec<&str> = refused.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["sessions_days", "import_files_days"]);
+        let kept = RetentionChanges {
+            jobs_days: Some(7),
+            ..RetentionChanges::default()
+        }
+        .check()
+        .unwrap()
+        .apply(&RetentionSettings::default());
+        assert_eq!((kept.jobs_days, kept.sessions_days), (7, 30));
     }
 }

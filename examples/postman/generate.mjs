@@ -193,20 +193,23 @@ const J = JSON.stringify;
 const set = (name, expr) => `pm.collectionVariables.set(${J(name)}, ${expr});`;
 const v = (name) => `pm.collectionVariables.get(${J(name)})`;
 const storeId = (name) => set(name, 'body && body.id');
-// A pre-request script that waits (at most ten seconds) until the import whose id is in the
-// collection variable `name` has ended: the worker takes queued jobs within a second or two.
-const waitForImport = (name) => `
+// A pre-request script that waits (at most ten seconds) until the record at
+// `/api/v1/<collection>/{{name}}` is in one of the `ends` statuses: the scheduler takes queued
+// jobs within a second or two.
+const waitForEnd = (collection, name, ends) => `
 (function wait(tries) {
     pm.sendRequest({
-        url: pm.variables.replaceIn("{{base_url}}/api/v1/imports/{{${name}}}"),
+        url: pm.variables.replaceIn("{{base_url}}/api/v1/${collection}/{{${name}}}"),
         header: [{ key: "Authorization", value: "Bearer " + pm.collectionVariables.get("access_token") }]
     }, function (err, res) {
         var status = !err && res.code === 200 ? res.json().status : null;
-        if (status !== "completed" && status !== "failed" && tries < 100) {
+        if (${J(ends)}.indexOf(status) < 0 && tries < 100) {
             setTimeout(function () { wait(tries + 1); }, 100);
         }
     });
 })(0);`;
+const waitForImport = (name) => waitForEnd('imports', name, ['completed', 'failed']);
+const waitForJob = (name) => waitForEnd('jobs', name, ['succeeded', 'failed']);
 const storeEtag = (name) => set(name, 'pm.response.headers.get("ETag")');
 
 const FOLDERS = [
@@ -648,6 +651,83 @@ pm.test("both rows were written, to one product", function () {
     pm.expect(body.status).to.eql("completed");
     pm.expect(body.created_rows).to.eql(2);
     pm.expect(body.failed_rows).to.eql(0);
+});`,
+      },
+    ],
+  },
+  {
+    name: 'Jobs and retention',
+    description:
+      'The scheduler\'s jobs table: how long finished work is kept, a housekeeping run asked for by hand and followed to its end, and the imports above as jobs.',
+    steps: [
+      {
+        op: 'get_retention_settings',
+        status: 200,
+        test: `${storeEtag('retention_etag')}
+pm.test("days for each kind of finished work", function () {
+    ["sessions_days", "import_files_days", "jobs_days"].forEach(function (k) {
+        pm.expect(body[k]).to.be.a("number");
+    });
+});`,
+      },
+      {
+        op: 'update_retention_settings',
+        name: 'out of range',
+        status: 422,
+        code: 'validation_failed',
+        body: { json: { jobs_days: -1, sessions_days: 4000 } },
+        test: `
+pm.test("both fields are named", function () {
+    pm.expect(body.errors.map(function (e) { return e.field; })).to.eql(["sessions_days", "jobs_days"]);
+});`,
+      },
+      {
+        op: 'update_retention_settings',
+        name: 'with If-Match',
+        status: 200,
+        headers: { 'If-Match': '{{retention_etag}}' },
+        body: { json: { import_files_days: 30 } },
+        test: `
+pm.test("thirty days for import files", function () {
+    pm.expect(body.import_files_days).to.eql(30);
+});`,
+      },
+      {
+        op: 'run_job',
+        status: 202,
+        body: { json: { kind: 'housekeeping' } },
+        test: `${storeId('job_id')}
+pm.test("queued now, for the first node free", function () {
+    pm.expect(body.kind).to.eql("housekeeping");
+    pm.expect(body.status).to.eql("queued");
+    pm.expect(pm.response.headers.get("Location")).to.eql("/api/v1/jobs/" + body.id);
+});`,
+      },
+      {
+        op: 'get_job',
+        name: 'once it ran',
+        status: 200,
+        params: { id: '{{job_id}}' },
+        pre: waitForJob('job_id'),
+        test: `
+pm.test("it succeeded and says what it forgot", function () {
+    pm.expect(body.status).to.eql("succeeded");
+    pm.expect(body.attempts).to.eql(1);
+    ["idempotency_records", "session_tokens", "import_files", "jobs"].forEach(function (k) {
+        pm.expect(body.result[k]).to.be.a("number");
+    });
+});`,
+      },
+      {
+        op: 'list_jobs',
+        name: 'the imports',
+        status: 200,
+        query: { kind: 'import', status: 'succeeded', limit: '200' },
+        test: `
+pm.test("each import above ran as a job", function () {
+    var imports = body.data.map(function (j) { return j.payload.id; });
+    pm.expect(imports).to.include(${v('import_id')});
+    pm.expect(imports).to.include(${v('product_import_id')});
 });`,
       },
     ],

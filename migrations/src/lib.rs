@@ -24,6 +24,7 @@ mod m20261205_000018_purchase_filter;
 mod m20261205_000019_order_delivery;
 mod m20261205_000020_product_search;
 mod m20261205_000021_product_order_custom_fields;
+mod m20261205_000022_jobs;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_order_delivery::Migration),
             Box::new(m20261205_000020_product_search::Migration),
             Box::new(m20261205_000021_product_order_custom_fields::Migration),
+            Box::new(m20261205_000022_jobs::Migration),
         ]
     }
 }

@@ -1,25 +1,25 @@
-//! Import jobs: their rows, their files in chunks, the rows they refused, and the claims workers
-//! make on them. A worker claims a queued job (or one whose worker stopped renewing its lease)
-//! with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so any number of nodes can run workers and each
-//! job runs on one at a time.
+//! Imports: their records, their files in chunks, and the rows they refused. An import whose
+//! file is in is queued as a job of the jobs table (in the same transaction), which any node
+//! may take; the import's record follows the job's attempts.
 
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use rapport_domain::FieldError;
 use rapport_domain::access::{Actor, Scope};
 use rapport_domain::imports::{
     ImportFormat, ImportJob, ImportMode, ImportResource, ImportStatus, NewImport,
 };
+use rapport_domain::jobs::{JobKind, NewJob};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QuerySelect,
 };
 use uuid::Uuid;
 
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, KeyColumn, Page, PageRequest};
-use crate::{Backend, Db, Error, Result, audit, events};
+use crate::{Db, Error, Result, audit, events, jobs};
 
 /// The import tables.
 pub mod entity {
@@ -46,8 +46,6 @@ pub mod entity {
             pub attempts: i32,
             #[sea_orm(column_type = "Text", nullable)]
             pub error: Option<String>,
-            pub claimed_by: Option<String>,
-            pub lease_until: Option<DateTimeUtc>,
             pub owner_id: Uuid,
             pub scope: String,
             pub actor_type: String,
@@ -55,6 +53,7 @@ pub mod entity {
             pub request_id: String,
             pub started_at: Option<DateTimeUtc>,
             pub finished_at: Option<DateTimeUtc>,
+            pub file_purged_at: Option<DateTimeUtc>,
             pub created_at: DateTimeUtc,
             pub updated_at: DateTimeUtc,
             pub version: i64,
@@ -140,6 +139,7 @@ impl TryFrom<job::Model> for ImportJob {
             request_id: m.request_id,
             started_at: m.started_at,
             finished_at: m.finished_at,
+            file_purged_at: m.file_purged_at,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
@@ -203,8 +203,6 @@ pub async fn create(
         total_rows: Set(None),
         attempts: Set(0),
         error: Set(None),
-        claimed_by: Set(None),
-        lease_until: Set(None),
         owner_id: Set(actor.owner_id),
         scope: Set(if scope == Scope::All { "all" } else { "own" }.into()),
         actor_type: Set(actor.principal.kind().into()),
@@ -212,6 +210,7 @@ pub async fn create(
         request_id: Set(actor.request_id.clone()),
         started_at: Set(None),
         finished_at: Set(None),
+        file_purged_at: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         version: Set(1),
@@ -399,6 +398,7 @@ pub async fn finish_upload(
     active.updated_at = Set(crate::now());
     active.version = Set(version + 1);
     let job = ImportJob::try_from(active.update(&*txn).await?)?;
+    jobs::enqueue(&*txn, NewJob::for_record(JobKind::Import, id, crate::now())).await?;
     let data = serde_json::json!({"id": id, "file_bytes": bytes});
     audit::record(
         &*txn,
@@ -428,6 +428,13 @@ pub async fn drop_file(db: &Db, id: Uuid) -> Result<()> {
 pub async fn retry(db: &Db, actor: &Actor, owner: Option<Uuid>, id: Uuid) -> Result<ImportJob> {
     let txn = db.begin_write().await?;
     let model = lock_for(&*txn, owner, id, ImportStatus::Queued).await?;
+    if model.file_purged_at.is_some() {
+        return Err(Error::Conflict {
+            code: "file_purged",
+            field: None,
+            message: "the import's file was forgotten after its retention; upload it anew".into(),
+        });
+    }
     row_error::Entity::delete_many()
         .filter(row_error::Column::ImportId.eq(id))
         .exec(&*txn)
@@ -445,6 +452,7 @@ pub async fn retry(db: &Db, actor: &Actor, owner: Option<Uuid>, id: Uuid) -> Res
     active.updated_at = Set(crate::now());
     active.version = Set(version + 1);
     let job = ImportJob::try_from(active.update(&*txn).await?)?;
+    jobs::enqueue(&*txn, NewJob::for_record(JobKind::Import, id, crate::now())).await?;
     audit::record(
         &*txn,
         actor.into(),
@@ -459,102 +467,120 @@ pub async fn retry(db: &Db, actor: &Actor, owner: Option<Uuid>, id: Uuid) -> Res
     Ok(job)
 }
 
-/// The most times a job is taken up before it counts as failed: a file that stops its worker
-/// (a crash, a kill) gets that many tries.
-pub const MAX_ATTEMPTS: i32 = 3;
-
-/// Takes the oldest job that is queued, or running under a lease that ran out, for `worker`
-/// until `lease` from now. A job taken up too often fails instead.
-pub async fn claim(db: &Db, worker: &str, lease: Duration) -> Result<Option<ImportJob>> {
-    let waiting = |now| {
-        job::Entity::find()
-            .filter(
-                sea_orm::Condition::any()
-                    .add(job::Column::Status.eq(ImportStatus::Queued.as_str()))
-                    .add(
-                        sea_orm::Condition::all()
-                            .add(job::Column::Status.eq(ImportStatus::Running.as_str()))
-                            .add(job::Column::LeaseUntil.lt(now)),
-                    ),
-            )
-            .order_by_asc(job::Column::CreatedAt)
-            .limit(1)
+/// Starts attempt `attempt` at an import, for the job that runs it: the import is running, and
+/// an `all_or_nothing` import starts over (nothing of an earlier attempt stayed). `None` when
+/// the import has ended already (an earlier attempt finished it, and its node stopped before
+/// it could say so).
+pub async fn begin(db: &Db, id: Uuid, attempt: i32) -> Result<Option<ImportJob>> {
+    let txn = db.begin_write().await?;
+    let Some(model) = crate::db::for_update(job::Entity::find_by_id(id))
+        .one(&*txn)
+        .await?
+    else {
+        return Ok(None);
     };
-    // An idle worker asks often: a plain read first, so asking takes no writer or lock.
-    if waiting(crate::now()).one(db.conn()).await?.is_none() {
+    let status = ImportStatus::from_name(&model.status).ok_or_else(|| corrupt("status"))?;
+    if !matches!(status, ImportStatus::Queued | ImportStatus::Running) {
         return Ok(None);
     }
-    let txn = db.begin_write().await?;
     let now = crate::now();
-    let claimable = waiting(now);
-    let claimable = match db.backend() {
-        Backend::Postgres => claimable.lock_with_behavior(
-            sea_orm::sea_query::LockType::Update,
-            sea_orm::sea_query::LockBehavior::SkipLocked,
-        ),
-        Backend::Sqlite => claimable,
-    };
-    let Some(model) = claimable.one(&*txn).await? else {
-        return Ok(None);
-    };
-    let id = model.id;
-    let attempts = model.attempts + 1;
     let version = model.version;
     let mode = ImportMode::from_name(&model.mode).ok_or_else(|| corrupt("mode"))?;
+    let first = model.started_at.is_none();
     let mut active: job::ActiveModel = model.into();
-    if attempts > MAX_ATTEMPTS {
-        active.status = Set(ImportStatus::Failed.as_str().into());
-        active.error = Set(Some(format!(
-            "stopped {MAX_ATTEMPTS} times before finishing"
-        )));
-        active.finished_at = Set(Some(now));
-        active.claimed_by = Set(None);
-        active.lease_until = Set(None);
-    } else {
-        active.status = Set(ImportStatus::Running.as_str().into());
-        active.attempts = Set(attempts);
-        active.claimed_by = Set(Some(worker.to_owned()));
-        active.lease_until = Set(Some(now + lease));
-        if attempts == 1 {
-            active.started_at = Set(Some(now));
-        }
-        if mode == ImportMode::AllOrNothing {
-            // Nothing of an earlier try stayed: it starts over.
-            active.processed_rows = Set(0);
-            active.created_rows = Set(0);
-            active.failed_rows = Set(0);
-            row_error::Entity::delete_many()
-                .filter(row_error::Column::ImportId.eq(id))
-                .exec(&*txn)
-                .await?;
-        }
+    active.status = Set(ImportStatus::Running.as_str().into());
+    active.attempts = Set(attempt);
+    if first {
+        active.started_at = Set(Some(now));
+    }
+    if mode == ImportMode::AllOrNothing {
+        active.processed_rows = Set(0);
+        active.created_rows = Set(0);
+        active.failed_rows = Set(0);
+        row_error::Entity::delete_many()
+            .filter(row_error::Column::ImportId.eq(id))
+            .exec(&*txn)
+            .await?;
     }
     active.updated_at = Set(now);
     active.version = Set(version + 1);
-    let job = ImportJob::try_from(active.update(&*txn).await?)?;
+    let import = ImportJob::try_from(active.update(&*txn).await?)?;
     txn.commit().await?;
-    Ok((job.status == ImportStatus::Running).then_some(job))
+    Ok(Some(import))
 }
 
-/// Renews `worker`'s lease on a job and records how far it got; false when the job is no longer
-/// the worker's (another took it over).
-pub async fn renew(
-    conn: &impl ConnectionTrait,
-    id: Uuid,
-    worker: &str,
-    lease: Duration,
-    processed: i64,
-) -> Result<bool> {
-    let result = job::Entity::update_many()
-        .col_expr(job::Column::LeaseUntil, Expr::val(Utc::now() + lease))
+/// Records how far a running import got.
+pub async fn note_progress(conn: &impl ConnectionTrait, id: Uuid, processed: i64) -> Result<()> {
+    job::Entity::update_many()
         .col_expr(job::Column::ProcessedRows, Expr::val(processed))
         .col_expr(job::Column::UpdatedAt, Expr::val(crate::now()))
         .filter(job::Column::Id.eq(id))
-        .filter(job::Column::ClaimedBy.eq(worker))
         .filter(job::Column::Status.eq(ImportStatus::Running.as_str()))
         .exec(conn)
         .await?;
-    Ok(result.rows_affected == 1)
+    Ok(())
+}
+
+/// Fails an import that has not ended, in the caller's transaction (the one that gives its job
+/// up); one that has ended stays as it is.
+pub async fn give_up(conn: &impl ConnectionTrait, id: Uuid, error: &str) -> Result<()> {
+    let open = job::Entity::find_by_id(id)
+        .filter(job::Column::Status.is_in([
+            ImportStatus::Queued.as_str(),
+            ImportStatus::Running.as_str(),
+        ]))
+        .one(conn)
+        .await?;
+    if open.is_none() {
+        return Ok(());
+    }
+    finish(
+        conn,
+        id,
+        Ending::Failed {
+            error: error.to_owned(),
+        },
+    )
+    .await
+}
+
+/// Forgets the files and refused rows of imports that ended before `before`, at most `limit` of
+/// them; returns how many imports.
+pub async fn purge_files(
+    conn: &impl ConnectionTrait,
+    before: chrono::DateTime<Utc>,
+    limit: u64,
+) -> Result<u64> {
+    let ended: Vec<Uuid> = job::Entity::find()
+        .select_only()
+        .column(job::Column::Id)
+        .filter(job::Column::Status.is_in([
+            ImportStatus::Completed.as_str(),
+            ImportStatus::Failed.as_str(),
+        ]))
+        .filter(job::Column::FinishedAt.lt(before))
+        .filter(job::Column::FilePurgedAt.is_null())
+        .limit(limit)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if ended.is_empty() {
+        return Ok(0);
+    }
+    chunk::Entity::delete_many()
+        .filter(chunk::Column::ImportId.is_in(ended.clone()))
+        .exec(conn)
+        .await?;
+    row_error::Entity::delete_many()
+        .filter(row_error::Column::ImportId.is_in(ended.clone()))
+        .exec(conn)
+        .await?;
+    job::Entity::update_many()
+        .col_expr(job::Column::FilePurgedAt, Expr::val(crate::now()))
+        .filter(job::Column::Id.is_in(ended.clone()))
+        .exec(conn)
+        .await?;
+    Ok(ended.len() as u64)
 }
 
 /// How many pieces a job's file has.
@@ -670,11 +696,6 @@ pub async fn finish(conn: &impl ConnectionTrait, id: Uuid, ending: Ending) -> Re
         .col_expr(job::Column::Status, Expr::val(status.as_str()))
         .col_expr(job::Column::Error, Expr::val(error.clone()))
         .col_expr(job::Column::FinishedAt, Expr::val(now))
-        .col_expr(
-            job::Column::LeaseUntil,
-            Expr::val(Option::<chrono::DateTime<Utc>>::None),
-        )
-        .col_expr(job::Column::ClaimedBy, Expr::val(Option::<String>::None))
         .col_expr(job::Column::UpdatedAt, Expr::val(now))
         .col_expr(job::Column::Version, Expr::col(job::Column::Version).add(1));
     if let Some(total) = total {

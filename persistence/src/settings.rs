@@ -1,8 +1,8 @@
 //! Workspace-wide settings kept in the database: the server's own (its signing secret) and the
-//! business's (the commerce settings).
+//! business's (commerce, retention), each group stored under its key.
 
 use rapport_domain::access::Actor;
-use rapport_domain::settings::{CommerceChanges, CommerceSettings};
+use rapport_domain::settings::{SettingsChange, SettingsGroup};
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait};
 use serde_json::Value;
@@ -53,43 +53,37 @@ pub async fn get_or_insert(conn: &impl ConnectionTrait, key: &str, value: Value)
         .ok_or_else(|| crate::Error::Internal(format!("setting {key} vanished")))
 }
 
-/// The key the commerce settings are stored under.
-const COMMERCE: &str = "commerce";
-
-/// The commerce settings: their stored value, or the defaults.
-pub async fn commerce(conn: &impl ConnectionTrait) -> Result<CommerceSettings> {
-    match get(conn, COMMERCE).await? {
+/// A group of settings: their stored value, or the defaults.
+pub async fn load<S: SettingsGroup>(conn: &impl ConnectionTrait) -> Result<S> {
+    match get(conn, S::KEY).await? {
         Some(value) => Ok(serde_json::from_value(value)?),
-        None => Ok(CommerceSettings::default()),
+        None => Ok(S::default()),
     }
 }
 
-/// Changes the commerce settings at `expected_version` (when given), in one transaction with
+/// Changes a group of settings at `expected_version` (when given), in one transaction with
 /// their audit record. The settings belong to the workspace: their record id is the nil UUID.
-pub async fn change_commerce(
+pub async fn change<S: SettingsGroup>(
     db: &Db,
     actor: &Actor,
-    changes: &CommerceChanges,
+    change: &impl SettingsChange<S>,
     expected_version: Option<i64>,
-) -> Result<CommerceSettings> {
+) -> Result<S> {
     let txn = db.begin_write().await?;
-    let defaults = serde_json::to_value(CommerceSettings::default())?;
-    get_or_insert(&*txn, COMMERCE, defaults).await?;
+    get_or_insert(&*txn, S::KEY, serde_json::to_value(S::default())?).await?;
     let row = crate::db::lock_for_change(
         &*txn,
-        entity::Entity::find().filter(entity::Column::Key.eq(COMMERCE)),
+        entity::Entity::find().filter(entity::Column::Key.eq(S::KEY)),
         expected_version,
         |m| m.value["version"].as_i64().unwrap_or(1),
     )
     .await?;
-    let before: CommerceSettings = serde_json::from_value(row.value)?;
+    let before: S = serde_json::from_value(row.value)?;
     let now = crate::now();
-    let mut after = changes.apply(&before);
-    after.updated_at = Some(now);
-    after.version = before.version + 1;
+    let after = change.apply(&before).stamped(now, before.version() + 1);
     let value = serde_json::to_value(&after)?;
     entity::ActiveModel {
-        key: Set(COMMERCE.to_owned()),
+        key: Set(S::KEY.to_owned()),
         value: Set(value.clone()),
         updated_at: Set(now),
     }
@@ -99,7 +93,7 @@ pub async fn change_commerce(
     crate::audit::record_change(
         &*txn,
         actor,
-        "settings.commerce_changed",
+        S::CHANGED,
         "settings",
         Uuid::nil(),
         Some(&before),

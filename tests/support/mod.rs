@@ -53,6 +53,48 @@ enum Cleanup {
     Database { admin_url: String, name: String },
 }
 
+/// A new, empty database on `backend`, removed when this is dropped.
+pub struct EmptyDatabase {
+    /// Its URL.
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+impl EmptyDatabase {
+    /// Creates one: a SQLite file in the temp directory, or a database on the server
+    /// `RAPPORT_TEST_POSTGRES_URL` points at.
+    pub async fn create(backend: &Backend) -> EmptyDatabase {
+        let id = Uuid::new_v4().simple().to_string();
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("rapport-test-{id}.db"));
+                EmptyDatabase {
+                    url: format!("sqlite://{}?mode=rwc", path.display()),
+                    cleanup: Cleanup::File(path),
+                }
+            }
+            Backend::Postgres(admin_url) => {
+                let name = format!("rapport_test_{id}");
+                let admin = Database::connect(admin_url.as_str())
+                    .await
+                    .expect("connect to RAPPORT_TEST_POSTGRES_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                EmptyDatabase {
+                    url: with_database(admin_url, &name),
+                    cleanup: Cleanup::Database {
+                        admin_url: admin_url.clone(),
+                        name,
+                    },
+                }
+            }
+        }
+    }
+}
+
 /// A running server and a client for it.
 pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
@@ -65,7 +107,8 @@ pub struct TestApp {
     pub backend: Backend,
     /// The database URL the server uses.
     pub database_url: String,
-    cleanup: Option<Cleanup>,
+    /// Removes the database when the last server on it is dropped.
+    _cleanup: Option<Cleanup>,
 }
 
 impl TestApp {
@@ -76,35 +119,8 @@ impl TestApp {
 
     /// Starts a server on `backend`, letting the test adjust the configuration first.
     pub async fn spawn_with(backend: &Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-        let id = Uuid::new_v4().simple().to_string();
-        let (database_url, cleanup) = match backend {
-            Backend::Sqlite => {
-                let path = std::env::temp_dir().join(format!("rapport-test-{id}.db"));
-                (
-                    format!("sqlite://{}?mode=rwc", path.display()),
-                    Cleanup::File(path),
-                )
-            }
-            Backend::Postgres(admin_url) => {
-                let name = format!("rapport_test_{id}");
-                let admin = Database::connect(admin_url.as_str())
-                    .await
-                    .expect("connect to RAPPORT_TEST_POSTGRES_URL");
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create test database");
-                admin.close().await.ok();
-                (
-                    with_database(admin_url, &name),
-                    Cleanup::Database {
-                        admin_url: admin_url.clone(),
-                        name,
-                    },
-                )
-            }
-        };
-        Self::start(backend, database_url, Some(cleanup), adjust).await
+        let EmptyDatabase { url, cleanup } = EmptyDatabase::create(backend).await;
+        Self::start(backend, url, Some(cleanup), adjust).await
     }
 
     /// Starts another server on this one's database, as a second node behind a load balancer
@@ -148,7 +164,7 @@ impl TestApp {
             admin_token: String::new(),
             backend: backend.clone(),
             database_url,
-            cleanup,
+            _cleanup: cleanup,
         };
         test_app.admin_token = test_app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
         test_app
@@ -369,15 +385,16 @@ pub async fn read(response: Response) -> (StatusCode, Value) {
     )
 }
 
-impl Drop for TestApp {
+impl Drop for Cleanup {
     fn drop(&mut self) {
-        match self.cleanup.take() {
-            Some(Cleanup::File(path)) => {
+        match self {
+            Cleanup::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
-            Some(Cleanup::Database { admin_url, name }) => {
+            Cleanup::Database { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
                 // Dropping needs async I/O; Drop cannot await, so a short-lived runtime does it.
                 let _ = std::thread::spawn(move || {
                     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
@@ -399,7 +416,6 @@ impl Drop for TestApp {
                 })
                 .join();
             }
-            None => {}
         }
     }
 }

@@ -19,7 +19,7 @@ const fn p(resource: Resource, action: Action) -> Access {
 
 use Action::{Delete, Read, Write};
 use Resource::{
-    ApiKeys, AuditEvents, CustomFields, Customers, Events, Orders, Privacy, Products, Roles,
+    ApiKeys, AuditEvents, CustomFields, Customers, Events, Jobs, Orders, Privacy, Products, Roles,
     Segments, Settings, Users,
 };
 
@@ -198,6 +198,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/customer-levels/{id}", p(Settings, Write)),
     ("GET", "/api/v1/settings/commerce", p(Settings, Read)),
     ("PATCH", "/api/v1/settings/commerce", p(Settings, Write)),
+    ("GET", "/api/v1/settings/retention", p(Settings, Read)),
+    ("PATCH", "/api/v1/settings/retention", p(Settings, Write)),
     ("GET", "/api/v1/customers/{id}/orders", p(Orders, Read)),
     ("GET", "/api/v1/users", p(Users, Read)),
     ("POST", "/api/v1/users", p(Users, Write)),
@@ -215,6 +217,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/api-keys/{id}", p(ApiKeys, Delete)),
     ("GET", "/api/v1/audit-events", p(AuditEvents, Read)),
     ("GET", "/api/v1/events", p(Events, Read)),
+    ("GET", "/api/v1/jobs", p(Jobs, Read)),
+    ("POST", "/api/v1/jobs", p(Jobs, Write)),
+    ("GET", "/api/v1/jobs/{id}", p(Jobs, Read)),
 ];
 
 /// The access an operation requires, or `None` when it is not in the table (denied). `pattern`

@@ -54,12 +54,6 @@ pub enum Stage {
     Churned,
 }
 
-macro_rules! mirror {
-    ($wire:ident <=> $domain:ident { $($v:ident),+ }) => {
-        impl From<$wire> for $domain { fn from(w: $wire) -> Self { match w { $($wire::$v => $domain::$v),+ } } }
-        impl From<$domain> for $wire { fn from(d: $domain) -> Self { match d { $($domain::$v => $wire::$v),+ } } }
-    };
-}
 mirror!(Kind <=> CustomerKind { Individual, Company });
 mirror!(GenderDto <=> Gender { Female, Male, Other });
 mirror!(Stage <=> LifecycleStage { Lead, Prospect, Customer, Inactive, Churned });

@@ -87,12 +87,6 @@ pub enum ImportStatusDto {
     Failed,
 }
 
-macro_rules! mirror {
-    ($wire:ident <=> $domain:ident { $($v:ident),+ }) => {
-        impl From<$wire> for $domain { fn from(w: $wire) -> Self { match w { $($wire::$v => $domain::$v),+ } } }
-        impl From<$domain> for $wire { fn from(d: $domain) -> Self { match d { $($domain::$v => $wire::$v),+ } } }
-    };
-}
 mirror!(ImportResource <=> DomainResource { Customers, Products, Orders });
 mirror!(ImportFormatDto <=> ImportFormat { Csv, Ndjson });
 mirror!(ImportModeDto <=> ImportMode { AllOrNothing, SkipInvalid });
@@ -139,7 +133,7 @@ pub struct CreateImport {
     "total_rows": null, "attempts": 1, "error": null,
     "upload_url": "/api/v1/imports/0193a5c8-4444-7000-8000-000000000006/file",
     "created_at": "2026-11-22T08:30:00Z", "started_at": "2026-11-22T08:30:05Z", "finished_at": null,
-    "updated_at": "2026-11-22T08:31:00Z", "version": 3
+    "file_purged_at": null, "updated_at": "2026-11-22T08:31:00Z", "version": 3
 }))]
 pub struct ImportView {
     /// Identifier.
@@ -177,6 +171,9 @@ pub struct ImportView {
     pub started_at: Option<DateTime<Utc>>,
     /// When it ended.
     pub finished_at: Option<DateTime<Utc>>,
+    /// When its file and refused rows were forgotten, after their retention
+    /// (`import_files_days` of `/api/v1/settings/retention`); the record stays.
+    pub file_purged_at: Option<DateTime<Utc>>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
     /// Version.
@@ -203,6 +200,7 @@ impl From<ImportJob> for ImportView {
             created_at: j.created_at,
             started_at: j.started_at,
             finished_at: j.finished_at,
+            file_purged_at: j.file_purged_at,
             updated_at: j.updated_at,
             version: j.version,
         }
@@ -494,7 +492,7 @@ pub async fn list_import_errors(
     params(("id" = Uuid, Path, description = "Import id")),
     responses(
         (status = 202, description = "Queued", body = ImportView),
-        (status = 409, description = "`invalid_transition`: the import has not failed", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: the import has not failed; `file_purged`: its file was forgotten after its retention (`GET /api/v1/settings/retention`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

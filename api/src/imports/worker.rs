@@ -1,10 +1,10 @@
-//! The import worker: takes queued jobs from the database one at a time, reads their files on a
-//! blocking thread (the file comes from the database in pieces), and writes the customers or
-//! products.
+//! The import job: reads an import's file on a blocking thread (the file comes from the
+//! database in pieces), and writes its customers, products or orders. The scheduler runs it
+//! when it takes an import's job, under the job's lease.
 //!
 //! - `all_or_nothing`: one transaction for the whole file, committed together with the job's
-//!   `completed` status; a crash or a refused row leaves nothing, and a job whose worker stopped
-//!   is taken over and run from the start.
+//!   `completed` status; a crash or a refused row leaves nothing, and an import whose node
+//!   stopped is taken over and run from the start.
 //! - `skip_invalid`: one transaction per batch, with the batch's refused rows and the job's
 //!   counts; a job taken over resumes after the last committed batch.
 //!
@@ -14,10 +14,7 @@
 use std::collections::HashSet;
 use std::future::Future;
 use std::io::Read;
-use std::time::Duration as StdDuration;
 
-use actix_web::web::Data;
-use chrono::Duration;
 use rapport_domain::FieldError;
 use rapport_domain::access::{Actor, Principal};
 use rapport_domain::catalogue::batch::CheckedItem;
@@ -28,6 +25,7 @@ use rapport_persistence::batch::ItemOutcome;
 use rapport_persistence::catalogue::batch as product_batch;
 use rapport_persistence::customers::bulk;
 use rapport_persistence::imports::{self, Ending, Progress, RowError};
+use rapport_persistence::jobs::{Lease, taken_over};
 use rapport_persistence::orders::batch as order_batch;
 use rapport_persistence::{Backend, Db};
 use tokio::runtime::Handle;
@@ -45,48 +43,6 @@ use crate::state::AppState;
 const BATCH: usize = 2_000;
 /// The most refused rows kept for an `all_or_nothing` job, which stops at the first anyway.
 const MAX_KEPT_ERRORS: usize = 10_000;
-/// How long an idle worker waits before looking for work again.
-const IDLE: StdDuration = StdDuration::from_secs(1);
-
-/// Starts this process's worker, unless the configuration turns it off.
-pub fn start(state: Data<AppState>) {
-    if !state.config.import_worker {
-        return;
-    }
-    let worker = format!("worker-{}", Uuid::now_v7().simple());
-    tokio::spawn(async move {
-        loop {
-            match run_one(&state, &worker).await {
-                Ok(true) => {}
-                Ok(false) => tokio::time::sleep(IDLE).await,
-                Err(e) => {
-                    tracing::error!(error = %e, "the import worker failed; trying again shortly");
-                    tokio::time::sleep(IDLE * 5).await;
-                }
-            }
-        }
-    });
-}
-
-fn lease(state: &AppState) -> Duration {
-    Duration::seconds(i64::try_from(state.config.job_lease).unwrap_or(60))
-}
-
-/// Takes and runs one job; false when there was none.
-async fn run_one(state: &AppState, worker: &str) -> rapport_persistence::Result<bool> {
-    let Some(job) = imports::claim(&state.db, worker, lease(state)).await? else {
-        return Ok(false);
-    };
-    tracing::info!(import = %job.id, attempt = job.attempts, "import started");
-    let outcome = run(state, worker, &job).await;
-    match &outcome {
-        Ok(()) => tracing::info!(import = %job.id, "import ended"),
-        Err(e) => {
-            tracing::error!(import = %job.id, error = %e, "import stopped; another try will follow")
-        }
-    }
-    Ok(true)
-}
 
 /// The actor an import writes as: the one who created it.
 fn actor_of(job: &ImportJob) -> Actor {
@@ -445,8 +401,34 @@ impl Writer for OrderWriter {
     }
 }
 
-/// Runs a claimed job to its end.
-async fn run(state: &AppState, worker: &str, job: &ImportJob) -> rapport_persistence::Result<()> {
+/// Runs attempt `attempt` at import `id` to its end, under `lease`; what it came to.
+pub async fn run(
+    state: &AppState,
+    lease: &Lease,
+    id: Uuid,
+    attempt: i32,
+) -> rapport_persistence::Result<serde_json::Value> {
+    let Some(import) = imports::begin(&state.db, id, attempt).await? else {
+        return Ok(serde_json::json!({ "import_id": id, "already_ended": true }));
+    };
+    tracing::info!(import = %id, attempt, "import started");
+    write_file(state, lease, &import).await?;
+    let ended = imports::get(state.db.conn(), None, id).await?;
+    tracing::info!(import = %id, status = ended.status.as_str(), "import ended");
+    Ok(serde_json::json!({
+        "import_id": id,
+        "status": ended.status.as_str(),
+        "created_rows": ended.created_rows,
+        "failed_rows": ended.failed_rows,
+    }))
+}
+
+/// Reads an import's file and writes its rows, to the import's end.
+async fn write_file(
+    state: &AppState,
+    lease: &Lease,
+    job: &ImportJob,
+) -> rapport_persistence::Result<()> {
     let db = state.db.clone();
     let actor = actor_of(job);
     match job.resource {
@@ -460,7 +442,7 @@ async fn run(state: &AppState, worker: &str, job: &ImportJob) -> rapport_persist
                 job,
                 actor,
             };
-            read_and_write(state, worker, job, records, &writer).await
+            read_and_write(state, lease, job, records, &writer).await
         }
         ImportResource::Orders => {
             let definitions =
@@ -472,7 +454,7 @@ async fn run(state: &AppState, worker: &str, job: &ImportJob) -> rapport_persist
                 definitions,
                 last: std::sync::Mutex::new(None),
             };
-            read_and_write(state, worker, job, records, &writer).await
+            read_and_write(state, lease, job, records, &writer).await
         }
         ImportResource::Products => {
             let definitions =
@@ -481,7 +463,7 @@ async fn run(state: &AppState, worker: &str, job: &ImportJob) -> rapport_persist
             let writer = ProductWriter { actor };
             read_and_write(
                 state,
-                worker,
+                lease,
                 job,
                 ProductRecords::new(&definitions),
                 &writer,
@@ -494,7 +476,7 @@ async fn run(state: &AppState, worker: &str, job: &ImportJob) -> rapport_persist
 /// Reads a job's file on a blocking thread and writes its rows with `write`, to the job's end.
 async fn read_and_write<R: Records, W: Writer<Record = R::Record>>(
     state: &AppState,
-    worker: &str,
+    lease: &Lease,
     job: &ImportJob,
     records: R,
     writer: &W,
@@ -519,8 +501,8 @@ async fn read_and_write<R: Records, W: Writer<Record = R::Record>>(
         reader.read(pieces, skip, BATCH, |piece| tx.blocking_send(piece).is_ok())
     });
     let written = match job.mode {
-        ImportMode::AllOrNothing => all_or_nothing(state, worker, job, rx, writer).await,
-        ImportMode::SkipInvalid => skip_invalid(state, worker, job, rx, writer).await,
+        ImportMode::AllOrNothing => all_or_nothing(state, lease, job, rx, writer).await,
+        ImportMode::SkipInvalid => skip_invalid(state, lease, job, rx, writer).await,
     };
     let total = reading.await.map_err(|e| {
         rapport_persistence::Error::Internal(format!("the file reader stopped: {e}"))
@@ -533,6 +515,9 @@ async fn read_and_write<R: Records, W: Writer<Record = R::Record>>(
                 failed => failed,
             };
             imports::finish(&*txn, job.id, ending).await?;
+            if !lease.renew(&txn).await? {
+                return Err(taken_over());
+            }
             txn.commit().await?;
         }
         Written::Committed => {}
@@ -548,13 +533,9 @@ enum Written {
     Committed,
 }
 
-fn stolen() -> rapport_persistence::Error {
-    rapport_persistence::Error::Internal("another worker took the import over".into())
-}
-
 async fn all_or_nothing<W: Writer>(
     state: &AppState,
-    worker: &str,
+    lease: &Lease,
     job: &ImportJob,
     mut rx: mpsc::Receiver<Piece<W::Record>>,
     writer: &W,
@@ -578,10 +559,13 @@ async fn all_or_nothing<W: Writer>(
                 }
                 // Progress for those who watch, on a connection of its own: on PostgreSQL only,
                 // since on SQLite this transaction holds the one writer.
-                if db.backend() == Backend::Postgres
-                    && !imports::renew(db.conn(), job.id, worker, lease(state), processed).await?
-                {
-                    return Err(stolen());
+                if db.backend() == Backend::Postgres {
+                    let progress = db.begin_write().await?;
+                    if !lease.renew(&progress).await? {
+                        return Err(taken_over());
+                    }
+                    imports::note_progress(&*progress, job.id, processed).await?;
+                    progress.commit().await?;
                 }
             }
             Piece::FileError(error) => {
@@ -610,6 +594,9 @@ async fn all_or_nothing<W: Writer>(
             },
         )
         .await?;
+        if !lease.renew(&txn).await? {
+            return Err(taken_over());
+        }
         txn.commit().await?;
         return Ok(Written::Committed);
     }
@@ -638,7 +625,7 @@ async fn all_or_nothing<W: Writer>(
 
 async fn skip_invalid<W: Writer>(
     state: &AppState,
-    worker: &str,
+    lease: &Lease,
     job: &ImportJob,
     mut rx: mpsc::Receiver<Piece<W::Record>>,
     writer: &W,
@@ -664,8 +651,9 @@ async fn skip_invalid<W: Writer>(
                 )
                 .await?;
                 processed += batch;
-                if !imports::renew(&*txn, job.id, worker, lease(state), processed).await? {
-                    return Err(stolen());
+                imports::note_progress(&*txn, job.id, processed).await?;
+                if !lease.renew(&txn).await? {
+                    return Err(taken_over());
                 }
                 txn.commit().await?;
             }

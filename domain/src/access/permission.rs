@@ -34,11 +34,13 @@ pub enum Resource {
     Orders,
     /// The workspace's business settings, such as the refund window.
     Settings,
+    /// The jobs every node runs: what ran, when and how; running a periodic one now.
+    Jobs,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 13] = [
+    pub const ALL: [Resource; 14] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -52,6 +54,7 @@ impl Resource {
         Resource::Products,
         Resource::Orders,
         Resource::Settings,
+        Resource::Jobs,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -70,6 +73,7 @@ impl Resource {
             Resource::Products => "products",
             Resource::Orders => "orders",
             Resource::Settings => "settings",
+            Resource::Jobs => "jobs",
         }
     }
 

@@ -47,25 +47,9 @@ pub enum LifecycleStage {
     Churned,
 }
 
-macro_rules! str_enum {
-    ($ty:ty { $($variant:ident => $name:literal),+ $(,)? }) => {
-        impl $ty {
-            /// Every value, in the order the API lists them.
-            pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),+];
-            /// The stored and transmitted name.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $name),+ }
-            }
-            /// The value of this name, if any.
-            pub fn from_name(name: &str) -> Option<Self> {
-                match name { $($name => Some(Self::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-str_enum!(CustomerKind { Individual => "individual", Company => "company" });
-str_enum!(Gender { Female => "female", Male => "male", Other => "other" });
-str_enum!(LifecycleStage {
+names!(CustomerKind { Individual => "individual", Company => "company" });
+names!(Gender { Female => "female", Male => "male", Other => "other" });
+names!(LifecycleStage {
     Lead => "lead", Prospect => "prospect", Customer => "customer", Inactive => "inactive", Churned => "churned",
 });
 

@@ -123,3 +123,25 @@ pub async fn revoke_all_for_user(conn: &impl ConnectionTrait, user_id: Uuid) -> 
         .await?;
     Ok(())
 }
+
+/// Forgets the sign-ins that ended before `before`: every token of the sign-in expired or
+/// revoked by then. A sign-in still in use keeps its rotated tokens, so that presenting one
+/// again is still recognised as theft. Returns how many tokens.
+pub async fn purge_ended(conn: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let live = Query::select()
+        .column(entity::Column::FamilyId)
+        .from(entity::Entity)
+        .and_where(Expr::col(entity::Column::ExpiresAt).gte(before))
+        .and_where(
+            Expr::col(entity::Column::RevokedAt)
+                .is_null()
+                .or(Expr::col(entity::Column::RevokedAt).gte(before)),
+        )
+        .to_owned();
+    let purged = entity::Entity::delete_many()
+        .filter(entity::Column::FamilyId.not_in_subquery(live))
+        .exec(conn)
+        .await?;
+    Ok(purged.rows_affected)
+}

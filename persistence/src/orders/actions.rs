@@ -12,6 +12,7 @@ use rapport_domain::orders::shipments::MAX_EVENTS;
 use rapport_domain::orders::{
     Order, OrderAction, Payment, Refund, RefundStatus, Restock, Shipment, ShipmentEvent,
 };
+use rapport_domain::settings::CommerceSettings;
 use rapport_domain::{FieldError, FieldErrors};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -242,7 +243,9 @@ async fn request_refund(
             format!("an order keeps at most {MAX_REFUNDS} refunds"),
         ));
     }
-    let window = settings::commerce(conn).await?.refund_window_days;
+    let window = settings::load::<CommerceSettings>(conn)
+        .await?
+        .refund_window_days;
     let paid_at = order
         .payment
         .as_ref()
