@@ -327,6 +327,20 @@ def before_call(ctx, case, **kwargs):
                 case.body["shipping"] = min(int(shipping), 1000)
             if isinstance(case.body.get("sales_user_id"), str):
                 case.body["sales_user_id"] = ADMIN_ID
+        following = case.path in ("/api/v1/activities", "/api/v1/tasks") and case.method == "POST"
+        following_up = case.path in ("/api/v1/activities/{id}", "/api/v1/tasks/{id}") and case.method == "PATCH"
+        if following or following_up:
+            # Activities and tasks name a customer, an order and staff that exist: the server's
+            # state. An order would have to be the customer's, a rule across two records.
+            if "customer_id" in case.body and (following or case.body["customer_id"] is not None):
+                made = requests.post(BASE + "/api/v1/customers", headers=AUTH, json={"name": "Fuzz follow-up"}, timeout=10)
+                if made.status_code == 201:
+                    case.body["customer_id"] = made.json()["id"]
+            if "order_id" in case.body:
+                case.body["order_id"] = None
+            for person in ("author_id", "assignee_id"):
+                if isinstance(case.body.get(person), str):
+                    case.body[person] = ADMIN_ID
         if case.path == "/api/v1/orders/{id}/refund" and isinstance(case.body.get("restock"), list):
             # Which lines an order has, and how many units each can still put back, is the
             # server's state.

@@ -74,6 +74,9 @@ const PERSISTENCE: Layers = Layers {
         area("imports", 2),       // import jobs, file pieces, refused rows
         area("orders", 2),        // orders, their lines, refunds and shipments, and their actions
         area("housekeeping", 3),  // forgetting what outlived its retention, in every area
+        area("activities", 3),    // calls, visits and notes with customers
+        area("tasks", 3),         // staff's tasks and their reminders
+        area("timeline", 4),      // a customer's activities and orders, newest first
     ],
 };
 
@@ -100,6 +103,7 @@ const API: Layers = Layers {
         "export.rs",      // streamed CSV and JSON-lines exports
         "batch.rs",       // batch modes and item results
         "config.rs",      // settings
+        "clock.rs",       // the server's clock, fixed in tests
         "telemetry.rs",   // logs and traces
         "remembered.rs",  // custom field definitions held in memory
         "mirror.rs",      // wire enumerations converted to the domain's and back
@@ -120,6 +124,9 @@ const API: Layers = Layers {
         area("settings", 0), // the business settings
         area("data_export", 3), // everything held about one customer, from every area
         area("jobs", 4),   // the scheduler, running every kind of job, and the jobs list
+        area("activities", 1), // calls, visits and notes with customers
+        area("tasks", 1),  // staff's tasks, overdue and due today
+        area("timeline", 3), // a customer's activities and orders, newest first
     ],
 };
 

@@ -72,6 +72,10 @@ pub struct Config {
     /// `RAPPORT_SCHEDULER`: whether this process takes jobs from the jobs table (`true`): imports,
     /// housekeeping and every timed job. Turned off, the node only serves requests.
     pub scheduler: bool,
+    /// Where "now" comes from: the system clock, or (for tests only, never read from a file or
+    /// the environment) a fixed instant.
+    #[serde(skip)]
+    pub clock: crate::clock::Clock,
 }
 
 impl Default for Config {
@@ -102,6 +106,7 @@ impl Default for Config {
             import_limit: 512 * 1024 * 1024,
             job_lease: 60,
             scheduler: true,
+            clock: crate::clock::Clock::System,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `GET /customers/{id}/data-export`: everything Rapport holds about one customer, as one JSON
 //! document, for a customer who asks to see their data. It gathers from every area that keeps
-//! something about a customer (the customer and contacts, consent, segments, orders), so it
+//! something about a customer (the customer and contacts, consent, segments, orders, activities,
+//! tasks), so it
 //! sits above them all.
 
 use actix_web::http::header;
@@ -14,12 +15,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::activities::ActivityView;
 use crate::auth::Auth;
 use crate::customers::{ConsentRecordView, ContactView, CustomerView};
 use crate::orders::OrderView;
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::records::{AuditEventView, EventView};
 use crate::state::AppState;
+use crate::tasks::TaskView;
 
 /// A segment a customer belongs to.
 #[derive(Debug, Serialize, ToSchema)]
@@ -35,7 +38,8 @@ pub struct SegmentRef {
 #[schema(example = json!({
     "exported_at": "2026-11-22T08:30:00Z",
     "customer": {"id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20", "name": "王芳"},
-    "contacts": [], "consent_history": [], "segments": [], "orders": [], "audit_events": [], "events": []
+    "contacts": [], "consent_history": [], "segments": [], "orders": [], "activities": [], "tasks": [],
+    "audit_events": [], "events": []
 }))]
 pub struct CustomerDataExport {
     /// When this document was made.
@@ -50,9 +54,15 @@ pub struct CustomerDataExport {
     pub segments: Vec<SegmentRef>,
     /// Their orders, oldest first, with their lines, recipients and addresses.
     pub orders: Vec<OrderView>,
-    /// Every change made to the customer, their contacts and their orders, oldest first.
+    /// Every activity with them, oldest first.
+    pub activities: Vec<ActivityView>,
+    /// Every task for them, oldest first.
+    pub tasks: Vec<TaskView>,
+    /// Every change made to the customer, their contacts, orders, activities and tasks, oldest
+    /// first.
     pub audit_events: Vec<AuditEventView>,
-    /// Every event about the customer, their contacts and their orders, in feed order.
+    /// Every event about the customer, their contacts, orders, activities and tasks, in feed
+    /// order.
     pub events: Vec<EventView>,
 }
 
@@ -60,7 +70,7 @@ pub struct CustomerDataExport {
 ///
 /// Everything held about the customer as one JSON document, for a customer who asks to see their
 /// data: the record, contacts, consent history, static segments, orders (with who received them
-/// and where), and the audit trail and the event feed about all of these. Served as an
+/// and where), activities, tasks, and the audit trail and the event feed about all of these. Served as an
 /// attachment. Only for callers who read email and phone unmasked (403 otherwise); every export
 /// is recorded in the audit trail (`customer.data_exported`).
 #[utoipa::path(
@@ -90,16 +100,25 @@ pub async fn export_customer_data(
     let conn = state.db.conn();
     let mut data = privacy::export(conn, None, id).await?;
     let orders = rapport_persistence::orders::of_customer(conn, id).await?;
-    let order_ids: Vec<Uuid> = orders.iter().map(|o| o.id).collect();
-    if !order_ids.is_empty() {
-        data.audit.extend(audit::about(conn, &order_ids).await?);
+    let activities = rapport_persistence::activities::of_customer(conn, id).await?;
+    let tasks = rapport_persistence::tasks::of_customer(conn, id).await?;
+    let records: Vec<Uuid> = orders
+        .iter()
+        .map(|o| o.id)
+        .chain(activities.iter().map(|a| a.id))
+        .chain(tasks.iter().map(|t| t.id))
+        .collect();
+    if !records.is_empty() {
+        data.audit.extend(audit::about(conn, &records).await?);
         data.audit.sort_by_key(|e| (e.occurred_at, e.id));
-        data.events.extend(events::about(conn, &order_ids).await?);
+        data.events.extend(events::about(conn, &records).await?);
         data.events.sort_by_key(|e| e.seq);
     }
     let detail = serde_json::json!({
         "contacts": data.contacts.len(),
         "orders": orders.len(),
+        "activities": activities.len(),
+        "tasks": tasks.len(),
         "audit_events": data.audit.len(),
         "events": data.events.len(),
     });
@@ -133,6 +152,8 @@ pub async fn export_customer_data(
             .into_iter()
             .map(|o| OrderView::new(o, Disclosure::Full))
             .collect(),
+        activities: activities.into_iter().map(ActivityView::from).collect(),
+        tasks: tasks.into_iter().map(TaskView::from).collect(),
         audit_events: data.audit.into_iter().map(AuditEventView::from).collect(),
         events: data.events.into_iter().map(EventView::from).collect(),
     };

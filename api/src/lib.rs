@@ -4,10 +4,12 @@
 #[macro_use]
 mod mirror;
 
+pub mod activities;
 pub mod api_keys;
 pub mod auth;
 pub mod batch;
 pub mod catalogue;
+pub mod clock;
 pub mod config;
 pub mod custom_fields;
 pub mod customers;
@@ -35,5 +37,7 @@ pub mod spreadsheet;
 pub mod startup;
 pub mod state;
 pub mod tags;
+pub mod tasks;
 pub mod telemetry;
+pub mod timeline;
 pub mod users;

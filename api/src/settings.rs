@@ -1,11 +1,12 @@
-//! The workspace's settings over HTTP: `GET` and `PATCH` of `/settings/commerce` and
-//! `/settings/retention`.
+//! The workspace's settings over HTTP: `GET` and `PATCH` of `/settings/workspace`,
+//! `/settings/commerce` and `/settings/retention`.
 
 use actix_web::web::Data;
 use actix_web::{HttpResponse, get, patch};
 use chrono::{DateTime, Utc};
 use rapport_domain::settings::{
-    CommerceChanges, CommerceSettings, RetentionChanges, RetentionSettings,
+    CommerceChanges, CommerceSettings, RetentionChanges, RetentionSettings, WorkspaceChanges,
+    WorkspaceSettings,
 };
 use rapport_persistence::settings;
 use serde::{Deserialize, Serialize};
@@ -220,4 +221,95 @@ pub async fn update_retention_settings(
         settings::change(&state.db, &auth.actor, &changes, if_match.0).await?;
     let version = changed.version;
     Ok(ok_versioned(&RetentionSettingsView::from(changed), version))
+}
+
+/// How the workspace keeps time.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "time_zone": "Asia/Shanghai", "updated_at": "2026-12-05T08:00:00Z", "version": 2
+}))]
+pub struct WorkspaceSettingsView {
+    /// The IANA time zone in which "today" and "overdue" are read (default `UTC`).
+    pub time_zone: String,
+    /// When they last changed; `null` while they hold their defaults.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Version, for `If-Match`.
+    pub version: i64,
+}
+
+impl From<WorkspaceSettings> for WorkspaceSettingsView {
+    fn from(s: WorkspaceSettings) -> Self {
+        WorkspaceSettingsView {
+            time_zone: s.time_zone,
+            updated_at: s.updated_at,
+            version: s.version,
+        }
+    }
+}
+
+/// Changes to the workspace settings: absent parts stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"time_zone": "Asia/Shanghai"}))]
+pub struct UpdateWorkspaceSettings {
+    /// An IANA time zone name, such as `Asia/Shanghai` or `UTC` (422 `unknown_time_zone`
+    /// otherwise).
+    #[schema(min_length = 1, max_length = 64)]
+    pub time_zone: Option<String>,
+}
+
+/// Get the workspace settings.
+///
+/// The time zone in which tasks are "due today" or "overdue".
+#[utoipa::path(
+    tag = "settings",
+    operation_id = "get_workspace_settings",
+    responses(
+        (status = 200, description = "The workspace settings", body = WorkspaceSettingsView,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/settings/workspace")]
+pub async fn get_workspace_settings(
+    state: Data<AppState>,
+    _auth: Auth,
+) -> Result<HttpResponse, ApiError> {
+    let current: WorkspaceSettings = settings::load(state.db.conn()).await?;
+    let version = current.version;
+    Ok(ok_versioned(&WorkspaceSettingsView::from(current), version))
+}
+
+/// Change the workspace settings.
+///
+/// A new time zone applies to the next task list asked for. With `If-Match: "<version>"` the
+/// change applies only to that version.
+#[utoipa::path(
+    tag = "settings",
+    operation_id = "update_workspace_settings",
+    request_body = UpdateWorkspaceSettings,
+    params(("If-Match" = Option<String>, Header)),
+    responses(
+        (status = 200, description = "The changed settings", body = WorkspaceSettingsView,
+            headers(("ETag" = String, description = "The new version"))),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/settings/workspace")]
+pub async fn update_workspace_settings(
+    state: Data<AppState>,
+    auth: Auth,
+    if_match: IfMatch,
+    body: ValidJson<UpdateWorkspaceSettings>,
+) -> Result<HttpResponse, ApiError> {
+    let changes = body.checked(|dto| {
+        WorkspaceChanges {
+            time_zone: dto.time_zone,
+        }
+        .check()
+    })?;
+    let changed: WorkspaceSettings =
+        settings::change(&state.db, &auth.actor, &changes, if_match.0).await?;
+    let version = changed.version;
+    Ok(ok_versioned(&WorkspaceSettingsView::from(changed), version))
 }

@@ -28,6 +28,8 @@ pub struct AppState {
     pub passwords: PasswordWorkers,
     /// The configuration the server started with.
     pub config: Arc<Config>,
+    /// Where "now" comes from.
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {

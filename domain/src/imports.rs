@@ -273,6 +273,7 @@ pub const IGNORED_COLUMNS: &[&str] = &[
     "average_order_value",
     "first_order_at",
     "last_order_at",
+    "last_activity_at",
     "level_id",
 ];
 

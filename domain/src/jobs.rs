@@ -19,9 +19,11 @@ pub enum JobKind {
     /// Forgets what has outlived its retention: expired idempotency records, ended sign-ins,
     /// finished import files and their refused rows, finished jobs.
     Housekeeping,
+    /// Sends the task reminders that fell due (`task.reminder_due`).
+    TaskReminders,
 }
 
-names!(JobKind { Import => "import", Housekeeping => "housekeeping" });
+names!(JobKind { Import => "import", Housekeeping => "housekeeping", TaskReminders => "task_reminders" });
 
 impl JobKind {
     /// How often a periodic kind runs; `None` for work that is queued when it arises.
@@ -29,6 +31,7 @@ impl JobKind {
         match self {
             JobKind::Import => None,
             JobKind::Housekeeping => Some(Duration::hours(1)),
+            JobKind::TaskReminders => Some(Duration::minutes(1)),
         }
     }
 
@@ -36,7 +39,7 @@ impl JobKind {
     pub fn max_attempts(self) -> i32 {
         match self {
             JobKind::Import => 3,
-            JobKind::Housekeeping => 5,
+            JobKind::Housekeeping | JobKind::TaskReminders => 5,
         }
     }
 

@@ -7,6 +7,7 @@
 mod names;
 
 pub mod access;
+pub mod activities;
 pub mod catalogue;
 pub mod custom_fields;
 pub mod customers;
@@ -17,6 +18,8 @@ pub mod orders;
 pub mod segments;
 pub mod settings;
 pub mod sort;
+pub mod tasks;
+pub mod timeline;
 pub mod validation;
 pub mod values;
 

@@ -6,6 +6,7 @@
 //! changes in which absent parts stay as they are.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -99,6 +100,98 @@ impl SettingsChange<CommerceSettings> for CommerceChanges {
             ..current.clone()
         }
     }
+}
+
+/// How the workspace keeps time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceSettings {
+    /// The IANA time zone "today" and "overdue" are read in (`UTC` by default).
+    pub time_zone: String,
+    /// When they last changed; `None` while they hold their defaults.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Grows by one on every change.
+    pub version: i64,
+}
+
+impl Default for WorkspaceSettings {
+    fn default() -> Self {
+        WorkspaceSettings {
+            time_zone: "UTC".into(),
+            updated_at: None,
+            version: 1,
+        }
+    }
+}
+
+impl WorkspaceSettings {
+    /// The time zone; UTC should the stored name no longer be known.
+    pub fn zone(&self) -> Tz {
+        self.time_zone.parse().unwrap_or(Tz::UTC)
+    }
+}
+
+impl SettingsGroup for WorkspaceSettings {
+    const KEY: &'static str = "workspace";
+    const CHANGED: &'static str = "settings.workspace_changed";
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn stamped(self, now: DateTime<Utc>, version: i64) -> Self {
+        WorkspaceSettings {
+            updated_at: Some(now),
+            version,
+            ..self
+        }
+    }
+}
+
+/// A change of the workspace settings; absent parts stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkspaceChanges {
+    /// The IANA time zone.
+    pub time_zone: Option<String>,
+}
+
+impl WorkspaceChanges {
+    /// Checks every part, reporting every mistake; a time zone is stored as the zone names it.
+    pub fn check(self) -> Result<WorkspaceChanges, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let time_zone = match &self.time_zone {
+            Some(name) => errors
+                .take(time_zone("time_zone", name))
+                .map(|zone| zone.name().to_owned()),
+            None => None,
+        };
+        errors.into_result(|| WorkspaceChanges { time_zone })
+    }
+}
+
+impl SettingsChange<WorkspaceSettings> for WorkspaceChanges {
+    fn apply(&self, current: &WorkspaceSettings) -> WorkspaceSettings {
+        WorkspaceSettings {
+            time_zone: self
+                .time_zone
+                .clone()
+                .unwrap_or_else(|| current.time_zone.clone()),
+            ..current.clone()
+        }
+    }
+}
+
+/// Every IANA time zone name a workspace may take.
+pub fn time_zone_names() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name())
+}
+
+/// A time zone by its IANA name (`Asia/Shanghai`, `UTC`).
+pub fn time_zone(field: &str, name: &str) -> Result<Tz, FieldError> {
+    name.parse::<Tz>().map_err(|_| {
+        FieldError::new(
+            field,
+            "unknown_time_zone",
+            "must be an IANA time zone name, such as Asia/Shanghai or UTC",
+        )
+    })
 }
 
 /// The most days anything is kept by a retention setting: ten years.
@@ -235,5 +328,23 @@ mod tests {
         .unwrap()
         .apply(&RetentionSettings::default());
         assert_eq!((kept.jobs_days, kept.sessions_days), (7, 30));
+    }
+
+    #[test]
+    fn a_time_zone_is_an_iana_name() {
+        let refused = WorkspaceChanges {
+            time_zone: Some("Mars/Olympus".into()),
+        }
+        .check()
+        .unwrap_err();
+        assert_eq!(refused.0[0].code, "unknown_time_zone");
+        let zone = WorkspaceChanges {
+            time_zone: Some("Asia/Shanghai".into()),
+        }
+        .check()
+        .unwrap()
+        .apply(&WorkspaceSettings::default());
+        assert_eq!(zone.zone(), Tz::Asia__Shanghai);
+        assert_eq!(WorkspaceSettings::default().zone(), Tz::UTC);
     }
 }

@@ -1973,6 +1973,186 @@ pm.test("both rows were written, as one order", function () {
     ],
   },
   {
+    name: 'Following up',
+    description:
+      'A call logged with the buyer above, a task to call back with a reminder, read against the workspace\'s time zone, completed, and the buyer\'s timeline of activities and orders.',
+    steps: [
+      {
+        op: 'create_activity',
+        status: 201,
+        body: {
+          json: {
+            kind: 'call',
+            subject: '回访：茶叶口感',
+            body: '客户喜欢这款茶，想再买两盒。',
+            occurred_at: '2026-12-05T09:30:00Z',
+            customer_id: '{{buyer_id}}',
+            order_id: '{{order_id}}',
+          },
+        },
+        test: `${storeId('activity_id')}${storeEtag('activity_etag')}
+pm.test("the call is the recording user's, about the order", function () {
+    pm.expect(body.kind).to.eql("call");
+    pm.expect(body.order_id).to.eql(${v('order_id')});
+    pm.expect(body.author_id).to.be.a("string");
+});`,
+      },
+      {
+        op: 'create_activity',
+        name: 'blank and a year ahead',
+        status: 422,
+        code: 'validation_failed',
+        body: { json: { kind: 'note', subject: ' ', occurred_at: '2099-01-01T00:00:00Z', customer_id: '{{buyer_id}}' } },
+        test: `
+pm.test("both mistakes are named", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["subject blank", "occurred_at in_future"]);
+});`,
+      },
+      {
+        op: 'get_customer',
+        name: 'the buyer, contacted',
+        status: 200,
+        params: { id: '{{buyer_id}}' },
+        test: `
+pm.test("the latest contact is the call", function () {
+    pm.expect(body.last_activity_at).to.eql("2026-12-05T09:30:00Z");
+});`,
+      },
+      {
+        op: 'update_activity',
+        status: 200,
+        params: { id: '{{activity_id}}' },
+        headers: { 'If-Match': '{{activity_etag}}' },
+        body: { json: { body: '想再买两盒，周末来店。', order_id: null } },
+        test: `
+pm.test("changed, and no longer about the order", function () {
+    pm.expect(body.version).to.eql(2);
+    pm.expect(body.order_id).to.eql(null);
+});`,
+      },
+      {
+        op: 'get_activity',
+        status: 200,
+        params: { id: '{{activity_id}}' },
+        test: `
+pm.test("as changed", function () {
+    pm.expect(body.body).to.eql("想再买两盒，周末来店。");
+});`,
+      },
+      {
+        op: 'list_activities',
+        status: 200,
+        query: { customer_id: '{{buyer_id}}', kind: 'call' },
+        test: `
+pm.test("the buyer's calls", function () {
+    pm.expect(body.data.map(function (a) { return a.id; })).to.eql([${v('activity_id')}]);
+});`,
+      },
+      {
+        op: 'get_workspace_settings',
+        status: 200,
+        test: `${storeEtag('workspace_etag')}
+pm.test("a time zone", function () {
+    pm.expect(body.time_zone).to.be.a("string");
+});`,
+      },
+      {
+        op: 'update_workspace_settings',
+        status: 200,
+        headers: { 'If-Match': '{{workspace_etag}}' },
+        body: { json: { time_zone: 'Asia/Shanghai' } },
+        test: `
+pm.test("today is Shanghai's", function () {
+    pm.expect(body.time_zone).to.eql("Asia/Shanghai");
+});`,
+      },
+      {
+        op: 'create_task',
+        status: 201,
+        body: {
+          json: {
+            title: '周末前回电确认到店时间',
+            due_at: '2099-12-31T10:00:00Z',
+            remind_at: '2099-12-31T09:00:00Z',
+            priority: 'high',
+            customer_id: '{{buyer_id}}',
+          },
+        },
+        test: `${storeId('task_id')}${storeEtag('task_etag')}
+pm.test("open, and the caller's", function () {
+    pm.expect(body.status).to.eql("open");
+    pm.expect(body.assignee_id).to.eql(body.created_by);
+});`,
+      },
+      {
+        op: 'list_tasks',
+        name: 'mine, due after today',
+        status: 200,
+        query: { assignee: 'me', due: 'later', customer_id: '{{buyer_id}}' },
+        test: `
+pm.test("the task is among them", function () {
+    pm.expect(body.data.map(function (t) { return t.id; })).to.include(${v('task_id')});
+});`,
+      },
+      {
+        op: 'update_task',
+        name: 'done',
+        status: 200,
+        params: { id: '{{task_id}}' },
+        headers: { 'If-Match': '{{task_etag}}' },
+        body: { json: { status: 'done', outcome: '周六下午到店' } },
+        test: `
+pm.test("done, and when", function () {
+    pm.expect(body.status).to.eql("done");
+    pm.expect(body.completed_at).to.be.a("string");
+});`,
+      },
+      {
+        op: 'update_task',
+        name: 'done, then cancelled',
+        status: 409,
+        code: 'invalid_transition',
+        params: { id: '{{task_id}}' },
+        body: { json: { status: 'cancelled' } },
+      },
+      {
+        op: 'get_task',
+        status: 200,
+        params: { id: '{{task_id}}' },
+        test: `
+pm.test("what came of it", function () {
+    pm.expect(body.outcome).to.eql("周六下午到店");
+});`,
+      },
+      {
+        op: 'get_customer_timeline',
+        status: 200,
+        params: { id: '{{buyer_id}}' },
+        query: { include_total: 'true' },
+        test: `
+pm.test("the call and the orders, newest first", function () {
+    var kinds = body.data.map(function (e) { return e.kind; });
+    pm.expect(kinds).to.include("activity");
+    pm.expect(kinds).to.include("order");
+    for (var i = 1; i < body.data.length; i++) {
+        pm.expect(Date.parse(body.data[i].at) <= Date.parse(body.data[i - 1].at)).to.eql(true);
+    }
+    pm.expect(body.total).to.eql(body.data.length);
+});`,
+      },
+      {
+        op: 'delete_task',
+        status: 204,
+        params: { id: '{{task_id}}' },
+      },
+      {
+        op: 'delete_activity',
+        status: 204,
+        params: { id: '{{activity_id}}' },
+      },
+    ],
+  },
+  {
     name: 'Common errors',
     description:
       'What a client gets when it does something wrong: each answer is `application/problem+json` with a ' +

@@ -25,6 +25,7 @@ mod m20261205_000019_order_delivery;
 mod m20261205_000020_product_search;
 mod m20261205_000021_product_order_custom_fields;
 mod m20261205_000022_jobs;
+mod m20261205_000023_activities_tasks;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000020_product_search::Migration),
             Box::new(m20261205_000021_product_order_custom_fields::Migration),
             Box::new(m20261205_000022_jobs::Migration),
+            Box::new(m20261205_000023_activities_tasks::Migration),
         ]
     }
 }

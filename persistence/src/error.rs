@@ -69,6 +69,14 @@ pub(crate) struct UniqueRule {
 }
 
 impl Error {
+    /// A refusal of one field of the request (422), for what only the stored data can tell: a
+    /// record it names that is missing or beyond reach.
+    pub fn field(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Error::Invalid(FieldErrors::from(rapport_domain::FieldError::new(
+            field, code, message,
+        )))
+    }
+
     /// Translates a database error, naming the conflict when a known unique index was violated.
     pub(crate) fn from_db_with(err: DbErr, rules: &[UniqueRule]) -> Self {
         if let Some(SqlErr::UniqueConstraintViolation(message)) = err.sql_err()

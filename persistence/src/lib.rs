@@ -5,6 +5,7 @@
 //! a domain value. Entities never leave this crate.
 
 pub mod access;
+pub mod activities;
 pub mod audit;
 pub mod batch;
 pub mod catalogue;
@@ -23,6 +24,8 @@ pub mod orders;
 pub mod page;
 pub mod segments;
 pub mod settings;
+pub mod tasks;
+pub mod timeline;
 
 pub use db::{Backend, Db, DbOptions, WriteTxn, now};
 pub use error::{Error, Result};

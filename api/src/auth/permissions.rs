@@ -19,8 +19,8 @@ const fn p(resource: Resource, action: Action) -> Access {
 
 use Action::{Delete, Read, Write};
 use Resource::{
-    ApiKeys, AuditEvents, CustomFields, Customers, Events, Jobs, Orders, Privacy, Products, Roles,
-    Segments, Settings, Users,
+    Activities, ApiKeys, AuditEvents, CustomFields, Customers, Events, Jobs, Orders, Privacy,
+    Products, Roles, Segments, Settings, Tasks, Users,
 };
 
 /// (method, route pattern, access) for every authenticated operation.
@@ -196,11 +196,24 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/customer-levels/{id}", p(Settings, Read)),
     ("PATCH", "/api/v1/customer-levels/{id}", p(Settings, Write)),
     ("DELETE", "/api/v1/customer-levels/{id}", p(Settings, Write)),
+    ("GET", "/api/v1/settings/workspace", p(Settings, Read)),
+    ("PATCH", "/api/v1/settings/workspace", p(Settings, Write)),
     ("GET", "/api/v1/settings/commerce", p(Settings, Read)),
     ("PATCH", "/api/v1/settings/commerce", p(Settings, Write)),
     ("GET", "/api/v1/settings/retention", p(Settings, Read)),
     ("PATCH", "/api/v1/settings/retention", p(Settings, Write)),
     ("GET", "/api/v1/customers/{id}/orders", p(Orders, Read)),
+    ("GET", "/api/v1/customers/{id}/timeline", p(Customers, Read)),
+    ("GET", "/api/v1/activities", p(Activities, Read)),
+    ("POST", "/api/v1/activities", p(Activities, Write)),
+    ("GET", "/api/v1/activities/{id}", p(Activities, Read)),
+    ("PATCH", "/api/v1/activities/{id}", p(Activities, Write)),
+    ("DELETE", "/api/v1/activities/{id}", p(Activities, Delete)),
+    ("GET", "/api/v1/tasks", p(Tasks, Read)),
+    ("POST", "/api/v1/tasks", p(Tasks, Write)),
+    ("GET", "/api/v1/tasks/{id}", p(Tasks, Read)),
+    ("PATCH", "/api/v1/tasks/{id}", p(Tasks, Write)),
+    ("DELETE", "/api/v1/tasks/{id}", p(Tasks, Delete)),
     ("GET", "/api/v1/users", p(Users, Read)),
     ("POST", "/api/v1/users", p(Users, Write)),
     ("GET", "/api/v1/users/{id}", p(Users, Read)),

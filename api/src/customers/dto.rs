@@ -416,6 +416,7 @@ impl UpdateCustomer {
     "average_order_value": 43233,
     "first_order_at": "2026-11-23T10:12:00Z",
     "last_order_at": "2026-12-05T09:01:00Z",
+    "last_activity_at": "2026-12-05T11:20:00Z",
     "level_id": "0193a5c7-1111-7000-8000-000000000002",
     "created_at": "2026-11-22T08:30:00Z",
     "updated_at": "2026-11-22T08:30:00Z",
@@ -475,6 +476,10 @@ pub struct CustomerView {
     /// When the latest counted order was paid.
     #[serde(serialize_with = "crate::respond::optional_timestamp")]
     pub last_order_at: Option<DateTime<Utc>>,
+    /// When the latest activity with the customer happened (`/api/v1/activities`): filter on it
+    /// to find customers nobody has contacted for a while.
+    #[serde(serialize_with = "crate::respond::optional_timestamp")]
+    pub last_activity_at: Option<DateTime<Utc>>,
     /// The customer level the figures reach (`/api/v1/customer-levels`), assigned whenever they
     /// or the levels change; filterable.
     pub level_id: Option<Uuid>,
@@ -514,6 +519,7 @@ impl CustomerView {
             average_order_value: c.purchases.average_order_value,
             first_order_at: c.purchases.first_order_at,
             last_order_at: c.purchases.last_order_at,
+            last_activity_at: c.last_activity_at,
             level_id: c.level_id,
             created_at: c.created_at,
             updated_at: c.updated_at,

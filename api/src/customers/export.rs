@@ -92,6 +92,7 @@ fn csv_header(definitions: &[Definition]) -> Vec<String> {
             "average_order_value",
             "first_order_at",
             "last_order_at",
+            "last_activity_at",
             "created_at",
             "updated_at",
         ]
@@ -152,6 +153,7 @@ fn write_csv_row(
     }
     time_cell(w, figures.first_order_at)?;
     time_cell(w, figures.last_order_at)?;
+    time_cell(w, c.last_activity_at)?;
     time_cell(w, Some(c.created_at))?;
     time_cell(w, Some(c.updated_at))?;
     w.write_record(None::<&[u8]>)

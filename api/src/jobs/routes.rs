@@ -25,6 +25,8 @@ pub enum JobKindDto {
     /// Hourly: forgets expired idempotency records, ended sign-ins, finished import files and
     /// their refused rows, and finished jobs, after the periods of `/api/v1/settings/retention`.
     Housekeeping,
+    /// Every minute: sends the task reminders that fell due (`task.reminder_due`, once each).
+    TaskReminders,
 }
 
 /// Where a job stands.
@@ -41,7 +43,7 @@ pub enum JobStatusDto {
     Failed,
 }
 
-mirror!(JobKindDto <=> JobKind { Import, Housekeeping });
+mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders });
 mirror!(JobStatusDto <=> JobStatus { Queued, Running, Succeeded, Failed });
 
 /// A job: one piece of background or timed work, and how its attempts went.
@@ -187,12 +189,15 @@ pub async fn get_job(
 pub enum PeriodicJobKind {
     /// Forget what has outlived its retention, now.
     Housekeeping,
+    /// Send the task reminders that fell due, now.
+    TaskReminders,
 }
 
 impl From<PeriodicJobKind> for JobKind {
     fn from(kind: PeriodicJobKind) -> Self {
         match kind {
             PeriodicJobKind::Housekeeping => JobKind::Housekeeping,
+            PeriodicJobKind::TaskReminders => JobKind::TaskReminders,
         }
     }
 }
@@ -208,7 +213,7 @@ pub struct RunJob {
 
 /// Run a periodic job now.
 ///
-/// Queues a run of a periodic kind (housekeeping) due now, besides its regular runs: the first
+/// Queues a run of a periodic kind (housekeeping, task reminders) due now, besides its regular runs: the first
 /// node free takes it. Follow it with `GET /api/v1/jobs/{id}`.
 #[utoipa::path(
     tag = "jobs",

@@ -162,6 +162,11 @@ async fn work(
     match job.kind {
         JobKind::Import => crate::imports::run(state, lease, record_of(job)?, job.attempts).await,
         JobKind::Housekeeping => housekeeping(&state.db).await,
+        JobKind::TaskReminders => {
+            let sent = rapport_persistence::tasks::send_due_reminders(&state.db, state.clock.now())
+                .await?;
+            Ok(serde_json::json!({ "reminders": sent }))
+        }
     }
 }
 
@@ -182,6 +187,6 @@ async fn give_up(txn: &WriteTxn, job: &Job, reason: &str) -> rapport_persistence
         JobKind::Import => {
             rapport_persistence::imports::give_up(&**txn, record_of(job)?, reason).await
         }
-        JobKind::Housekeeping => Ok(()),
+        JobKind::Housekeeping | JobKind::TaskReminders => Ok(()),
     }
 }

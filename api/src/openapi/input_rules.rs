@@ -39,6 +39,8 @@ fn sortable(path: &str) -> Option<Vec<String>> {
             fixed(rapport_domain::orders::SORTABLE)
         }
         "/api/v1/customer-levels" => fixed(rapport_domain::customers::levels::SORTABLE),
+        "/api/v1/activities" => fixed(rapport_domain::activities::SORTABLE),
+        "/api/v1/tasks" => fixed(rapport_domain::tasks::SORTABLE),
         _ => None,
     }
 }
@@ -228,6 +230,23 @@ fn request_schema(schema: &mut Value) {
             }
             "sku" => {
                 property["pattern"] = json!(products::SKU_PATTERN);
+            }
+            // An IANA time zone: the names the server knows, and no others.
+            "time_zone" => {
+                if let Some(object) = property.as_object_mut() {
+                    object.remove("minLength");
+                    object.remove("maxLength");
+                    let mut names: Vec<Value> = rapport_domain::settings::time_zone_names()
+                        .map(|name| json!(name))
+                        .collect();
+                    if object
+                        .get("type")
+                        .is_some_and(|t| t.to_string().contains("null"))
+                    {
+                        names.push(Value::Null);
+                    }
+                    object.insert("enum".into(), Value::Array(names));
+                }
             }
             "images" => {
                 property["items"] = json!({

@@ -73,6 +73,8 @@ fn composed_examples(doc: &mut serde_json::Value) {
         "consent_history": [example("ConsentRecordView")],
         "segments": [{"id": "0193a5c6-2222-7000-8000-000000000003", "name": "上海 VIP"}],
         "orders": [example("OrderView")],
+        "activities": [example("ActivityView")],
+        "tasks": [example("TaskView")],
         "audit_events": [example("AuditEventView")],
         "events": [example("EventView")],
     });

@@ -28,6 +28,14 @@ impl Principal {
             Principal::User(id) | Principal::ApiKey(id) => id,
         }
     }
+
+    /// The staff member acting, when it is one (not an API key).
+    pub fn user_id(self) -> Option<Uuid> {
+        match self {
+            Principal::User(id) => Some(id),
+            Principal::ApiKey(_) => None,
+        }
+    }
 }
 
 /// The caller of a use case: who they are, whose records they own, what their role grants, and the

@@ -36,11 +36,16 @@ pub enum Resource {
     Settings,
     /// The jobs every node runs: what ran, when and how; running a periodic one now.
     Jobs,
+    /// Calls, visits, messages and notes with customers; `own` reaches the activities of the
+    /// customers the caller owns.
+    Activities,
+    /// Staff members' tasks and reminders; `own` reaches the tasks assigned to the caller.
+    Tasks,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 14] = [
+    pub const ALL: [Resource; 16] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -55,6 +60,8 @@ impl Resource {
         Resource::Orders,
         Resource::Settings,
         Resource::Jobs,
+        Resource::Activities,
+        Resource::Tasks,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -74,12 +81,17 @@ impl Resource {
             Resource::Orders => "orders",
             Resource::Settings => "settings",
             Resource::Jobs => "jobs",
+            Resource::Activities => "activities",
+            Resource::Tasks => "tasks",
         }
     }
 
     /// Whether records of this resource have an owner, so that scope `own` means something.
     pub fn is_owned(self) -> bool {
-        matches!(self, Resource::Customers | Resource::Orders)
+        matches!(
+            self,
+            Resource::Customers | Resource::Orders | Resource::Activities | Resource::Tasks
+        )
     }
 }
 

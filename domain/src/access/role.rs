@@ -77,12 +77,14 @@ impl BuiltInRole {
         match self {
             BuiltInRole::Admin => "Administers the workspace: every permission over every record.",
             BuiltInRole::Manager => {
-                "Leads the team: all customers and orders, the catalogue, custom fields, business settings, staff directory and event feed."
+                "Leads the team: all customers, orders, activities and tasks, the catalogue, custom fields, business settings, staff directory and event feed."
             }
             BuiltInRole::Sales => {
-                "Works their own customers: reads and changes the customers they own and their orders."
+                "Works their own customers: reads and changes the customers they own, their orders and activities, and their own tasks."
             }
-            BuiltInRole::Support => "Serves customers: reads every customer and their contacts.",
+            BuiltInRole::Support => {
+                "Serves customers: reads every customer and their contacts, and records activities with them."
+            }
             BuiltInRole::Marketing => {
                 "Plans campaigns: reads every customer and builds the segments they target."
             }
@@ -120,12 +122,14 @@ impl BuiltInRole {
                 all(Segments, &[Read, Write, Delete]),
                 all(Products, &[Read, Write, Delete]),
                 all(Orders, &[Read, Write, Delete]),
+                all(Activities, &[Read, Write, Delete]),
+                all(Tasks, &[Read, Write, Delete]),
                 all(Settings, &[Read, Write]),
                 all(Users, &[Read]),
                 all(Events, &[Read]),
             ]
             .concat(),
-            BuiltInRole::Sales => [Customers, Orders]
+            BuiltInRole::Sales => [Customers, Orders, Activities, Tasks]
                 .into_iter()
                 .flat_map(|resource| [Read, Write].map(|action| (resource, action)))
                 .map(|(resource, action)| Grant {
@@ -145,6 +149,7 @@ impl BuiltInRole {
                 all(Segments, &[Read, Write, Delete]),
                 all(Products, &[Read]),
                 all(Orders, &[Read]),
+                all(Activities, &[Read]),
                 all(Settings, &[Read]),
             ]
             .concat(),
@@ -155,6 +160,7 @@ impl BuiltInRole {
                 all(Segments, &[Read]),
                 all(Products, &[Read]),
                 all(Orders, &[Read]),
+                all(Activities, &[Read, Write]),
                 all(Settings, &[Read]),
             ]
             .concat(),
@@ -165,6 +171,7 @@ impl BuiltInRole {
                 all(Segments, &[Read]),
                 all(Products, &[Read]),
                 all(Orders, &[Read]),
+                all(Activities, &[Read]),
                 all(Settings, &[Read]),
             ]
             .concat(),

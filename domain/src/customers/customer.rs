@@ -190,6 +190,8 @@ pub struct Customer {
     /// What the customer's orders add up to; derived from them, never edited, and outside the
     /// version.
     pub purchases: Purchases,
+    /// When the latest activity with them happened; kept by the activities, never edited.
+    pub last_activity_at: Option<DateTime<Utc>>,
     /// The customer level their figures reach (see `levels`); assigned, never edited.
     pub level_id: Option<Uuid>,
     /// When it was created.
@@ -296,6 +298,7 @@ impl NewCustomer {
             custom_fields: self.custom_fields,
             anonymised_at: None,
             purchases: Purchases::default(),
+            last_activity_at: None,
             level_id: None,
             created_at: now,
             updated_at: now,

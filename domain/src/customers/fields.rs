@@ -22,6 +22,7 @@ pub const SORTABLE_FIELDS: &[&str] = &[
     "average_order_value",
     "first_order_at",
     "last_order_at",
+    "last_activity_at",
 ];
 
 /// Newest first.
@@ -102,6 +103,7 @@ pub fn catalogue(definitions: &[Definition]) -> Catalogue {
         FieldSpec::new("average_order_value", Number, false),
         FieldSpec::new("first_order_at", DateTime, true),
         FieldSpec::new("last_order_at", DateTime, true),
+        FieldSpec::new("last_activity_at", DateTime, true),
         FieldSpec::new("level_id", Uuid, true),
         FieldSpec::new("purchases", Purchases, false),
         FieldSpec::new("created_at", DateTime, false),
@@ -210,6 +212,7 @@ mod tests {
             custom_fields: Map::new(),
             anonymised_at: None,
             purchases: Default::default(),
+            last_activity_at: None,
             level_id: None,
             created_at: chrono::Utc::now(),
             updated_at: chrono::Utc::now(),

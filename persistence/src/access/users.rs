@@ -505,3 +505,16 @@ pub async fn existing(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashS
 pub async fn exists(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool> {
     Ok(entity::Entity::find_by_id(id).count(conn).await? > 0)
 }
+
+/// The staff member a record names in `field`, when they exist (a 422 at `field` otherwise).
+pub async fn named(conn: &impl ConnectionTrait, field: &str, id: Uuid) -> Result<Uuid> {
+    if exists(conn, id).await? {
+        Ok(id)
+    } else {
+        Err(crate::Error::field(
+            field,
+            "not_found",
+            "no staff member has this id",
+        ))
+    }
+}

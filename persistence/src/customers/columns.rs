@@ -43,6 +43,7 @@ fn column(field: &str) -> Option<customer::Column> {
         "average_order_value" => AverageOrderValue,
         "first_order_at" => FirstOrderAt,
         "last_order_at" => LastOrderAt,
+        "last_activity_at" => LastActivityAt,
         "level_id" => LevelId,
         "created_at" => CreatedAt,
         "updated_at" => UpdatedAt,

@@ -61,6 +61,8 @@ pub mod customer {
         pub average_order_value: i64,
         pub first_order_at: Option<DateTimeUtc>,
         pub last_order_at: Option<DateTimeUtc>,
+        /// The latest activity's time (see `activity.rs`): written only there.
+        pub last_activity_at: Option<DateTimeUtc>,
         /// The level the figures reach (see `levels.rs`): written only there.
         pub level_id: Option<Uuid>,
         /// The name reduced for finding duplicates.
@@ -276,6 +278,7 @@ customer_row!(
     average_order_value: i64,
     first_order_at: Option<DateTime<Utc>>,
     last_order_at: Option<DateTime<Utc>>,
+    last_activity_at: Option<DateTime<Utc>>,
     level_id: Option<Uuid>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -327,6 +330,7 @@ impl TryFrom<customer::Model> for CustomerRow {
             average_order_value: m.average_order_value,
             first_order_at: m.first_order_at,
             last_order_at: m.last_order_at,
+            last_activity_at: m.last_activity_at,
             level_id: m.level_id,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -385,6 +389,7 @@ impl TryFrom<CustomerRow> for Customer {
                 first_order_at: m.first_order_at,
                 last_order_at: m.last_order_at,
             },
+            last_activity_at: m.last_activity_at,
             level_id: m.level_id,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -430,6 +435,7 @@ pub fn active_customer(c: &Customer) -> customer::ActiveModel {
         average_order_value: NotSet,
         first_order_at: NotSet,
         last_order_at: NotSet,
+        last_activity_at: NotSet,
         level_id: NotSet,
         created_at: Set(c.created_at),
         updated_at: Set(c.updated_at),

@@ -91,6 +91,8 @@ pub const OWNED_ROWS: &[(&str, &str)] = &[
     ("contacts", "customer_id"),
     ("consent_records", "customer_id"),
     ("orders", "customer_id"),
+    ("activities", "customer_id"),
+    ("tasks", "customer_id"),
 ];
 
 /// Tables that hold a set per customer, one row per (customer, key): the survivor keeps the
@@ -231,6 +233,7 @@ pub async fn merge(
     // The absorbed customer's orders now count for the survivor.
     (after.purchases, after.level_id) =
         super::purchases::recount(&*txn, actor, survivor_id).await?;
+    after.last_activity_at = super::activity::recount(&*txn, survivor_id).await?;
     write_tags(&*txn, survivor_id, &after.tags).await?;
     let (before_json, absorbed_json) = (
         serde_json::to_value(&survivor)?,

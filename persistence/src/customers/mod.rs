@@ -4,6 +4,7 @@
 //! request's selection, what an import must know before it writes. The tables, queries and
 //! columns are private to the area.
 
+mod activity;
 pub mod batch;
 pub mod bulk;
 mod columns;
@@ -21,10 +22,11 @@ pub mod tags;
 mod unique;
 mod use_cases;
 
+pub use activity::recount as recount_last_activity;
 pub use bulk::{insert_all, taken};
 pub use purchases::recount as recount_purchases;
 pub use queries::{
-    CustomerFilter, CustomerSearch, count, get, list, owned_by, search, search_statement,
+    CustomerFilter, CustomerSearch, count, get, linked, list, owned_by, search, search_statement,
 };
 pub(crate) use selection::ids as selected_ids;
 pub use selection::{BulkOutcome, Selection};

@@ -191,7 +191,8 @@ async fn scrub_rows(
 
 /// Wipes the customer's personal data, and their contacts', everywhere it was copied, in one
 /// transaction: the customer keeps a placeholder name and everything that is not personal (kind,
-/// stage, tags, owner, segments, consent history, and later orders and aggregates); audit events
+/// stage, tags, owner, segments, consent history, orders and aggregates, when each activity
+/// happened and each task was due, without what was written down about them); audit events
 /// and feed events about them keep what happened and lose who it was about; answers stored for
 /// idempotent retries that hold them are forgotten.
 pub async fn anonymise(
@@ -219,6 +220,7 @@ pub async fn anonymise(
     let mut records: Vec<Uuid> = vec![id];
     records.extend(contacts.iter().map(|c| c.id));
     records.extend(forget_deliveries(&*txn, id).await?);
+    records.extend(forget_notes(&*txn, id).await?);
     scrub_rows(&*txn, "audit_events", "id", &["changes"], &records).await?;
     scrub_rows(&*txn, "events", "seq", &["data", "previous"], &records).await?;
     forget_stored_answers(&*txn, db.backend(), &records).await?;
@@ -272,6 +274,42 @@ async fn forget_deliveries(conn: &impl ConnectionTrait, customer_id: Uuid) -> Re
     conn.execute_raw(backend.build(&update)).await?;
     Ok(orders)
 }
+
+/// What staff wrote down about the customer, in their activities and tasks (a call's notes, a
+/// task's description and outcome), is wiped; what happened, and when, stays. The ids of those
+/// activities and tasks, whose copies in the audit trail and the feed are to be scrubbed too.
+async fn forget_notes(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<Vec<Uuid>> {
+    use sea_orm::sea_query::{Alias, Query};
+    let backend = conn.get_database_backend();
+    let mut ids = Vec::new();
+    for (table, title, texts) in [
+        ("activities", "subject", &["body"][..]),
+        ("tasks", "title", &["description", "outcome"]),
+    ] {
+        let of_customer = || Expr::col(Alias::new("customer_id")).eq(customer_id);
+        let select = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new(table))
+            .and_where(of_customer())
+            .to_owned();
+        for row in conn.query_all_raw(backend.build(&select)).await? {
+            ids.push(row.try_get_by_index::<Uuid>(0)?);
+        }
+        let mut update = Query::update();
+        update
+            .table(Alias::new(table))
+            .and_where(of_customer())
+            .value(Alias::new(title), Expr::val(ERASED));
+        for column in texts {
+            update.value(Alias::new(*column), Expr::val(Option::<String>::None));
+        }
+        conn.execute_raw(backend.build(&update)).await?;
+    }
+    Ok(ids)
+}
+
+/// What an erased activity's subject or task's title reads.
+const ERASED: &str = "(erased)";
 
 /// The columns of `orders` that say who received an order and where.
 const DELIVERY_COLUMNS: [&str; 8] = [

@@ -58,6 +58,23 @@ pub fn owned_by(owner: Uuid) -> Subset {
     )
 }
 
+/// The customer a new record names in `customer_id`: one the scope reaches, or a 422 at
+/// `customer_id` (a record cannot be made for a customer the caller may not see).
+pub async fn linked(
+    conn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    id: Uuid,
+) -> Result<Customer> {
+    get(conn, owner, id).await.map_err(|e| match e {
+        crate::Error::NotFound | crate::Error::BeyondScope { .. } => crate::Error::field(
+            "customer_id",
+            "not_found",
+            "no customer you can reach has this id",
+        ),
+        other => other,
+    })
+}
+
 /// The customer with this id, if the scope reaches it.
 pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> Result<Customer> {
     match scoped(owner)
@@ -371,6 +388,7 @@ enum SortValue {
     AverageOrderValue,
     FirstOrderAt,
     LastOrderAt,
+    LastActivityAt,
     Custom { key: String, kind: FieldKind },
 }
 
@@ -385,6 +403,7 @@ impl SortValue {
             "average_order_value" => SortValue::AverageOrderValue,
             "first_order_at" => SortValue::FirstOrderAt,
             "last_order_at" => SortValue::LastOrderAt,
+            "last_activity_at" => SortValue::LastActivityAt,
             _ => SortValue::Custom {
                 key: field.strip_prefix(CUSTOM_FIELD_PREFIX)?.to_owned(),
                 kind: kind.clone(),
@@ -395,7 +414,10 @@ impl SortValue {
     fn nullable(&self) -> bool {
         matches!(
             self,
-            SortValue::Custom { .. } | SortValue::FirstOrderAt | SortValue::LastOrderAt
+            SortValue::Custom { .. }
+                | SortValue::FirstOrderAt
+                | SortValue::LastOrderAt
+                | SortValue::LastActivityAt
         )
     }
 
@@ -409,6 +431,7 @@ impl SortValue {
             SortValue::AverageOrderValue => CursorValue::I(m.average_order_value),
             SortValue::FirstOrderAt => m.first_order_at.map_or(CursorValue::N, CursorValue::T),
             SortValue::LastOrderAt => m.last_order_at.map_or(CursorValue::N, CursorValue::T),
+            SortValue::LastActivityAt => m.last_activity_at.map_or(CursorValue::N, CursorValue::T),
             SortValue::Custom { key, kind } => custom_sort_value(m.custom_fields.0.get(key), kind),
         }
     }

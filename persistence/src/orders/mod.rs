@@ -349,6 +349,49 @@ pub async fn of_customer(conn: &impl ConnectionTrait, customer_id: Uuid) -> Resu
         .collect()
 }
 
+/// The orders with these ids, each with everything it carries, in no particular order: what a
+/// timeline page shows.
+pub async fn with_ids(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Order>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = order::Entity::find()
+        .filter(order::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    let mut details = details_of(conn, ids).await?;
+    rows.into_iter()
+        .map(|m| {
+            let own = details.remove(&m.id).unwrap_or_default();
+            order_of(m, own)
+        })
+        .collect()
+}
+
+/// The order another record names in `order_id`: one `owner`'s scope reaches and, when the record
+/// is about a customer, that customer's; a 422 at `order_id` otherwise.
+pub async fn linked(
+    conn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    id: Uuid,
+    customer_id: Option<Uuid>,
+) -> Result<Order> {
+    match get(conn, owner, id).await {
+        Ok(order) if customer_id.is_none_or(|c| c == order.customer_id) => Ok(order),
+        Ok(_) => Err(Error::field(
+            "order_id",
+            "other_customer",
+            "the order is another customer's",
+        )),
+        Err(Error::NotFound | Error::BeyondScope { .. }) => Err(Error::field(
+            "order_id",
+            "not_found",
+            "no order you can reach has this id",
+        )),
+        Err(other) => Err(other),
+    }
+}
+
 /// The order with this id, if `owner`'s scope reaches it.
 pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> Result<Order> {
     let Some(row) = scoped(owner)

@@ -144,19 +144,6 @@ async fn insert_lines(conn: &impl ConnectionTrait, order: &Order) -> Result<()> 
     Ok(())
 }
 
-/// The staff member `user` when they exist (422 on `sales_user_id` otherwise).
-async fn credited(conn: &impl ConnectionTrait, user: Uuid) -> Result<Uuid> {
-    if access::user_exists(conn, user).await? {
-        Ok(user)
-    } else {
-        Err(Error::Invalid(FieldErrors::from(invalid(
-            "sales_user_id",
-            "not_found",
-            "no user has this id",
-        ))))
-    }
-}
-
 /// Places an order, pending. The customer must be within `owner`'s scope; the staff member
 /// credited is the customer's owner unless named.
 pub async fn create(
@@ -185,20 +172,9 @@ pub(super) async fn priced_order(
     checked: CheckedOrder,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Order> {
-    let customer = customers::get(conn, owner, checked.customer_id)
-        .await
-        .map_err(|e| match e {
-            Error::NotFound | Error::BeyondScope { .. } => {
-                Error::Invalid(FieldErrors::from(invalid(
-                    "customer_id",
-                    "not_found",
-                    "no customer you can reach has this id",
-                )))
-            }
-            other => other,
-        })?;
+    let customer = customers::linked(conn, owner, checked.customer_id).await?;
     let sales_user_id = match checked.sales_user_id {
-        Some(user) => Some(credited(conn, user).await?),
+        Some(user) => Some(access::named_user(conn, "sales_user_id", user).await?),
         None => customer.owner_id,
     };
     let (lines, subtotal, total) =
@@ -322,7 +298,7 @@ pub(super) async fn changed(
     let mut after = before.clone();
     if let Some(user) = changes.sales_user_id {
         after.sales_user_id = match user {
-            Some(user) => Some(credited(conn, user).await?),
+            Some(user) => Some(access::named_user(conn, "sales_user_id", user).await?),
             None => None,
         };
     }

@@ -1,0 +1,16 @@
+//! A customer's timeline: everything that happened with them, newest first, whatever kind of
+//! record it is kept in.
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of record a timeline shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimelineKind {
+    /// An activity, at the time it happened.
+    Activity,
+    /// An order, at the time it was placed.
+    Order,
+}
+
+names!(TimelineKind { Activity => "activity", Order => "order" });

@@ -1,0 +1,402 @@
+//! Tasks: creating, changing, reading and removing them, each in one transaction with its audit
+//! and feed event, and the reminders that fall due. A caller whose scope is `own` reaches the
+//! tasks assigned to them, and assigns tasks to themselves only.
+
+use chrono::{DateTime, Utc};
+use rapport_domain::access::Actor;
+use rapport_domain::sort::SortOrder;
+use rapport_domain::tasks::{NewTask, Task, TaskChanges, TaskPriority, TaskStatus};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+use uuid::Uuid;
+
+use crate::idempotency::{self, IdempotencyKey, Outcome};
+use crate::page::{self, CursorValue, Page, PageRequest, SortField};
+use crate::{Backend, Db, Error, Result, access, audit, customers, events, orders};
+
+/// The `tasks` table.
+mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tasks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub title: String,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub description: Option<String>,
+        pub due_at: Option<DateTimeUtc>,
+        pub remind_at: Option<DateTimeUtc>,
+        pub reminded_at: Option<DateTimeUtc>,
+        pub priority: i16,
+        pub status: String,
+        pub assignee_id: Option<Uuid>,
+        pub customer_id: Option<Uuid>,
+        pub order_id: Option<Uuid>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub outcome: Option<String>,
+        pub completed_at: Option<DateTimeUtc>,
+        pub created_by: Option<Uuid>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+        pub version: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+use entity::{Column, Entity, Model};
+
+fn corrupt(what: &str) -> Error {
+    Error::Internal(format!("stored task {what} is unknown"))
+}
+
+impl TryFrom<Model> for Task {
+    type Error = Error;
+    fn try_from(m: Model) -> Result<Self> {
+        Ok(Task {
+            id: m.id,
+            title: m.title,
+            description: m.description,
+            due_at: m.due_at,
+            remind_at: m.remind_at,
+            reminded_at: m.reminded_at,
+            priority: TaskPriority::of_rank(m.priority).ok_or_else(|| corrupt("priority"))?,
+            status: TaskStatus::from_name(&m.status).ok_or_else(|| corrupt("status"))?,
+            assignee_id: m.assignee_id,
+            customer_id: m.customer_id,
+            order_id: m.order_id,
+            outcome: m.outcome,
+            completed_at: m.completed_at,
+            created_by: m.created_by,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        })
+    }
+}
+
+fn active(t: &Task) -> entity::ActiveModel {
+    entity::ActiveModel {
+        id: Set(t.id),
+        title: Set(t.title.clone()),
+        description: Set(t.description.clone()),
+        due_at: Set(t.due_at),
+        remind_at: Set(t.remind_at),
+        reminded_at: Set(t.reminded_at),
+        priority: Set(t.priority.rank()),
+        status: Set(t.status.as_str().into()),
+        assignee_id: Set(t.assignee_id),
+        customer_id: Set(t.customer_id),
+        order_id: Set(t.order_id),
+        outcome: Set(t.outcome.clone()),
+        completed_at: Set(t.completed_at),
+        created_by: Set(t.created_by),
+        created_at: Set(t.created_at),
+        updated_at: Set(t.updated_at),
+        version: Set(t.version),
+    }
+}
+
+/// The tasks within `owner`'s scope: those assigned to them.
+fn scoped(owner: Option<Uuid>) -> Select<Entity> {
+    let select = Entity::find();
+    match owner {
+        Some(owner) => select.filter(Column::AssigneeId.eq(owner)),
+        None => select,
+    }
+}
+
+/// Checks what a task names: its assignee (a staff member; the caller themselves when their
+/// scope is `own`), its customer within the scope, its order (the customer's, when both are
+/// named).
+async fn check_links(conn: &impl ConnectionTrait, owner: Option<Uuid>, task: &Task) -> Result<()> {
+    if let Some(assignee) = task.assignee_id {
+        if owner.is_some_and(|owner| owner != assignee) {
+            return Err(Error::field(
+                "assignee_id",
+                "not_yours",
+                "you may assign tasks to yourself only",
+            ));
+        }
+        access::named_user(conn, "assignee_id", assignee).await?;
+    }
+    if let Some(customer) = task.customer_id {
+        customers::linked(conn, owner, customer).await?;
+    }
+    if let Some(order_id) = task.order_id {
+        orders::linked(conn, owner, order_id, task.customer_id).await?;
+    }
+    Ok(())
+}
+
+/// Creates a task, by `actor` (its assignee unless it names one) at `now`.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    owner: Option<Uuid>,
+    new: NewTask,
+    now: DateTime<Utc>,
+    idem: Option<&IdempotencyKey>,
+) -> Result<Outcome<Task>> {
+    let txn = db.begin_write().await?;
+    if let Some(previous) = idempotency::replay(&*txn, idem).await? {
+        return Ok(Outcome::Replayed(previous));
+    }
+    let task = new.into_task(actor.principal.user_id(), now);
+    check_links(&*txn, owner, &task).await?;
+    active(&task).insert(&*txn).await?;
+    let after = serde_json::to_value(&task)?;
+    audit::record_change(
+        &*txn,
+        actor,
+        "task.created",
+        "task",
+        task.id,
+        None,
+        Some(&after),
+    )
+    .await?;
+    idempotency::remember(&*txn, idem, 201, &task).await?;
+    txn.commit().await?;
+    Ok(Outcome::Done(task))
+}
+
+/// The task with this id, if `owner`'s scope reaches it.
+pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> Result<Task> {
+    match scoped(owner).filter(Column::Id.eq(id)).one(conn).await? {
+        Some(model) => model.try_into(),
+        None => {
+            let unscoped = Entity::find().filter(Column::Id.eq(id));
+            Err(crate::db::unreached(conn, owner, unscoped, "task", id).await)
+        }
+    }
+}
+
+/// Changes a task at `expected_version` (when given) at `now`; a status it cannot move to is a
+/// 409 `invalid_transition`.
+pub async fn update(
+    db: &Db,
+    actor: &Actor,
+    owner: Option<Uuid>,
+    id: Uuid,
+    changes: TaskChanges,
+    now: DateTime<Utc>,
+    expected_version: Option<i64>,
+) -> Result<Task> {
+    let txn = db.begin_write().await?;
+    let row = crate::db::lock_for_change(
+        &*txn,
+        scoped(owner).filter(Column::Id.eq(id)),
+        expected_version,
+        |m| m.version,
+    )
+    .await?;
+    let before = Task::try_from(row)?;
+    let mut after = changes.apply(&before, now).map_err(|e| Error::Conflict {
+        code: "invalid_transition",
+        field: Some("status"),
+        message: format!(
+            "a task that is {} cannot become {}",
+            e.from.as_str(),
+            e.to.as_str()
+        ),
+    })?;
+    if after == before {
+        return Ok(before);
+    }
+    check_links(&*txn, owner, &after).await?;
+    after.updated_at = crate::now();
+    after.version += 1;
+    active(&after).update(&*txn).await?;
+    let (b, a) = (
+        serde_json::to_value(&before)?,
+        serde_json::to_value(&after)?,
+    );
+    let action = match (before.status, after.status) {
+        (TaskStatus::Open, TaskStatus::Done) => "task.completed",
+        (TaskStatus::Open, TaskStatus::Cancelled) => "task.cancelled",
+        (TaskStatus::Done | TaskStatus::Cancelled, TaskStatus::Open) => "task.reopened",
+        _ => "task.updated",
+    };
+    audit::record_change(&*txn, actor, action, "task", id, Some(&b), Some(&a)).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Removes a task at `expected_version` (when given).
+pub async fn delete(
+    db: &Db,
+    actor: &Actor,
+    owner: Option<Uuid>,
+    id: Uuid,
+    expected_version: Option<i64>,
+) -> Result<()> {
+    let txn = db.begin_write().await?;
+    let row = crate::db::lock_for_change(
+        &*txn,
+        scoped(owner).filter(Column::Id.eq(id)),
+        expected_version,
+        |m| m.version,
+    )
+    .await?;
+    let before = serde_json::to_value(Task::try_from(row)?)?;
+    Entity::delete_by_id(id).exec(&*txn).await?;
+    audit::record_change(
+        &*txn,
+        actor,
+        "task.deleted",
+        "task",
+        id,
+        Some(&before),
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// What a task list is narrowed to; every part given applies.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    /// Assigned to this staff member.
+    pub assignee_id: Option<Uuid>,
+    /// In this status.
+    pub status: Option<TaskStatus>,
+    /// Of this priority.
+    pub priority: Option<TaskPriority>,
+    /// For this customer.
+    pub customer_id: Option<Uuid>,
+    /// About this order.
+    pub order_id: Option<Uuid>,
+    /// Due at or after.
+    pub due_from: Option<DateTime<Utc>>,
+    /// Due before.
+    pub due_to: Option<DateTime<Utc>>,
+}
+
+const FIELDS: &[SortField<Entity>] = &[
+    SortField {
+        name: "due_at",
+        column: Column::DueAt,
+        value: |m| m.due_at.map_or(CursorValue::N, CursorValue::T),
+    },
+    SortField {
+        name: "created_at",
+        column: Column::CreatedAt,
+        value: |m| CursorValue::T(m.created_at),
+    },
+    SortField {
+        name: "priority",
+        column: Column::Priority,
+        value: |m| CursorValue::I(i64::from(m.priority)),
+    },
+];
+
+const ID: SortField<Entity> = SortField {
+    name: "id",
+    column: Column::Id,
+    value: |m| CursorValue::U(m.id),
+};
+
+/// One page of tasks within `owner`'s scope.
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    filter: &TaskFilter,
+    order: &SortOrder,
+    request: &PageRequest,
+) -> Result<Page<Task>> {
+    let mut select = scoped(owner);
+    if let Some(assignee) = filter.assignee_id {
+        select = select.filter(Column::AssigneeId.eq(assignee));
+    }
+    if let Some(status) = filter.status {
+        select = select.filter(Column::Status.eq(status.as_str()));
+    }
+    if let Some(priority) = filter.priority {
+        select = select.filter(Column::Priority.eq(priority.rank()));
+    }
+    if let Some(customer) = filter.customer_id {
+        select = select.filter(Column::CustomerId.eq(customer));
+    }
+    if let Some(order_id) = filter.order_id {
+        select = select.filter(Column::OrderId.eq(order_id));
+    }
+    if let Some(from) = filter.due_from {
+        select = select.filter(Column::DueAt.gte(from));
+    }
+    if let Some(to) = filter.due_to {
+        select = select.filter(Column::DueAt.lt(to));
+    }
+    page::fetch_ordered(conn, select, order, FIELDS, &ID, None, request)
+        .await?
+        .try_map(Task::try_from)
+}
+
+/// The most reminders sent in one transaction.
+const REMINDERS_PER_STEP: u64 = 500;
+
+/// Sends the reminders due at `now`: each open task whose `remind_at` has come and that was not
+/// reminded of yet gets `reminded_at` and a `task.reminder_due` event, once, in one transaction
+/// per batch (rows taken with `SKIP LOCKED` on PostgreSQL, so two nodes never send one twice).
+/// Returns how many went out.
+pub async fn send_due_reminders(db: &Db, now: DateTime<Utc>) -> Result<u64> {
+    let mut sent = 0;
+    loop {
+        let txn = db.begin_write().await?;
+        let due = Entity::find()
+            .filter(Column::Status.eq(TaskStatus::Open.as_str()))
+            .filter(Column::RemindAt.lte(now))
+            .filter(Column::RemindedAt.is_null())
+            .order_by_asc(Column::RemindAt)
+            .order_by_asc(Column::Id)
+            .limit(REMINDERS_PER_STEP);
+        let due = match db.backend() {
+            Backend::Postgres => due.lock_with_behavior(
+                sea_orm::sea_query::LockType::Update,
+                sea_orm::sea_query::LockBehavior::SkipLocked,
+            ),
+            Backend::Sqlite => due,
+        };
+        let rows = due.all(&*txn).await?;
+        let step = rows.len() as u64;
+        for row in rows {
+            let mut task = Task::try_from(row)?;
+            task.reminded_at = Some(now);
+            Entity::update_many()
+                .col_expr(Column::RemindedAt, Expr::val(now))
+                .filter(Column::Id.eq(task.id))
+                .exec(&*txn)
+                .await?;
+            let data = serde_json::to_value(&task)?;
+            events::emit(&*txn, "task.reminder_due", "task", task.id, data, None).await?;
+        }
+        txn.commit().await?;
+        sent += step;
+        if step < REMINDERS_PER_STEP {
+            return Ok(sent);
+        }
+    }
+}
+
+/// Every task of a customer, oldest first: what a data export holds.
+pub async fn of_customer(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<Vec<Task>> {
+    Entity::find()
+        .filter(Column::CustomerId.eq(customer_id))
+        .order_by_asc(Column::CreatedAt)
+        .order_by_asc(Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Task::try_from)
+        .collect()
+}
