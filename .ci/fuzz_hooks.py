@@ -327,6 +327,39 @@ def before_call(ctx, case, **kwargs):
                 case.body["shipping"] = min(int(shipping), 1000)
             if isinstance(case.body.get("sales_user_id"), str):
                 case.body["sales_user_id"] = ADMIN_ID
+        if case.path == "/api/v1/deals" and case.method == "POST":
+            # A deal is for a customer and in a pipeline that exist: the server's state.
+            made = requests.post(BASE + "/api/v1/customers", headers=AUTH, json={"name": "Fuzz deal buyer"}, timeout=10)
+            if made.status_code == 201:
+                case.body["customer_id"] = made.json()["id"]
+            pipeline = requests.post(BASE + "/api/v1/pipelines", headers=AUTH, timeout=10, json={
+                "name": "Fuzz pipeline " + uuid.uuid4().hex, "stages": [{"name": "Open", "probability": 10}]})
+            if pipeline.status_code == 201:
+                case.body["pipeline_id"] = pipeline.json()["id"]
+            case.body.pop("stage_id", None)
+        if case.path == "/api/v1/deals/{id}" and case.method == "PATCH":
+            # Which stages the deal's pipeline has is the server's state; a lost deal says why,
+            # and only a lost one, a rule across two properties and the stored status.
+            case.body.pop("stage_id", None)
+            if case.body.get("status") == "lost":
+                case.body["lost_reason"] = "Fuzz reason"
+            else:
+                case.body.pop("lost_reason", None)
+        if case.path == "/api/v1/pipelines/{id}" and case.method == "PATCH" and isinstance(case.body.get("stages"), list):
+            # Which stage ids a pipeline has is the server's state: every stage sent is new.
+            for s in case.body["stages"]:
+                if isinstance(s, dict):
+                    s.pop("id", None)
+            names = [s.get("name") for s in case.body["stages"] if isinstance(s, dict)]
+            if len({str(n).strip().lower() for n in names}) != len(names):
+                for i, s in enumerate(case.body["stages"]):
+                    if isinstance(s, dict):
+                        s["name"] = "Stage %d" % i
+        if case.path == "/api/v1/pipelines" and case.method == "POST" and isinstance(case.body.get("stages"), list):
+            # Stage names are unique within a pipeline, which no schema can state across items.
+            for i, s in enumerate(case.body["stages"]):
+                if isinstance(s, dict):
+                    s["name"] = "Stage %d" % i
         following = case.path in ("/api/v1/activities", "/api/v1/tasks") and case.method == "POST"
         following_up = case.path in ("/api/v1/activities/{id}", "/api/v1/tasks/{id}") and case.method == "PATCH"
         if following or following_up:

@@ -74,6 +74,8 @@ const PERSISTENCE: Layers = Layers {
         area("imports", 2),       // import jobs, file pieces, refused rows
         area("orders", 2),        // orders, their lines, refunds and shipments, and their actions
         area("housekeeping", 3),  // forgetting what outlived its retention, in every area
+        area("pipelines", 0),     // pipelines and their stages
+        area("deals", 2),         // deals and their stage history
         area("activities", 3),    // calls, visits and notes with customers
         area("tasks", 3),         // staff's tasks and their reminders
         area("timeline", 4),      // a customer's activities and orders, newest first
@@ -125,6 +127,8 @@ const API: Layers = Layers {
         area("data_export", 3), // everything held about one customer, from every area
         area("jobs", 4),   // the scheduler, running every kind of job, and the jobs list
         area("activities", 1), // calls, visits and notes with customers
+        area("pipelines", 0), // pipelines, their stages and what they hold
+        area("deals", 0),  // deals and their stage history
         area("tasks", 1),  // staff's tasks, overdue and due today
         area("timeline", 3), // a customer's activities and orders, newest first
     ],

@@ -206,7 +206,7 @@ async fn activities_recorded_at_once_leave_the_latest_time() {
 /// A server whose clock stands at 00:30 on 6 December in Shanghai (16:30 on 5 December, UTC).
 async fn at_half_past_midnight_in_shanghai(backend: &rapport_tests::Backend) -> TestApp {
     TestApp::spawn_with(backend, |c| {
-        c.clock = Clock::Fixed(at("2026-12-05T16:30:00Z"));
+        c.clock = Clock::at(at("2026-12-05T16:30:00Z"));
         c.scheduler = true;
     })
     .await

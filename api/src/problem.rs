@@ -78,6 +78,9 @@ error_codes! {
     LevelRankTaken => "level_rank_taken", 409, "Level rank already in use", "等级排名已被使用";
     TooManyLevels => "too_many_levels", 409, "Too many levels", "客户等级数量已达上限";
     TooManyShipmentEvents => "too_many_shipment_events", 409, "Too many shipment events", "物流轨迹数量已达上限";
+    PipelineNameTaken => "pipeline_name_taken", 409, "Pipeline name already in use", "销售流程名称已被使用";
+    PipelineInUse => "pipeline_in_use", 409, "The pipeline has deals", "该销售流程中仍有商机";
+    StageInUse => "stage_in_use", 409, "Deals are in the stage", "该阶段中仍有商机";
     FilePurged => "file_purged", 409, "The file was forgotten after its retention", "文件已超过保留期限被清除";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     RequestTimeout => "request_timeout", 408, "Request timeout", "请求超时";

@@ -295,7 +295,7 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
             config.login_failures_per_address,
         ),
         config: Arc::new(config.clone()),
-        clock: config.clock,
+        clock: config.clock.clone(),
     });
     let first_admin = match prepare(&state.db, &config).await {
         Ok(prepared) => {

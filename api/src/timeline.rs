@@ -1,5 +1,5 @@
 //! `GET /customers/{id}/timeline`: everything that happened with a customer, newest first, across
-//! the areas that record it (activities and orders), so it sits above them.
+//! the areas that record it (activities, orders and deals), so it sits above them.
 
 use actix_web::web::{Data, Path};
 use actix_web::{HttpResponse, get};
@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::activities::ActivityView;
 use crate::auth::Auth;
+use crate::deals::DealView;
 use crate::extract::{ValidQuery, page_request};
 use crate::orders::OrderView;
 use crate::problem::ApiError;
@@ -26,6 +27,8 @@ pub enum TimelineKindDto {
     Activity,
     /// An order (`order` holds it), at the time it was placed.
     Order,
+    /// A deal (`deal` holds it), at the time it was opened.
+    Deal,
 }
 
 /// One thing that happened with the customer: its kind, its time, and the record itself under
@@ -44,7 +47,7 @@ pub enum TimelineKindDto {
 pub struct TimelineEntryView {
     /// What kind of record.
     pub kind: TimelineKindDto,
-    /// When it happened: an activity's `occurred_at`, an order's `created_at`.
+    /// When it happened: an activity's `occurred_at`, an order's or a deal's `created_at`.
     pub at: DateTime<Utc>,
     /// The activity, when `kind` is `activity`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -52,6 +55,9 @@ pub struct TimelineEntryView {
     /// The order, when `kind` is `order`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<OrderView>,
+    /// The deal, when `kind` is `deal`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deal: Option<DealView>,
 }
 
 /// Which kinds, and which page.
@@ -59,9 +65,9 @@ pub struct TimelineEntryView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
-    /// Comma-separated kinds to show: `activity`, `order` (default every kind).
+    /// Comma-separated kinds to show: `activity`, `order`, `deal` (default every kind).
     #[param(
-        pattern = "^(activity|order)(,(activity|order))*$",
+        pattern = "^(activity|order|deal)(,(activity|order|deal))*$",
         example = "activity,order"
     )]
     pub kinds: Option<String>,
@@ -76,7 +82,7 @@ pub struct TimelineQuery {
 
 /// A customer's timeline.
 ///
-/// Their activities and orders, newest first, keyset paged. A customer the caller may not
+/// Their activities, orders and deals, newest first, keyset paged. A customer the caller may not
 /// reach is 404.
 #[utoipa::path(
     tag = "customers",
@@ -103,7 +109,7 @@ pub async fn get_customer_timeline(
                     ApiError::bad_parameter(
                         "kinds",
                         "invalid_kind",
-                        "must name kinds among `activity` and `order`, separated by commas",
+                        "must name kinds among `activity`, `order` and `deal`, separated by commas",
                     )
                 })
             })
@@ -126,12 +132,21 @@ pub async fn get_customer_timeline(
                 at,
                 activity: Some(a.into()),
                 order: None,
+                deal: None,
             },
             Entry::Order(o) => TimelineEntryView {
                 kind: TimelineKindDto::Order,
                 at,
                 activity: None,
                 order: Some(OrderView::new(*o, disclosure)),
+                deal: None,
+            },
+            Entry::Deal(d) => TimelineEntryView {
+                kind: TimelineKindDto::Deal,
+                at,
+                activity: None,
+                order: None,
+                deal: Some(d.into()),
             },
         }
     })))

@@ -11,6 +11,8 @@ pub enum TimelineKind {
     Activity,
     /// An order, at the time it was placed.
     Order,
+    /// A deal, at the time it was opened.
+    Deal,
 }
 
-names!(TimelineKind { Activity => "activity", Order => "order" });
+names!(TimelineKind { Activity => "activity", Order => "order", Deal => "deal" });

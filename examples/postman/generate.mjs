@@ -2153,6 +2153,183 @@ pm.test("the call and the orders, newest first", function () {
     ],
   },
   {
+    name: 'Deals',
+    description:
+      'A pipeline with three stages, a deal for the buyer above moved through two of them and won, its stage history, what each stage holds, and the deal on the buyer\'s timeline.',
+    steps: [
+      {
+        op: 'create_pipeline',
+        status: 201,
+        body: {
+          json: {
+            name: '企业团购 {{run}}',
+            stages: [
+              { name: '接洽', probability: 10 },
+              { name: '报价', probability: 60 },
+              { name: '谈判', probability: 80 },
+            ],
+          },
+        },
+        test: `${storeId('pipeline_id')}${storeEtag('pipeline_etag')}${set('first_stage_id', 'body && body.stages[0].id')}${set('quote_stage_id', 'body && body.stages[1].id')}
+pm.test("three stages, in order", function () {
+    pm.expect(body.stages.map(function (s) { return s.position; })).to.eql([0, 1, 2]);
+});`,
+      },
+      {
+        op: 'create_pipeline',
+        name: 'the same name again',
+        status: 409,
+        code: 'pipeline_name_taken',
+        body: { json: { name: '企业团购 {{run}}', stages: [{ name: '接洽', probability: 10 }] } },
+      },
+      {
+        op: 'update_pipeline',
+        status: 200,
+        params: { id: '{{pipeline_id}}' },
+        headers: { 'If-Match': '{{pipeline_etag}}' },
+        body: { json: { name: '企业团购（华东）{{run}}' } },
+        test: `
+pm.test("renamed, its stages kept", function () {
+    pm.expect(body.version).to.eql(2);
+    pm.expect(body.stages.length).to.eql(3);
+});`,
+      },
+      {
+        op: 'get_pipeline',
+        status: 200,
+        params: { id: '{{pipeline_id}}' },
+      },
+      {
+        op: 'list_pipelines',
+        status: 200,
+        test: `
+pm.test("the pipeline is listed", function () {
+    pm.expect(body.data.map(function (p) { return p.id; })).to.include(${v('pipeline_id')});
+});`,
+      },
+      {
+        op: 'create_deal',
+        status: 201,
+        body: {
+          json: {
+            name: '年会礼品：茶叶礼盒 200 份',
+            customer_id: '{{buyer_id}}',
+            pipeline_id: '{{pipeline_id}}',
+            amount: 2560000,
+            currency: 'CNY',
+            expected_close_date: '2026-12-20',
+          },
+        },
+        test: `${storeId('deal_id')}${storeEtag('deal_etag')}
+pm.test("open, in the first stage", function () {
+    pm.expect(body.status).to.eql("open");
+    pm.expect(body.stage_id).to.eql(${v('first_stage_id')});
+});`,
+      },
+      {
+        op: 'update_deal',
+        name: 'to the quote stage',
+        status: 200,
+        params: { id: '{{deal_id}}' },
+        headers: { 'If-Match': '{{deal_etag}}' },
+        body: { json: { stage_id: '{{quote_stage_id}}' } },
+        test: `
+pm.test("moved", function () {
+    pm.expect(body.stage_id).to.eql(${v('quote_stage_id')});
+});`,
+      },
+      {
+        op: 'get_pipeline_summary',
+        status: 200,
+        params: { id: '{{pipeline_id}}' },
+        test: `
+pm.test("the quote stage holds the deal, weighted at 60 %", function () {
+    var quote = body.stages[1];
+    pm.expect(quote.count).to.eql(1);
+    pm.expect(quote.totals).to.eql([{ currency: "CNY", count: 1, amount: 2560000, weighted_amount: 1536000 }]);
+});`,
+      },
+      {
+        op: 'update_deal',
+        name: 'lost without a reason',
+        status: 422,
+        code: 'validation_failed',
+        params: { id: '{{deal_id}}' },
+        body: { json: { status: 'lost' } },
+        test: `
+pm.test("the reason is required", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["lost_reason required"]);
+});`,
+      },
+      {
+        op: 'update_deal',
+        name: 'won',
+        status: 200,
+        params: { id: '{{deal_id}}' },
+        body: { json: { status: 'won' } },
+        test: `
+pm.test("won, and when", function () {
+    pm.expect(body.status).to.eql("won");
+    pm.expect(body.closed_at).to.be.a("string");
+});`,
+      },
+      {
+        op: 'get_deal',
+        status: 200,
+        params: { id: '{{deal_id}}' },
+      },
+      {
+        op: 'list_deals',
+        status: 200,
+        query: { pipeline_id: '{{pipeline_id}}', status: 'won' },
+        test: `
+pm.test("the won deal", function () {
+    pm.expect(body.data.map(function (d) { return d.id; })).to.eql([${v('deal_id')}]);
+});`,
+      },
+      {
+        op: 'get_deal_stage_history',
+        status: 200,
+        params: { id: '{{deal_id}}' },
+        test: `
+pm.test("one stay per stage entered, the last one open", function () {
+    pm.expect(body.data.map(function (s) { return s.stage_name; })).to.eql(["接洽", "报价"]);
+    pm.expect(body.data[0].left_at).to.be.a("string");
+    pm.expect(body.data[1].left_at).to.eql(null);
+    body.data.forEach(function (s) { pm.expect(s.duration_seconds).to.be.at.least(0); });
+});`,
+      },
+      {
+        op: 'get_customer_timeline',
+        name: 'the buyer\'s deals',
+        status: 200,
+        params: { id: '{{buyer_id}}' },
+        query: { kinds: 'deal' },
+        test: `
+pm.test("the deal is on it", function () {
+    pm.expect(body.data.map(function (e) { return e.deal.id; })).to.include(${v('deal_id')});
+});`,
+      },
+      {
+        op: 'delete_pipeline',
+        name: 'holding a deal',
+        status: 409,
+        code: 'pipeline_in_use',
+        params: { id: '{{pipeline_id}}' },
+      },
+      {
+        op: 'delete_deal',
+        status: 204,
+        params: { id: '{{deal_id}}' },
+      },
+      {
+        op: 'delete_pipeline',
+        status: 204,
+        params: { id: '{{pipeline_id}}' },
+      },
+    ],
+  },
+  {
     name: 'Common errors',
     description:
       'What a client gets when it does something wrong: each answer is `application/problem+json` with a ' +

@@ -26,6 +26,7 @@ mod m20261205_000020_product_search;
 mod m20261205_000021_product_order_custom_fields;
 mod m20261205_000022_jobs;
 mod m20261205_000023_activities_tasks;
+mod m20261205_000024_deals;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000021_product_order_custom_fields::Migration),
             Box::new(m20261205_000022_jobs::Migration),
             Box::new(m20261205_000023_activities_tasks::Migration),
+            Box::new(m20261205_000024_deals::Migration),
         ]
     }
 }

@@ -1,10 +1,11 @@
-//! A customer's timeline: their activities (at the time they happened) and orders (at the time
-//! they were placed), newest first, keyset paged over all of them at once. Each kind's rows come
+//! A customer's timeline: their activities (at the time they happened), orders (at the time
+//! they were placed) and deals (at the time they were opened), newest first, keyset paged over all of them at once. Each kind's rows come
 //! from its own `(customer_id, time, id)` index, at most a page of each, and are merged by time;
 //! then the page's records are read whole from their areas.
 
 use chrono::{DateTime, Utc};
 use rapport_domain::activities::Activity;
+use rapport_domain::deals::Deal;
 use rapport_domain::orders::Order;
 use rapport_domain::timeline::TimelineKind;
 use sea_orm::ConnectionTrait;
@@ -14,7 +15,7 @@ use sea_orm::sea_query::{
 use uuid::Uuid;
 
 use crate::page::{self, CursorValue, Page, PageRequest};
-use crate::{Error, Result, activities, customers, orders};
+use crate::{Error, Result, activities, customers, deals, orders};
 
 /// One thing that happened with a customer.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +24,8 @@ pub enum Entry {
     Activity(Activity),
     /// An order (boxed: it carries its lines, refunds and shipment).
     Order(Box<Order>),
+    /// A deal.
+    Deal(Deal),
 }
 
 impl Entry {
@@ -31,6 +34,16 @@ impl Entry {
         match self {
             Entry::Activity(a) => a.occurred_at,
             Entry::Order(o) => o.created_at,
+            Entry::Deal(d) => d.created_at,
+        }
+    }
+
+    /// The record's id.
+    pub fn id(&self) -> Uuid {
+        match self {
+            Entry::Activity(a) => a.id,
+            Entry::Order(o) => o.id,
+            Entry::Deal(d) => d.id,
         }
     }
 }
@@ -43,6 +56,7 @@ fn source(kind: TimelineKind) -> (&'static str, &'static str) {
     match kind {
         TimelineKind::Activity => ("activities", "occurred_at"),
         TimelineKind::Order => ("orders", "created_at"),
+        TimelineKind::Deal => ("deals", "created_at"),
     }
 }
 
@@ -145,18 +159,15 @@ pub async fn page(
     for o in orders::with_ids(conn, &ids_of(TimelineKind::Order)).await? {
         found.insert(o.id, Entry::Order(Box::new(o)));
     }
+    for d in deals::with_ids(conn, &ids_of(TimelineKind::Deal)).await? {
+        found.insert(d.id, Entry::Deal(d));
+    }
     let items: Vec<Entry> = rows.iter().filter_map(|(_, id)| found.remove(id)).collect();
     let next_cursor = match (has_more, items.last()) {
-        (true, Some(last)) => {
-            let id = match last {
-                Entry::Activity(a) => a.id,
-                Entry::Order(o) => o.id,
-            };
-            Some(page::encode(
-                SORT,
-                vec![CursorValue::T(last.at()), CursorValue::U(id)],
-            ))
-        }
+        (true, Some(last)) => Some(page::encode(
+            SORT,
+            vec![CursorValue::T(last.at()), CursorValue::U(last.id())],
+        )),
         _ => None,
     };
     let total = if request.include_total {

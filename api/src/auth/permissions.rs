@@ -19,8 +19,8 @@ const fn p(resource: Resource, action: Action) -> Access {
 
 use Action::{Delete, Read, Write};
 use Resource::{
-    Activities, ApiKeys, AuditEvents, CustomFields, Customers, Events, Jobs, Orders, Privacy,
-    Products, Roles, Segments, Settings, Tasks, Users,
+    Activities, ApiKeys, AuditEvents, CustomFields, Customers, Deals, Events, Jobs, Orders,
+    Privacy, Products, Roles, Segments, Settings, Tasks, Users,
 };
 
 /// (method, route pattern, access) for every authenticated operation.
@@ -209,6 +209,18 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/activities/{id}", p(Activities, Read)),
     ("PATCH", "/api/v1/activities/{id}", p(Activities, Write)),
     ("DELETE", "/api/v1/activities/{id}", p(Activities, Delete)),
+    ("GET", "/api/v1/pipelines", p(Deals, Read)),
+    ("POST", "/api/v1/pipelines", p(Settings, Write)),
+    ("GET", "/api/v1/pipelines/{id}", p(Deals, Read)),
+    ("PATCH", "/api/v1/pipelines/{id}", p(Settings, Write)),
+    ("DELETE", "/api/v1/pipelines/{id}", p(Settings, Write)),
+    ("GET", "/api/v1/pipelines/{id}/summary", p(Deals, Read)),
+    ("GET", "/api/v1/deals", p(Deals, Read)),
+    ("POST", "/api/v1/deals", p(Deals, Write)),
+    ("GET", "/api/v1/deals/{id}", p(Deals, Read)),
+    ("PATCH", "/api/v1/deals/{id}", p(Deals, Write)),
+    ("DELETE", "/api/v1/deals/{id}", p(Deals, Delete)),
+    ("GET", "/api/v1/deals/{id}/stage-history", p(Deals, Read)),
     ("GET", "/api/v1/tasks", p(Tasks, Read)),
     ("POST", "/api/v1/tasks", p(Tasks, Write)),
     ("GET", "/api/v1/tasks/{id}", p(Tasks, Read)),

@@ -41,6 +41,7 @@ fn sortable(path: &str) -> Option<Vec<String>> {
         "/api/v1/customer-levels" => fixed(rapport_domain::customers::levels::SORTABLE),
         "/api/v1/activities" => fixed(rapport_domain::activities::SORTABLE),
         "/api/v1/tasks" => fixed(rapport_domain::tasks::SORTABLE),
+        "/api/v1/deals" => fixed(rapport_domain::deals::SORTABLE),
         _ => None,
     }
 }
@@ -221,10 +222,11 @@ fn request_schema(schema: &mut Value) {
                     object.insert("maximum".into(), json!(money::MAX_AMOUNT));
                 }
             }
-            // Money asked back: at least one minor unit.
+            // Money asked back: at least one minor unit, unless the field says otherwise (a
+            // deal may be worth nothing yet).
             "amount" => {
                 if let Some(object) = property.as_object_mut() {
-                    object.insert("minimum".into(), json!(1));
+                    object.entry("minimum").or_insert(json!(1));
                     object.insert("maximum".into(), json!(money::MAX_AMOUNT));
                 }
             }

@@ -41,11 +41,13 @@ pub enum Resource {
     Activities,
     /// Staff members' tasks and reminders; `own` reaches the tasks assigned to the caller.
     Tasks,
+    /// Deals and the pipelines they move through; `own` reaches the deals the caller owns.
+    Deals,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 16] = [
+    pub const ALL: [Resource; 17] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -62,6 +64,7 @@ impl Resource {
         Resource::Jobs,
         Resource::Activities,
         Resource::Tasks,
+        Resource::Deals,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -83,6 +86,7 @@ impl Resource {
             Resource::Jobs => "jobs",
             Resource::Activities => "activities",
             Resource::Tasks => "tasks",
+            Resource::Deals => "deals",
         }
     }
 
@@ -90,7 +94,11 @@ impl Resource {
     pub fn is_owned(self) -> bool {
         matches!(
             self,
-            Resource::Customers | Resource::Orders | Resource::Activities | Resource::Tasks
+            Resource::Customers
+                | Resource::Orders
+                | Resource::Activities
+                | Resource::Tasks
+                | Resource::Deals
         )
     }
 }

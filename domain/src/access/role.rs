@@ -77,10 +77,10 @@ impl BuiltInRole {
         match self {
             BuiltInRole::Admin => "Administers the workspace: every permission over every record.",
             BuiltInRole::Manager => {
-                "Leads the team: all customers, orders, activities and tasks, the catalogue, custom fields, business settings, staff directory and event feed."
+                "Leads the team: all customers, orders, deals, activities and tasks, the catalogue, custom fields, business settings, staff directory and event feed."
             }
             BuiltInRole::Sales => {
-                "Works their own customers: reads and changes the customers they own, their orders and activities, and their own tasks."
+                "Works their own customers: reads and changes the customers they own, their orders and activities, and their own deals and tasks."
             }
             BuiltInRole::Support => {
                 "Serves customers: reads every customer and their contacts, and records activities with them."
@@ -124,12 +124,13 @@ impl BuiltInRole {
                 all(Orders, &[Read, Write, Delete]),
                 all(Activities, &[Read, Write, Delete]),
                 all(Tasks, &[Read, Write, Delete]),
+                all(Deals, &[Read, Write, Delete]),
                 all(Settings, &[Read, Write]),
                 all(Users, &[Read]),
                 all(Events, &[Read]),
             ]
             .concat(),
-            BuiltInRole::Sales => [Customers, Orders, Activities, Tasks]
+            BuiltInRole::Sales => [Customers, Orders, Activities, Tasks, Deals]
                 .into_iter()
                 .flat_map(|resource| [Read, Write].map(|action| (resource, action)))
                 .map(|(resource, action)| Grant {
@@ -150,6 +151,7 @@ impl BuiltInRole {
                 all(Products, &[Read]),
                 all(Orders, &[Read]),
                 all(Activities, &[Read]),
+                all(Deals, &[Read]),
                 all(Settings, &[Read]),
             ]
             .concat(),
@@ -172,6 +174,7 @@ impl BuiltInRole {
                 all(Products, &[Read]),
                 all(Orders, &[Read]),
                 all(Activities, &[Read]),
+                all(Deals, &[Read]),
                 all(Settings, &[Read]),
             ]
             .concat(),

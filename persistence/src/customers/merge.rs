@@ -93,6 +93,7 @@ pub const OWNED_ROWS: &[(&str, &str)] = &[
     ("orders", "customer_id"),
     ("activities", "customer_id"),
     ("tasks", "customer_id"),
+    ("deals", "customer_id"),
 ];
 
 /// Tables that hold a set per customer, one row per (customer, key): the survivor keeps the
