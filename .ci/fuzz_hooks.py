@@ -186,7 +186,7 @@ def _order_item(item, customer_id):
 # The fields a product import's column can fill; `external_id` and `name` are a customer's too.
 PRODUCT_TARGETS = {
     "external_id", "name", "description", "category_id", "brand_id", "status", "images", "sku",
-    "price", "currency", "stock", "low_stock_threshold",
+    "options", "price", "currency", "stock", "low_stock_threshold",
 }
 BOTH_TARGETS = {"external_id", "name"}
 # The fields an order import's column can fill, besides `custom_fields.<key>`.
