@@ -76,6 +76,7 @@ const PERSISTENCE: Layers = Layers {
         area("housekeeping", 3),  // forgetting what outlived its retention, in every area
         area("pipelines", 0),     // pipelines and their stages
         area("deals", 2),         // deals and their stage history
+        area("leads", 3),         // leads and their conversion into customers and deals
         area("activities", 3),    // calls, visits and notes with customers
         area("tasks", 3),         // staff's tasks and their reminders
         area("timeline", 4),      // a customer's activities and orders, newest first
@@ -129,6 +130,7 @@ const API: Layers = Layers {
         area("activities", 1), // calls, visits and notes with customers
         area("pipelines", 0), // pipelines, their stages and what they hold
         area("deals", 0),  // deals and their stage history
+        area("leads", 2),  // leads, converted into customers and deals
         area("tasks", 1),  // staff's tasks, overdue and due today
         area("timeline", 3), // a customer's activities and orders, newest first
     ],

@@ -1,8 +1,7 @@
 //! `GET /customers/{id}/data-export`: everything Rapport holds about one customer, as one JSON
 //! document, for a customer who asks to see their data. It gathers from every area that keeps
-//! something about a customer (the customer and contacts, consent, segments, orders, activities,
-//! tasks), so it
-//! sits above them all.
+//! something about a customer (the customer and contacts, consent, segments, orders, deals, the
+//! leads they were, activities, tasks), so it sits above them all.
 
 use actix_web::http::header;
 use actix_web::web::{Data, Path};
@@ -18,6 +17,8 @@ use uuid::Uuid;
 use crate::activities::ActivityView;
 use crate::auth::Auth;
 use crate::customers::{ConsentRecordView, ContactView, CustomerView};
+use crate::deals::DealView;
+use crate::leads::LeadView;
 use crate::orders::OrderView;
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::records::{AuditEventView, EventView};
@@ -38,7 +39,7 @@ pub struct SegmentRef {
 #[schema(example = json!({
     "exported_at": "2026-11-22T08:30:00Z",
     "customer": {"id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20", "name": "王芳"},
-    "contacts": [], "consent_history": [], "segments": [], "orders": [], "activities": [], "tasks": [],
+    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [],
     "audit_events": [], "events": []
 }))]
 pub struct CustomerDataExport {
@@ -54,15 +55,19 @@ pub struct CustomerDataExport {
     pub segments: Vec<SegmentRef>,
     /// Their orders, oldest first, with their lines, recipients and addresses.
     pub orders: Vec<OrderView>,
+    /// Every deal for them, oldest first.
+    pub deals: Vec<DealView>,
+    /// The leads converted into them, oldest first.
+    pub leads: Vec<LeadView>,
     /// Every activity with them, oldest first.
     pub activities: Vec<ActivityView>,
     /// Every task for them, oldest first.
     pub tasks: Vec<TaskView>,
-    /// Every change made to the customer, their contacts, orders, activities and tasks, oldest
-    /// first.
+    /// Every change made to the customer, their contacts, orders, deals, leads, activities and
+    /// tasks, oldest first.
     pub audit_events: Vec<AuditEventView>,
-    /// Every event about the customer, their contacts, orders, activities and tasks, in feed
-    /// order.
+    /// Every event about the customer, their contacts, orders, deals, leads, activities and
+    /// tasks, in feed order.
     pub events: Vec<EventView>,
 }
 
@@ -70,8 +75,8 @@ pub struct CustomerDataExport {
 ///
 /// Everything held about the customer as one JSON document, for a customer who asks to see their
 /// data: the record, contacts, consent history, static segments, orders (with who received them
-/// and where), activities, tasks, and the audit trail and the event feed about all of these. Served as an
-/// attachment. Only for callers who read email and phone unmasked (403 otherwise); every export
+/// and where), deals, the leads converted into them, activities, tasks, and the audit trail and
+/// the event feed about all of these. Served as an attachment. Only for callers who read email and phone unmasked (403 otherwise); every export
 /// is recorded in the audit trail (`customer.data_exported`).
 #[utoipa::path(
     tag = "privacy",
@@ -102,11 +107,15 @@ pub async fn export_customer_data(
     let orders = rapport_persistence::orders::of_customer(conn, id).await?;
     let activities = rapport_persistence::activities::of_customer(conn, id).await?;
     let tasks = rapport_persistence::tasks::of_customer(conn, id).await?;
+    let deals = rapport_persistence::deals::of_customer(conn, id).await?;
+    let leads = rapport_persistence::leads::of_customer(conn, id).await?;
     let records: Vec<Uuid> = orders
         .iter()
         .map(|o| o.id)
         .chain(activities.iter().map(|a| a.id))
         .chain(tasks.iter().map(|t| t.id))
+        .chain(deals.iter().map(|d| d.id))
+        .chain(leads.iter().map(|l| l.id))
         .collect();
     if !records.is_empty() {
         data.audit.extend(audit::about(conn, &records).await?);
@@ -119,6 +128,8 @@ pub async fn export_customer_data(
         "orders": orders.len(),
         "activities": activities.len(),
         "tasks": tasks.len(),
+        "deals": deals.len(),
+        "leads": leads.len(),
         "audit_events": data.audit.len(),
         "events": data.events.len(),
     });
@@ -151,6 +162,11 @@ pub async fn export_customer_data(
         orders: orders
             .into_iter()
             .map(|o| OrderView::new(o, Disclosure::Full))
+            .collect(),
+        deals: deals.into_iter().map(DealView::from).collect(),
+        leads: leads
+            .into_iter()
+            .map(|l| LeadView::new(l, Disclosure::Full))
             .collect(),
         activities: activities.into_iter().map(ActivityView::from).collect(),
         tasks: tasks.into_iter().map(TaskView::from).collect(),

@@ -21,6 +21,7 @@ pub mod extract;
 pub mod health;
 pub mod imports;
 pub mod jobs;
+pub mod leads;
 pub mod openapi;
 pub mod orders;
 pub mod pipelines;

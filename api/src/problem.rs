@@ -81,6 +81,7 @@ error_codes! {
     PipelineNameTaken => "pipeline_name_taken", 409, "Pipeline name already in use", "销售流程名称已被使用";
     PipelineInUse => "pipeline_in_use", 409, "The pipeline has deals", "该销售流程中仍有商机";
     StageInUse => "stage_in_use", 409, "Deals are in the stage", "该阶段中仍有商机";
+    LeadConverted => "lead_converted", 409, "The lead was converted already", "该线索已转化";
     FilePurged => "file_purged", 409, "The file was forgotten after its retention", "文件已超过保留期限被清除";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     RequestTimeout => "request_timeout", 408, "Request timeout", "请求超时";

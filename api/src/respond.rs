@@ -48,12 +48,23 @@ pub fn ok_versioned<T: Serialize>(body: &T, version: i64) -> HttpResponse {
 
 /// 200 with the record an action changed and its `ETag`; a replayed idempotent request says so.
 pub fn acted<T: Serialize>(body: &T, version: i64, replayed: bool) -> HttpResponse {
-    let mut response = HttpResponse::Ok();
+    let mut response = replayable(replayed);
     response.insert_header((header::ETAG, etag(version)));
+    response.json(body)
+}
+
+/// 200 with what an action made of several records (no one version to name); a replayed
+/// idempotent request says so.
+pub fn answered<T: Serialize>(body: &T, replayed: bool) -> HttpResponse {
+    replayable(replayed).json(body)
+}
+
+fn replayable(replayed: bool) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::Ok();
     if replayed {
         response.insert_header(("Idempotent-Replayed", "true"));
     }
-    response.json(body)
+    response
 }
 
 /// 201 with the record, its `Location` and `ETag`; a replayed idempotent request says so.

@@ -15,6 +15,7 @@ pub mod deals;
 pub mod filter;
 pub mod imports;
 pub mod jobs;
+pub mod leads;
 pub mod orders;
 pub mod pipelines;
 pub mod segments;

@@ -61,6 +61,24 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// The same errors, of a part of a larger body: each field under `prefix` (`customer`
+    /// makes `name` into `customer.name`).
+    pub fn under(self, prefix: &str) -> Self {
+        Self(
+            self.0
+                .into_iter()
+                .map(|mut e| {
+                    e.field = if e.field.is_empty() {
+                        prefix.to_owned()
+                    } else {
+                        format!("{prefix}.{}", e.field)
+                    };
+                    e
+                })
+                .collect(),
+        )
+    }
+
     /// `Ok(value)` when nothing was broken, otherwise every error.
     pub fn into_result<T>(self, value: impl FnOnce() -> T) -> Result<T, FieldErrors> {
         if self.0.is_empty() {

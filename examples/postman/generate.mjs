@@ -2330,6 +2330,135 @@ pm.test("the deal is on it", function () {
     ],
   },
   {
+    name: 'Leads',
+    description:
+      'A lead from a trade fair, contacted, found among the hot leads, and converted into a customer and a deal in one step: a deal in an unknown pipeline makes nothing, a second conversion is refused. Removes what it made at the end.',
+    steps: [
+      {
+        op: 'create_pipeline',
+        name: 'a pipeline for the deal',
+        status: 201,
+        body: { json: { name: '展会线索 {{run}}', stages: [{ name: '接洽', probability: 10 }, { name: '报价', probability: 60 }] } },
+        test: `${storeId('lead_pipeline_id')}`,
+      },
+      {
+        op: 'create_lead',
+        status: 201,
+        body: {
+          json: {
+            name: '王芳',
+            company: '明德茶业',
+            email: 'wang.fang.{{run}}@mingde-tea.cn',
+            source: 'trade_fair',
+            rating: 'hot',
+            score: 80,
+          },
+        },
+        test: `${storeId('lead_id')}${storeEtag('lead_etag')}
+pm.test("new, owned by the caller", function () {
+    pm.expect(body.status).to.eql("new");
+    pm.expect(body.owner_id).to.be.a("string");
+});`,
+      },
+      {
+        op: 'update_lead',
+        name: 'contacted',
+        status: 200,
+        params: { id: '{{lead_id}}' },
+        headers: { 'If-Match': '{{lead_etag}}' },
+        body: { json: { status: 'contacted', notes: 'Wants 200 gift boxes before the new year.' } },
+        test: `
+pm.test("contacted", function () {
+    pm.expect(body.status).to.eql("contacted");
+    pm.expect(body.version).to.eql(2);
+});`,
+      },
+      {
+        op: 'update_lead',
+        name: 'back to new',
+        status: 409,
+        code: 'invalid_transition',
+        params: { id: '{{lead_id}}' },
+        body: { json: { status: 'new' } },
+      },
+      {
+        op: 'list_leads',
+        name: 'the hot leads',
+        status: 200,
+        query: { rating: 'hot', min_score: '50', sort: '-score' },
+        test: `
+pm.test("the lead is among them", function () {
+    pm.expect(body.data.map(function (l) { return l.id; })).to.include(${v('lead_id')});
+    body.data.forEach(function (l) { pm.expect(l.score).to.be.at.least(50); });
+});`,
+      },
+      {
+        op: 'get_lead',
+        status: 200,
+        params: { id: '{{lead_id}}' },
+      },
+      {
+        op: 'convert_lead',
+        name: 'with a deal in an unknown pipeline',
+        status: 422,
+        code: 'validation_failed',
+        params: { id: '{{lead_id}}' },
+        body: { json: { deal: { name: '年会礼品', pipeline_id: '0193a5c9-ffff-7000-8000-000000000000', amount: 2560000, currency: 'CNY' } } },
+        test: `
+pm.test("the deal's pipeline is named, and nothing was made", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["deal.pipeline_id not_found"]);
+});`,
+      },
+      {
+        op: 'convert_lead',
+        status: 200,
+        params: { id: '{{lead_id}}' },
+        body: { json: { deal: { name: '年会礼品：茶叶礼盒 200 份', pipeline_id: '{{lead_pipeline_id}}', amount: 2560000, currency: 'CNY', expected_close_date: '2026-12-20' } } },
+        test: `${set('lead_customer_id', 'body && body.customer.id')}${set('lead_deal_id', 'body && body.deal.id')}
+pm.test("a customer made from the lead and a deal for them", function () {
+    pm.expect(body.lead.status).to.eql("converted");
+    pm.expect(body.customer_created).to.eql(true);
+    pm.expect(body.customer.name).to.eql("王芳");
+    pm.expect(body.customer.lifecycle_stage).to.eql("prospect");
+    pm.expect(body.deal.customer_id).to.eql(body.customer.id);
+    pm.expect(body.lead.customer_id).to.eql(body.customer.id);
+    pm.expect(body.lead.deal_id).to.eql(body.deal.id);
+});`,
+      },
+      {
+        op: 'convert_lead',
+        name: 'a second time',
+        status: 409,
+        code: 'lead_converted',
+        params: { id: '{{lead_id}}' },
+        body: { json: {} },
+      },
+      {
+        op: 'delete_lead',
+        status: 204,
+        params: { id: '{{lead_id}}' },
+      },
+      {
+        op: 'delete_deal',
+        name: 'the converted lead\'s deal',
+        status: 204,
+        params: { id: '{{lead_deal_id}}' },
+      },
+      {
+        op: 'delete_pipeline',
+        name: 'the lead pipeline',
+        status: 204,
+        params: { id: '{{lead_pipeline_id}}' },
+      },
+      {
+        op: 'delete_customer',
+        name: 'the converted lead\'s customer',
+        status: 204,
+        params: { id: '{{lead_customer_id}}' },
+      },
+    ],
+  },
+  {
     name: 'Common errors',
     description:
       'What a client gets when it does something wrong: each answer is `application/problem+json` with a ' +

@@ -27,6 +27,7 @@ mod m20261205_000021_product_order_custom_fields;
 mod m20261205_000022_jobs;
 mod m20261205_000023_activities_tasks;
 mod m20261205_000024_deals;
+mod m20261206_000025_leads;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000022_jobs::Migration),
             Box::new(m20261205_000023_activities_tasks::Migration),
             Box::new(m20261205_000024_deals::Migration),
+            Box::new(m20261206_000025_leads::Migration),
         ]
     }
 }

@@ -67,6 +67,7 @@ Each operation states the permission it needs; records outside the caller's data
         (name = "orders", description = "What customers bought or consumed: placing orders with variant and free lines, paying (which takes the stock of every line at once), shipping with a status history, delivering, completing, cancelling, and refunds in part or in whole."),
         (name = "activities", description = "Every interaction with a customer: calls, visits, meetings, messages, notes and care occasions attended to. Each customer keeps the time of their latest (`last_activity_at`), to filter on."),
         (name = "deals", description = "Sales pipelines with their ordered stages and win probabilities, deals moving through them until won or lost, each deal's stage history, and what each stage holds."),
+        (name = "leads", description = "People who may become customers, rated and scored, worked from new to qualified, and converted into a customer (made or linked) and perhaps a deal in one step, or disqualified."),
         (name = "tasks", description = "What staff have to do and by when, with a reminder: a staff member's overdue tasks and those due today, in the workspace's time zone."),
         (name = "customer-levels", description = "Grades the business sets by what customers spend and how often they buy; every customer holds the highest-ranked level their figures reach."),
         (name = "settings", description = "The workspace's settings: how long after payment a refund can be requested, how long finished work is kept."),

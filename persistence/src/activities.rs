@@ -212,27 +212,17 @@ pub async fn delete(
     expected_version: Option<i64>,
 ) -> Result<()> {
     let txn = db.begin_write().await?;
-    let row = crate::db::lock_for_change(
-        &*txn,
-        scoped(owner).filter(Column::Id.eq(id)),
-        expected_version,
-        |m| m.version,
-    )
-    .await?;
-    let before = Activity::try_from(row)?;
-    Entity::delete_by_id(id).exec(&*txn).await?;
-    customers::recount_last_activity(&*txn, before.customer_id).await?;
-    let b = serde_json::to_value(&before)?;
-    audit::record_change(
+    let before: Activity = audit::delete_recorded(
         &*txn,
         actor,
-        "activity.deleted",
-        "activity",
+        scoped(owner).filter(Column::Id.eq(id)),
         id,
-        Some(&b),
-        None,
+        expected_version,
+        |m| m.version,
+        "activity",
     )
     .await?;
+    customers::recount_last_activity(&*txn, before.customer_id).await?;
     txn.commit().await?;
     Ok(())
 }

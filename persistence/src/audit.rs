@@ -228,6 +228,33 @@ pub async fn record_change(
     crate::events::emit(conn, action, resource_type, resource_id, data, None).await
 }
 
+/// Removes one record in the caller's transaction and records its removal: `select` (the caller's
+/// scope, narrowed to `id`) finds it, locked and at `expected_version` when one is given (404 or
+/// 412 otherwise), and `<kind>.deleted` goes to the audit trail and the event feed with what it
+/// was. The record as it was.
+pub async fn delete_recorded<E, T>(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    select: sea_orm::Select<E>,
+    id: Uuid,
+    expected_version: Option<i64>,
+    version: impl Fn(&E::Model) -> i64,
+    kind: &str,
+) -> Result<T>
+where
+    E: EntityTrait,
+    Uuid: Into<<E::PrimaryKey as PrimaryKeyTrait>::ValueType>,
+    T: TryFrom<E::Model, Error = crate::Error> + serde::Serialize,
+{
+    let row = crate::db::lock_for_change(conn, select, expected_version, version).await?;
+    let before = T::try_from(row)?;
+    E::delete_by_id(id).exec(conn).await?;
+    let b = serde_json::to_value(&before)?;
+    let action = format!("{kind}.deleted");
+    record_change(conn, actor, &action, kind, id, Some(&b), None).await?;
+    Ok(before)
+}
+
 /// Records a change in the caller's transaction.
 pub async fn record(
     conn: &impl ConnectionTrait,

@@ -217,7 +217,22 @@ pub async fn create(
         return Ok(Outcome::Replayed(previous));
     }
     customers::linked(&*txn, owner, new.customer_id).await?;
-    let (_, stage) = pipeline_and_stage(&*txn, new.pipeline_id, new.stage_id).await?;
+    let deal = insert(&*txn, actor, owner, new, now).await?;
+    idempotency::remember(&*txn, idem, 201, &deal).await?;
+    txn.commit().await?;
+    Ok(Outcome::Done(deal))
+}
+
+/// Stores a new deal in the caller's transaction, for a customer the caller has checked: the
+/// row, its first stay, the audit event and `deal.created`.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    owner: Option<Uuid>,
+    new: NewDeal,
+    now: DateTime<Utc>,
+) -> Result<Deal> {
+    let (_, stage) = pipeline_and_stage(conn, new.pipeline_id, new.stage_id).await?;
     let deal = Deal {
         id: Uuid::now_v7(),
         name: new.name,
@@ -236,12 +251,12 @@ pub async fn create(
         updated_at: now,
         version: 1,
     };
-    check_owner(&*txn, owner, &deal).await?;
-    active(&deal).insert(&*txn).await?;
-    enter(&*txn, deal.id, stage, now).await?;
+    check_owner(conn, owner, &deal).await?;
+    active(&deal).insert(conn).await?;
+    enter(conn, deal.id, stage, now).await?;
     let after = serde_json::to_value(&deal)?;
     audit::record_change(
-        &*txn,
+        conn,
         actor,
         "deal.created",
         "deal",
@@ -250,9 +265,7 @@ pub async fn create(
         Some(&after),
     )
     .await?;
-    idempotency::remember(&*txn, idem, 201, &deal).await?;
-    txn.commit().await?;
-    Ok(Outcome::Done(deal))
+    Ok(deal)
 }
 
 /// The deal with this id, if `owner`'s scope reaches it.
@@ -354,23 +367,14 @@ pub async fn delete(
     expected_version: Option<i64>,
 ) -> Result<()> {
     let txn = db.begin_write().await?;
-    let row = crate::db::lock_for_change(
-        &*txn,
-        scoped(owner).filter(deal::Column::Id.eq(id)),
-        expected_version,
-        |m| m.version,
-    )
-    .await?;
-    let before = serde_json::to_value(Deal::try_from(row)?)?;
-    deal::Entity::delete_by_id(id).exec(&*txn).await?;
-    audit::record_change(
+    audit::delete_recorded::<_, Deal>(
         &*txn,
         actor,
-        "deal.deleted",
-        "deal",
+        scoped(owner).filter(deal::Column::Id.eq(id)),
         id,
-        Some(&before),
-        None,
+        expected_version,
+        |m| m.version,
+        "deal",
     )
     .await?;
     txn.commit().await?;
@@ -479,6 +483,19 @@ pub async fn with_ids(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<D
     }
     deal::Entity::find()
         .filter(deal::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Deal::try_from)
+        .collect()
+}
+
+/// Every one of the deals for the customer, oldest first: what a data export holds.
+pub async fn of_customer(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<Vec<Deal>> {
+    deal::Entity::find()
+        .filter(deal::Column::CustomerId.eq(customer_id))
+        .order_by_asc(deal::Column::CreatedAt)
+        .order_by_asc(deal::Column::Id)
         .all(conn)
         .await?
         .into_iter()

@@ -21,6 +21,7 @@ pub mod housekeeping;
 pub mod idempotency;
 pub mod imports;
 pub mod jobs;
+pub mod leads;
 pub mod orders;
 pub mod page;
 pub mod pipelines;

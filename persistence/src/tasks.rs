@@ -241,23 +241,14 @@ pub async fn delete(
     expected_version: Option<i64>,
 ) -> Result<()> {
     let txn = db.begin_write().await?;
-    let row = crate::db::lock_for_change(
-        &*txn,
-        scoped(owner).filter(Column::Id.eq(id)),
-        expected_version,
-        |m| m.version,
-    )
-    .await?;
-    let before = serde_json::to_value(Task::try_from(row)?)?;
-    Entity::delete_by_id(id).exec(&*txn).await?;
-    audit::record_change(
+    audit::delete_recorded::<_, Task>(
         &*txn,
         actor,
-        "task.deleted",
-        "task",
+        scoped(owner).filter(Column::Id.eq(id)),
         id,
-        Some(&before),
-        None,
+        expected_version,
+        |m| m.version,
+        "task",
     )
     .await?;
     txn.commit().await?;

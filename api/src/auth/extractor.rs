@@ -5,7 +5,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::Data;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use rapport_domain::access::{Actor, Principal, Scope};
+use rapport_domain::access::{Action, Actor, Permission, Principal, Resource, Scope};
 use rapport_persistence::access::api_keys;
 use rapport_persistence::audit;
 use uuid::Uuid;
@@ -31,6 +31,23 @@ impl Auth {
     /// The owner every query must be restricted to, for scope `own`.
     pub fn owner(&self) -> Option<Uuid> {
         self.actor.owner_filter(self.scope)
+    }
+
+    /// The caller's scope for a permission the operation needs besides its route's (converting
+    /// a lead makes a customer): 403 `forbidden` without it.
+    pub fn also(&self, resource: Resource, action: Action) -> Result<Scope, ApiError> {
+        self.actor
+            .scope_for(Permission::new(resource, action))
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Forbidden,
+                    format!(
+                        "this also needs the permission {}:{}",
+                        resource.as_str(),
+                        action.as_str()
+                    ),
+                )
+            })
     }
 
     /// How much of email addresses and phone numbers the caller sees.

@@ -19,7 +19,7 @@ const fn p(resource: Resource, action: Action) -> Access {
 
 use Action::{Delete, Read, Write};
 use Resource::{
-    Activities, ApiKeys, AuditEvents, CustomFields, Customers, Deals, Events, Jobs, Orders,
+    Activities, ApiKeys, AuditEvents, CustomFields, Customers, Deals, Events, Jobs, Leads, Orders,
     Privacy, Products, Roles, Segments, Settings, Tasks, Users,
 };
 
@@ -221,6 +221,12 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/v1/deals/{id}", p(Deals, Write)),
     ("DELETE", "/api/v1/deals/{id}", p(Deals, Delete)),
     ("GET", "/api/v1/deals/{id}/stage-history", p(Deals, Read)),
+    ("GET", "/api/v1/leads", p(Leads, Read)),
+    ("POST", "/api/v1/leads", p(Leads, Write)),
+    ("GET", "/api/v1/leads/{id}", p(Leads, Read)),
+    ("PATCH", "/api/v1/leads/{id}", p(Leads, Write)),
+    ("DELETE", "/api/v1/leads/{id}", p(Leads, Delete)),
+    ("POST", "/api/v1/leads/{id}/convert", p(Leads, Write)),
     ("GET", "/api/v1/tasks", p(Tasks, Read)),
     ("POST", "/api/v1/tasks", p(Tasks, Write)),
     ("GET", "/api/v1/tasks/{id}", p(Tasks, Read)),

@@ -15,7 +15,7 @@ pub mod routes;
 pub mod search;
 pub mod selection;
 
-pub use dto::{AddressDto, ContactView, CreateCustomer, CustomerView};
+pub use dto::{AddressDto, ContactView, CreateCustomer, CustomerView, Stage as CustomerStage};
 pub use masking::{all_of, catalogue as filter_catalogue, check_stored_filter, text_condition};
 pub use privacy::ConsentRecordView;
 pub use search::parse_filter;

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use rapport_domain::FieldErrors;
-use rapport_domain::access::{Action, Permission, Resource};
+use rapport_domain::access::{Action, Resource};
 use rapport_domain::imports::{
     ImportFormat, ImportJob, ImportMode, ImportResource as DomainResource, ImportStatus, Mapping,
     NewImport,
@@ -279,21 +279,14 @@ pub async fn create_import(
     let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let body = body.value()?;
     let resource: DomainResource = body.resource_type.into();
-    let written = match resource {
-        DomainResource::Customers => None,
-        DomainResource::Products => Some((Resource::Products, "products")),
-        DomainResource::Orders => Some((Resource::Orders, "orders")),
-    };
-    if let Some((written, name)) = written
-        && auth
-            .actor
-            .scope_for(Permission::new(written, Action::Write))
-            .is_none()
-    {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            format!("importing {name} needs the permission {name}:write"),
-        ));
+    match resource {
+        DomainResource::Customers => {}
+        DomainResource::Products => {
+            auth.also(Resource::Products, Action::Write)?;
+        }
+        DomainResource::Orders => {
+            auth.also(Resource::Orders, Action::Write)?;
+        }
     }
     let mapping = Mapping(body.mapping.unwrap_or_default())
         .parse(resource)

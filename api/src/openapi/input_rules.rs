@@ -42,6 +42,7 @@ fn sortable(path: &str) -> Option<Vec<String>> {
         "/api/v1/activities" => fixed(rapport_domain::activities::SORTABLE),
         "/api/v1/tasks" => fixed(rapport_domain::tasks::SORTABLE),
         "/api/v1/deals" => fixed(rapport_domain::deals::SORTABLE),
+        "/api/v1/leads" => fixed(rapport_domain::leads::SORTABLE),
         _ => None,
     }
 }

@@ -73,17 +73,37 @@ fn composed_examples(doc: &mut serde_json::Value) {
         "consent_history": [example("ConsentRecordView")],
         "segments": [{"id": "0193a5c6-2222-7000-8000-000000000003", "name": "上海 VIP"}],
         "orders": [example("OrderView")],
+        "deals": [example("DealView")],
+        "leads": [example("LeadView")],
         "activities": [example("ActivityView")],
         "tasks": [example("TaskView")],
         "audit_events": [example("AuditEventView")],
         "events": [example("EventView")],
     });
     let preview = json!({"customer_count": 1342, "sample": [example("CustomerView")]});
+    let conversion = {
+        let (customer, mut deal, mut lead) = (
+            example("CustomerView"),
+            example("DealView"),
+            example("LeadView"),
+        );
+        deal["customer_id"] = customer["id"].clone();
+        lead["status"] = json!("converted");
+        lead["customer_id"] = customer["id"].clone();
+        lead["deal_id"] = deal["id"].clone();
+        lead["converted_at"] = json!("2026-12-05T10:00:00Z");
+        lead["updated_at"] = json!("2026-12-05T10:00:00Z");
+        lead["version"] = json!(4);
+        json!({"lead": lead, "customer": customer, "customer_created": true, "deal": deal})
+    };
     if schemas.get("CustomerDataExport").is_some() {
         schemas["CustomerDataExport"]["example"] = export;
     }
     if schemas.get("SegmentPreview").is_some() {
         schemas["SegmentPreview"]["example"] = preview;
+    }
+    if schemas.get("LeadConversionView").is_some() {
+        schemas["LeadConversionView"]["example"] = conversion;
     }
 }
 

@@ -3,7 +3,7 @@
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use rapport_domain::FieldErrors;
-use rapport_domain::access::{Action, Permission, Resource};
+use rapport_domain::access::{Action, Resource};
 use rapport_domain::custom_fields::{Definition, FieldOwner};
 use rapport_domain::customers::fields::{self, default_sort, sortable_fields};
 use rapport_domain::filter::{Catalogue, Filter};
@@ -31,13 +31,7 @@ use crate::state::AppState;
 /// The owner the caller's customer reads are limited to: segments hold customers, and a caller
 /// sees of them only what `customers:read` lets them see (none at all without it).
 fn customer_scope(auth: &Auth) -> Result<Option<Uuid>, ApiError> {
-    let read = Permission::new(Resource::Customers, Action::Read);
-    let scope = auth.actor.scope_for(read).ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::Forbidden,
-            "your role does not allow reading customers",
-        )
-    })?;
+    let scope = auth.also(Resource::Customers, Action::Read)?;
     Ok(auth.actor.owner_filter(scope))
 }
 

@@ -43,11 +43,13 @@ pub enum Resource {
     Tasks,
     /// Deals and the pipelines they move through; `own` reaches the deals the caller owns.
     Deals,
+    /// Leads and their conversion into customers; `own` reaches the leads the caller owns.
+    Leads,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 17] = [
+    pub const ALL: [Resource; 18] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -65,6 +67,7 @@ impl Resource {
         Resource::Activities,
         Resource::Tasks,
         Resource::Deals,
+        Resource::Leads,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -87,6 +90,7 @@ impl Resource {
             Resource::Activities => "activities",
             Resource::Tasks => "tasks",
             Resource::Deals => "deals",
+            Resource::Leads => "leads",
         }
     }
 
@@ -99,6 +103,7 @@ impl Resource {
                 | Resource::Activities
                 | Resource::Tasks
                 | Resource::Deals
+                | Resource::Leads
         )
     }
 }

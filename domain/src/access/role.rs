@@ -77,16 +77,16 @@ impl BuiltInRole {
         match self {
             BuiltInRole::Admin => "Administers the workspace: every permission over every record.",
             BuiltInRole::Manager => {
-                "Leads the team: all customers, orders, deals, activities and tasks, the catalogue, custom fields, business settings, staff directory and event feed."
+                "Leads the team: all customers, orders, leads, deals, activities and tasks, the catalogue, custom fields, business settings, staff directory and event feed."
             }
             BuiltInRole::Sales => {
-                "Works their own customers: reads and changes the customers they own, their orders and activities, and their own deals and tasks."
+                "Works their own customers: reads and changes the customers they own, their orders and activities, and their own leads, deals and tasks."
             }
             BuiltInRole::Support => {
                 "Serves customers: reads every customer and their contacts, and records activities with them."
             }
             BuiltInRole::Marketing => {
-                "Plans campaigns: reads every customer and builds the segments they target."
+                "Plans campaigns: reads every customer and lead and builds the segments they target."
             }
             BuiltInRole::Viewer => {
                 "Looks without touching: reads every customer, with email and phone masked."
@@ -125,12 +125,13 @@ impl BuiltInRole {
                 all(Activities, &[Read, Write, Delete]),
                 all(Tasks, &[Read, Write, Delete]),
                 all(Deals, &[Read, Write, Delete]),
+                all(Leads, &[Read, Write, Delete]),
                 all(Settings, &[Read, Write]),
                 all(Users, &[Read]),
                 all(Events, &[Read]),
             ]
             .concat(),
-            BuiltInRole::Sales => [Customers, Orders, Activities, Tasks, Deals]
+            BuiltInRole::Sales => [Customers, Orders, Activities, Tasks, Deals, Leads]
                 .into_iter()
                 .flat_map(|resource| [Read, Write].map(|action| (resource, action)))
                 .map(|(resource, action)| Grant {
@@ -152,6 +153,7 @@ impl BuiltInRole {
                 all(Orders, &[Read]),
                 all(Activities, &[Read]),
                 all(Deals, &[Read]),
+                all(Leads, &[Read]),
                 all(Settings, &[Read]),
             ]
             .concat(),

@@ -94,6 +94,7 @@ pub const OWNED_ROWS: &[(&str, &str)] = &[
     ("activities", "customer_id"),
     ("tasks", "customer_id"),
     ("deals", "customer_id"),
+    ("leads", "customer_id"),
 ];
 
 /// Tables that hold a set per customer, one row per (customer, key): the survivor keeps the

@@ -30,4 +30,5 @@ pub use queries::{
 };
 pub(crate) use selection::ids as selected_ids;
 pub use selection::{BulkOutcome, Selection};
+pub(crate) use use_cases::insert;
 pub use use_cases::{create, delete, fill_derived_text, update};

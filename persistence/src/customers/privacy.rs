@@ -276,8 +276,9 @@ async fn forget_deliveries(conn: &impl ConnectionTrait, customer_id: Uuid) -> Re
 }
 
 /// What staff wrote down about the customer, in their activities and tasks (a call's notes, a
-/// task's description and outcome), is wiped; what happened, and when, stays. The ids of those
-/// activities and tasks, whose copies in the audit trail and the feed are to be scrubbed too.
+/// task's description and outcome) and in the leads converted into them (who the lead was), is
+/// wiped; what happened, and when, stays. The ids of those records, whose copies in the audit
+/// trail and the feed are to be scrubbed too.
 async fn forget_notes(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<Vec<Uuid>> {
     use sea_orm::sea_query::{Alias, Query};
     let backend = conn.get_database_backend();
@@ -285,6 +286,11 @@ async fn forget_notes(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<
     for (table, title, texts) in [
         ("activities", "subject", &["body"][..]),
         ("tasks", "title", &["description", "outcome"]),
+        (
+            "leads",
+            "name",
+            &["company", "email", "phone", "notes", "disqualified_reason"],
+        ),
     ] {
         let of_customer = || Expr::col(Alias::new("customer_id")).eq(customer_id);
         let select = Query::select()
@@ -308,7 +314,7 @@ async fn forget_notes(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<
     Ok(ids)
 }
 
-/// What an erased activity's subject or task's title reads.
+/// What an erased activity's subject, task's title or lead's name reads.
 const ERASED: &str = "(erased)";
 
 /// The columns of `orders` that say who received an order and where.
