@@ -383,14 +383,16 @@ def before_call(ctx, case, **kwargs):
         following = case.path in ("/api/v1/activities", "/api/v1/tasks") and case.method == "POST"
         following_up = case.path in ("/api/v1/activities/{id}", "/api/v1/tasks/{id}") and case.method == "PATCH"
         if following or following_up:
-            # Activities and tasks name a customer, an order and staff that exist: the server's
-            # state. An order would have to be the customer's, a rule across two records.
+            # Activities and tasks name a customer, an order, a deal and staff that exist: the
+            # server's state. An order or a deal would have to be the customer's, a rule across
+            # two records.
             if "customer_id" in case.body and (following or case.body["customer_id"] is not None):
                 made = requests.post(BASE + "/api/v1/customers", headers=AUTH, json={"name": "Fuzz follow-up"}, timeout=10)
                 if made.status_code == 201:
                     case.body["customer_id"] = made.json()["id"]
-            if "order_id" in case.body:
-                case.body["order_id"] = None
+            for link in ("order_id", "deal_id"):
+                if link in case.body:
+                    case.body[link] = None
             for person in ("author_id", "assignee_id"):
                 if isinstance(case.body.get(person), str):
                     case.body[person] = ADMIN_ID

@@ -1,6 +1,7 @@
 //! Pipelines and deals: stages kept or removed, a deal's stage history with the time it spent in
 //! each stage (on a clock the test moves), won and lost, each stage's open deals summed, and
-//! sales users reaching their own deals only.
+//! sales users reaching their own deals only; deal owners reminded of close dates and of deals
+//! that sat too long in a stage, once each, also when two nodes remind at once.
 
 use chrono::{DateTime, Duration, Utc};
 use rapport_api::clock::Clock;
@@ -381,4 +382,188 @@ async fn app_admin_id(app: &TestApp) -> String {
         .send(Method::GET, "/api/v1/me", &app.admin_token, None)
         .await;
     me["id"].as_str().unwrap().to_owned()
+}
+
+/// The titles of the tasks about a deal, oldest first.
+async fn reminder_titles(app: &TestApp, deal: &Value) -> Vec<String> {
+    let (status, page) = app
+        .send(
+            Method::GET,
+            &format!(
+                "/api/v1/tasks?deal_id={}&sort=created_at&limit=50",
+                deal["id"].as_str().unwrap()
+            ),
+            &app.admin_token,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deal_reminders_make_one_task_per_close_date_and_per_stay_in_a_stage() {
+    for backend in backends() {
+        let clock = Clock::at(at("2026-12-01T09:00:00Z"));
+        let moved = clock.clone();
+        let app = TestApp::spawn_with(&backend, |c| c.clock = clock).await;
+        let token = &app.admin_token;
+        let (sales_id, sales) = app.user_with_role("sales").await;
+        let p = pipeline(&app, "跟进提醒").await;
+        let buyer = app
+            .create_customer(&sales, json!({"name": "提醒客户"}))
+            .await;
+        let new_deal = |name: &str, close: &str| {
+            json!({"name": name, "customer_id": buyer["id"], "pipeline_id": p["id"],
+                "amount": 100, "currency": "CNY", "expected_close_date": close})
+        };
+        let closing = deal(&app, &sales, new_deal("Closing", "2026-12-03")).await;
+        let later = deal(&app, &sales, new_deal("Later", "2026-12-20")).await;
+        let unowned = deal(&app, token, new_deal("Unowned", "2026-12-02")).await;
+        let (status, _) = patch_deal(
+            &app,
+            unowned["id"].as_str().unwrap(),
+            json!({"owner_id": null}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+
+        // Off by default: nothing.
+        assert_eq!(app.run_job("deal_reminders").await["tasks"], 0);
+        let (status, rules) = app
+            .send(
+                Method::PATCH,
+                "/api/v1/settings/deal-reminders",
+                token,
+                Some(json!({"close_date_days": 3, "stage_days": 7})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{rules}");
+        let (status, problem) = app
+            .send(
+                Method::PATCH,
+                "/api/v1/settings/deal-reminders",
+                token,
+                Some(json!({"stage_days": 0})),
+            )
+            .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+
+        // A close date three days ahead, once however often the job runs.
+        assert_eq!(app.run_job("deal_reminders").await["tasks"], 1);
+        assert_eq!(app.run_job("deal_reminders").await["tasks"], 0);
+        assert_eq!(
+            reminder_titles(&app, &closing).await,
+            ["Close “Closing” by 2026-12-03"]
+        );
+        assert!(reminder_titles(&app, &later).await.is_empty());
+        assert!(reminder_titles(&app, &unowned).await.is_empty(), "no owner");
+        let (_, mine) = app
+            .send(Method::GET, "/api/v1/tasks?assignee=me", &sales, None)
+            .await;
+        assert_eq!(mine["data"][0]["assignee_id"], sales_id.to_string());
+        assert_eq!(mine["data"][0]["deal_id"], closing["id"]);
+        assert_eq!(mine["data"][0]["customer_id"], buyer["id"]);
+
+        // A new close date is a new occasion.
+        let (status, _) = patch_deal(
+            &app,
+            closing["id"].as_str().unwrap(),
+            json!({"expected_close_date": "2026-12-04"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(app.run_job("deal_reminders").await["tasks"], 1);
+
+        // Eight days in the first stage: both owned deals are reminded to move on, once.
+        moved.advance(Duration::days(8));
+        assert_eq!(app.run_job("deal_reminders").await["tasks"], 2);
+        assert_eq!(app.run_job("deal_reminders").await["tasks"], 0);
+        assert_eq!(
+            reminder_titles(&app, &later).await,
+            ["Move “Later” on: 8 days in its stage"]
+        );
+
+        // A move starts a new stay; its close date comes near too.
+        let (status, _) = patch_deal(
+            &app,
+            later["id"].as_str().unwrap(),
+            json!({"stage_id": stage(&p, 1)}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        moved.advance(Duration::days(8));
+        assert_eq!(app.run_job("deal_reminders").await["tasks"], 2);
+        assert_eq!(
+            reminder_titles(&app, &later).await,
+            [
+                "Move “Later” on: 8 days in its stage",
+                "Close “Later” by 2026-12-20",
+                "Move “Later” on: 8 days in its stage"
+            ],
+            "the stage reminder again for the new stay"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_reminding_at_once_make_each_task_once() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let other = app.second_node().await;
+        let token = &app.admin_token;
+        let p = pipeline(&app, "两个节点").await;
+        let buyer = app
+            .create_customer(token, json!({"name": "并发提醒"}))
+            .await;
+        let today = Utc::now().date_naive().to_string();
+        let mut ids = Vec::new();
+        for i in 0..40 {
+            let d = deal(
+                &app,
+                token,
+                json!({"name": format!("D{i}"), "customer_id": buyer["id"], "pipeline_id": p["id"],
+                    "amount": 100, "currency": "CNY", "expected_close_date": today}),
+            )
+            .await;
+            ids.push(d["id"].as_str().unwrap().to_owned());
+        }
+        let (status, _) = app
+            .send(
+                Method::PATCH,
+                "/api/v1/settings/deal-reminders",
+                token,
+                Some(json!({"close_date_days": 0})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (a, b, c, d) = tokio::join!(
+            app.run_job("deal_reminders"),
+            other.run_job("deal_reminders"),
+            app.run_job("deal_reminders"),
+            other.run_job("deal_reminders"),
+        );
+        let made: i64 = [a, b, c, d]
+            .iter()
+            .map(|r| r["tasks"].as_i64().unwrap())
+            .sum();
+        assert_eq!(made, 40);
+        let (_, tasks) = app
+            .send(Method::GET, "/api/v1/tasks?limit=200", token, None)
+            .await;
+        let mut reminded: Vec<String> = tasks["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t["deal_id"].as_str().map(str::to_owned))
+            .collect();
+        reminded.sort();
+        ids.sort();
+        assert_eq!(reminded, ids, "each deal once");
+    }
 }

@@ -397,31 +397,7 @@ async fn a_reminder_goes_out_once_when_it_falls_due() {
             ids.push(task["id"].as_str().unwrap().to_owned());
         }
         for _ in 0..2 {
-            let (status, run) = app
-                .send(
-                    Method::POST,
-                    "/api/v1/jobs",
-                    token,
-                    Some(json!({"kind": "task_reminders"})),
-                )
-                .await;
-            assert_eq!(status, StatusCode::ACCEPTED, "{run}");
-            let deadline = Instant::now() + Duration::from_secs(30);
-            loop {
-                let (_, job) = app
-                    .send(
-                        Method::GET,
-                        &format!("/api/v1/jobs/{}", run["id"].as_str().unwrap()),
-                        token,
-                        None,
-                    )
-                    .await;
-                if job["status"] == "succeeded" {
-                    break;
-                }
-                assert!(Instant::now() < deadline, "{job}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+            app.run_job("task_reminders").await;
         }
         assert_eq!(
             reminders(&app).await,

@@ -597,6 +597,14 @@ pub fn optional_whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i
         .transpose()
 }
 
+/// [`whole`] for a field that may be cleared: absent stays `None` (with `#[serde(default)]`);
+/// `null` becomes `Some(None)`.
+pub fn nullable_whole<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<i64>>, D::Error> {
+    optional_whole(d).map(Some)
+}
+
 fn whole_of<E: serde::de::Error>(number: &serde_json::Number) -> Result<i64, E> {
     // 2^63 as a float: every whole float below it in magnitude fits an i64.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;

@@ -1,12 +1,12 @@
 //! The workspace's settings over HTTP: `GET` and `PATCH` of `/settings/workspace`,
-//! `/settings/commerce` and `/settings/retention`.
+//! `/settings/commerce`, `/settings/retention` and `/settings/deal-reminders`.
 
 use actix_web::web::Data;
 use actix_web::{HttpResponse, get, patch};
 use chrono::{DateTime, Utc};
 use rapport_domain::settings::{
-    CommerceChanges, CommerceSettings, RetentionChanges, RetentionSettings, WorkspaceChanges,
-    WorkspaceSettings,
+    CommerceChanges, CommerceSettings, DealReminderChanges, DealReminderSettings, RetentionChanges,
+    RetentionSettings, WorkspaceChanges, WorkspaceSettings,
 };
 use rapport_persistence::settings;
 use serde::{Deserialize, Serialize};
@@ -312,4 +312,114 @@ pub async fn update_workspace_settings(
         settings::change(&state.db, &auth.actor, &changes, if_match.0).await?;
     let version = changed.version;
     Ok(ok_versioned(&WorkspaceSettingsView::from(changed), version))
+}
+
+/// When the owners of open deals get a task about them; each rule is off while `null`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "close_date_days": 3, "stage_days": 14, "updated_at": "2026-12-05T08:00:00Z", "version": 2
+}))]
+pub struct DealReminderSettingsView {
+    /// Days before a deal's expected close date (0: on the day) that its owner gets a task to
+    /// close it, once per close date (`null`: never; the default).
+    pub close_date_days: Option<i64>,
+    /// Days a deal may sit in one stage before its owner gets a task to move it on, once per
+    /// stay in a stage (`null`: never; the default).
+    pub stage_days: Option<i64>,
+    /// When they last changed; `null` while they hold their defaults.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Version, for `If-Match`.
+    pub version: i64,
+}
+
+impl From<DealReminderSettings> for DealReminderSettingsView {
+    fn from(s: DealReminderSettings) -> Self {
+        DealReminderSettingsView {
+            close_date_days: s.close_date_days,
+            stage_days: s.stage_days,
+            updated_at: s.updated_at,
+            version: s.version,
+        }
+    }
+}
+
+/// Changes to the deal reminder settings: absent parts stay, `null` turns a rule off.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"close_date_days": 3, "stage_days": 14}))]
+pub struct UpdateDealReminderSettings {
+    /// Days before the close date, 0 to 365, or `null`.
+    #[serde(default, deserialize_with = "crate::extract::nullable_whole")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 365)]
+    pub close_date_days: Option<Option<i64>>,
+    /// Days in one stage, 1 to 365, or `null`.
+    #[serde(default, deserialize_with = "crate::extract::nullable_whole")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 365)]
+    pub stage_days: Option<Option<i64>>,
+}
+
+/// Get the deal reminder settings.
+///
+/// When the owner of an open deal gets a task: a number of days before its expected close date,
+/// and after a number of days in one stage. The `deal_reminders` job applies them every quarter
+/// hour.
+#[utoipa::path(
+    tag = "settings",
+    operation_id = "get_deal_reminder_settings",
+    responses(
+        (status = 200, description = "The deal reminder settings", body = DealReminderSettingsView,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/settings/deal-reminders")]
+pub async fn get_deal_reminder_settings(
+    state: Data<AppState>,
+    _auth: Auth,
+) -> Result<HttpResponse, ApiError> {
+    let current: DealReminderSettings = settings::load(state.db.conn()).await?;
+    let version = current.version;
+    Ok(ok_versioned(
+        &DealReminderSettingsView::from(current),
+        version,
+    ))
+}
+
+/// Change the deal reminder settings.
+///
+/// The next `deal_reminders` run (every quarter hour, or `POST /api/v1/jobs` with
+/// `deal_reminders`) applies them. With `If-Match: "<version>"` the change applies only to
+/// that version.
+#[utoipa::path(
+    tag = "settings",
+    operation_id = "update_deal_reminder_settings",
+    request_body = UpdateDealReminderSettings,
+    params(("If-Match" = Option<String>, Header)),
+    responses(
+        (status = 200, description = "The changed settings", body = DealReminderSettingsView,
+            headers(("ETag" = String, description = "The new version"))),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/settings/deal-reminders")]
+pub async fn update_deal_reminder_settings(
+    state: Data<AppState>,
+    auth: Auth,
+    if_match: IfMatch,
+    body: ValidJson<UpdateDealReminderSettings>,
+) -> Result<HttpResponse, ApiError> {
+    let changes = body.checked(|dto| {
+        DealReminderChanges {
+            close_date_days: dto.close_date_days,
+            stage_days: dto.stage_days,
+        }
+        .check()
+    })?;
+    let changed: DealReminderSettings =
+        settings::change(&state.db, &auth.actor, &changes, if_match.0).await?;
+    let version = changed.version;
+    Ok(ok_versioned(
+        &DealReminderSettingsView::from(changed),
+        version,
+    ))
 }

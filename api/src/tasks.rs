@@ -100,6 +100,8 @@ pub struct CreateTask {
     pub customer_id: Option<Uuid>,
     /// The order it is about (the customer's, when both are named).
     pub order_id: Option<Uuid>,
+    /// The deal it is about, one the caller may reach (the customer's, when both are named).
+    pub deal_id: Option<Uuid>,
 }
 
 /// Changes to a task: absent parts stay, `null` clears.
@@ -139,6 +141,10 @@ pub struct UpdateTask {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Uuid>)]
     pub order_id: Option<Option<Uuid>>,
+    /// The deal, or `null`.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Uuid>)]
+    pub deal_id: Option<Option<Uuid>>,
     /// What came of it, at most 20000 characters, or `null`.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 20000)]
@@ -152,8 +158,8 @@ pub struct UpdateTask {
     "description": null, "due_at": "2026-12-06T10:00:00Z", "remind_at": "2026-12-06T09:30:00Z",
     "reminded_at": null, "priority": "high", "status": "open",
     "assignee_id": "0193a5c6-0000-7000-8000-000000000002",
-    "customer_id": "0193a5c7-1111-7000-8000-000000000001", "order_id": null, "outcome": null,
-    "completed_at": null, "created_by": "0193a5c6-0000-7000-8000-000000000002",
+    "customer_id": "0193a5c7-1111-7000-8000-000000000001", "order_id": null, "deal_id": null,
+    "outcome": null, "completed_at": null, "created_by": "0193a5c6-0000-7000-8000-000000000002",
     "created_at": "2026-12-05T10:31:00Z", "updated_at": "2026-12-05T10:31:00Z", "version": 1
 }))]
 pub struct TaskView {
@@ -179,6 +185,8 @@ pub struct TaskView {
     pub customer_id: Option<Uuid>,
     /// The order it is about.
     pub order_id: Option<Uuid>,
+    /// The deal it is about (a deal reminder's task names its deal).
+    pub deal_id: Option<Uuid>,
     /// What came of it.
     pub outcome: Option<String>,
     /// When it was done or cancelled.
@@ -207,6 +215,7 @@ impl From<Task> for TaskView {
             assignee_id: t.assignee_id,
             customer_id: t.customer_id,
             order_id: t.order_id,
+            deal_id: t.deal_id,
             outcome: t.outcome,
             completed_at: t.completed_at,
             created_by: t.created_by,
@@ -240,6 +249,8 @@ pub struct TaskListQuery {
     pub customer_id: Option<Uuid>,
     /// About this order.
     pub order_id: Option<Uuid>,
+    /// About this deal.
+    pub deal_id: Option<Uuid>,
     /// Comma-separated keys, `-` for descending: `due_at`, `created_at`, `priority` (default
     /// `due_at`, tasks without one last).
     #[param(example = "due_at")]
@@ -307,6 +318,7 @@ pub async fn list_tasks(
         priority: q.priority.map(Into::into),
         customer_id: q.customer_id,
         order_id: q.order_id,
+        deal_id: q.deal_id,
         due_from,
         due_to,
     };
@@ -348,6 +360,7 @@ pub async fn create_task(
             assignee_id: dto.assignee_id,
             customer_id: dto.customer_id,
             order_id: dto.order_id,
+            deal_id: dto.deal_id,
         }
         .check()
     })?;
@@ -426,6 +439,7 @@ pub async fn update_task(
             assignee_id: dto.assignee_id,
             customer_id: dto.customer_id,
             order_id: dto.order_id,
+            deal_id: dto.deal_id,
             outcome: dto.outcome,
         }
         .check()

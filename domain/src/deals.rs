@@ -1,9 +1,12 @@
 //! Deals: opportunities moving through a pipeline's stages until they are won or lost. Each move
 //! is kept in the deal's stage history, with how long it stayed in each stage.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::tasks::{NewTask, TaskPriority, start_of_day};
 
 use crate::validation::{name, optional_text};
 use crate::values::Currency;
@@ -279,6 +282,82 @@ impl StageStay {
     }
 }
 
+/// Which open deals fall due for a reminder to their owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReminderDue {
+    /// Those expected to close on or before this date, not yet reminded of that date.
+    CloseBy(NaiveDate),
+    /// Those in their stage since this instant or before, not yet reminded of that stay.
+    InStageSince(DateTime<Utc>),
+}
+
+impl ReminderDue {
+    /// The close-date reminder `days` ahead of `today`.
+    pub fn close_date(today: NaiveDate, days: i64) -> ReminderDue {
+        ReminderDue::CloseBy(today + Duration::days(days))
+    }
+
+    /// The reminder of deals that sat `days` in one stage, at `now`.
+    pub fn stage(now: DateTime<Utc>, days: i64) -> ReminderDue {
+        ReminderDue::InStageSince(now - Duration::days(days))
+    }
+}
+
+/// The most characters of a deal's name a reminder's title quotes.
+const QUOTED_NAME: usize = 120;
+
+impl Deal {
+    /// The task that reminds the deal's owner of `due`, made at `now` with days read in `zone`:
+    /// for the deal, its customer and its owner, due by the end of the close date or of today.
+    pub fn reminder(&self, due: ReminderDue, now: DateTime<Utc>, zone: Tz) -> NewTask {
+        let name: String = if self.name.chars().count() > QUOTED_NAME {
+            self.name.chars().take(QUOTED_NAME).chain(['…']).collect()
+        } else {
+            self.name.clone()
+        };
+        let today = now.with_timezone(&zone).date_naive();
+        let end_of = |date: NaiveDate| {
+            start_of_day(date.succ_opt().unwrap_or(date), zone) - Duration::seconds(1)
+        };
+        let (title, description, due_at, priority) = match due {
+            ReminderDue::CloseBy(_) => {
+                let close = self.expected_close_date.unwrap_or(today);
+                (
+                    format!("Close “{name}” by {close}"),
+                    format!(
+                        "The deal is expected to close on {close}: win it, lose it, or move its date."
+                    ),
+                    end_of(close.max(today)),
+                    TaskPriority::High,
+                )
+            }
+            ReminderDue::InStageSince(_) => {
+                let days = (now - self.stage_entered_at).num_days();
+                (
+                    format!("Move “{name}” on: {days} days in its stage"),
+                    format!(
+                        "The deal entered its stage on {}; move it on, or close it.",
+                        self.stage_entered_at.with_timezone(&zone).date_naive()
+                    ),
+                    end_of(today),
+                    TaskPriority::Normal,
+                )
+            }
+        };
+        NewTask {
+            title,
+            description: Some(description),
+            due_at: Some(due_at),
+            remind_at: None,
+            priority: Some(priority),
+            assignee_id: self.owner_id,
+            customer_id: Some(self.customer_id),
+            order_id: None,
+            deal_id: Some(self.id),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,6 +404,27 @@ mod tests {
             left_at: Some(now),
         };
         assert_eq!(stay.seconds(now), 2 * 86_400);
+    }
+
+    #[test]
+    fn a_reminder_is_for_the_owner_due_by_the_end_of_its_day_in_the_zone() {
+        let now = at("2026-12-05T16:30:00Z"); // 00:30 on the 6th in Shanghai
+        let zone: Tz = "Asia/Shanghai".parse().unwrap();
+        let d = Deal {
+            owner_id: Some(Uuid::from_u128(9)),
+            expected_close_date: NaiveDate::from_ymd_opt(2026, 12, 8),
+            ..deal()
+        };
+        let close = d.reminder(ReminderDue::close_date(now.date_naive(), 3), now, zone);
+        assert_eq!(close.title, "Close “100 boxes of tea” by 2026-12-08");
+        assert_eq!(close.due_at, Some(at("2026-12-08T15:59:59Z")));
+        assert_eq!((close.assignee_id, close.deal_id), (d.owner_id, Some(d.id)));
+        let stuck = d.reminder(ReminderDue::stage(now, 4), now, zone);
+        assert_eq!(
+            stuck.title,
+            "Move “100 boxes of tea” on: 4 days in its stage"
+        );
+        assert_eq!(stuck.due_at, Some(at("2026-12-06T15:59:59Z")));
     }
 
     #[test]

@@ -21,9 +21,16 @@ pub enum JobKind {
     Housekeeping,
     /// Sends the task reminders that fell due (`task.reminder_due`).
     TaskReminders,
+    /// Gives the owners of open deals the tasks the deal reminder settings call for.
+    DealReminders,
 }
 
-names!(JobKind { Import => "import", Housekeeping => "housekeeping", TaskReminders => "task_reminders" });
+names!(JobKind {
+    Import => "import",
+    Housekeeping => "housekeeping",
+    TaskReminders => "task_reminders",
+    DealReminders => "deal_reminders",
+});
 
 impl JobKind {
     /// How often a periodic kind runs; `None` for work that is queued when it arises.
@@ -32,6 +39,7 @@ impl JobKind {
             JobKind::Import => None,
             JobKind::Housekeeping => Some(Duration::hours(1)),
             JobKind::TaskReminders => Some(Duration::minutes(1)),
+            JobKind::DealReminders => Some(Duration::minutes(15)),
         }
     }
 
@@ -39,7 +47,7 @@ impl JobKind {
     pub fn max_attempts(self) -> i32 {
         match self {
             JobKind::Import => 3,
-            JobKind::Housekeeping | JobKind::TaskReminders => 5,
+            JobKind::Housekeeping | JobKind::TaskReminders | JobKind::DealReminders => 5,
         }
     }
 

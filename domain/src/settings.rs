@@ -284,6 +284,92 @@ impl SettingsChange<RetentionSettings> for RetentionChanges {
     }
 }
 
+/// The most days ahead a deal's close date is reminded of, or a deal may sit in a stage.
+pub const MAX_REMINDER_DAYS: i64 = 365;
+
+/// When the owner of an open deal gets a task about it; each rule is off while `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DealReminderSettings {
+    /// Days before its expected close date (0: on the day) that a deal's owner gets a task to
+    /// close it, once per close date.
+    pub close_date_days: Option<i64>,
+    /// Days a deal may sit in one stage before its owner gets a task to move it on, once per
+    /// stay in a stage.
+    pub stage_days: Option<i64>,
+    /// When they last changed; `None` while they hold their defaults.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Grows by one on every change.
+    pub version: i64,
+}
+
+impl Default for DealReminderSettings {
+    fn default() -> Self {
+        DealReminderSettings {
+            close_date_days: None,
+            stage_days: None,
+            updated_at: None,
+            version: 1,
+        }
+    }
+}
+
+impl SettingsGroup for DealReminderSettings {
+    const KEY: &'static str = "deal_reminders";
+    const CHANGED: &'static str = "settings.deal_reminders_changed";
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn stamped(self, now: DateTime<Utc>, version: i64) -> Self {
+        DealReminderSettings {
+            updated_at: Some(now),
+            version,
+            ..self
+        }
+    }
+}
+
+/// A change of the deal reminder settings; absent parts stay as they are, `Some(None)` turns a
+/// rule off.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DealReminderChanges {
+    /// Days before the close date.
+    pub close_date_days: Option<Option<i64>>,
+    /// Days in one stage.
+    pub stage_days: Option<Option<i64>>,
+}
+
+impl DealReminderChanges {
+    /// Checks every part, reporting every mistake.
+    pub fn check(self) -> Result<DealReminderChanges, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        for (field, days, least) in [
+            ("close_date_days", self.close_date_days, 0),
+            ("stage_days", self.stage_days, 1),
+        ] {
+            if let Some(Some(days)) = days
+                && !(least..=MAX_REMINDER_DAYS).contains(&days)
+            {
+                errors.push(FieldError::new(
+                    field,
+                    "out_of_range",
+                    format!("must be between {least} and {MAX_REMINDER_DAYS}, or null for none"),
+                ));
+            }
+        }
+        errors.into_result(|| self)
+    }
+}
+
+impl SettingsChange<DealReminderSettings> for DealReminderChanges {
+    fn apply(&self, current: &DealReminderSettings) -> DealReminderSettings {
+        DealReminderSettings {
+            close_date_days: self.close_date_days.unwrap_or(current.close_date_days),
+            stage_days: self.stage_days.unwrap_or(current.stage_days),
+            ..current.clone()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! `cancelled`, and either can be reopened. "My overdue tasks" and "due today" are read in the
 //! workspace's time zone.
 
-use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -102,6 +102,8 @@ pub struct Task {
     pub customer_id: Option<Uuid>,
     /// The order it is about.
     pub order_id: Option<Uuid>,
+    /// The deal it is about.
+    pub deal_id: Option<Uuid>,
     /// What came of it, when done.
     pub outcome: Option<String>,
     /// When it was done or cancelled.
@@ -135,6 +137,8 @@ pub struct NewTask {
     pub customer_id: Option<Uuid>,
     /// Order.
     pub order_id: Option<Uuid>,
+    /// Deal.
+    pub deal_id: Option<Uuid>,
 }
 
 /// A partial change: `None` leaves a part alone, `Some(None)` clears an optional part.
@@ -158,6 +162,8 @@ pub struct TaskChanges {
     pub customer_id: Option<Option<Uuid>>,
     /// Order.
     pub order_id: Option<Option<Uuid>>,
+    /// Deal.
+    pub deal_id: Option<Option<Uuid>>,
     /// What came of it.
     pub outcome: Option<Option<String>>,
 }
@@ -198,6 +204,7 @@ impl NewTask {
             assignee_id: self.assignee_id.or(creator),
             customer_id: self.customer_id,
             order_id: self.order_id,
+            deal_id: self.deal_id,
             outcome: None,
             completed_at: None,
             created_by: creator,
@@ -258,6 +265,7 @@ impl TaskChanges {
             assignee_id: self.assignee_id.unwrap_or(current.assignee_id),
             customer_id: self.customer_id.unwrap_or(current.customer_id),
             order_id: self.order_id.unwrap_or(current.order_id),
+            deal_id: self.deal_id.unwrap_or(current.deal_id),
             outcome: self
                 .outcome
                 .clone()
@@ -318,18 +326,21 @@ impl Due {
 /// clock resumes.
 pub fn day_of(now: DateTime<Utc>, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
     let date = now.with_timezone(&zone).date_naive();
-    let start_of = |date: chrono::NaiveDate| {
-        let midnight = date.and_time(NaiveTime::MIN);
-        (0..=180)
-            .find_map(|minutes| {
-                zone.from_local_datetime(&(midnight + Duration::minutes(minutes)))
-                    .earliest()
-            })
-            .map(|local| local.with_timezone(&Utc))
-            .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
-    };
     let next = date.succ_opt().unwrap_or(date);
-    (start_of(date), start_of(next))
+    (start_of_day(date, zone), start_of_day(next, zone))
+}
+
+/// The instant `date` begins in `zone`. A day that begins in a gap of the zone's clock (a change
+/// to summer time at midnight) begins when the clock resumes.
+pub fn start_of_day(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
+    let midnight = date.and_time(NaiveTime::MIN);
+    (0..=180)
+        .find_map(|minutes| {
+            zone.from_local_datetime(&(midnight + Duration::minutes(minutes)))
+                .earliest()
+        })
+        .map(|local| local.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&midnight))
 }
 
 #[cfg(test)]
@@ -350,6 +361,7 @@ mod tests {
             assignee_id: None,
             customer_id: None,
             order_id: None,
+            deal_id: None,
         }
         .check()
         .unwrap()

@@ -2279,6 +2279,64 @@ pm.test("won, and when", function () {
         params: { id: '{{deal_id}}' },
       },
       {
+        op: 'update_deal_reminder_settings',
+        status: 200,
+        body: { json: { close_date_days: 3, stage_days: 14 } },
+        test: `
+pm.test("both rules on", function () {
+    pm.expect(body.close_date_days).to.eql(3);
+    pm.expect(body.stage_days).to.eql(14);
+});`,
+      },
+      {
+        op: 'update_deal_reminder_settings',
+        name: 'a stage rule of no days',
+        status: 422,
+        code: 'validation_failed',
+        body: { json: { stage_days: 0 } },
+      },
+      {
+        op: 'update_deal_reminder_settings',
+        name: 'both off again',
+        status: 200,
+        body: { json: { close_date_days: null, stage_days: null } },
+      },
+      {
+        op: 'get_deal_reminder_settings',
+        status: 200,
+        test: `
+pm.test("off", function () {
+    pm.expect(body.close_date_days).to.eql(null);
+    pm.expect(body.stage_days).to.eql(null);
+});`,
+      },
+      {
+        op: 'create_task',
+        name: 'about the deal',
+        status: 201,
+        body: { json: { title: '寄送合同', customer_id: '{{buyer_id}}', deal_id: '{{deal_id}}' } },
+        test: `${storeId('deal_task_id')}
+pm.test("the task names the deal", function () {
+    pm.expect(body.deal_id).to.eql(${v('deal_id')});
+});`,
+      },
+      {
+        op: 'list_tasks',
+        name: 'about the deal',
+        status: 200,
+        query: { deal_id: '{{deal_id}}' },
+        test: `
+pm.test("the deal's task", function () {
+    pm.expect(body.data.map(function (t) { return t.id; })).to.eql([${v('deal_task_id')}]);
+});`,
+      },
+      {
+        op: 'delete_task',
+        name: 'the deal\'s task',
+        status: 204,
+        params: { id: '{{deal_task_id}}' },
+      },
+      {
         op: 'list_deals',
         status: 200,
         query: { pipeline_id: '{{pipeline_id}}', status: 'won' },

@@ -28,6 +28,7 @@ mod m20261205_000022_jobs;
 mod m20261205_000023_activities_tasks;
 mod m20261205_000024_deals;
 mod m20261206_000025_leads;
+mod m20261206_000026_deal_reminders;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000023_activities_tasks::Migration),
             Box::new(m20261205_000024_deals::Migration),
             Box::new(m20261206_000025_leads::Migration),
+            Box::new(m20261206_000026_deal_reminders::Migration),
         ]
     }
 }

@@ -70,7 +70,7 @@ Each operation states the permission it needs; records outside the caller's data
         (name = "leads", description = "People who may become customers, rated and scored, worked from new to qualified, and converted into a customer (made or linked) and perhaps a deal in one step, or disqualified."),
         (name = "tasks", description = "What staff have to do and by when, with a reminder: a staff member's overdue tasks and those due today, in the workspace's time zone."),
         (name = "customer-levels", description = "Grades the business sets by what customers spend and how often they buy; every customer holds the highest-ranked level their figures reach."),
-        (name = "settings", description = "The workspace's settings: how long after payment a refund can be requested, how long finished work is kept."),
+        (name = "settings", description = "The workspace's settings: how long after payment a refund can be requested, how long finished work is kept, its time zone, and when deal owners are reminded of their deals."),
         (name = "custom-fields", description = "The workspace's own fields on customers, contacts, products and orders: key, label, type, options, required."),
         (name = "users", description = "Staff accounts (administrators)."),
         (name = "roles", description = "Roles and their permissions with data scope `own` or `all`."),

@@ -4,20 +4,23 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::access::Actor;
-use rapport_domain::deals::{Deal, DealChanges, DealStatus, NewDeal, Refusal, StageStay};
+use rapport_domain::deals::{
+    Deal, DealChanges, DealStatus, NewDeal, Refusal, ReminderDue, StageStay,
+};
 use rapport_domain::pipelines::Pipeline;
 use rapport_domain::sort::SortOrder;
 use rapport_domain::values::Currency;
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, Page, PageRequest, SortField};
-use crate::{Db, Error, Result, access, audit, customers, pipelines};
+use crate::{Backend, Db, Error, Result, access, audit, customers, pipelines};
 
 /// The deal tables.
 mod entity {
@@ -43,6 +46,10 @@ mod entity {
             pub lost_reason: Option<String>,
             pub closed_at: Option<DateTimeUtc>,
             pub stage_entered_at: DateTimeUtc,
+            /// The close date the owner was last reminded of.
+            pub close_reminded_for: Option<Date>,
+            /// The start of the stay in a stage the owner was last reminded of.
+            pub stage_reminded_at: Option<DateTimeUtc>,
             pub created_at: DateTimeUtc,
             pub updated_at: DateTimeUtc,
             pub version: i64,
@@ -104,6 +111,7 @@ impl TryFrom<deal::Model> for Deal {
     }
 }
 
+/// The row of `d`; what its owner was reminded of is the reminders' to write, and stays.
 fn active(d: &Deal) -> deal::ActiveModel {
     deal::ActiveModel {
         id: Set(d.id),
@@ -122,6 +130,7 @@ fn active(d: &Deal) -> deal::ActiveModel {
         created_at: Set(d.created_at),
         updated_at: Set(d.updated_at),
         version: Set(d.version),
+        ..Default::default()
     }
 }
 
@@ -356,6 +365,98 @@ pub async fn update(
     audit::record_change(&*txn, actor, action, "deal", id, Some(&b), Some(&a)).await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// The deal a record of the caller's names (a task's `deal_id`), within `owner`'s scope and of
+/// `customer_id` when one is named too.
+pub async fn linked(
+    conn: &impl ConnectionTrait,
+    owner: Option<Uuid>,
+    id: Uuid,
+    customer_id: Option<Uuid>,
+) -> Result<Deal> {
+    match get(conn, owner, id).await {
+        Ok(deal) if customer_id.is_none_or(|c| c == deal.customer_id) => Ok(deal),
+        Ok(_) => Err(Error::field(
+            "deal_id",
+            "other_customer",
+            "the deal is another customer's",
+        )),
+        Err(Error::NotFound | Error::BeyondScope { .. }) => Err(Error::field(
+            "deal_id",
+            "not_found",
+            "no deal you can reach has this id",
+        )),
+        Err(other) => Err(other),
+    }
+}
+
+/// The condition under which an open deal with an owner is due `due` and was not reminded of it.
+fn reminder_condition(due: ReminderDue) -> Condition {
+    use deal::Column;
+    let open = Condition::all()
+        .add(Column::Status.eq(DealStatus::Open.as_str()))
+        .add(Column::OwnerId.is_not_null());
+    match due {
+        ReminderDue::CloseBy(date) => open.add(Column::ExpectedCloseDate.lte(date)).add(
+            Condition::any()
+                .add(Column::CloseRemindedFor.is_null())
+                .add(Expr::col(Column::CloseRemindedFor).ne(Expr::col(Column::ExpectedCloseDate))),
+        ),
+        ReminderDue::InStageSince(since) => open.add(Column::StageEnteredAt.lte(since)).add(
+            Condition::any()
+                .add(Column::StageRemindedAt.is_null())
+                .add(Expr::col(Column::StageRemindedAt).ne(Expr::col(Column::StageEnteredAt))),
+        ),
+    }
+}
+
+/// Up to `limit` open deals whose owner is due a reminder of `due` and was not reminded of it,
+/// locked for the caller's transaction (on PostgreSQL, skipping those another node holds).
+pub async fn due_for_reminder(
+    conn: &impl ConnectionTrait,
+    backend: Backend,
+    due: ReminderDue,
+    limit: u64,
+) -> Result<Vec<Deal>> {
+    let select = deal::Entity::find()
+        .filter(reminder_condition(due))
+        .order_by_asc(deal::Column::Id)
+        .limit(limit);
+    let select = match backend {
+        Backend::Postgres => select.lock_with_behavior(
+            sea_orm::sea_query::LockType::Update,
+            sea_orm::sea_query::LockBehavior::SkipLocked,
+        ),
+        Backend::Sqlite => select,
+    };
+    select
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Deal::try_from)
+        .collect()
+}
+
+/// Marks the deal reminded of `due` as it stands now (its close date, or its stay in its
+/// stage); false when it is not due, or was reminded of it already.
+pub async fn mark_reminded(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    due: ReminderDue,
+) -> Result<bool> {
+    use deal::Column;
+    let (marker, value) = match due {
+        ReminderDue::CloseBy(_) => (Column::CloseRemindedFor, Column::ExpectedCloseDate),
+        ReminderDue::InStageSince(_) => (Column::StageRemindedAt, Column::StageEnteredAt),
+    };
+    let marked = deal::Entity::update_many()
+        .col_expr(marker, Expr::col(value))
+        .filter(Column::Id.eq(id))
+        .filter(reminder_condition(due))
+        .exec(conn)
+        .await?;
+    Ok(marked.rows_affected == 1)
 }
 
 /// Removes a deal at `expected_version` (when given), with its stage history.

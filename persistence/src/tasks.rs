@@ -3,7 +3,10 @@
 //! tasks assigned to them, and assigns tasks to themselves only.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use rapport_domain::access::Actor;
+use rapport_domain::deals::ReminderDue;
+use rapport_domain::settings::DealReminderSettings;
 use rapport_domain::sort::SortOrder;
 use rapport_domain::tasks::{NewTask, Task, TaskChanges, TaskPriority, TaskStatus};
 use sea_orm::ActiveValue::Set;
@@ -16,7 +19,7 @@ use uuid::Uuid;
 
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, Page, PageRequest, SortField};
-use crate::{Backend, Db, Error, Result, access, audit, customers, events, orders};
+use crate::{Backend, Db, Error, Result, access, audit, customers, deals, events, orders};
 
 /// The `tasks` table.
 mod entity {
@@ -38,6 +41,7 @@ mod entity {
         pub assignee_id: Option<Uuid>,
         pub customer_id: Option<Uuid>,
         pub order_id: Option<Uuid>,
+        pub deal_id: Option<Uuid>,
         #[sea_orm(column_type = "Text", nullable)]
         pub outcome: Option<String>,
         pub completed_at: Option<DateTimeUtc>,
@@ -74,6 +78,7 @@ impl TryFrom<Model> for Task {
             assignee_id: m.assignee_id,
             customer_id: m.customer_id,
             order_id: m.order_id,
+            deal_id: m.deal_id,
             outcome: m.outcome,
             completed_at: m.completed_at,
             created_by: m.created_by,
@@ -97,6 +102,7 @@ fn active(t: &Task) -> entity::ActiveModel {
         assignee_id: Set(t.assignee_id),
         customer_id: Set(t.customer_id),
         order_id: Set(t.order_id),
+        deal_id: Set(t.deal_id),
         outcome: Set(t.outcome.clone()),
         completed_at: Set(t.completed_at),
         created_by: Set(t.created_by),
@@ -116,8 +122,8 @@ fn scoped(owner: Option<Uuid>) -> Select<Entity> {
 }
 
 /// Checks what a task names: its assignee (a staff member; the caller themselves when their
-/// scope is `own`), its customer within the scope, its order (the customer's, when both are
-/// named).
+/// scope is `own`), its customer within the scope, its order and its deal (the customer's, when
+/// both are named).
 async fn check_links(conn: &impl ConnectionTrait, owner: Option<Uuid>, task: &Task) -> Result<()> {
     if let Some(assignee) = task.assignee_id {
         if owner.is_some_and(|owner| owner != assignee) {
@@ -134,6 +140,9 @@ async fn check_links(conn: &impl ConnectionTrait, owner: Option<Uuid>, task: &Ta
     }
     if let Some(order_id) = task.order_id {
         orders::linked(conn, owner, order_id, task.customer_id).await?;
+    }
+    if let Some(deal_id) = task.deal_id {
+        deals::linked(conn, owner, deal_id, task.customer_id).await?;
     }
     Ok(())
 }
@@ -268,6 +277,8 @@ pub struct TaskFilter {
     pub customer_id: Option<Uuid>,
     /// About this order.
     pub order_id: Option<Uuid>,
+    /// About this deal.
+    pub deal_id: Option<Uuid>,
     /// Due at or after.
     pub due_from: Option<DateTime<Utc>>,
     /// Due before.
@@ -321,6 +332,9 @@ pub async fn list(
     }
     if let Some(order_id) = filter.order_id {
         select = select.filter(Column::OrderId.eq(order_id));
+    }
+    if let Some(deal_id) = filter.deal_id {
+        select = select.filter(Column::DealId.eq(deal_id));
     }
     if let Some(from) = filter.due_from {
         select = select.filter(Column::DueAt.gte(from));
@@ -377,6 +391,63 @@ pub async fn send_due_reminders(db: &Db, now: DateTime<Utc>) -> Result<u64> {
             return Ok(sent);
         }
     }
+}
+
+/// The most deals reminded of in one transaction.
+const DEAL_REMINDERS_PER_STEP: u64 = 200;
+
+/// Gives the owners of open deals the tasks `rules` call for at `now` (days read in `zone`):
+/// one per close date coming near and one per stay in a stage that lasted too long, each once
+/// however often and on however many nodes this runs (the deal's row remembers what it was
+/// reminded of, changed under its lock in the task's transaction). Returns how many tasks it
+/// made.
+pub async fn remind_of_deals(
+    db: &Db,
+    rules: &DealReminderSettings,
+    now: DateTime<Utc>,
+    zone: Tz,
+) -> Result<u64> {
+    let today = now.with_timezone(&zone).date_naive();
+    let due = [
+        rules
+            .close_date_days
+            .map(|days| ReminderDue::close_date(today, days)),
+        rules.stage_days.map(|days| ReminderDue::stage(now, days)),
+    ];
+    let mut made = 0;
+    for due in due.into_iter().flatten() {
+        loop {
+            let txn = db.begin_write().await?;
+            let deals =
+                deals::due_for_reminder(&*txn, db.backend(), due, DEAL_REMINDERS_PER_STEP).await?;
+            let step = deals.len() as u64;
+            for deal in deals {
+                if !deals::mark_reminded(&*txn, deal.id, due).await? {
+                    continue;
+                }
+                let task = deal.reminder(due, now, zone).into_task(None, now);
+                active(&task).insert(&*txn).await?;
+                let after = serde_json::to_value(&task)?;
+                audit::record(
+                    &*txn,
+                    audit::By::System,
+                    "task.created",
+                    "task",
+                    task.id,
+                    None,
+                    Some(&after),
+                )
+                .await?;
+                events::emit(&*txn, "task.created", "task", task.id, after, None).await?;
+                made += 1;
+            }
+            txn.commit().await?;
+            if step < DEAL_REMINDERS_PER_STEP {
+                break;
+            }
+        }
+    }
+    Ok(made)
 }
 
 /// Every task of a customer, oldest first: what a data export holds.

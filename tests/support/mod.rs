@@ -230,6 +230,30 @@ impl TestApp {
         .await
     }
 
+    /// Runs a periodic job now (`POST /api/v1/jobs`) and waits for it to succeed; what it
+    /// reported.
+    pub async fn run_job(&self, kind: &str) -> Value {
+        let (status, run) = self
+            .send(
+                Method::POST,
+                "/api/v1/jobs",
+                &self.admin_token,
+                Some(json!({ "kind": kind })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{run}");
+        let path = format!("/api/v1/jobs/{}", run["id"].as_str().expect("job id"));
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let (_, job) = self.send(Method::GET, &path, &self.admin_token, None).await;
+            if job["status"] == "succeeded" {
+                return job["result"].clone();
+            }
+            assert!(std::time::Instant::now() < deadline, "{job}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// How many customers the administrator sees: the list's total.
     pub async fn customer_count(&self) -> u64 {
         let (_, page) = self

@@ -202,6 +202,12 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/v1/settings/commerce", p(Settings, Write)),
     ("GET", "/api/v1/settings/retention", p(Settings, Read)),
     ("PATCH", "/api/v1/settings/retention", p(Settings, Write)),
+    ("GET", "/api/v1/settings/deal-reminders", p(Settings, Read)),
+    (
+        "PATCH",
+        "/api/v1/settings/deal-reminders",
+        p(Settings, Write),
+    ),
     ("GET", "/api/v1/customers/{id}/orders", p(Orders, Read)),
     ("GET", "/api/v1/customers/{id}/timeline", p(Customers, Read)),
     ("GET", "/api/v1/activities", p(Activities, Read)),

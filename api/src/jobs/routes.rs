@@ -27,6 +27,10 @@ pub enum JobKindDto {
     Housekeeping,
     /// Every minute: sends the task reminders that fell due (`task.reminder_due`, once each).
     TaskReminders,
+    /// Every quarter hour: gives the owners of open deals a task when the close date comes near
+    /// or a deal sat too long in its stage, after `/api/v1/settings/deal-reminders` (once per
+    /// close date and per stay in a stage).
+    DealReminders,
 }
 
 /// Where a job stands.
@@ -43,7 +47,7 @@ pub enum JobStatusDto {
     Failed,
 }
 
-mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders });
+mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders, DealReminders });
 mirror!(JobStatusDto <=> JobStatus { Queued, Running, Succeeded, Failed });
 
 /// A job: one piece of background or timed work, and how its attempts went.
@@ -191,6 +195,8 @@ pub enum PeriodicJobKind {
     Housekeeping,
     /// Send the task reminders that fell due, now.
     TaskReminders,
+    /// Give deal owners the tasks the deal reminder settings call for, now.
+    DealReminders,
 }
 
 impl From<PeriodicJobKind> for JobKind {
@@ -198,6 +204,7 @@ impl From<PeriodicJobKind> for JobKind {
         match kind {
             PeriodicJobKind::Housekeeping => JobKind::Housekeeping,
             PeriodicJobKind::TaskReminders => JobKind::TaskReminders,
+            PeriodicJobKind::DealReminders => JobKind::DealReminders,
         }
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration as StdDuration;
 use actix_web::web::Data;
 use chrono::Duration;
 use rapport_domain::jobs::{Job, JobKind, NewJob};
+use rapport_domain::settings::{DealReminderSettings, WorkspaceSettings};
 use rapport_persistence::jobs::{self, Lease};
 use rapport_persistence::{Db, WriteTxn};
 use serde_json::Value;
@@ -167,6 +168,19 @@ async fn work(
                 .await?;
             Ok(serde_json::json!({ "reminders": sent }))
         }
+        JobKind::DealReminders => {
+            let conn = state.db.conn();
+            let rules: DealReminderSettings = rapport_persistence::settings::load(conn).await?;
+            let workspace: WorkspaceSettings = rapport_persistence::settings::load(conn).await?;
+            let made = rapport_persistence::tasks::remind_of_deals(
+                &state.db,
+                &rules,
+                state.clock.now(),
+                workspace.zone(),
+            )
+            .await?;
+            Ok(serde_json::json!({ "tasks": made }))
+        }
     }
 }
 
@@ -187,6 +201,6 @@ async fn give_up(txn: &WriteTxn, job: &Job, reason: &str) -> rapport_persistence
         JobKind::Import => {
             rapport_persistence::imports::give_up(&**txn, record_of(job)?, reason).await
         }
-        JobKind::Housekeeping | JobKind::TaskReminders => Ok(()),
+        JobKind::Housekeeping | JobKind::TaskReminders | JobKind::DealReminders => Ok(()),
     }
 }
