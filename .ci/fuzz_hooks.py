@@ -230,6 +230,23 @@ def _current_etag(case):
     return response.headers.get("ETag") if response.status_code == 200 else None
 
 
+def _care_schedule(schedule):
+    """A schedule the server takes: a date of the year that the month has, and an interval in
+    months of at most ten years, rules across two properties."""
+    if not isinstance(schedule, dict):
+        return schedule
+    on = schedule.get("on")
+    if isinstance(on, str) and len(on) == 5 and on[2] == "-":
+        try:
+            date(2024, int(on[:2]), int(on[3:]))
+        except ValueError:
+            schedule["on"] = "12-25"
+    every = schedule.get("every")
+    if schedule.get("unit") == "months" and isinstance(every, (int, float)) and every > 120:
+        schedule["every"] = 12
+    return schedule
+
+
 @schemathesis.hook
 def before_call(ctx, case, **kwargs):
     if not _positive(case):
@@ -365,6 +382,20 @@ def before_call(ctx, case, **kwargs):
                 deal.pop("stage_id", None)
                 if isinstance(deal.get("owner_id"), str):
                     deal["owner_id"] = ADMIN_ID
+        if case.path in ("/api/v1/care-plans", "/api/v1/care-plans/{id}"):
+            # Which segments and staff exist is the server's state; a plan makes a task, emits
+            # care.due, or both, a rule across two properties and the stored plan.
+            if isinstance(case.body.get("segment_id"), str):
+                case.body["segment_id"] = None
+            if isinstance(case.body.get("assignee_id"), str):
+                case.body["assignee_id"] = ADMIN_ID
+            if case.body.get("makes_task") is False:
+                case.body["emits_event"] = True
+            if case.body.get("emits_event") is False:
+                case.body["makes_task"] = True
+            case.body["schedule"] = _care_schedule(case.body.get("schedule"))
+            if case.body["schedule"] is None and case.method == "PATCH":
+                del case.body["schedule"]
         if case.path == "/api/v1/pipelines/{id}" and case.method == "PATCH" and isinstance(case.body.get("stages"), list):
             # Which stage ids a pipeline has is the server's state: every stage sent is new.
             for s in case.body["stages"]:

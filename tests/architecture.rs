@@ -77,6 +77,7 @@ const PERSISTENCE: Layers = Layers {
         area("pipelines", 0),     // pipelines and their stages
         area("deals", 2),         // deals and their stage history
         area("leads", 3),         // leads and their conversion into customers and deals
+        area("care", 4),          // care plans, their occasions and what came of each
         area("activities", 3),    // calls, visits and notes with customers
         area("tasks", 3),         // staff's tasks and their reminders
         area("timeline", 4),      // a customer's activities and orders, newest first
@@ -125,12 +126,13 @@ const API: Layers = Layers {
         area("segments", 3),      // segments of customers
         area("orders", 2), // orders and their actions, shipped to a customer's kind of address
         area("settings", 0), // the business settings
-        area("data_export", 3), // everything held about one customer, from every area
-        area("jobs", 4),   // the scheduler, running every kind of job, and the jobs list
+        area("data_export", 5), // everything held about one customer, from every area
+        area("jobs", 5),   // the scheduler, running every kind of job, and the jobs list
         area("activities", 1), // calls, visits and notes with customers
         area("pipelines", 0), // pipelines, their stages and what they hold
         area("deals", 0),  // deals and their stage history
         area("leads", 2),  // leads, converted into customers and deals
+        area("care", 4),   // care plans, run daily or now, and what came of each occasion
         area("tasks", 1),  // staff's tasks, overdue and due today
         area("timeline", 3), // a customer's activities and orders, newest first
     ],

@@ -470,6 +470,51 @@ async fn deal_reminders_make_one_task_per_close_date_and_per_stay_in_a_stage() {
         assert_eq!(mine["data"][0]["deal_id"], closing["id"]);
         assert_eq!(mine["data"][0]["customer_id"], buyer["id"]);
 
+        // An activity names the deal it was about, one of its customer's.
+        let (status, call) = app
+            .send(
+                Method::POST,
+                "/api/v1/activities",
+                &sales,
+                Some(
+                    json!({"kind": "call", "subject": "催单", "customer_id": buyer["id"],
+                    "deal_id": closing["id"]}),
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{call}");
+        let stranger = app
+            .create_customer(token, json!({"name": "别的客户"}))
+            .await;
+        let (status, problem) = app
+            .send(
+                Method::POST,
+                "/api/v1/activities",
+                token,
+                Some(
+                    json!({"kind": "note", "subject": "x", "customer_id": stranger["id"],
+                    "deal_id": closing["id"]}),
+                ),
+            )
+            .await;
+        assert_problem(status, &problem, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&problem),
+            pairs(&[("deal_id", "other_customer")])
+        );
+        let (_, about) = app
+            .send(
+                Method::GET,
+                &format!(
+                    "/api/v1/activities?deal_id={}",
+                    closing["id"].as_str().unwrap()
+                ),
+                token,
+                None,
+            )
+            .await;
+        assert_eq!(about["data"][0]["id"], call["id"]);
+
         // A new close date is a new occasion.
         let (status, _) = patch_deal(
             &app,

@@ -64,6 +64,9 @@ pub struct CreateActivity {
     pub customer_id: Uuid,
     /// The order it was about: one of the customer's (422 `other_customer` otherwise).
     pub order_id: Option<Uuid>,
+    /// The deal it was about: one of the customer's that the caller may reach (422
+    /// `other_customer` or `not_found` otherwise).
+    pub deal_id: Option<Uuid>,
     /// The staff member who took part; the caller when absent (an API key names one or none).
     pub author_id: Option<Uuid>,
 }
@@ -88,6 +91,10 @@ pub struct UpdateActivity {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Uuid>)]
     pub order_id: Option<Option<Uuid>>,
+    /// The deal it was about, or `null`.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Uuid>)]
+    pub deal_id: Option<Option<Uuid>>,
     /// The staff member who took part, or `null`.
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Uuid>)]
@@ -100,7 +107,7 @@ pub struct UpdateActivity {
     "id": "0193a5c8-6666-7000-8000-000000000001", "kind": "call", "subject": "回访：新款到店",
     "body": "客户周末来店试穿，想要蓝色 42 码。", "occurred_at": "2026-12-05T10:30:00Z",
     "customer_id": "0193a5c7-1111-7000-8000-000000000001", "order_id": null,
-    "author_id": "0193a5c6-0000-7000-8000-000000000002",
+    "deal_id": null, "author_id": "0193a5c6-0000-7000-8000-000000000002",
     "created_at": "2026-12-05T10:31:00Z", "updated_at": "2026-12-05T10:31:00Z", "version": 1
 }))]
 pub struct ActivityView {
@@ -118,6 +125,8 @@ pub struct ActivityView {
     pub customer_id: Uuid,
     /// The order it was about.
     pub order_id: Option<Uuid>,
+    /// The deal it was about.
+    pub deal_id: Option<Uuid>,
     /// The staff member who took part.
     pub author_id: Option<Uuid>,
     /// Recorded.
@@ -138,6 +147,7 @@ impl From<Activity> for ActivityView {
             occurred_at: a.occurred_at,
             customer_id: a.customer_id,
             order_id: a.order_id,
+            deal_id: a.deal_id,
             author_id: a.author_id,
             created_at: a.created_at,
             updated_at: a.updated_at,
@@ -159,6 +169,8 @@ pub struct ActivityListQuery {
     pub author_id: Option<Uuid>,
     /// About this order.
     pub order_id: Option<Uuid>,
+    /// About this deal.
+    pub deal_id: Option<Uuid>,
     /// Happened at or after this time.
     pub occurred_from: Option<DateTime<Utc>>,
     /// Happened before this time.
@@ -206,6 +218,7 @@ pub async fn list_activities(
         kind: q.kind.map(Into::into),
         author_id: q.author_id,
         order_id: q.order_id,
+        deal_id: q.deal_id,
         from: q.occurred_from,
         to: q.occurred_to,
     };
@@ -246,6 +259,7 @@ pub async fn create_activity(
             occurred_at: dto.occurred_at,
             customer_id: dto.customer_id,
             order_id: dto.order_id,
+            deal_id: dto.deal_id,
             author_id: dto.author_id,
         }
         .check(now)
@@ -316,6 +330,7 @@ pub async fn update_activity(
             body: dto.body,
             occurred_at: dto.occurred_at,
             order_id: dto.order_id,
+            deal_id: dto.deal_id,
             author_id: dto.author_id,
         }
         .check(now)

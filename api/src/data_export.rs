@@ -1,7 +1,7 @@
 //! `GET /customers/{id}/data-export`: everything Rapport holds about one customer, as one JSON
 //! document, for a customer who asks to see their data. It gathers from every area that keeps
 //! something about a customer (the customer and contacts, consent, segments, orders, deals, the
-//! leads they were, activities, tasks), so it sits above them all.
+//! leads they were, activities, tasks, care occasions), so it sits above them all.
 
 use actix_web::http::header;
 use actix_web::web::{Data, Path};
@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::activities::ActivityView;
 use crate::auth::Auth;
+use crate::care::ParticipationView;
 use crate::customers::{ConsentRecordView, ContactView, CustomerView};
 use crate::deals::DealView;
 use crate::leads::LeadView;
@@ -39,7 +40,7 @@ pub struct SegmentRef {
 #[schema(example = json!({
     "exported_at": "2026-11-22T08:30:00Z",
     "customer": {"id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20", "name": "王芳"},
-    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [],
+    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [], "care_participations": [],
     "audit_events": [], "events": []
 }))]
 pub struct CustomerDataExport {
@@ -63,6 +64,8 @@ pub struct CustomerDataExport {
     pub activities: Vec<ActivityView>,
     /// Every task for them, oldest first.
     pub tasks: Vec<TaskView>,
+    /// Every care occasion of theirs, oldest first, with what came of it.
+    pub care_participations: Vec<ParticipationView>,
     /// Every change made to the customer, their contacts, orders, deals, leads, activities and
     /// tasks, oldest first.
     pub audit_events: Vec<AuditEventView>,
@@ -109,6 +112,7 @@ pub async fn export_customer_data(
     let tasks = rapport_persistence::tasks::of_customer(conn, id).await?;
     let deals = rapport_persistence::deals::of_customer(conn, id).await?;
     let leads = rapport_persistence::leads::of_customer(conn, id).await?;
+    let care = rapport_persistence::care::of_customer(conn, id).await?;
     let records: Vec<Uuid> = orders
         .iter()
         .map(|o| o.id)
@@ -116,6 +120,7 @@ pub async fn export_customer_data(
         .chain(tasks.iter().map(|t| t.id))
         .chain(deals.iter().map(|d| d.id))
         .chain(leads.iter().map(|l| l.id))
+        .chain(care.iter().map(|p| p.id))
         .collect();
     if !records.is_empty() {
         data.audit.extend(audit::about(conn, &records).await?);
@@ -130,6 +135,7 @@ pub async fn export_customer_data(
         "tasks": tasks.len(),
         "deals": deals.len(),
         "leads": leads.len(),
+        "care_participations": care.len(),
         "audit_events": data.audit.len(),
         "events": data.events.len(),
     });
@@ -170,6 +176,7 @@ pub async fn export_customer_data(
             .collect(),
         activities: activities.into_iter().map(ActivityView::from).collect(),
         tasks: tasks.into_iter().map(TaskView::from).collect(),
+        care_participations: care.into_iter().map(ParticipationView::from).collect(),
         audit_events: data.audit.into_iter().map(AuditEventView::from).collect(),
         events: data.events.into_iter().map(EventView::from).collect(),
     };

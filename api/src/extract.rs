@@ -597,6 +597,13 @@ pub fn optional_whole<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i
         .transpose()
 }
 
+/// [`whole`] for a small number: beyond the range of `i16` it is refused as out of range.
+pub fn whole_i16<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i16, D::Error> {
+    use serde::de::Error as _;
+    let number = whole(d)?;
+    i16::try_from(number).map_err(|_| D::Error::custom("out of range"))
+}
+
 /// [`whole`] for a field that may be cleared: absent stays `None` (with `#[serde(default)]`);
 /// `null` becomes `Some(None)`.
 pub fn nullable_whole<'de, D: serde::Deserializer<'de>>(

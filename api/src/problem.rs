@@ -81,6 +81,9 @@ error_codes! {
     PipelineNameTaken => "pipeline_name_taken", 409, "Pipeline name already in use", "销售流程名称已被使用";
     PipelineInUse => "pipeline_in_use", 409, "The pipeline has deals", "该销售流程中仍有商机";
     StageInUse => "stage_in_use", 409, "Deals are in the stage", "该阶段中仍有商机";
+    CarePlanNameTaken => "care_plan_name_taken", 409, "Care plan name already in use", "关怀计划名称已被使用";
+    ParticipationClosed => "participation_closed", 409, "What came of the occasion was recorded already", "该关怀已记录结果";
+    SegmentInUse => "segment_in_use", 409, "Care plans are for the segment", "仍有关怀计划使用该分群";
     LeadConverted => "lead_converted", 409, "The lead was converted already", "该线索已转化";
     FilePurged => "file_purged", 409, "The file was forgotten after its retention", "文件已超过保留期限被清除";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";

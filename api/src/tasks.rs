@@ -444,7 +444,8 @@ pub async fn update_task(
         }
         .check()
     })?;
-    let task = store::update(
+    // A task that attends to a care occasion closes it when done.
+    let task = rapport_persistence::care::change_task(
         &state.db,
         &auth.actor,
         auth.owner(),

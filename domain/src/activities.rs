@@ -61,6 +61,8 @@ pub struct Activity {
     pub customer_id: Uuid,
     /// The order it was about, if any.
     pub order_id: Option<Uuid>,
+    /// The deal it was about, if any.
+    pub deal_id: Option<Uuid>,
     /// The staff member who took part (by default the one who recorded it).
     pub author_id: Option<Uuid>,
     /// When it was recorded.
@@ -86,6 +88,8 @@ pub struct NewActivity {
     pub customer_id: Uuid,
     /// The order it was about.
     pub order_id: Option<Uuid>,
+    /// The deal it was about.
+    pub deal_id: Option<Uuid>,
     /// Who took part; the recording user when absent.
     pub author_id: Option<Uuid>,
 }
@@ -103,6 +107,8 @@ pub struct ActivityChanges {
     pub occurred_at: Option<DateTime<Utc>>,
     /// The order it was about.
     pub order_id: Option<Option<Uuid>>,
+    /// The deal it was about.
+    pub deal_id: Option<Option<Uuid>>,
     /// Who took part.
     pub author_id: Option<Option<Uuid>>,
 }
@@ -148,6 +154,7 @@ impl NewActivity {
             occurred_at: self.occurred_at.unwrap_or(now),
             customer_id: self.customer_id,
             order_id: self.order_id,
+            deal_id: self.deal_id,
             author_id: self.author_id.or(author),
             created_at: now,
             updated_at: now,
@@ -189,6 +196,7 @@ impl ActivityChanges {
             body: self.body.clone().unwrap_or_else(|| current.body.clone()),
             occurred_at: self.occurred_at.unwrap_or(current.occurred_at),
             order_id: self.order_id.unwrap_or(current.order_id),
+            deal_id: self.deal_id.unwrap_or(current.deal_id),
             author_id: self.author_id.unwrap_or(current.author_id),
             ..current.clone()
         }
@@ -211,6 +219,7 @@ mod tests {
             occurred_at,
             customer_id: Uuid::nil(),
             order_id: None,
+            deal_id: None,
             author_id: None,
         }
     }

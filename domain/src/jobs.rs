@@ -23,6 +23,8 @@ pub enum JobKind {
     TaskReminders,
     /// Gives the owners of open deals the tasks the deal reminder settings call for.
     DealReminders,
+    /// Runs every active care plan that has not run today.
+    CarePlans,
 }
 
 names!(JobKind {
@@ -30,6 +32,7 @@ names!(JobKind {
     Housekeeping => "housekeeping",
     TaskReminders => "task_reminders",
     DealReminders => "deal_reminders",
+    CarePlans => "care_plans",
 });
 
 impl JobKind {
@@ -40,6 +43,9 @@ impl JobKind {
             JobKind::Housekeeping => Some(Duration::hours(1)),
             JobKind::TaskReminders => Some(Duration::minutes(1)),
             JobKind::DealReminders => Some(Duration::minutes(15)),
+            // Hourly, so that a plan runs soon after midnight in the workspace's time zone;
+            // each plan runs once a day.
+            JobKind::CarePlans => Some(Duration::hours(1)),
         }
     }
 
@@ -47,7 +53,10 @@ impl JobKind {
     pub fn max_attempts(self) -> i32 {
         match self {
             JobKind::Import => 3,
-            JobKind::Housekeeping | JobKind::TaskReminders | JobKind::DealReminders => 5,
+            JobKind::Housekeeping
+            | JobKind::TaskReminders
+            | JobKind::DealReminders
+            | JobKind::CarePlans => 5,
         }
     }
 

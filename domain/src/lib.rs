@@ -8,6 +8,7 @@ mod names;
 
 pub mod access;
 pub mod activities;
+pub mod care;
 pub mod catalogue;
 pub mod custom_fields;
 pub mod customers;

@@ -2517,6 +2517,170 @@ pm.test("a customer made from the lead and a deal for them", function () {
     ],
   },
   {
+    name: 'Caring for customers',
+    description:
+      'A next-day return visit for the customers of a segment: the plan run twice records the occasion and its task once, what came of it is recorded as a care activity, and a segment a plan is for stays. Removes what it made at the end.',
+    steps: [
+      {
+        op: 'create_customer',
+        name: 'a customer to visit',
+        status: 201,
+        body: { json: { name: '回访客户 {{run}}', tags: ['care-{{run}}'] } },
+        test: `${storeId('care_customer_id')}`,
+      },
+      {
+        op: 'create_segment',
+        name: 'who the plan is for',
+        status: 201,
+        body: {
+          json: {
+            name: '回访名单 {{run}}',
+            kind: 'dynamic',
+            filter: { field: 'tags', op: 'contains', value: 'care-{{run}}' },
+          },
+        },
+        test: `${storeId('care_segment_id')}`,
+      },
+      {
+        op: 'create_care_plan',
+        status: 201,
+        body: {
+          json: {
+            name: '次日回访 {{run}}',
+            schedule: { kind: 'recurring', every: 1, unit: 'days', days_before: 1 },
+            segment_id: '{{care_segment_id}}',
+            manner: 'call',
+            emits_event: true,
+          },
+        },
+        test: `${storeId('care_plan_id')}${storeEtag('care_plan_etag')}
+pm.test("active, making a task and an event", function () {
+    pm.expect(body.status).to.eql("active");
+    pm.expect(body.makes_task).to.eql(true);
+    pm.expect(body.emits_event).to.eql(true);
+});`,
+      },
+      {
+        op: 'create_care_plan',
+        name: 'the same name again',
+        status: 409,
+        code: 'care_plan_name_taken',
+        body: { json: { name: '次日回访 {{run}}', schedule: { kind: 'birthday' }, manner: 'call' } },
+      },
+      {
+        op: 'create_care_plan',
+        name: 'doing nothing',
+        status: 422,
+        code: 'validation_failed',
+        body: { json: { name: '无动作 {{run}}', schedule: { kind: 'birthday' }, manner: 'sms', makes_task: false } },
+        test: `
+pm.test("the plan must do something", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["makes_task no_action"]);
+});`,
+      },
+      {
+        op: 'run_care_plan',
+        status: 200,
+        params: { id: '{{care_plan_id}}' },
+        test: `
+pm.test("the customer's occasion is recorded, with its task and event", function () {
+    pm.expect(body).to.eql({ due: 1, participations: 1, tasks: 1, events: 1 });
+});`,
+      },
+      {
+        op: 'run_care_plan',
+        name: 'again',
+        status: 200,
+        params: { id: '{{care_plan_id}}' },
+        test: `
+pm.test("nothing twice", function () {
+    pm.expect(body).to.eql({ due: 1, participations: 0, tasks: 0, events: 0 });
+});`,
+      },
+      {
+        op: 'list_care_participations',
+        status: 200,
+        params: { id: '{{care_plan_id}}' },
+        test: `${set('care_participation_id', 'body && body.data[0] && body.data[0].id')}
+pm.test("one pending occasion with its task", function () {
+    pm.expect(body.data.length).to.eql(1);
+    pm.expect(body.data[0].status).to.eql("pending");
+    pm.expect(body.data[0].task_id).to.be.a("string");
+});`,
+      },
+      {
+        op: 'record_care_outcome',
+        status: 200,
+        params: { id: '{{care_participation_id}}' },
+        body: { json: { status: 'done', feedback: '很满意，下月再来' } },
+        test: `
+pm.test("done, recorded as a care activity", function () {
+    pm.expect(body.status).to.eql("done");
+    pm.expect(body.activity_id).to.be.a("string");
+});`,
+      },
+      {
+        op: 'record_care_outcome',
+        name: 'a second time',
+        status: 409,
+        code: 'participation_closed',
+        params: { id: '{{care_participation_id}}' },
+        body: { json: { status: 'declined' } },
+      },
+      {
+        op: 'update_care_plan',
+        name: 'paused',
+        status: 200,
+        params: { id: '{{care_plan_id}}' },
+        headers: { 'If-Match': '{{care_plan_etag}}' },
+        body: { json: { status: 'paused' } },
+        test: `
+pm.test("paused", function () {
+    pm.expect(body.status).to.eql("paused");
+    pm.expect(body.last_run_on).to.be.a("string");
+});`,
+      },
+      {
+        op: 'get_care_plan',
+        status: 200,
+        params: { id: '{{care_plan_id}}' },
+      },
+      {
+        op: 'list_care_plans',
+        status: 200,
+        query: { status: 'paused' },
+        test: `
+pm.test("the paused plan is listed", function () {
+    pm.expect(body.data.map(function (p) { return p.id; })).to.include(${v('care_plan_id')});
+});`,
+      },
+      {
+        op: 'delete_segment',
+        name: 'a plan is for it',
+        status: 409,
+        code: 'segment_in_use',
+        params: { id: '{{care_segment_id}}' },
+      },
+      {
+        op: 'delete_care_plan',
+        status: 204,
+        params: { id: '{{care_plan_id}}' },
+      },
+      {
+        op: 'delete_segment',
+        name: 'the care segment',
+        status: 204,
+        params: { id: '{{care_segment_id}}' },
+      },
+      {
+        op: 'delete_customer',
+        name: 'the visited customer',
+        status: 204,
+        params: { id: '{{care_customer_id}}' },
+      },
+    ],
+  },
+  {
     name: 'Common errors',
     description:
       'What a client gets when it does something wrong: each answer is `application/problem+json` with a ' +

@@ -29,6 +29,8 @@ mod m20261205_000023_activities_tasks;
 mod m20261205_000024_deals;
 mod m20261206_000025_leads;
 mod m20261206_000026_deal_reminders;
+mod m20261206_000027_care_plans;
+mod m20261206_000028_activity_deals;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -62,6 +64,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000024_deals::Migration),
             Box::new(m20261206_000025_leads::Migration),
             Box::new(m20261206_000026_deal_reminders::Migration),
+            Box::new(m20261206_000027_care_plans::Migration),
+            Box::new(m20261206_000028_activity_deals::Migration),
         ]
     }
 }

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, Page, PageRequest, SortField};
-use crate::{Db, Error, Result, access, audit, customers, orders};
+use crate::{Db, Error, Result, access, audit, customers, deals, orders};
 
 /// The `activities` table.
 mod entity {
@@ -33,6 +33,7 @@ mod entity {
         pub occurred_at: DateTimeUtc,
         pub customer_id: Uuid,
         pub order_id: Option<Uuid>,
+        pub deal_id: Option<Uuid>,
         pub author_id: Option<Uuid>,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
@@ -59,6 +60,7 @@ impl TryFrom<Model> for Activity {
             occurred_at: m.occurred_at,
             customer_id: m.customer_id,
             order_id: m.order_id,
+            deal_id: m.deal_id,
             author_id: m.author_id,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -76,6 +78,7 @@ fn active(a: &Activity) -> entity::ActiveModel {
         occurred_at: Set(a.occurred_at),
         customer_id: Set(a.customer_id),
         order_id: Set(a.order_id),
+        deal_id: Set(a.deal_id),
         author_id: Set(a.author_id),
         created_at: Set(a.created_at),
         updated_at: Set(a.updated_at),
@@ -105,6 +108,9 @@ async fn check_links(
     if let Some(order_id) = activity.order_id {
         orders::linked(conn, owner, order_id, Some(activity.customer_id)).await?;
     }
+    if let Some(deal_id) = activity.deal_id {
+        deals::linked(conn, owner, deal_id, Some(activity.customer_id)).await?;
+    }
     if let Some(author) = activity.author_id {
         access::named_user(conn, "author_id", author).await?;
     }
@@ -125,13 +131,28 @@ pub async fn create(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
+    let activity = insert(&*txn, actor, owner, new, now).await?;
+    idempotency::remember(&*txn, idem, 201, &activity).await?;
+    txn.commit().await?;
+    Ok(Outcome::Done(activity))
+}
+
+/// Stores a new activity in the caller's transaction, recorded by `actor` at `now`: the row,
+/// the customer's `last_activity_at` recounted, the audit record and `activity.created`.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    owner: Option<Uuid>,
+    new: NewActivity,
+    now: DateTime<Utc>,
+) -> Result<Activity> {
     let activity = new.into_activity(actor.principal.user_id(), now);
-    check_links(&*txn, owner, &activity).await?;
-    active(&activity).insert(&*txn).await?;
-    customers::recount_last_activity(&*txn, activity.customer_id).await?;
+    check_links(conn, owner, &activity).await?;
+    active(&activity).insert(conn).await?;
+    customers::recount_last_activity(conn, activity.customer_id).await?;
     let after = serde_json::to_value(&activity)?;
     audit::record_change(
-        &*txn,
+        conn,
         actor,
         "activity.created",
         "activity",
@@ -140,9 +161,7 @@ pub async fn create(
         Some(&after),
     )
     .await?;
-    idempotency::remember(&*txn, idem, 201, &activity).await?;
-    txn.commit().await?;
-    Ok(Outcome::Done(activity))
+    Ok(activity)
 }
 
 /// The activity with this id, if `owner`'s scope reaches it.
@@ -238,6 +257,8 @@ pub struct ActivityFilter {
     pub author_id: Option<Uuid>,
     /// About this order.
     pub order_id: Option<Uuid>,
+    /// About this deal.
+    pub deal_id: Option<Uuid>,
     /// Happened at or after.
     pub from: Option<DateTime<Utc>>,
     /// Happened before.
@@ -283,6 +304,9 @@ pub async fn list(
     }
     if let Some(order_id) = filter.order_id {
         select = select.filter(Column::OrderId.eq(order_id));
+    }
+    if let Some(deal_id) = filter.deal_id {
+        select = select.filter(Column::DealId.eq(deal_id));
     }
     if let Some(from) = filter.from {
         select = select.filter(Column::OccurredAt.gte(from));

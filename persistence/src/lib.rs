@@ -8,6 +8,7 @@ pub mod access;
 pub mod activities;
 pub mod audit;
 pub mod batch;
+pub mod care;
 pub mod catalogue;
 pub mod changes;
 pub mod custom_fields;

@@ -254,7 +254,22 @@ pub async fn update(
 pub async fn delete(db: &Db, actor: &Actor, id: Uuid, expected_version: Option<i64>) -> Result<()> {
     let txn = db.begin_write().await?;
     let before = load_for_change(&*txn, id, expected_version).await?;
-    segment::Entity::delete_by_id(id).exec(&*txn).await?;
+    segment::Entity::delete_by_id(id)
+        .exec(&*txn)
+        .await
+        .map_err(|e| {
+            // Care plans hold on to their segment (the only table that does).
+            if crate::error::is_foreign_key_violation(&e) {
+                Error::Conflict {
+                    code: "segment_in_use",
+                    field: None,
+                    message: "care plans are for this segment; give them another segment first"
+                        .into(),
+                }
+            } else {
+                Error::from(e)
+            }
+        })?;
     let b = serde_json::to_value(&before)?;
     audit::record_change(
         &*txn,

@@ -190,20 +190,21 @@ pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> 
     }
 }
 
-/// Changes a task at `expected_version` (when given) at `now`; a status it cannot move to is a
-/// 409 `invalid_transition`.
-pub async fn update(
-    db: &Db,
+/// Changes a task at `expected_version` (when given) at `now`, in the caller's transaction; a
+/// status it cannot move to is a 409 `invalid_transition`. The task before and after (the same
+/// when nothing changed). What a task's completion means beyond the task (a care occasion it
+/// attends to) is `care::change_task`'s, which every change of a task goes through.
+pub async fn change(
+    conn: &impl ConnectionTrait,
     actor: &Actor,
     owner: Option<Uuid>,
     id: Uuid,
     changes: TaskChanges,
     now: DateTime<Utc>,
     expected_version: Option<i64>,
-) -> Result<Task> {
-    let txn = db.begin_write().await?;
+) -> Result<(Task, Task)> {
     let row = crate::db::lock_for_change(
-        &*txn,
+        conn,
         scoped(owner).filter(Column::Id.eq(id)),
         expected_version,
         |m| m.version,
@@ -220,12 +221,12 @@ pub async fn update(
         ),
     })?;
     if after == before {
-        return Ok(before);
+        return Ok((before.clone(), before));
     }
-    check_links(&*txn, owner, &after).await?;
+    check_links(conn, owner, &after).await?;
     after.updated_at = crate::now();
     after.version += 1;
-    active(&after).update(&*txn).await?;
+    active(&after).update(conn).await?;
     let (b, a) = (
         serde_json::to_value(&before)?,
         serde_json::to_value(&after)?,
@@ -236,9 +237,32 @@ pub async fn update(
         (TaskStatus::Done | TaskStatus::Cancelled, TaskStatus::Open) => "task.reopened",
         _ => "task.updated",
     };
-    audit::record_change(&*txn, actor, action, "task", id, Some(&b), Some(&a)).await?;
-    txn.commit().await?;
-    Ok(after)
+    audit::record_change(conn, actor, action, "task", id, Some(&b), Some(&a)).await?;
+    Ok((before, after))
+}
+
+/// Stores a task the system made (a deal reminder, a care occasion) in the caller's
+/// transaction, with its audit record and `task.created`.
+pub async fn insert_by_system(
+    conn: &impl ConnectionTrait,
+    new: NewTask,
+    now: DateTime<Utc>,
+) -> Result<Task> {
+    let task = new.into_task(None, now);
+    active(&task).insert(conn).await?;
+    let after = serde_json::to_value(&task)?;
+    audit::record(
+        conn,
+        audit::By::System,
+        "task.created",
+        "task",
+        task.id,
+        None,
+        Some(&after),
+    )
+    .await?;
+    events::emit(conn, "task.created", "task", task.id, after, None).await?;
+    Ok(task)
 }
 
 /// Removes a task at `expected_version` (when given).
@@ -425,20 +449,7 @@ pub async fn remind_of_deals(
                 if !deals::mark_reminded(&*txn, deal.id, due).await? {
                     continue;
                 }
-                let task = deal.reminder(due, now, zone).into_task(None, now);
-                active(&task).insert(&*txn).await?;
-                let after = serde_json::to_value(&task)?;
-                audit::record(
-                    &*txn,
-                    audit::By::System,
-                    "task.created",
-                    "task",
-                    task.id,
-                    None,
-                    Some(&after),
-                )
-                .await?;
-                events::emit(&*txn, "task.created", "task", task.id, after, None).await?;
+                insert_by_system(&*txn, deal.reminder(due, now, zone), now).await?;
                 made += 1;
             }
             txn.commit().await?;

@@ -111,6 +111,20 @@ pub struct TestApp {
     _cleanup: Option<Cleanup>,
 }
 
+/// A server in a process of its own ([`TestApp::process`]); killed when dropped.
+pub struct ServerProcess {
+    child: std::process::Child,
+    /// The server, as a test talks to it.
+    pub app: TestApp,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl TestApp {
     /// Starts a server on `backend` with the default test configuration.
     pub async fn spawn(backend: &Backend) -> TestApp {
@@ -127,6 +141,61 @@ impl TestApp {
     /// would run; the first server's cleanup removes the database.
     pub async fn second_node(&self) -> TestApp {
         Self::start(&self.backend, self.database_url.clone(), None, |_| {}).await
+    }
+
+    /// A second server on this app's database in an operating-system process of its own (the
+    /// `rapport-test-server` binary at `binary`, which only a test knows:
+    /// `env!("CARGO_BIN_EXE_rapport-test-server")`), configured from the environment like
+    /// `rapport serve`, answering this app's administrator: the database keeps the signing
+    /// secret. Stopped when dropped.
+    pub async fn process(&self, binary: &str) -> ServerProcess {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(binary)
+            .env_clear()
+            .env("DATABASE_URL", &self.database_url)
+            .env("RAPPORT_BIND", "127.0.0.1:0")
+            .env("RAPPORT_LOG_LEVEL", "warn")
+            .env("RAPPORT_ADMIN_PASSWORD", "unused admin password")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the test server starts");
+        let stdout = child.stdout.take().expect("the server's output");
+        let port = tokio::task::spawn_blocking(move || {
+            let mut lines = std::io::BufReader::new(stdout).lines();
+            let port = lines
+                .by_ref()
+                .map_while(Result::ok)
+                .find_map(|line| line.strip_prefix("listening on ").map(str::to_owned))
+                .expect("the server says where it listens");
+            // Whatever else it writes is read and dropped, so that it never waits on the pipe.
+            std::thread::spawn(move || lines.for_each(drop));
+            port
+        })
+        .await
+        .expect("the server's port");
+        let app = TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            client: self.client.clone(),
+            admin_token: self.admin_token.clone(),
+            backend: self.backend.clone(),
+            database_url: self.database_url.clone(),
+            _cleanup: None,
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while app
+            .client
+            .get(app.url("/health/ready"))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server process answers"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ServerProcess { child, app }
     }
 
     async fn start(

@@ -19,8 +19,8 @@ const fn p(resource: Resource, action: Action) -> Access {
 
 use Action::{Delete, Read, Write};
 use Resource::{
-    Activities, ApiKeys, AuditEvents, CustomFields, Customers, Deals, Events, Jobs, Leads, Orders,
-    Privacy, Products, Roles, Segments, Settings, Tasks, Users,
+    Activities, ApiKeys, AuditEvents, CarePlans, CustomFields, Customers, Deals, Events, Jobs,
+    Leads, Orders, Privacy, Products, Roles, Segments, Settings, Tasks, Users,
 };
 
 /// (method, route pattern, access) for every authenticated operation.
@@ -233,6 +233,22 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/v1/leads/{id}", p(Leads, Write)),
     ("DELETE", "/api/v1/leads/{id}", p(Leads, Delete)),
     ("POST", "/api/v1/leads/{id}/convert", p(Leads, Write)),
+    ("GET", "/api/v1/care-plans", p(CarePlans, Read)),
+    ("POST", "/api/v1/care-plans", p(CarePlans, Write)),
+    ("GET", "/api/v1/care-plans/{id}", p(CarePlans, Read)),
+    ("PATCH", "/api/v1/care-plans/{id}", p(CarePlans, Write)),
+    ("DELETE", "/api/v1/care-plans/{id}", p(CarePlans, Delete)),
+    ("POST", "/api/v1/care-plans/{id}/run", p(CarePlans, Write)),
+    (
+        "GET",
+        "/api/v1/care-plans/{id}/participations",
+        p(CarePlans, Read),
+    ),
+    (
+        "POST",
+        "/api/v1/care-participations/{id}/outcome",
+        p(Activities, Write),
+    ),
     ("GET", "/api/v1/tasks", p(Tasks, Read)),
     ("POST", "/api/v1/tasks", p(Tasks, Write)),
     ("GET", "/api/v1/tasks/{id}", p(Tasks, Read)),

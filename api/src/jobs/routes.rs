@@ -31,6 +31,9 @@ pub enum JobKindDto {
     /// or a deal sat too long in its stage, after `/api/v1/settings/deal-reminders` (once per
     /// close date and per stay in a stage).
     DealReminders,
+    /// Hourly: runs each active care plan once a day, soon after midnight in the workspace's
+    /// time zone (`POST /api/v1/care-plans/{id}/run` runs one now).
+    CarePlans,
 }
 
 /// Where a job stands.
@@ -47,7 +50,7 @@ pub enum JobStatusDto {
     Failed,
 }
 
-mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders, DealReminders });
+mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders, DealReminders, CarePlans });
 mirror!(JobStatusDto <=> JobStatus { Queued, Running, Succeeded, Failed });
 
 /// A job: one piece of background or timed work, and how its attempts went.
@@ -197,6 +200,8 @@ pub enum PeriodicJobKind {
     TaskReminders,
     /// Give deal owners the tasks the deal reminder settings call for, now.
     DealReminders,
+    /// Run the care plans that have not run today, now.
+    CarePlans,
 }
 
 impl From<PeriodicJobKind> for JobKind {
@@ -205,6 +210,7 @@ impl From<PeriodicJobKind> for JobKind {
             PeriodicJobKind::Housekeeping => JobKind::Housekeeping,
             PeriodicJobKind::TaskReminders => JobKind::TaskReminders,
             PeriodicJobKind::DealReminders => JobKind::DealReminders,
+            PeriodicJobKind::CarePlans => JobKind::CarePlans,
         }
     }
 }

@@ -181,6 +181,12 @@ async fn work(
             .await?;
             Ok(serde_json::json!({ "tasks": made }))
         }
+        JobKind::CarePlans => {
+            let made = crate::care::run_due(state, state.clock.now())
+                .await
+                .map_err(|e| rapport_persistence::Error::Internal(e.detail))?;
+            Ok(serde_json::to_value(made)?)
+        }
     }
 }
 
@@ -201,6 +207,9 @@ async fn give_up(txn: &WriteTxn, job: &Job, reason: &str) -> rapport_persistence
         JobKind::Import => {
             rapport_persistence::imports::give_up(&**txn, record_of(job)?, reason).await
         }
-        JobKind::Housekeeping | JobKind::TaskReminders | JobKind::DealReminders => Ok(()),
+        JobKind::Housekeeping
+        | JobKind::TaskReminders
+        | JobKind::DealReminders
+        | JobKind::CarePlans => Ok(()),
     }
 }

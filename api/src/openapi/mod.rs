@@ -30,6 +30,7 @@ pub fn document() -> serde_json::Value {
     with_page_schemas(&mut value);
     composed_examples(&mut value);
     raw_file_bodies(&mut value);
+    closed_variants(&mut value, &["ScheduleDto"]);
     input_rules::apply(&mut value);
     filter_schema::apply(&mut value);
     value
@@ -76,6 +77,7 @@ fn composed_examples(doc: &mut serde_json::Value) {
         "deals": [example("DealView")],
         "leads": [example("LeadView")],
         "activities": [example("ActivityView")],
+        "care_participations": [example("ParticipationView")],
         "tasks": [example("TaskView")],
         "audit_events": [example("AuditEventView")],
         "events": [example("EventView")],
@@ -119,6 +121,21 @@ fn raw_file_bodies(doc: &mut serde_json::Value) {
     for media in content.values_mut() {
         media["schema"] =
             json!({"description": "The file's bytes, read as its import's format says"});
+    }
+}
+
+/// The variants of a request's tagged union take no other properties, as the server reads them
+/// (`deny_unknown_fields`); the generator does not say so of an enum's variants.
+fn closed_variants(doc: &mut serde_json::Value, unions: &[&str]) {
+    for union in unions {
+        let Some(variants) = doc["components"]["schemas"][*union]["oneOf"].as_array_mut() else {
+            continue;
+        };
+        for variant in variants {
+            if variant["type"] == "object" {
+                variant["additionalProperties"] = json!(false);
+            }
+        }
     }
 }
 

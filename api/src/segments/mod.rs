@@ -2,3 +2,5 @@
 
 pub mod dto;
 pub mod routes;
+
+pub use routes::membership;

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use rapport_domain::FieldErrors;
 use rapport_domain::access::{Action, Resource};
 use rapport_domain::custom_fields::{Definition, FieldOwner};
+use rapport_domain::customers::Disclosure;
 use rapport_domain::customers::fields::{self, default_sort, sortable_fields};
 use rapport_domain::filter::{Catalogue, Filter};
 use rapport_domain::segments::{NewSegment, Segment, SegmentChanges, SegmentKind};
@@ -48,10 +49,10 @@ async fn catalogue(
 /// Who belongs to `segment`: a dynamic segment's stored filter, read against today's fields (409
 /// when a field it names is gone; 403 when it tests what the caller sees masked), or a static
 /// segment's members.
-fn membership(
+pub fn membership(
     segment: &Segment,
     definitions: &[Definition],
-    auth: &Auth,
+    disclosure: Disclosure,
 ) -> Result<(Option<Filter>, Option<Uuid>), ApiError> {
     match (&segment.kind, &segment.filter) {
         (SegmentKind::Dynamic, Some(raw)) => {
@@ -64,7 +65,7 @@ fn membership(
                     )
                 },
             )?;
-            check_stored_filter(&filter, auth.disclosure())?;
+            check_stored_filter(&filter, disclosure)?;
             Ok((Some(filter), None))
         }
         _ => Ok((None, Some(segment.id))),
@@ -178,7 +179,7 @@ pub async fn get_segment(
     let owner = customer_scope(&auth)?;
     let segment = segments::get(state.db.conn(), id.into_inner()).await?;
     let (definitions, catalogue) = catalogue(&state, &auth).await?;
-    let count = match membership(&segment, &definitions, &auth) {
+    let count = match membership(&segment, &definitions, auth.disclosure()) {
         Ok((filter, members_of)) => {
             let order = SortOrder(vec![default_sort()]);
             let query = CustomerSearch {
@@ -248,7 +249,8 @@ pub async fn update_segment(
 
 /// Delete a segment.
 ///
-/// The customers stay; only the segment and its list of members go.
+/// The customers stay; only the segment and its list of members go. A segment that care plans
+/// are for stays (409 `segment_in_use`).
 #[utoipa::path(
     tag = "segments",
     operation_id = "delete_segment",
@@ -256,7 +258,10 @@ pub async fn update_segment(
         ("id" = Uuid, Path, description = "Segment id"),
         ("If-Match" = Option<String>, Header),
     ),
-    responses((status = 204, description = "Deleted")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "`segment_in_use`: care plans are for the segment", body = Problem, content_type = "application/problem+json"),
+    ),
     security(("bearer" = []))
 )]
 #[delete("/segments/{id:[0-9a-fA-F-]+}")]
@@ -303,7 +308,7 @@ pub async fn list_segment_customers(
     )
     .map_err(|e| ApiError::bad_parameter("sort", "invalid_sort", e.to_string()))?;
     let segment = segments::get(state.db.conn(), id.into_inner()).await?;
-    let (filter, members_of) = membership(&segment, &definitions, &auth)?;
+    let (filter, members_of) = membership(&segment, &definitions, auth.disclosure())?;
     let query = CustomerSearch {
         filter: filter.as_ref(),
         q: None,

@@ -45,11 +45,13 @@ pub enum Resource {
     Deals,
     /// Leads and their conversion into customers; `own` reaches the leads the caller owns.
     Leads,
+    /// Care plans: the occasions on which staff attend to customers, and their participations.
+    CarePlans,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 18] = [
+    pub const ALL: [Resource; 19] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -68,6 +70,7 @@ impl Resource {
         Resource::Tasks,
         Resource::Deals,
         Resource::Leads,
+        Resource::CarePlans,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -91,6 +94,7 @@ impl Resource {
             Resource::Tasks => "tasks",
             Resource::Deals => "deals",
             Resource::Leads => "leads",
+            Resource::CarePlans => "care_plans",
         }
     }
 

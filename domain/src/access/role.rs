@@ -77,7 +77,7 @@ impl BuiltInRole {
         match self {
             BuiltInRole::Admin => "Administers the workspace: every permission over every record.",
             BuiltInRole::Manager => {
-                "Leads the team: all customers, orders, leads, deals, activities and tasks, the catalogue, custom fields, business settings, staff directory and event feed."
+                "Leads the team: all customers, orders, leads, deals, activities, tasks and care plans, the catalogue, custom fields, business settings, staff directory and event feed."
             }
             BuiltInRole::Sales => {
                 "Works their own customers: reads and changes the customers they own, their orders and activities, and their own leads, deals and tasks."
@@ -86,7 +86,7 @@ impl BuiltInRole {
                 "Serves customers: reads every customer and their contacts, and records activities with them."
             }
             BuiltInRole::Marketing => {
-                "Plans campaigns: reads every customer and lead and builds the segments they target."
+                "Plans campaigns: reads every customer and lead, builds the segments they target, and runs the care plans that attend to them."
             }
             BuiltInRole::Viewer => {
                 "Looks without touching: reads every customer, with email and phone masked."
@@ -126,6 +126,7 @@ impl BuiltInRole {
                 all(Tasks, &[Read, Write, Delete]),
                 all(Deals, &[Read, Write, Delete]),
                 all(Leads, &[Read, Write, Delete]),
+                all(CarePlans, &[Read, Write, Delete]),
                 all(Settings, &[Read, Write]),
                 all(Users, &[Read]),
                 all(Events, &[Read]),
@@ -143,6 +144,7 @@ impl BuiltInRole {
                 .chain(all(Segments, &[Read]))
                 .chain(all(Products, &[Read]))
                 .chain(all(Settings, &[Read]))
+                .chain(all(CarePlans, &[Read]))
                 .collect(),
             BuiltInRole::Marketing => [
                 all(Customers, &[Read]),
@@ -154,6 +156,7 @@ impl BuiltInRole {
                 all(Activities, &[Read]),
                 all(Deals, &[Read]),
                 all(Leads, &[Read]),
+                all(CarePlans, &[Read, Write, Delete]),
                 all(Settings, &[Read]),
             ]
             .concat(),
@@ -165,6 +168,7 @@ impl BuiltInRole {
                 all(Products, &[Read]),
                 all(Orders, &[Read]),
                 all(Activities, &[Read, Write]),
+                all(CarePlans, &[Read]),
                 all(Settings, &[Read]),
             ]
             .concat(),

@@ -98,8 +98,15 @@ pub const OWNED_ROWS: &[(&str, &str)] = &[
 ];
 
 /// Tables that hold a set per customer, one row per (customer, key): the survivor keeps the
-/// union. (table, customer column, key column).
-pub const OWNED_SETS: &[(&str, &str, &str)] = &[("segment_members", "customer_id", "segment_id")];
+/// union, its own row where both have one. (table, customer column, key columns).
+pub const OWNED_SETS: &[(&str, &str, &[&str])] = &[
+    ("segment_members", "customer_id", &["segment_id"]),
+    (
+        "care_participations",
+        "customer_id",
+        &["plan_id", "occasion"],
+    ),
+];
 
 async fn execute(
     conn: &impl ConnectionTrait,
@@ -112,16 +119,23 @@ async fn execute(
 
 /// Moves every row the absorbed customer owns to the survivor.
 async fn move_owned(conn: &impl ConnectionTrait, survivor: Uuid, absorbed: Uuid) -> Result<()> {
-    for (table, column, key) in OWNED_SETS {
-        let kept = Query::select()
-            .column(Alias::new(*key))
-            .from(Alias::new(*table))
-            .and_where(Expr::col(Alias::new(*column)).eq(survivor))
-            .to_owned();
+    for (table, column, keys) in OWNED_SETS {
+        // The absorbed customer's rows whose keys the survivor holds already go.
+        let kept_as = Alias::new("kept");
+        let mut kept = Query::select();
+        kept.expr(Expr::val(1))
+            .from_as(Alias::new(*table), kept_as.clone())
+            .and_where(Expr::col((kept_as.clone(), Alias::new(*column))).eq(survivor));
+        for key in *keys {
+            kept.and_where(
+                Expr::col((kept_as.clone(), Alias::new(*key)))
+                    .equals((Alias::new(*table), Alias::new(*key))),
+            );
+        }
         let delete = Query::delete()
             .from_table(Alias::new(*table))
             .and_where(Expr::col(Alias::new(*column)).eq(absorbed))
-            .and_where(Expr::col(Alias::new(*key)).in_subquery(kept))
+            .and_where(Expr::exists(kept.to_owned()))
             .to_owned();
         execute(conn, &delete).await?;
     }

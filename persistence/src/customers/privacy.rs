@@ -276,21 +276,22 @@ async fn forget_deliveries(conn: &impl ConnectionTrait, customer_id: Uuid) -> Re
 }
 
 /// What staff wrote down about the customer, in their activities and tasks (a call's notes, a
-/// task's description and outcome) and in the leads converted into them (who the lead was), is
-/// wiped; what happened, and when, stays. The ids of those records, whose copies in the audit
+/// task's description and outcome), in the leads converted into them (who the lead was) and in
+/// their care occasions (their feedback), is wiped; what happened, and when, stays. The ids of those records, whose copies in the audit
 /// trail and the feed are to be scrubbed too.
 async fn forget_notes(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<Vec<Uuid>> {
     use sea_orm::sea_query::{Alias, Query};
     let backend = conn.get_database_backend();
     let mut ids = Vec::new();
     for (table, title, texts) in [
-        ("activities", "subject", &["body"][..]),
-        ("tasks", "title", &["description", "outcome"]),
+        ("activities", Some("subject"), &["body"][..]),
+        ("tasks", Some("title"), &["description", "outcome"]),
         (
             "leads",
-            "name",
+            Some("name"),
             &["company", "email", "phone", "notes", "disqualified_reason"],
         ),
+        ("care_participations", None, &["feedback"]),
     ] {
         let of_customer = || Expr::col(Alias::new("customer_id")).eq(customer_id);
         let select = Query::select()
@@ -302,10 +303,10 @@ async fn forget_notes(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<
             ids.push(row.try_get_by_index::<Uuid>(0)?);
         }
         let mut update = Query::update();
-        update
-            .table(Alias::new(table))
-            .and_where(of_customer())
-            .value(Alias::new(title), Expr::val(ERASED));
+        update.table(Alias::new(table)).and_where(of_customer());
+        if let Some(title) = title {
+            update.value(Alias::new(title), Expr::val(ERASED));
+        }
         for column in texts {
             update.value(Alias::new(*column), Expr::val(Option::<String>::None));
         }
