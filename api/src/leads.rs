@@ -364,13 +364,7 @@ pub async fn create_lead(
             notes: dto.notes,
         }
         .check();
-        match new {
-            Ok(new) => errors.into_result(|| new),
-            Err(more) => {
-                errors.0.extend(more.0);
-                Err(errors)
-            }
-        }
+        errors.then(new)
     })?;
     let outcome = store::create(
         &state.db,
@@ -462,13 +456,7 @@ pub async fn update_lead(
             disqualified_reason: dto.disqualified_reason,
         }
         .check();
-        match changes {
-            Ok(changes) => errors.into_result(|| changes),
-            Err(more) => {
-                errors.0.extend(more.0);
-                Err(errors)
-            }
-        }
+        errors.then(changes)
     })?;
     let lead = store::update(
         &state.db,

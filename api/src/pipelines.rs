@@ -220,13 +220,7 @@ pub async fn create_pipeline(
                 })
                 .collect(),
         );
-        let stages = match stages {
-            Ok(stages) => Some(stages),
-            Err(more) => {
-                errors.0.extend(more.0);
-                None
-            }
-        };
+        let stages = errors.take_all(stages.map_err(|more| more.0));
         errors.into_result(|| (name.unwrap_or_default(), stages.unwrap_or_default()))
     })?;
     let outcome = store::create(&state.db, &auth.actor, name, stages, key.as_ref()).await?;
@@ -304,13 +298,7 @@ pub async fn update_pipeline(
                         probability: percent(s.probability),
                     })
                     .collect();
-                match check_stages(inputs) {
-                    Ok(stages) => Some(stages),
-                    Err(more) => {
-                        errors.0.extend(more.0);
-                        None
-                    }
-                }
+                errors.take_all(check_stages(inputs).map_err(|more| more.0))
             }
             None => None,
         };

@@ -61,6 +61,19 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// These errors, then those of `checked` (a check that reports several); its value when there
+    /// are none.
+    pub fn then<T>(mut self, checked: Result<T, FieldErrors>) -> Result<T, FieldErrors> {
+        match checked {
+            Ok(value) if self.is_empty() => Ok(value),
+            Ok(_) => Err(self),
+            Err(more) => {
+                self.0.extend(more.0);
+                Err(self)
+            }
+        }
+    }
+
     /// The same errors, of a part of a larger body: each field under `prefix` (`customer`
     /// makes `name` into `customer.name`).
     pub fn under(self, prefix: &str) -> Self {

@@ -304,17 +304,10 @@ impl OrderItemDto {
             state,
         }
         .check(definitions);
-        match checked {
-            Ok(_) if !shape.is_empty() => Err(shape),
-            Ok(mut item) => {
-                item.refused.extend(unknown);
-                Ok(item)
-            }
-            Err(more) => {
-                shape.0.extend(more.0);
-                Err(shape)
-            }
-        }
+        shape.then(checked).map(|mut item| {
+            item.refused.extend(unknown);
+            item
+        })
     }
 }
 

@@ -30,21 +30,6 @@ fn domain_lines(lines: Vec<CreateOrderLine>, shape: &mut FieldErrors) -> Vec<ord
         .collect()
 }
 
-/// `checked`, unless the lines' shapes were wrong: then every mistake, the shapes' first.
-fn with_shape_errors<T>(
-    mut shape: FieldErrors,
-    checked: Result<T, FieldErrors>,
-) -> Result<T, FieldErrors> {
-    match checked {
-        Ok(value) if shape.is_empty() => Ok(value),
-        Ok(_) => Err(shape),
-        Err(more) => {
-            shape.0.extend(more.0);
-            Err(shape)
-        }
-    }
-}
-
 fn order_by(raw: Option<&str>) -> Result<SortOrder, ApiError> {
     SortOrder::parse(raw, rules::SORTABLE, SortKey::descending("created_at"))
         .map_err(|e| ApiError::bad_parameter("sort", "invalid_sort", e.to_string()))
@@ -163,7 +148,7 @@ pub async fn create_order(
             custom_fields: dto.custom_fields.unwrap_or_default(),
         }
         .check(&definitions);
-        with_shape_errors(shape, checked)
+        shape.then(checked)
     })?;
     let outcome =
         store::create(&state.db, &auth.actor, auth.owner(), checked, key.as_ref()).await?;
@@ -249,7 +234,7 @@ pub async fn update_order(
             custom_fields: dto.custom_fields,
         }
         .check(&definitions);
-        with_shape_errors(shape, checked)
+        shape.then(checked)
     })?;
     let order = store::update(
         &state.db,
