@@ -130,7 +130,7 @@ const API: Layers = Layers {
         area("jobs", 5),   // the scheduler, running every kind of job, and the jobs list
         area("activities", 1), // calls, visits and notes with customers
         area("pipelines", 0), // pipelines, their stages and what they hold
-        area("deals", 0),  // deals and their stage history
+        area("deals", 1),  // deals, their stage history, and the filter language over them
         area("leads", 2),  // leads, converted into customers and deals
         area("care", 4),   // care plans, run daily or now, and what came of each occasion
         area("tasks", 1),  // staff's tasks, overdue and due today

@@ -1,5 +1,5 @@
 //! Custom fields seen from outside: definitions, values checked against them on customers,
-//! contacts, products and orders, filters and exports that carry them, and deleted definitions
+//! contacts, products, orders and deals, filters and exports that carry them, and deleted definitions
 //! that leave stored records as they were.
 
 use rapport_tests::{
@@ -907,5 +907,213 @@ async fn orders_carry_custom_fields_that_change_at_any_status() {
             "上海跑者体育用品有限公司"
         );
         assert_eq!(rows[0]["custom_fields.delivery_slot"], "morning");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deals_carry_custom_fields_and_are_found_by_them() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        app.define_field("deal", "delivery_window", "enum", &["Q1", "Q2"], true)
+            .await;
+        app.define_field("deal", "seats", "number", &[], false)
+            .await;
+        let customer = app
+            .create_customer(token, json!({"name": "上海跑者"}))
+            .await;
+        let (status, pipeline) = app
+            .send(
+                Method::POST,
+                "/api/v1/pipelines",
+                token,
+                Some(json!({"name": "企业客户", "stages": [{"name": "接洽", "probability": 20}]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{pipeline}");
+        let deal = |name: &str, custom_fields: Value| {
+            json!({
+                "name": name, "customer_id": customer["id"], "pipeline_id": pipeline["id"],
+                "amount": 2_560_000, "currency": "CNY", "custom_fields": custom_fields,
+            })
+        };
+
+        // Checked against the definitions: every mistake named by its key, nothing written.
+        let (status, body) = app
+            .send(
+                Method::POST,
+                "/api/v1/deals",
+                token,
+                Some(deal(
+                    "Annual Gifts",
+                    json!({"seats": "many", "colour": "red"}),
+                )),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&body),
+            pairs(&[
+                ("custom_fields.colour", "unknown_field"),
+                ("custom_fields.delivery_window", "required"),
+                ("custom_fields.seats", "invalid_value"),
+            ])
+        );
+        let (_, list) = app.send(Method::GET, "/api/v1/deals", token, None).await;
+        assert_eq!(list["data"], json!([]), "a refused deal was written");
+
+        let (status, gifts) = app
+            .send(
+                Method::POST,
+                "/api/v1/deals",
+                token,
+                Some(deal(
+                    "Annual Gifts",
+                    json!({"delivery_window": "Q1", "seats": 200}),
+                )),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{gifts}");
+        assert_eq!(
+            gifts["custom_fields"],
+            json!({"delivery_window": "Q1", "seats": 200})
+        );
+        let (status, other) = app
+            .send(
+                Method::POST,
+                "/api/v1/deals",
+                token,
+                Some(deal("Uniforms", json!({"delivery_window": "Q2"}))),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{other}");
+
+        // A change sets and removes by key; a required one stays.
+        let gifts_path = format!("/api/v1/deals/{}", gifts["id"].as_str().unwrap());
+        let (status, body) = app
+            .send(
+                Method::PATCH,
+                &gifts_path,
+                token,
+                Some(json!({"custom_fields": {"delivery_window": null}})),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&body),
+            pairs(&[("custom_fields.delivery_window", "required")])
+        );
+        let (status, changed) = app
+            .send(
+                Method::PATCH,
+                &gifts_path,
+                token,
+                Some(json!({"custom_fields": {"seats": null, "delivery_window": "Q2"}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        assert_eq!(changed["custom_fields"], json!({"delivery_window": "Q2"}));
+        assert_eq!(changed["version"], 2);
+        let (status, changed) = app
+            .send(
+                Method::PATCH,
+                &gifts_path,
+                token,
+                Some(json!({"custom_fields": {"seats": 240}})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        assert_eq!(
+            changed["custom_fields"],
+            json!({"delivery_window": "Q2", "seats": 240})
+        );
+
+        // Found by their custom fields and their own, the name in any case.
+        let (status, page) = search(
+            &app,
+            "deals",
+            json!({"field": "custom_fields.seats", "op": "gte", "value": 100}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(ids(&page), [gifts["id"].as_str().unwrap()]);
+        let (status, page) = search(
+            &app,
+            "deals",
+            json!({"and": [
+                {"field": "custom_fields.delivery_window", "op": "eq", "value": "Q2"},
+                {"field": "name", "op": "contains", "value": "uniform"},
+                {"field": "status", "op": "eq", "value": "open"}
+            ]}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(ids(&page), [other["id"].as_str().unwrap()]);
+        let (status, body) = search(
+            &app,
+            "deals",
+            json!({"field": "custom_fields.colour", "op": "eq", "value": "red"}),
+        )
+        .await;
+        assert_problem(status, &body, 400, "bad_request");
+        assert_eq!(
+            error_pairs(&body),
+            pairs(&[("filter.field", "unknown_field")])
+        );
+        let (status, fields) = app
+            .send(Method::GET, "/api/v1/deals/filter-fields", token, None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{fields}");
+        let window = fields["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "custom_fields.delivery_window")
+            .unwrap_or_else(|| panic!("{fields}"));
+        assert_eq!(window["options"], json!(["Q1", "Q2"]));
+
+        // A lead's deal is checked the same way, at `deal.custom_fields`.
+        let (status, lead) = app
+            .send(
+                Method::POST,
+                "/api/v1/leads",
+                token,
+                Some(json!({"name": "李雷", "company": "跑者俱乐部"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{lead}");
+        let convert = format!("/api/v1/leads/{}/convert", lead["id"].as_str().unwrap());
+        let converted_deal = |custom_fields: Value| {
+            json!({"customer_id": customer["id"], "deal": {
+                "name": "Club kits", "pipeline_id": pipeline["id"], "amount": 880_000,
+                "currency": "CNY", "custom_fields": custom_fields,
+            }})
+        };
+        let (status, body) = app
+            .send(
+                Method::POST,
+                &convert,
+                token,
+                Some(converted_deal(json!({}))),
+            )
+            .await;
+        assert_problem(status, &body, 422, "validation_failed");
+        assert_eq!(
+            error_pairs(&body),
+            pairs(&[("deal.custom_fields.delivery_window", "required")])
+        );
+        let (status, converted) = app
+            .send(
+                Method::POST,
+                &convert,
+                token,
+                Some(converted_deal(json!({"delivery_window": "Q1"}))),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{converted}");
+        assert_eq!(
+            converted["deal"]["custom_fields"],
+            json!({"delivery_window": "Q1"})
+        );
     }
 }

@@ -16,6 +16,7 @@ use rapport_persistence::leads::{
     self as store, Conversion, Converted, CustomerOfLead, LeadFilter,
 };
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -529,6 +530,10 @@ pub struct ConvertedDeal {
     pub expected_close_date: Option<NaiveDate>,
     /// The staff member who works it; the lead's owner when absent.
     pub owner_id: Option<Uuid>,
+    /// Values of the custom fields defined for deals, by key, as `POST /api/v1/deals` takes
+    /// them (422 at `deal.custom_fields.<key>`).
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 /// How to convert a lead.
@@ -641,6 +646,7 @@ pub async fn convert_lead(
     };
     let lead = store::get(state.db.conn(), auth.owner(), id).await?;
     let definitions = crate::custom_fields::definitions(&state, FieldOwner::Customer).await?;
+    let deal_definitions = crate::custom_fields::definitions(&state, FieldOwner::Deal).await?;
     let today = state.clock.now().date_naive();
     let mut errors = FieldErrors::new();
     let customer = match (dto.customer_id, dto.customer) {
@@ -679,8 +685,9 @@ pub async fn convert_lead(
                     currency: d.currency,
                     expected_close_date: d.expected_close_date,
                     owner_id: d.owner_id.or(lead.owner_id),
+                    custom_fields: d.custom_fields.unwrap_or_default(),
                 }
-                .check()
+                .check(&deal_definitions)
                 .map_err(|e| e.under("deal").0),
             )
             .zip(deal_owner),

@@ -35,6 +35,8 @@ pub enum FieldOwner {
     Product,
     /// Orders.
     Order,
+    /// Deals of the sales pipelines.
+    Deal,
 }
 
 /// What a custom field holds.
@@ -55,7 +57,10 @@ pub enum FieldType {
     MultiEnum,
 }
 
-names!(FieldOwner { Customer => "customer", Contact => "contact", Product => "product", Order => "order" });
+names!(FieldOwner {
+    Customer => "customer", Contact => "contact", Product => "product", Order => "order",
+    Deal => "deal",
+});
 names!(FieldType {
     Text => "text", Number => "number", Boolean => "boolean", Date => "date", Enum => "enum",
     MultiEnum => "multi_enum",

@@ -2155,7 +2155,7 @@ pm.test("the call and the orders, newest first", function () {
   {
     name: 'Deals',
     description:
-      'A pipeline with three stages, a deal for the buyer above moved through two of them and won, its stage history, what each stage holds, and the deal on the buyer\'s timeline.',
+      'A pipeline with three stages, a field of the workspace\'s own on deals, a deal for the buyer above found by it, moved through two stages and won, its stage history, what each stage holds, and the deal on the buyer\'s timeline.',
     steps: [
       {
         op: 'create_pipeline',
@@ -2208,6 +2208,42 @@ pm.test("the pipeline is listed", function () {
 });`,
       },
       {
+        op: 'create_custom_field',
+        name: 'a choice field on deals',
+        status: 201,
+        body: {
+          json: {
+            resource_type: 'deal', key: 'delivery_window_{{run}}', label: 'Delivery window',
+            field_type: 'enum', options: ['Q1', 'Q2', 'Q3', 'Q4'],
+          },
+        },
+        test: `${storeId('deal_field_id')}
+pm.test("the definition belongs to deals", function () {
+    pm.expect(body.resource_type).to.eql("deal");
+});`,
+      },
+      {
+        op: 'create_deal',
+        name: 'with a value the field does not offer',
+        status: 422,
+        code: 'validation_failed',
+        body: {
+          json: {
+            name: '年会礼品：茶叶礼盒 200 份',
+            customer_id: '{{buyer_id}}',
+            pipeline_id: '{{pipeline_id}}',
+            amount: 2560000,
+            currency: 'CNY',
+            custom_fields: { 'delivery_window_{{run}}': 'Q5' },
+          },
+        },
+        test: `
+pm.test("the field says why", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; }))
+        .to.eql([pm.variables.replaceIn("custom_fields.delivery_window_{{run}} invalid_option")]);
+});`,
+      },
+      {
         op: 'create_deal',
         status: 201,
         body: {
@@ -2218,12 +2254,47 @@ pm.test("the pipeline is listed", function () {
             amount: 2560000,
             currency: 'CNY',
             expected_close_date: '2026-12-20',
+            custom_fields: { 'delivery_window_{{run}}': 'Q1' },
           },
         },
         test: `${storeId('deal_id')}${storeEtag('deal_etag')}
-pm.test("open, in the first stage", function () {
+pm.test("open, in the first stage, with its delivery window", function () {
     pm.expect(body.status).to.eql("open");
     pm.expect(body.stage_id).to.eql(${v('first_stage_id')});
+    pm.expect(body.custom_fields[pm.variables.replaceIn("delivery_window_{{run}}")]).to.eql("Q1");
+});`,
+      },
+      {
+        op: 'search_deals',
+        name: 'open deals to deliver in Q1',
+        status: 200,
+        body: {
+          json: {
+            filter: { and: [
+              { field: 'status', op: 'eq', value: 'open' },
+              { field: 'custom_fields.delivery_window_{{run}}', op: 'eq', value: 'Q1' },
+              { field: 'name', op: 'contains', value: '茶叶' },
+            ] },
+            sort: ['-amount'],
+            include_total: true,
+          },
+        },
+        test: `
+pm.test("the deal", function () {
+    pm.expect(body.data.map(function (d) { return d.id; })).to.eql([${v('deal_id')}]);
+    pm.expect(body.total).to.eql(1);
+});`,
+      },
+      {
+        op: 'get_deal_filter_fields',
+        status: 200,
+        test: `
+pm.test("the deal's own fields and its custom fields", function () {
+    var byName = {};
+    body.data.forEach(function (f) { byName[f.name] = f; });
+    pm.expect(byName["expected_close_date"].type).to.eql("date");
+    pm.expect(byName[pm.variables.replaceIn("custom_fields.delivery_window_{{run}}")].options)
+        .to.eql(["Q1", "Q2", "Q3", "Q4"]);
 });`,
       },
       {
@@ -2277,6 +2348,12 @@ pm.test("won, and when", function () {
         op: 'get_deal',
         status: 200,
         params: { id: '{{deal_id}}' },
+      },
+      {
+        op: 'delete_custom_field',
+        name: 'the field on deals',
+        status: 204,
+        params: { id: '{{deal_field_id}}' },
       },
       {
         op: 'update_deal_reminder_settings',

@@ -1,5 +1,6 @@
-//! Rapport's schema history: one file per change, named by date and purpose, never edited after it
-//! has landed. Applied at start-up and by `rapport migrate`.
+//! Rapport's schema history: one file per change, named by date and purpose, whose statements
+//! never change after it has landed (steps shared by several live in their own modules). Applied
+//! at start-up and by `rapport migrate`.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -31,6 +32,9 @@ mod m20261206_000025_leads;
 mod m20261206_000026_deal_reminders;
 mod m20261206_000027_care_plans;
 mod m20261206_000028_activity_deals;
+mod m20261206_000029_deal_custom_fields;
+
+mod custom_field_owners;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -66,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000026_deal_reminders::Migration),
             Box::new(m20261206_000027_care_plans::Migration),
             Box::new(m20261206_000028_activity_deals::Migration),
+            Box::new(m20261206_000029_deal_custom_fields::Migration),
         ]
     }
 }

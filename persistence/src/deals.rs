@@ -7,20 +7,22 @@ use rapport_domain::access::Actor;
 use rapport_domain::deals::{
     Deal, DealChanges, DealStatus, NewDeal, Refusal, ReminderDue, StageStay,
 };
+use rapport_domain::filter::{FieldKind, Filter};
 use rapport_domain::pipelines::Pipeline;
 use rapport_domain::sort::SortOrder;
 use rapport_domain::values::Currency;
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
+use crate::filter::{FieldMap, FieldSql};
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, Page, PageRequest, SortField};
-use crate::{Backend, Db, Error, Result, access, audit, customers, pipelines};
+use crate::{Backend, Db, Error, Result, access, audit, custom_fields, customers, pipelines};
 
 /// The deal tables.
 mod entity {
@@ -50,6 +52,7 @@ mod entity {
             pub close_reminded_for: Option<Date>,
             /// The start of the stay in a stage the owner was last reminded of.
             pub stage_reminded_at: Option<DateTimeUtc>,
+            pub custom_fields: Json,
             pub created_at: DateTimeUtc,
             pub updated_at: DateTimeUtc,
             pub version: i64,
@@ -104,6 +107,7 @@ impl TryFrom<deal::Model> for Deal {
             lost_reason: m.lost_reason,
             closed_at: m.closed_at,
             stage_entered_at: m.stage_entered_at,
+            custom_fields: serde_json::from_value(m.custom_fields)?,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
@@ -127,6 +131,7 @@ fn active(d: &Deal) -> deal::ActiveModel {
         lost_reason: Set(d.lost_reason.clone()),
         closed_at: Set(d.closed_at),
         stage_entered_at: Set(d.stage_entered_at),
+        custom_fields: Set(serde_json::Value::Object(d.custom_fields.clone())),
         created_at: Set(d.created_at),
         updated_at: Set(d.updated_at),
         version: Set(d.version),
@@ -256,6 +261,7 @@ pub async fn insert(
         lost_reason: None,
         closed_at: None,
         stage_entered_at: now,
+        custom_fields: new.custom_fields,
         created_at: now,
         updated_at: now,
         version: 1,
@@ -517,6 +523,52 @@ pub struct DealFilter {
     pub status: Option<DealStatus>,
     /// Owned by this staff member.
     pub owner_id: Option<Uuid>,
+    /// The deals the filter selects (`POST /deals/search`).
+    pub matching: Option<Filter>,
+}
+
+/// The deal fields: one column each, and the custom fields in the `custom_fields` JSON.
+struct DealColumns {
+    backend: Backend,
+}
+
+fn column(field: &str) -> Option<deal::Column> {
+    use deal::Column::*;
+    Some(match field {
+        "name" => Name,
+        "status" => Status,
+        "customer_id" => CustomerId,
+        "pipeline_id" => PipelineId,
+        "stage_id" => StageId,
+        "owner_id" => OwnerId,
+        "amount" => Amount,
+        "currency" => Currency,
+        "expected_close_date" => ExpectedCloseDate,
+        "lost_reason" => LostReason,
+        "closed_at" => ClosedAt,
+        "stage_entered_at" => StageEnteredAt,
+        "created_at" => CreatedAt,
+        "updated_at" => UpdatedAt,
+        _ => return None,
+    })
+}
+
+impl FieldMap for DealColumns {
+    fn locate(&self, field: &str, kind: &FieldKind) -> Option<FieldSql> {
+        let Some(column) = column(field) else {
+            // Custom text fields are keywords, compared exactly.
+            return custom_fields::field_sql(self.backend, field, kind, None);
+        };
+        // The free texts (the name, the lost reason) are searched in lower case; the rest
+        // compare exactly.
+        let folded =
+            matches!(kind, FieldKind::Text).then(|| Func::lower(column.into_expr()).into());
+        Some(FieldSql::Scalar {
+            value: column.into_expr(),
+            folded,
+            dates_as_text: false,
+        })
+    }
 }
 
 const FIELDS: &[SortField<deal::Entity>] = &[
@@ -552,8 +604,15 @@ pub async fn list(
     request: &PageRequest,
 ) -> Result<Page<Deal>> {
     use deal::Column;
+    let mut select = scoped(owner);
+    if let Some(matching) = &filter.matching {
+        let columns = DealColumns {
+            backend: Backend::of(conn),
+        };
+        select = select.filter(crate::filter::compile(matching, &columns)?);
+    }
     let (select, pin) = page::pin_first_equality(
-        scoped(owner),
+        select,
         order,
         [
             (
@@ -602,4 +661,16 @@ pub async fn of_customer(conn: &impl ConnectionTrait, customer_id: Uuid) -> Resu
         .into_iter()
         .map(Deal::try_from)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalogue_field_has_a_column() {
+        for spec in rapport_domain::deals::fields::catalogue(&[]).fields {
+            assert!(column(&spec.name).is_some(), "{}", spec.name);
+        }
+    }
 }

@@ -223,6 +223,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/pipelines/{id}/summary", p(Deals, Read)),
     ("GET", "/api/v1/deals", p(Deals, Read)),
     ("POST", "/api/v1/deals", p(Deals, Write)),
+    ("POST", "/api/v1/deals/search", p(Deals, Read)),
+    ("GET", "/api/v1/deals/filter-fields", p(Deals, Read)),
     ("GET", "/api/v1/deals/{id}", p(Deals, Read)),
     ("PATCH", "/api/v1/deals/{id}", p(Deals, Write)),
     ("DELETE", "/api/v1/deals/{id}", p(Deals, Delete)),

@@ -23,29 +23,11 @@ pub enum ResourceType {
     Product,
     /// Orders: values in the order's `custom_fields`.
     Order,
+    /// Deals: values in the deal's `custom_fields`.
+    Deal,
 }
 
-impl From<ResourceType> for FieldOwner {
-    fn from(r: ResourceType) -> Self {
-        match r {
-            ResourceType::Customer => FieldOwner::Customer,
-            ResourceType::Contact => FieldOwner::Contact,
-            ResourceType::Product => FieldOwner::Product,
-            ResourceType::Order => FieldOwner::Order,
-        }
-    }
-}
-
-impl From<FieldOwner> for ResourceType {
-    fn from(o: FieldOwner) -> Self {
-        match o {
-            FieldOwner::Customer => ResourceType::Customer,
-            FieldOwner::Contact => ResourceType::Contact,
-            FieldOwner::Product => ResourceType::Product,
-            FieldOwner::Order => ResourceType::Order,
-        }
-    }
-}
+mirror!(ResourceType <=> FieldOwner { Customer, Contact, Product, Order, Deal });
 
 /// What a custom field holds, and the JSON its values take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -1,5 +1,5 @@
 //! The filter language in the document: a recursive schema per resource (`CustomerFilter`,
-//! `OrderFilter`, `ProductFilter`) made from the resource's catalogue itself, one branch per field
+//! `OrderFilter`, `ProductFilter`, `DealFilter`) made from the resource's catalogue itself, one branch per field
 //! and operator group with the exact value that pairing takes, so a generated client types its
 //! filters and a fuzzer's filters are the ones the server accepts. Custom fields are the
 //! workspace's own: their branch names the family of keys and leaves the value to the definition
@@ -32,66 +32,57 @@ pub fn apply(doc: &mut Value) {
     else {
         return;
     };
-    schemas.insert(
-        "CustomerFilter".into(),
-        node(
-            "CustomerFilter",
-            "CustomerCondition",
-            &json!({"and": [
+    let resources = [
+        (
+            "Customer",
+            fields::catalogue(&[]),
+            "customers",
+            json!({"and": [
                 {"field": "lifecycle_stage", "op": "eq", "value": "customer"},
                 {"field": "tags", "op": "contains", "value": "vip"},
             ]}),
+            json!({"field": "address.city", "op": "eq", "value": "上海市"}),
         ),
-    );
-    schemas.insert(
-        "CustomerCondition".into(),
-        conditions(
-            &fields::catalogue(&[]),
-            "customers",
-            &json!({"field": "address.city", "op": "eq", "value": "上海市"}),
-        ),
-    );
-    schemas.insert(
-        "OrderFilter".into(),
-        node(
-            "OrderFilter",
-            "OrderCondition",
-            &json!({"and": [
+        (
+            "Order",
+            rapport_domain::orders::fields::catalogue(&[]),
+            "orders",
+            json!({"and": [
                 {"field": "status", "op": "in", "value": ["paid", "shipped"]},
                 {"field": "total", "op": "gte", "value": 50000},
             ]}),
+            json!({"field": "status", "op": "eq", "value": "paid"}),
         ),
-    );
-    schemas.insert(
-        "OrderCondition".into(),
-        conditions(
-            &rapport_domain::orders::fields::catalogue(&[]),
-            "orders",
-            &json!({"field": "status", "op": "eq", "value": "paid"}),
-        ),
-    );
-    schemas.insert(
-        "ProductFilter".into(),
-        node(
-            "ProductFilter",
-            "ProductCondition",
-            &json!({"and": [
+        (
+            "Product",
+            rapport_domain::catalogue::fields::catalogue(&[]),
+            "products",
+            json!({"and": [
                 {"field": "name", "op": "contains", "value": "跑步鞋"},
                 {"field": "variants.price", "op": "lte", "value": 50000},
             ]}),
+            json!({"field": "status", "op": "eq", "value": "active"}),
         ),
-    );
-    schemas.insert(
-        "ProductCondition".into(),
-        conditions(
-            &rapport_domain::catalogue::fields::catalogue(&[]),
-            "products",
-            &json!({"field": "status", "op": "eq", "value": "active"}),
+        (
+            "Deal",
+            rapport_domain::deals::fields::catalogue(&[]),
+            "deals",
+            json!({"and": [
+                {"field": "status", "op": "eq", "value": "open"},
+                {"field": "expected_close_date", "op": "lte", "value": "2026-12-31"},
+            ]}),
+            json!({"field": "amount", "op": "gte", "value": 1000000}),
         ),
-    );
+    ];
+    for (resource, catalogue, path, group_example, condition_example) in resources {
+        let (filter, condition) = (format!("{resource}Filter"), format!("{resource}Condition"));
+        schemas.insert(filter.clone(), node(&filter, &condition, &group_example));
+        schemas.insert(condition, conditions(&catalogue, path, &condition_example));
+    }
     for (search, filter_schema) in [
         ("SearchOrders", "OrderFilter"),
         ("SearchProducts", "ProductFilter"),
+        ("SearchDeals", "DealFilter"),
     ] {
         if let Some(filter) = schemas
             .get_mut(search)

@@ -52,10 +52,11 @@ fn sort_key_pattern() -> String {
     format!("^-?({})$", sortable_field_patterns().join("|"))
 }
 
-/// An order or product search sorts by that resource's own fields, not a customer's.
+/// An order, product or deal search sorts by that resource's own fields, not a customer's.
 fn resource_search_sort(schemas: &mut Map<String, Value>) {
     for (schema, sortable) in [
         ("SearchOrders", rapport_domain::orders::SORTABLE),
+        ("SearchDeals", rapport_domain::deals::SORTABLE),
         ("SearchProducts", products::SORTABLE),
     ] {
         if let Some(items) = schemas

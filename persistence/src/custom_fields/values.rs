@@ -30,6 +30,7 @@ pub(crate) fn table(owner: FieldOwner) -> &'static str {
         FieldOwner::Contact => "contacts",
         FieldOwner::Product => "products",
         FieldOwner::Order => "orders",
+        FieldOwner::Deal => "deals",
     }
 }
 

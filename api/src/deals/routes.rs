@@ -1,15 +1,17 @@
-//! Deal handlers and what goes over the wire for them: opportunities moving through a pipeline,
-//! won or lost, with the history of their stages.
+//! Deal handlers and what goes over the wire for them: creating, listing, reading, changing and
+//! removing deals, and a deal's stage history.
 
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use chrono::{DateTime, NaiveDate, Utc};
+use rapport_domain::custom_fields::FieldOwner;
 use rapport_domain::deals::{self as rules, Deal, DealChanges, DealStatus, NewDeal};
 use rapport_domain::sort::{SortKey, SortOrder};
 use rapport_domain::values::Currency;
 use rapport_persistence::deals::{self as store, DealFilter};
 use rapport_persistence::pipelines;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -39,7 +41,7 @@ mirror!(DealStatusDto <=> DealStatus { Open, Won, Lost });
 #[schema(example = json!({
     "name": "年会礼品：茶叶礼盒 200 份", "customer_id": "0193a5c7-1111-7000-8000-000000000001",
     "pipeline_id": "0193a5c9-1111-7000-8000-000000000001", "amount": 2560000, "currency": "CNY",
-    "expected_close_date": "2026-12-20"
+    "expected_close_date": "2026-12-20", "custom_fields": {"delivery_window": "Q1"}
 }))]
 pub struct CreateDeal {
     /// What is being sold, 1 to 200 characters.
@@ -64,6 +66,11 @@ pub struct CreateDeal {
     /// The staff member who works it; the caller when absent. Callers whose role reaches only
     /// their own deals own the deals they create (422 `not_yours`).
     pub owner_id: Option<Uuid>,
+    /// Values of the custom fields defined for deals (`GET
+    /// /api/v1/custom-fields?resource_type=deal`), by key; each is checked against its definition
+    /// (422 at `custom_fields.<key>`), and a required one must be sent.
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 /// Changes to a deal: absent parts stay, `null` clears.
@@ -98,6 +105,10 @@ pub struct UpdateDeal {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, max_length = 1000)]
     pub lost_reason: Option<Option<String>>,
+    /// Custom field values to set, by key: `null` removes one (422 `required` for a required
+    /// field), keys not sent stay. Changes at any status.
+    #[schema(value_type = Option<Object>)]
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 /// A deal.
@@ -109,7 +120,8 @@ pub struct UpdateDeal {
     "stage_id": "0193a5c9-1111-7000-8000-000000000003", "amount": 2560000, "currency": "CNY",
     "expected_close_date": "2026-12-20", "owner_id": "0193a5c6-0000-7000-8000-000000000002",
     "status": "open", "lost_reason": null, "closed_at": null,
-    "stage_entered_at": "2026-12-05T10:00:00Z", "created_at": "2026-12-01T09:00:00Z",
+    "stage_entered_at": "2026-12-05T10:00:00Z", "custom_fields": {"delivery_window": "Q1"},
+    "created_at": "2026-12-01T09:00:00Z",
     "updated_at": "2026-12-05T10:00:00Z", "version": 3
 }))]
 pub struct DealView {
@@ -140,6 +152,9 @@ pub struct DealView {
     pub closed_at: Option<DateTime<Utc>>,
     /// When it entered its stage.
     pub stage_entered_at: DateTime<Utc>,
+    /// The values of the custom fields defined for deals, by key.
+    #[schema(value_type = Object)]
+    pub custom_fields: Map<String, Value>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -164,6 +179,7 @@ impl From<Deal> for DealView {
             lost_reason: d.lost_reason,
             closed_at: d.closed_at,
             stage_entered_at: d.stage_entered_at,
+            custom_fields: d.custom_fields,
             created_at: d.created_at,
             updated_at: d.updated_at,
             version: d.version,
@@ -230,6 +246,7 @@ pub async fn list_deals(
         stage_id: q.stage_id,
         status: q.status.map(Into::into),
         owner_id: q.owner_id,
+        matching: None,
     };
     let list = store::list(state.db.conn(), auth.owner(), &filter, &order, &request).await?;
     Ok(page(&PageOf::from_page(list, DealView::from)))
@@ -259,6 +276,7 @@ pub async fn create_deal(
     body: ValidJson<CreateDeal>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth.actor, &req, &body.raw);
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Deal).await?;
     let new = body.checked(|dto| {
         NewDeal {
             name: dto.name,
@@ -269,8 +287,9 @@ pub async fn create_deal(
             currency: dto.currency,
             expected_close_date: dto.expected_close_date,
             owner_id: dto.owner_id,
+            custom_fields: dto.custom_fields.unwrap_or_default(),
         }
-        .check()
+        .check(&definitions)
     })?;
     let outcome = store::create(
         &state.db,
@@ -336,6 +355,7 @@ pub async fn update_deal(
     if_match: IfMatch,
     body: ValidJson<UpdateDeal>,
 ) -> Result<HttpResponse, ApiError> {
+    let definitions = crate::custom_fields::definitions(&state, FieldOwner::Deal).await?;
     let changes = body.checked(|dto| {
         DealChanges {
             name: dto.name,
@@ -346,8 +366,9 @@ pub async fn update_deal(
             owner_id: dto.owner_id,
             status: dto.status.map(Into::into),
             lost_reason: dto.lost_reason,
+            custom_fields: dto.custom_fields,
         }
-        .check()
+        .check(&definitions)
     })?;
     let deal = store::update(
         &state.db,

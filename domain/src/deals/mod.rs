@@ -1,13 +1,16 @@
 //! Deals: opportunities moving through a pipeline's stages until they are won or lost. Each move
 //! is kept in the deal's stage history, with how long it stayed in each stage.
 
+pub mod fields;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::custom_fields::{self, Definition};
 use crate::tasks::{NewTask, TaskPriority, start_of_day};
-
 use crate::validation::{name, optional_text};
 use crate::values::Currency;
 use crate::values::money::MAX_AMOUNT;
@@ -75,6 +78,8 @@ pub struct Deal {
     pub closed_at: Option<DateTime<Utc>>,
     /// When it entered its stage.
     pub stage_entered_at: DateTime<Utc>,
+    /// The workspace's own fields, by key (see [`crate::custom_fields`]).
+    pub custom_fields: Map<String, Value>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -102,6 +107,8 @@ pub struct NewDeal {
     pub expected_close_date: Option<NaiveDate>,
     /// Owner; the creating user when absent.
     pub owner_id: Option<Uuid>,
+    /// Custom field values by key.
+    pub custom_fields: Map<String, Value>,
 }
 
 /// A partial change: `None` leaves a part alone, `Some(None)` clears an optional part.
@@ -123,6 +130,8 @@ pub struct DealChanges {
     pub status: Option<DealStatus>,
     /// Why it was lost: required when it becomes lost.
     pub lost_reason: Option<Option<String>>,
+    /// Custom field values to set by key; `null` removes one, keys not sent stay.
+    pub custom_fields: Option<Map<String, Value>>,
 }
 
 fn check_amount(errors: &mut FieldErrors, amount: i64) {
@@ -136,15 +145,19 @@ fn check_amount(errors: &mut FieldErrors, amount: i64) {
 }
 
 impl NewDeal {
-    /// Checks every part, reporting every mistake.
-    pub fn check(self) -> Result<NewDeal, FieldErrors> {
+    /// Checks every part, custom fields against the `definitions` of deals, reporting every
+    /// mistake.
+    pub fn check(self, definitions: &[Definition]) -> Result<NewDeal, FieldErrors> {
         let mut errors = FieldErrors::new();
         let deal_name = errors
             .take(name("name", &self.name, 1, MAX_NAME))
             .unwrap_or_default();
         check_amount(&mut errors, self.amount);
+        let custom_fields =
+            custom_fields::values_of_new(&mut errors, definitions, self.custom_fields);
         errors.into_result(|| NewDeal {
             name: deal_name,
+            custom_fields,
             ..self
         })
     }
@@ -176,8 +189,9 @@ pub enum Refusal {
 }
 
 impl DealChanges {
-    /// Checks every part that is present, reporting every mistake.
-    pub fn check(self) -> Result<DealChanges, FieldErrors> {
+    /// Checks every part that is present, custom fields against the `definitions` of deals,
+    /// reporting every mistake.
+    pub fn check(self, definitions: &[Definition]) -> Result<DealChanges, FieldErrors> {
         let mut errors = FieldErrors::new();
         let deal_name = match &self.name {
             Some(n) => errors.take(name("name", n, 1, MAX_NAME)),
@@ -192,9 +206,11 @@ impl DealChanges {
             }
             None => None,
         };
+        let custom_fields = custom_fields::changes_of(&mut errors, definitions, self.custom_fields);
         errors.into_result(|| DealChanges {
             name: deal_name,
             lost_reason,
+            custom_fields,
             ..self
         })
     }
@@ -215,6 +231,10 @@ impl DealChanges {
                 .lost_reason
                 .clone()
                 .unwrap_or_else(|| current.lost_reason.clone()),
+            custom_fields: match &self.custom_fields {
+                Some(changes) => custom_fields::merge(&current.custom_fields, changes.clone()),
+                None => current.custom_fields.clone(),
+            },
             ..current.clone()
         };
         if let Some(next) = self.status
@@ -381,6 +401,7 @@ mod tests {
             lost_reason: None,
             closed_at: None,
             stage_entered_at: at("2026-12-01T00:00:00Z"),
+            custom_fields: Map::new(),
             created_at: at("2026-12-01T00:00:00Z"),
             updated_at: at("2026-12-01T00:00:00Z"),
             version: 1,
