@@ -1,5 +1,6 @@
 //! The conventions every resource shares, seen from outside: problem+json for every error, the
-//! framework's own included; request ids; security headers; strict query strings.
+//! framework's own included; request ids; security headers; strict query strings; bodies that
+//! are JSON objects.
 
 use rapport_tests::{TestApp, assert_problem, backends, error_fields, read};
 use reqwest::{Method, StatusCode};
@@ -74,6 +75,36 @@ async fn framework_errors_are_problem_json() {
         let (actual, body) = read(response).await;
         assert_problem(actual, &body, status, code);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_is_an_object_even_where_every_field_may_be_left_out() {
+    let backend = &backends()[0];
+    let app = TestApp::spawn(backend).await;
+    let token = &app.admin_token;
+    for (method, path) in [
+        (Method::PATCH, "/api/v1/settings/deal-reminders"),
+        (Method::PATCH, "/api/v1/settings/workspace"),
+        (Method::POST, "/api/v1/customers"),
+    ] {
+        for body in [json!([]), json!([3, 7]), json!("x"), json!(7)] {
+            let (status, problem) = app
+                .send(method.clone(), path, token, Some(body.clone()))
+                .await;
+            assert_problem(status, &problem, 422, "validation_failed");
+            assert_eq!(
+                problem["errors"][0]["code"], "invalid_type",
+                "{path} {body}: {problem}"
+            );
+        }
+    }
+    let (_, settings) = app
+        .send(Method::GET, "/api/v1/settings/deal-reminders", token, None)
+        .await;
+    assert_eq!(
+        settings["version"], 1,
+        "a refused body changed the settings: {settings}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

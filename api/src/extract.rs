@@ -32,6 +32,7 @@ impl<T: DeserializeOwned> ValidJson<T> {
     /// The parsed body.
     pub fn value(&self) -> Result<T, ApiError> {
         self.check_media_type()?;
+        self.check_object()?;
         parse_json(&self.raw)
     }
 
@@ -42,11 +43,26 @@ impl<T: DeserializeOwned> ValidJson<T> {
         check: impl FnOnce(T) -> Result<U, FieldErrors>,
     ) -> Result<U, ApiError> {
         self.check_media_type()?;
+        self.check_object()?;
         if let Some(dto) = read_direct::<T>(&self.raw)? {
             return check(dto).map_err(ApiError::validation);
         }
         read_checked(json_document(&self.raw)?, check)
             .map_err(|errors| ApiError::validation(FieldErrors(errors)))
+    }
+
+    /// Every request body is a JSON object. A list is refused here, before it is read: serde
+    /// would read one into a request whose fields all have defaults, as if it were `{}`. (Any
+    /// other kind of value is refused by the reading itself.)
+    fn check_object(&self) -> Result<(), ApiError> {
+        match self.raw.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') => Err(ApiError::validation(FieldErrors::from(FieldError::new(
+                "",
+                "invalid_type",
+                "invalid type: sequence, expected a JSON object",
+            )))),
+            _ => Ok(()),
+        }
     }
 
     fn check_media_type(&self) -> Result<(), ApiError> {
