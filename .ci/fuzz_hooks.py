@@ -354,6 +354,17 @@ def before_call(ctx, case, **kwargs):
             if pipeline.status_code == 201:
                 case.body["pipeline_id"] = pipeline.json()["id"]
             case.body.pop("stage_id", None)
+        if case.path in ("/api/v1/tickets", "/api/v1/tickets/{id}") and case.method in ("POST", "PATCH"):
+            # A ticket is for a customer that exists, about one of their orders, assigned to
+            # staff that exist: the server's state, and a rule across two records.
+            if case.method == "POST":
+                made = requests.post(BASE + "/api/v1/customers", headers=AUTH, json={"name": "Fuzz complainant"}, timeout=10)
+                if made.status_code == 201:
+                    case.body["customer_id"] = made.json()["id"]
+            if "order_id" in case.body:
+                case.body["order_id"] = None
+            if isinstance(case.body.get("assignee_id"), str):
+                case.body["assignee_id"] = ADMIN_ID
         if case.path == "/api/v1/deals/{id}" and case.method == "PATCH":
             # Which stages the deal's pipeline has is the server's state; a lost deal says why,
             # and only a lost one, a rule across two properties and the stored status.
@@ -448,9 +459,11 @@ def before_call(ctx, case, **kwargs):
             case.body["password"] = "fuzz " + uuid.uuid4().hex
         if isinstance(case.body.get("role"), str):
             case.body["role"] = EXISTING_ROLE
-        if isinstance(case.body.get("custom_fields"), dict):
-            # Only defined keys take values, and which keys are defined is the server's state.
-            case.body["custom_fields"] = {}
+        for owner in (case.body, case.body.get("deal")):
+            if isinstance(owner, dict) and isinstance(owner.get("custom_fields"), dict):
+                # Only defined keys take values (a lead's deal's too), and which keys are
+                # defined is the server's state.
+                owner["custom_fields"] = {}
         if case.path.startswith("/api/v1/custom-fields") and case.body.get("required") is True:
             # A required field would make every later valid customer without it invalid.
             case.body["required"] = False

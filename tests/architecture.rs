@@ -76,6 +76,7 @@ const PERSISTENCE: Layers = Layers {
         area("housekeeping", 3),  // forgetting what outlived its retention, in every area
         area("pipelines", 0),     // pipelines and their stages
         area("deals", 2),         // deals and their stage history
+        area("tickets", 3),       // tickets, their comments and their rating
         area("leads", 3),         // leads and their conversion into customers and deals
         area("care", 4),          // care plans, their occasions and what came of each
         area("activities", 3),    // calls, visits and notes with customers
@@ -131,6 +132,7 @@ const API: Layers = Layers {
         area("activities", 1), // calls, visits and notes with customers
         area("pipelines", 0), // pipelines, their stages and what they hold
         area("deals", 1),  // deals, their stage history, and the filter language over them
+        area("tickets", 2), // tickets, their comments and their rating
         area("leads", 2),  // leads, converted into customers and deals
         area("care", 4),   // care plans, run daily or now, and what came of each occasion
         area("tasks", 1),  // staff's tasks, overdue and due today

@@ -539,7 +539,7 @@ async fn the_timeline_pages_activities_and_orders_newest_first() {
         let (status, problem) = app
             .send(
                 Method::GET,
-                &format!("/api/v1/customers/{id}/timeline?kinds=ticket"),
+                &format!("/api/v1/customers/{id}/timeline?kinds=campaign"),
                 token,
                 None,
             )

@@ -566,6 +566,10 @@ async fn anonymisation_leaves_no_personal_data_anywhere() {
             "Zqx7Contact",
             "13822334455",
             "Zqx7Title",
+            "Zqx7Parcel",
+            "Zqx7Lost",
+            "Zqx7Reply",
+            "Zqx7Thanks",
         ];
         let response = app
             .request(Method::POST, "/api/v1/customers", token, Some(json!({
@@ -600,6 +604,39 @@ async fn anonymisation_leaves_no_personal_data_anywhere() {
             Some(json!({"tags": ["followed"], "customer_ids": [customer["id"]]})),
         )
         .await;
+        // A ticket of theirs: what they asked, what was answered, what they said of it.
+        let (status, ticket) = app
+            .send(Method::POST, "/api/v1/tickets", token, Some(json!({
+                "subject": "Zqx7Parcel late", "description": "Zqx7Lost in transit", "type": "complaint",
+                "channel": "phone", "customer_id": customer["id"]
+            })))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{ticket}");
+        let ticket_path = format!("/api/v1/tickets/{}", ticket["id"].as_str().unwrap());
+        for step in [
+            (
+                Method::POST,
+                "/comments",
+                json!({"body": "Zqx7Reply: sent again"}),
+            ),
+            (Method::PATCH, "", json!({"status": "open"})),
+            (Method::PATCH, "", json!({"status": "resolved"})),
+            (
+                Method::POST,
+                "/satisfaction",
+                json!({"rating": 5, "comment": "Zqx7Thanks"}),
+            ),
+        ] {
+            let (status, body) = app
+                .send(
+                    step.0,
+                    &format!("{ticket_path}{}", step.1),
+                    token,
+                    Some(step.2),
+                )
+                .await;
+            assert!(status.is_success(), "{body}");
+        }
         let before = every_cell(&app).await;
         for marker in markers {
             assert!(

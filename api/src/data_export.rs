@@ -1,7 +1,7 @@
 //! `GET /customers/{id}/data-export`: everything Rapport holds about one customer, as one JSON
 //! document, for a customer who asks to see their data. It gathers from every area that keeps
 //! something about a customer (the customer and contacts, consent, segments, orders, deals, the
-//! leads they were, activities, tasks, care occasions), so it sits above them all.
+//! leads they were, activities, tasks, care occasions, tickets), so it sits above them all.
 
 use actix_web::http::header;
 use actix_web::web::{Data, Path};
@@ -25,6 +25,7 @@ use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::records::{AuditEventView, EventView};
 use crate::state::AppState;
 use crate::tasks::TaskView;
+use crate::tickets::{CommentView, TicketView};
 
 /// A segment a customer belongs to.
 #[derive(Debug, Serialize, ToSchema)]
@@ -40,7 +41,7 @@ pub struct SegmentRef {
 #[schema(example = json!({
     "exported_at": "2026-11-22T08:30:00Z",
     "customer": {"id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20", "name": "王芳"},
-    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [], "care_participations": [],
+    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [], "care_participations": [], "tickets": [], "ticket_comments": [],
     "audit_events": [], "events": []
 }))]
 pub struct CustomerDataExport {
@@ -66,11 +67,15 @@ pub struct CustomerDataExport {
     pub tasks: Vec<TaskView>,
     /// Every care occasion of theirs, oldest first, with what came of it.
     pub care_participations: Vec<ParticipationView>,
-    /// Every change made to the customer, their contacts, orders, deals, leads, activities and
-    /// tasks, oldest first.
+    /// Their tickets, oldest first.
+    pub tickets: Vec<TicketView>,
+    /// The comments on their tickets, public and internal, oldest first.
+    pub ticket_comments: Vec<CommentView>,
+    /// Every change made to the customer, their contacts, orders, deals, leads, activities,
+    /// tasks, care occasions, tickets and ticket comments, oldest first.
     pub audit_events: Vec<AuditEventView>,
-    /// Every event about the customer, their contacts, orders, deals, leads, activities and
-    /// tasks, in feed order.
+    /// Every event about the customer, their contacts, orders, deals, leads, activities, tasks,
+    /// care occasions, tickets and ticket comments, in feed order.
     pub events: Vec<EventView>,
 }
 
@@ -113,6 +118,8 @@ pub async fn export_customer_data(
     let deals = rapport_persistence::deals::of_customer(conn, id).await?;
     let leads = rapport_persistence::leads::of_customer(conn, id).await?;
     let care = rapport_persistence::care::of_customer(conn, id).await?;
+    let tickets = rapport_persistence::tickets::of_customer(conn, id).await?;
+    let comments = rapport_persistence::tickets::comments_of_customer(conn, id).await?;
     let records: Vec<Uuid> = orders
         .iter()
         .map(|o| o.id)
@@ -121,6 +128,8 @@ pub async fn export_customer_data(
         .chain(deals.iter().map(|d| d.id))
         .chain(leads.iter().map(|l| l.id))
         .chain(care.iter().map(|p| p.id))
+        .chain(tickets.iter().map(|t| t.id))
+        .chain(comments.iter().map(|c| c.id))
         .collect();
     if !records.is_empty() {
         data.audit.extend(audit::about(conn, &records).await?);
@@ -136,6 +145,8 @@ pub async fn export_customer_data(
         "deals": deals.len(),
         "leads": leads.len(),
         "care_participations": care.len(),
+        "tickets": tickets.len(),
+        "ticket_comments": comments.len(),
         "audit_events": data.audit.len(),
         "events": data.events.len(),
     });
@@ -177,6 +188,8 @@ pub async fn export_customer_data(
         activities: activities.into_iter().map(ActivityView::from).collect(),
         tasks: tasks.into_iter().map(TaskView::from).collect(),
         care_participations: care.into_iter().map(ParticipationView::from).collect(),
+        tickets: tickets.into_iter().map(TicketView::from).collect(),
+        ticket_comments: comments.into_iter().map(CommentView::from).collect(),
         audit_events: data.audit.into_iter().map(AuditEventView::from).collect(),
         events: data.events.into_iter().map(EventView::from).collect(),
     };

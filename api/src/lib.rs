@@ -43,5 +43,6 @@ pub mod state;
 pub mod tags;
 pub mod tasks;
 pub mod telemetry;
+pub mod tickets;
 pub mod timeline;
 pub mod users;

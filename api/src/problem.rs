@@ -85,6 +85,8 @@ error_codes! {
     ParticipationClosed => "participation_closed", 409, "What came of the occasion was recorded already", "该关怀已记录结果";
     SegmentInUse => "segment_in_use", 409, "Care plans are for the segment", "仍有关怀计划使用该分群";
     LeadConverted => "lead_converted", 409, "The lead was converted already", "该线索已转化";
+    NotResolved => "not_resolved", 409, "The ticket is not resolved yet", "工单尚未解决";
+    AlreadyRated => "already_rated", 409, "The ticket was rated already", "该工单已评价";
     FilePurged => "file_purged", 409, "The file was forgotten after its retention", "文件已超过保留期限被清除";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     RequestTimeout => "request_timeout", 408, "Request timeout", "请求超时";

@@ -1,9 +1,11 @@
 //! `GET /customers/{id}/timeline`: everything that happened with a customer, newest first, across
-//! the areas that record it (activities, orders and deals), so it sits above them.
+//! the areas that record it (activities, orders, deals and tickets), so it sits above them. Each
+//! kind shows only to callers whose role may read that area.
 
 use actix_web::web::{Data, Path};
 use actix_web::{HttpResponse, get};
 use chrono::{DateTime, Utc};
+use rapport_domain::access::{Action, Permission, Resource};
 use rapport_domain::timeline::TimelineKind;
 use rapport_persistence::timeline::{self, Entry};
 use serde::{Deserialize, Serialize};
@@ -18,6 +20,7 @@ use crate::orders::OrderView;
 use crate::problem::ApiError;
 use crate::respond::{PageOf, page};
 use crate::state::AppState;
+use crate::tickets::TicketView;
 
 /// What kind of record an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -29,6 +32,8 @@ pub enum TimelineKindDto {
     Order,
     /// A deal (`deal` holds it), at the time it was opened.
     Deal,
+    /// A ticket (`ticket` holds it), at the time it was opened.
+    Ticket,
 }
 
 /// One thing that happened with the customer: its kind, its time, and the record itself under
@@ -47,7 +52,8 @@ pub enum TimelineKindDto {
 pub struct TimelineEntryView {
     /// What kind of record.
     pub kind: TimelineKindDto,
-    /// When it happened: an activity's `occurred_at`, an order's or a deal's `created_at`.
+    /// When it happened: an activity's `occurred_at`, an order's, a deal's or a ticket's
+    /// `created_at`.
     pub at: DateTime<Utc>,
     /// The activity, when `kind` is `activity`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,6 +64,36 @@ pub struct TimelineEntryView {
     /// The deal, when `kind` is `deal`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deal: Option<DealView>,
+    /// The ticket, when `kind` is `ticket`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketView>,
+}
+
+impl TimelineEntryView {
+    /// An entry of `kind` at `at` that holds no record yet.
+    fn empty(kind: TimelineKindDto, at: DateTime<Utc>) -> Self {
+        TimelineEntryView {
+            kind,
+            at,
+            activity: None,
+            order: None,
+            deal: None,
+            ticket: None,
+        }
+    }
+}
+
+/// Whether the caller's role may read the area that keeps records of `kind`.
+fn readable(auth: &Auth, kind: TimelineKind) -> bool {
+    let resource = match kind {
+        TimelineKind::Activity => Resource::Activities,
+        TimelineKind::Order => Resource::Orders,
+        TimelineKind::Deal => Resource::Deals,
+        TimelineKind::Ticket => Resource::Tickets,
+    };
+    auth.actor
+        .scope_for(Permission::new(resource, Action::Read))
+        .is_some()
 }
 
 /// Which kinds, and which page.
@@ -65,9 +101,10 @@ pub struct TimelineEntryView {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
-    /// Comma-separated kinds to show: `activity`, `order`, `deal` (default every kind).
+    /// Comma-separated kinds to show: `activity`, `order`, `deal`, `ticket` (default every kind
+    /// the caller may read).
     #[param(
-        pattern = "^(activity|order|deal)(,(activity|order|deal))*$",
+        pattern = "^(activity|order|deal|ticket)(,(activity|order|deal|ticket))*$",
         example = "activity,order"
     )]
     pub kinds: Option<String>,
@@ -82,8 +119,9 @@ pub struct TimelineQuery {
 
 /// A customer's timeline.
 ///
-/// Their activities, orders and deals, newest first, keyset paged. A customer the caller may not
-/// reach is 404.
+/// Their activities, orders, deals and tickets, newest first, keyset paged. Each kind shows only
+/// when the caller's role may read it (`activities:read`, `orders:read`, `deals:read`,
+/// `tickets:read`), whether or not `kinds` names it. A customer the caller may not reach is 404.
 #[utoipa::path(
     tag = "customers",
     operation_id = "get_customer_timeline",
@@ -109,12 +147,18 @@ pub async fn get_customer_timeline(
                     ApiError::bad_parameter(
                         "kinds",
                         "invalid_kind",
-                        "must name kinds among `activity`, `order` and `deal`, separated by commas",
+                        "must name kinds among `activity`, `order`, `deal` and `ticket`, separated by commas",
                     )
                 })
             })
             .collect::<Result<_, _>>()?,
     };
+    let kinds: Vec<TimelineKind> = TimelineKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| kinds.is_empty() || kinds.contains(k))
+        .filter(|&k| readable(&auth, k))
+        .collect();
     let list = timeline::page(
         state.db.conn(),
         auth.owner(),
@@ -128,25 +172,20 @@ pub async fn get_customer_timeline(
         let at = entry.at();
         match entry {
             Entry::Activity(a) => TimelineEntryView {
-                kind: TimelineKindDto::Activity,
-                at,
                 activity: Some(a.into()),
-                order: None,
-                deal: None,
+                ..TimelineEntryView::empty(TimelineKindDto::Activity, at)
             },
             Entry::Order(o) => TimelineEntryView {
-                kind: TimelineKindDto::Order,
-                at,
-                activity: None,
                 order: Some(OrderView::new(*o, disclosure)),
-                deal: None,
+                ..TimelineEntryView::empty(TimelineKindDto::Order, at)
             },
             Entry::Deal(d) => TimelineEntryView {
-                kind: TimelineKindDto::Deal,
-                at,
-                activity: None,
-                order: None,
                 deal: Some(d.into()),
+                ..TimelineEntryView::empty(TimelineKindDto::Deal, at)
+            },
+            Entry::Ticket(t) => TimelineEntryView {
+                ticket: Some(t.into()),
+                ..TimelineEntryView::empty(TimelineKindDto::Ticket, at)
             },
         }
     })))

@@ -37,6 +37,8 @@ pub enum FieldOwner {
     Order,
     /// Deals of the sales pipelines.
     Deal,
+    /// Service tickets.
+    Ticket,
 }
 
 /// What a custom field holds.
@@ -59,7 +61,7 @@ pub enum FieldType {
 
 names!(FieldOwner {
     Customer => "customer", Contact => "contact", Product => "product", Order => "order",
-    Deal => "deal",
+    Deal => "deal", Ticket => "ticket",
 });
 names!(FieldType {
     Text => "text", Number => "number", Boolean => "boolean", Date => "date", Enum => "enum",

@@ -23,6 +23,7 @@ pub mod segments;
 pub mod settings;
 pub mod sort;
 pub mod tasks;
+pub mod tickets;
 pub mod timeline;
 pub mod validation;
 pub mod values;

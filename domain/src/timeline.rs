@@ -13,6 +13,8 @@ pub enum TimelineKind {
     Order,
     /// A deal, at the time it was opened.
     Deal,
+    /// A ticket, at the time it was opened.
+    Ticket,
 }
 
-names!(TimelineKind { Activity => "activity", Order => "order", Deal => "deal" });
+names!(TimelineKind { Activity => "activity", Order => "order", Deal => "deal", Ticket => "ticket" });

@@ -2758,6 +2758,251 @@ pm.test("the paused plan is listed", function () {
     ],
   },
   {
+    name: 'Serving customers',
+    description:
+      'A customer\'s complaint about a late delivery from WeChat, worked from new to resolved: a ticket without a subject is refused and one cannot be resolved before it is open, an internal note leaves the customer unanswered and a public reply answers them, only the reply is shown to the customer, the customer rates the resolved ticket once, and the ticket is found among the resolved VIP tickets and the customer\'s own. Removes what it made at the end.',
+    steps: [
+      {
+        op: 'create_customer',
+        name: 'who complains',
+        status: 201,
+        body: { json: { name: '投诉客户 {{run}}' } },
+        test: `${storeId('ticket_customer_id')}`,
+      },
+      {
+        op: 'create_ticket',
+        name: 'a complaint about a late delivery',
+        status: 201,
+        body: {
+          json: {
+            subject: '快递延误三天',
+            description: '订单付款一周了，物流信息三天没有更新。',
+            type: 'complaint',
+            priority: 'high',
+            channel: 'wechat',
+            customer_id: '{{ticket_customer_id}}',
+            tags: ['物流', 'vip'],
+          },
+        },
+        test: `${storeId('ticket_id')}${storeEtag('ticket_etag')}
+pm.test("a new ticket, as sent, for the customer", function () {
+    pm.expect(body.status).to.eql("new");
+    pm.expect(body.subject).to.eql("快递延误三天");
+    pm.expect(body.type).to.eql("complaint");
+    pm.expect(body.priority).to.eql("high");
+    pm.expect(body.channel).to.eql("wechat");
+    pm.expect(body.customer_id).to.eql(${v('ticket_customer_id')});
+    pm.expect(body.tags).to.eql(["物流", "vip"]);
+    pm.expect(body.assignee_id).to.eql(null);
+    pm.expect(body.version).to.eql(1);
+});
+pm.test("nobody has answered, nothing is resolved or rated yet", function () {
+    pm.expect(body.first_responded_at).to.eql(null);
+    pm.expect(body.resolved_at).to.eql(null);
+    pm.expect(body.closed_at).to.eql(null);
+    pm.expect(body.satisfaction).to.eql(null);
+});`,
+      },
+      {
+        op: 'create_ticket',
+        name: 'with an empty subject',
+        status: 422,
+        code: 'validation_failed',
+        body: { json: { subject: '', type: 'complaint', channel: 'wechat', customer_id: '{{ticket_customer_id}}' } },
+        test: `
+pm.test("the subject is named", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["subject blank"]);
+});`,
+      },
+      {
+        op: 'update_ticket',
+        name: 'resolved straight from new',
+        status: 409,
+        code: 'invalid_transition',
+        params: { id: '{{ticket_id}}' },
+        body: { json: { status: 'resolved' } },
+        test: `
+pm.test("the status is named", function () {
+    pm.expect(body.errors.map(function (e) { return e.field; })).to.eql(["status"]);
+});`,
+      },
+      {
+        op: 'update_ticket',
+        name: 'opened, with If-Match',
+        status: 200,
+        params: { id: '{{ticket_id}}' },
+        headers: { 'If-Match': '{{ticket_etag}}' },
+        body: { json: { status: 'open' } },
+        test: `
+pm.test("open, and the version grows to 2", function () {
+    pm.expect(body.status).to.eql("open");
+    pm.expect(body.version).to.eql(2);
+    pm.expect(pm.response.headers.get("ETag")).to.eql('"2"');
+});
+pm.test("fields not sent stay as they were", function () {
+    pm.expect(body.priority).to.eql("high");
+    pm.expect(body.tags).to.eql(["物流", "vip"]);
+});`,
+      },
+      {
+        op: 'create_ticket_comment',
+        name: 'an internal note',
+        status: 201,
+        params: { id: '{{ticket_id}}' },
+        body: { json: { body: '已联系快递公司：包裹滞留在转运中心，明天发出。', public: false } },
+        test: `${storeId('ticket_internal_comment_id')}
+pm.test("internal, on the ticket, by the signed-in user", function () {
+    pm.expect(body.public).to.eql(false);
+    pm.expect(body.ticket_id).to.eql(${v('ticket_id')});
+    pm.expect(body.body).to.eql("已联系快递公司：包裹滞留在转运中心，明天发出。");
+    pm.expect(body.author.type).to.eql("user");
+    pm.expect(body.author.id).to.be.a("string");
+});`,
+      },
+      {
+        op: 'create_ticket_comment',
+        name: 'a public reply',
+        status: 201,
+        params: { id: '{{ticket_id}}' },
+        body: { json: { body: '非常抱歉让您久等，包裹明天发出，我们会跟进到签收。', public: true } },
+        test: `${storeId('ticket_public_comment_id')}
+pm.test("public, on the ticket, by the signed-in user", function () {
+    pm.expect(body.public).to.eql(true);
+    pm.expect(body.ticket_id).to.eql(${v('ticket_id')});
+    pm.expect(body.author.type).to.eql("user");
+});`,
+      },
+      {
+        op: 'get_ticket',
+        name: 'answered',
+        status: 200,
+        params: { id: '{{ticket_id}}' },
+        test: `${storeEtag('ticket_etag')}
+pm.test("the public reply is the first response", function () {
+    pm.expect(body.id).to.eql(${v('ticket_id')});
+    pm.expect(body.status).to.eql("open");
+    pm.expect(body.first_responded_at).to.be.a("string");
+    pm.expect(body.resolved_at).to.eql(null);
+});`,
+      },
+      {
+        op: 'list_ticket_comments',
+        name: 'what the customer sees',
+        status: 200,
+        params: { id: '{{ticket_id}}' },
+        query: { visibility: 'public' },
+        test: `
+pm.test("only the public reply, not the internal note", function () {
+    pm.expect(body.data.map(function (c) { return c.id; })).to.eql([${v('ticket_public_comment_id')}]);
+    pm.expect(body.data[0].public).to.eql(true);
+    pm.expect(body.data[0].body).to.eql("非常抱歉让您久等，包裹明天发出，我们会跟进到签收。");
+});`,
+      },
+      {
+        op: 'create_ticket_satisfaction',
+        name: 'before resolution',
+        status: 409,
+        code: 'not_resolved',
+        params: { id: '{{ticket_id}}' },
+        body: { json: { rating: 5 } },
+      },
+      {
+        op: 'update_ticket',
+        name: 'resolved, with If-Match',
+        status: 200,
+        params: { id: '{{ticket_id}}' },
+        headers: { 'If-Match': '{{ticket_etag}}' },
+        body: { json: { status: 'resolved' } },
+        test: `
+pm.test("resolved, and when", function () {
+    pm.expect(body.status).to.eql("resolved");
+    pm.expect(body.resolved_at).to.be.a("string");
+    pm.expect(body.closed_at).to.eql(null);
+    pm.expect(body.first_responded_at).to.be.a("string");
+});`,
+      },
+      {
+        op: 'create_ticket_satisfaction',
+        name: 'five stars',
+        status: 200,
+        params: { id: '{{ticket_id}}' },
+        body: { json: { rating: 5, comment: '处理很快，客服态度很好。' } },
+        test: `
+pm.test("the rating is on the ticket", function () {
+    pm.expect(body.id).to.eql(${v('ticket_id')});
+    pm.expect(body.status).to.eql("resolved");
+    pm.expect(body.satisfaction.rating).to.eql(5);
+    pm.expect(body.satisfaction.comment).to.eql("处理很快，客服态度很好。");
+    pm.expect(body.satisfaction.rated_at).to.be.a("string");
+});`,
+      },
+      {
+        op: 'create_ticket_satisfaction',
+        name: 'a second time',
+        status: 409,
+        code: 'already_rated',
+        params: { id: '{{ticket_id}}' },
+        body: { json: { rating: 1 } },
+      },
+      {
+        op: 'list_tickets',
+        name: 'the resolved VIP tickets',
+        status: 200,
+        query: { status: 'resolved', tag: 'vip' },
+        test: `
+pm.test("the ticket is among them", function () {
+    pm.expect(body.data.map(function (t) { return t.id; })).to.include(${v('ticket_id')});
+});
+pm.test("every row matches the filters", function () {
+    body.data.forEach(function (t) {
+        pm.expect(t.status).to.eql("resolved");
+        pm.expect(t.tags).to.include("vip");
+    });
+});`,
+      },
+      {
+        op: 'list_customer_tickets',
+        status: 200,
+        params: { id: '{{ticket_customer_id}}' },
+        test: `
+pm.test("the customer has exactly the one ticket", function () {
+    pm.expect(body.data.map(function (t) { return t.id; })).to.eql([${v('ticket_id')}]);
+});`,
+      },
+      {
+        op: 'get_ticket',
+        name: 'resolved and rated',
+        status: 200,
+        params: { id: '{{ticket_id}}' },
+        test: `
+pm.test("resolved, rated once with five stars", function () {
+    pm.expect(body.status).to.eql("resolved");
+    pm.expect(body.satisfaction.rating).to.eql(5);
+    pm.expect(body.satisfaction.comment).to.eql("处理很快，客服态度很好。");
+    pm.expect(body.customer_id).to.eql(${v('ticket_customer_id')});
+});`,
+      },
+      {
+        op: 'delete_ticket',
+        status: 204,
+        params: { id: '{{ticket_id}}' },
+      },
+      {
+        op: 'get_ticket',
+        name: 'after deletion',
+        status: 404,
+        code: 'not_found',
+        params: { id: '{{ticket_id}}' },
+      },
+      {
+        op: 'delete_customer',
+        name: 'the customer who complained',
+        status: 204,
+        params: { id: '{{ticket_customer_id}}' },
+      },
+    ],
+  },
+  {
     name: 'Common errors',
     description:
       'What a client gets when it does something wrong: each answer is `application/problem+json` with a ' +

@@ -29,6 +29,7 @@ pub mod pipelines;
 pub mod segments;
 pub mod settings;
 pub mod tasks;
+pub mod tickets;
 pub mod timeline;
 
 pub use db::{Backend, Db, DbOptions, WriteTxn, now};

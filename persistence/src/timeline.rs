@@ -1,5 +1,6 @@
 //! A customer's timeline: their activities (at the time they happened), orders (at the time
-//! they were placed) and deals (at the time they were opened), newest first, keyset paged over all of them at once. Each kind's rows come
+//! they were placed), deals and tickets (at the time they were opened), newest first, keyset
+//! paged over all of them at once. Each kind's rows come
 //! from its own `(customer_id, time, id)` index, at most a page of each, and are merged by time;
 //! then the page's records are read whole from their areas.
 
@@ -7,6 +8,7 @@ use chrono::{DateTime, Utc};
 use rapport_domain::activities::Activity;
 use rapport_domain::deals::Deal;
 use rapport_domain::orders::Order;
+use rapport_domain::tickets::Ticket;
 use rapport_domain::timeline::TimelineKind;
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{
@@ -15,7 +17,7 @@ use sea_orm::sea_query::{
 use uuid::Uuid;
 
 use crate::page::{self, CursorValue, Page, PageRequest};
-use crate::{Error, Result, activities, customers, deals, orders};
+use crate::{Error, Result, activities, customers, deals, orders, tickets};
 
 /// One thing that happened with a customer.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +28,8 @@ pub enum Entry {
     Order(Box<Order>),
     /// A deal.
     Deal(Deal),
+    /// A ticket.
+    Ticket(Ticket),
 }
 
 impl Entry {
@@ -35,6 +39,7 @@ impl Entry {
             Entry::Activity(a) => a.occurred_at,
             Entry::Order(o) => o.created_at,
             Entry::Deal(d) => d.created_at,
+            Entry::Ticket(t) => t.created_at,
         }
     }
 
@@ -44,6 +49,7 @@ impl Entry {
             Entry::Activity(a) => a.id,
             Entry::Order(o) => o.id,
             Entry::Deal(d) => d.id,
+            Entry::Ticket(t) => t.id,
         }
     }
 }
@@ -57,6 +63,7 @@ fn source(kind: TimelineKind) -> (&'static str, &'static str) {
         TimelineKind::Activity => ("activities", "occurred_at"),
         TimelineKind::Order => ("orders", "created_at"),
         TimelineKind::Deal => ("deals", "created_at"),
+        TimelineKind::Ticket => ("tickets", "created_at"),
     }
 }
 
@@ -95,8 +102,8 @@ fn branch(
         .to_owned()
 }
 
-/// One page of `customer_id`'s timeline (of `kinds` only, or every kind when empty), if
-/// `owner`'s scope reaches the customer.
+/// One page of `customer_id`'s timeline, of `kinds` only (none: an empty page), if `owner`'s
+/// scope reaches the customer.
 pub async fn page(
     conn: &impl ConnectionTrait,
     owner: Option<Uuid>,
@@ -105,15 +112,19 @@ pub async fn page(
     request: &PageRequest,
 ) -> Result<Page<Entry>> {
     customers::get(conn, owner, customer_id).await?;
-    let kinds: Vec<TimelineKind> = if kinds.is_empty() {
-        TimelineKind::ALL.to_vec()
-    } else {
-        TimelineKind::ALL
-            .iter()
-            .copied()
-            .filter(|k| kinds.contains(k))
-            .collect()
-    };
+    let kinds: Vec<TimelineKind> = TimelineKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| kinds.contains(k))
+        .collect();
+    if kinds.is_empty() {
+        return Ok(Page {
+            items: Vec::new(),
+            next_cursor: None,
+            has_more: false,
+            total: request.include_total.then_some(0),
+        });
+    }
     let after = match &request.cursor {
         Some(raw) => match page::decode(raw, SORT, 2)?.as_slice() {
             [CursorValue::T(at), CursorValue::U(id)] => Some((*at, *id)),
@@ -161,6 +172,9 @@ pub async fn page(
     }
     for d in deals::with_ids(conn, &ids_of(TimelineKind::Deal)).await? {
         found.insert(d.id, Entry::Deal(d));
+    }
+    for t in tickets::with_ids(conn, &ids_of(TimelineKind::Ticket)).await? {
+        found.insert(t.id, Entry::Ticket(t));
     }
     let items: Vec<Entry> = rows.iter().filter_map(|(_, id)| found.remove(id)).collect();
     let next_cursor = match (has_more, items.last()) {

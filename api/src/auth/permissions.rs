@@ -20,7 +20,7 @@ const fn p(resource: Resource, action: Action) -> Access {
 use Action::{Delete, Read, Write};
 use Resource::{
     Activities, ApiKeys, AuditEvents, CarePlans, CustomFields, Customers, Deals, Events, Jobs,
-    Leads, Orders, Privacy, Products, Roles, Segments, Settings, Tasks, Users,
+    Leads, Orders, Privacy, Products, Roles, Segments, Settings, Tasks, Tickets, Users,
 };
 
 /// (method, route pattern, access) for every authenticated operation.
@@ -221,6 +221,19 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/v1/pipelines/{id}", p(Settings, Write)),
     ("DELETE", "/api/v1/pipelines/{id}", p(Settings, Write)),
     ("GET", "/api/v1/pipelines/{id}/summary", p(Deals, Read)),
+    ("GET", "/api/v1/tickets", p(Tickets, Read)),
+    ("POST", "/api/v1/tickets", p(Tickets, Write)),
+    ("GET", "/api/v1/tickets/{id}", p(Tickets, Read)),
+    ("PATCH", "/api/v1/tickets/{id}", p(Tickets, Write)),
+    ("DELETE", "/api/v1/tickets/{id}", p(Tickets, Delete)),
+    (
+        "POST",
+        "/api/v1/tickets/{id}/satisfaction",
+        p(Tickets, Write),
+    ),
+    ("GET", "/api/v1/tickets/{id}/comments", p(Tickets, Read)),
+    ("POST", "/api/v1/tickets/{id}/comments", p(Tickets, Write)),
+    ("GET", "/api/v1/customers/{id}/tickets", p(Tickets, Read)),
     ("GET", "/api/v1/deals", p(Deals, Read)),
     ("POST", "/api/v1/deals", p(Deals, Write)),
     ("POST", "/api/v1/deals/search", p(Deals, Read)),

@@ -25,9 +25,11 @@ pub enum ResourceType {
     Order,
     /// Deals: values in the deal's `custom_fields`.
     Deal,
+    /// Tickets: values in the ticket's `custom_fields`.
+    Ticket,
 }
 
-mirror!(ResourceType <=> FieldOwner { Customer, Contact, Product, Order, Deal });
+mirror!(ResourceType <=> FieldOwner { Customer, Contact, Product, Order, Deal, Ticket });
 
 /// What a custom field holds, and the JSON its values take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

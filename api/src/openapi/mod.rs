@@ -79,6 +79,8 @@ fn composed_examples(doc: &mut serde_json::Value) {
         "activities": [example("ActivityView")],
         "care_participations": [example("ParticipationView")],
         "tasks": [example("TaskView")],
+        "tickets": [example("TicketView")],
+        "ticket_comments": [example("CommentView")],
         "audit_events": [example("AuditEventView")],
         "events": [example("EventView")],
     });

@@ -47,11 +47,14 @@ pub enum Resource {
     Leads,
     /// Care plans: the occasions on which staff attend to customers, and their participations.
     CarePlans,
+    /// Tickets and their comments; `own` reaches the tickets assigned to the caller and those
+    /// assigned to no one.
+    Tickets,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 19] = [
+    pub const ALL: [Resource; 20] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -71,6 +74,7 @@ impl Resource {
         Resource::Deals,
         Resource::Leads,
         Resource::CarePlans,
+        Resource::Tickets,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -95,6 +99,7 @@ impl Resource {
             Resource::Deals => "deals",
             Resource::Leads => "leads",
             Resource::CarePlans => "care_plans",
+            Resource::Tickets => "tickets",
         }
     }
 
@@ -108,6 +113,7 @@ impl Resource {
                 | Resource::Tasks
                 | Resource::Deals
                 | Resource::Leads
+                | Resource::Tickets
         )
     }
 }

@@ -12,8 +12,8 @@ pub const ANONYMISED_NAME: &str = "Anonymised customer";
 /// The name an anonymised contact keeps.
 pub const ANONYMISED_CONTACT_NAME: &str = "Anonymised contact";
 
-/// Fields that hold personal data wherever a customer or contact is copied as JSON (audit
-/// changes, event data): each is emptied when scrubbed.
+/// Fields that hold personal data wherever a customer, a contact or a record about them is
+/// copied as JSON (audit changes, event data): each is emptied when scrubbed.
 pub const PERSONAL_FIELDS: &[&str] = &[
     "name",
     "email",
@@ -29,6 +29,12 @@ pub const PERSONAL_FIELDS: &[&str] = &[
     "search_text",
     "recipient",
     "ship_to",
+    // What a ticket of theirs says: its subject and description, its comments, and what they
+    // said when they rated it.
+    "subject",
+    "description",
+    "body",
+    "comment",
 ];
 
 impl Customer {

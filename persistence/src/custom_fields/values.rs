@@ -31,6 +31,7 @@ pub(crate) fn table(owner: FieldOwner) -> &'static str {
         FieldOwner::Product => "products",
         FieldOwner::Order => "orders",
         FieldOwner::Deal => "deals",
+        FieldOwner::Ticket => "tickets",
     }
 }
 

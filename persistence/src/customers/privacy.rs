@@ -276,9 +276,10 @@ async fn forget_deliveries(conn: &impl ConnectionTrait, customer_id: Uuid) -> Re
 }
 
 /// What staff wrote down about the customer, in their activities and tasks (a call's notes, a
-/// task's description and outcome), in the leads converted into them (who the lead was) and in
-/// their care occasions (their feedback), is wiped; what happened, and when, stays. The ids of those records, whose copies in the audit
-/// trail and the feed are to be scrubbed too.
+/// task's description and outcome), in the leads converted into them (who the lead was), in
+/// their care occasions (their feedback) and in their tickets (what they asked, what was
+/// answered, what they said of it), is wiped; what happened, and when, stays. The ids of those
+/// records, whose copies in the audit trail and the feed are to be scrubbed too.
 async fn forget_notes(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<Vec<Uuid>> {
     use sea_orm::sea_query::{Alias, Query};
     let backend = conn.get_database_backend();
@@ -292,6 +293,11 @@ async fn forget_notes(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<
             &["company", "email", "phone", "notes", "disqualified_reason"],
         ),
         ("care_participations", None, &["feedback"]),
+        (
+            "tickets",
+            Some("subject"),
+            &["description", "satisfaction_comment"],
+        ),
     ] {
         let of_customer = || Expr::col(Alias::new("customer_id")).eq(customer_id);
         let select = Query::select()
@@ -312,10 +318,35 @@ async fn forget_notes(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<
         }
         conn.execute_raw(backend.build(&update)).await?;
     }
+    // The comments on their tickets, which name the customer through the ticket.
+    let of_their_tickets = || {
+        Expr::col(Alias::new("ticket_id")).in_subquery(
+            Query::select()
+                .column(Alias::new("id"))
+                .from(Alias::new("tickets"))
+                .and_where(Expr::col(Alias::new("customer_id")).eq(customer_id))
+                .to_owned(),
+        )
+    };
+    let comments = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("ticket_comments"))
+        .and_where(of_their_tickets())
+        .to_owned();
+    for row in conn.query_all_raw(backend.build(&comments)).await? {
+        ids.push(row.try_get_by_index::<Uuid>(0)?);
+    }
+    let erase = Query::update()
+        .table(Alias::new("ticket_comments"))
+        .value(Alias::new("body"), Expr::val(ERASED))
+        .and_where(of_their_tickets())
+        .to_owned();
+    conn.execute_raw(backend.build(&erase)).await?;
     Ok(ids)
 }
 
-/// What an erased activity's subject, task's title or lead's name reads.
+/// What an erased activity's subject, task's title, lead's name, ticket's subject or comment
+/// reads.
 const ERASED: &str = "(erased)";
 
 /// The columns of `orders` that say who received an order and where.
