@@ -354,6 +354,14 @@ def before_call(ctx, case, **kwargs):
             if pipeline.status_code == 201:
                 case.body["pipeline_id"] = pipeline.json()["id"]
             case.body.pop("stage_id", None)
+        if case.path.startswith("/api/v1/sla-policies") and isinstance(case.body.get("business_hours"), dict):
+            # A working day ends after it starts and names each day once: rules across items
+            # and properties.
+            hours = case.body["business_hours"]
+            if isinstance(hours.get("days"), list):
+                hours["days"] = list(dict.fromkeys(hours["days"]))
+            if isinstance(hours.get("start"), str) and isinstance(hours.get("end"), str) and hours["start"] >= hours["end"]:
+                hours["start"], hours["end"] = "09:00", "18:00"
         if case.path in ("/api/v1/tickets", "/api/v1/tickets/{id}") and case.method in ("POST", "PATCH"):
             # A ticket is for a customer that exists, about one of their orders, assigned to
             # staff that exist: the server's state, and a rule across two records.

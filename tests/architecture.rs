@@ -76,7 +76,8 @@ const PERSISTENCE: Layers = Layers {
         area("housekeeping", 3),  // forgetting what outlived its retention, in every area
         area("pipelines", 0),     // pipelines and their stages
         area("deals", 2),         // deals and their stage history
-        area("tickets", 3),       // tickets, their comments and their rating
+        area("sla", 0),           // SLA policies, at most one active
+        area("tickets", 3),       // tickets, their comments and their rating, their SLA clock
         area("leads", 3),         // leads and their conversion into customers and deals
         area("care", 4),          // care plans, their occasions and what came of each
         area("activities", 3),    // calls, visits and notes with customers
@@ -132,6 +133,7 @@ const API: Layers = Layers {
         area("activities", 1), // calls, visits and notes with customers
         area("pipelines", 0), // pipelines, their stages and what they hold
         area("deals", 1),  // deals, their stage history, and the filter language over them
+        area("sla", 0),    // SLA policies
         area("tickets", 2), // tickets, their comments and their rating
         area("leads", 2),  // leads, converted into customers and deals
         area("care", 4),   // care plans, run daily or now, and what came of each occasion

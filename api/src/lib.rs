@@ -36,6 +36,7 @@ pub mod search;
 pub mod segments;
 pub mod sessions;
 pub mod settings;
+pub mod sla;
 pub mod slow_bodies;
 pub mod spreadsheet;
 pub mod startup;

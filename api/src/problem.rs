@@ -87,6 +87,7 @@ error_codes! {
     LeadConverted => "lead_converted", 409, "The lead was converted already", "该线索已转化";
     NotResolved => "not_resolved", 409, "The ticket is not resolved yet", "工单尚未解决";
     AlreadyRated => "already_rated", 409, "The ticket was rated already", "该工单已评价";
+    SlaPolicyNameTaken => "sla_policy_name_taken", 409, "SLA policy name already in use", "服务级别策略名称已被使用";
     FilePurged => "file_purged", 409, "The file was forgotten after its retention", "文件已超过保留期限被清除";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
     RequestTimeout => "request_timeout", 408, "Request timeout", "请求超时";

@@ -25,6 +25,8 @@ pub enum JobKind {
     DealReminders,
     /// Runs every active care plan that has not run today.
     CarePlans,
+    /// Records the tickets' SLA breaches that fell due (`ticket.sla_breached`), each once.
+    SlaBreaches,
 }
 
 names!(JobKind {
@@ -33,6 +35,7 @@ names!(JobKind {
     TaskReminders => "task_reminders",
     DealReminders => "deal_reminders",
     CarePlans => "care_plans",
+    SlaBreaches => "sla_breaches",
 });
 
 impl JobKind {
@@ -46,6 +49,7 @@ impl JobKind {
             // Hourly, so that a plan runs soon after midnight in the workspace's time zone;
             // each plan runs once a day.
             JobKind::CarePlans => Some(Duration::hours(1)),
+            JobKind::SlaBreaches => Some(Duration::minutes(1)),
         }
     }
 
@@ -56,7 +60,8 @@ impl JobKind {
             JobKind::Housekeeping
             | JobKind::TaskReminders
             | JobKind::DealReminders
-            | JobKind::CarePlans => 5,
+            | JobKind::CarePlans
+            | JobKind::SlaBreaches => 5,
         }
     }
 

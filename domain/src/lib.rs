@@ -21,6 +21,7 @@ pub mod orders;
 pub mod pipelines;
 pub mod segments;
 pub mod settings;
+pub mod sla;
 pub mod sort;
 pub mod tasks;
 pub mod tickets;

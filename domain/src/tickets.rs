@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::custom_fields::{self, Definition};
 use crate::customers::tags;
+use crate::sla::SlaClock;
 use crate::validation::{optional_text, text};
 use crate::{FieldError, FieldErrors};
 
@@ -186,6 +187,8 @@ pub struct Ticket {
     pub closed_at: Option<DateTime<Utc>>,
     /// The customer's rating, once given.
     pub satisfaction: Option<Satisfaction>,
+    /// Its service level clock, when a policy was active as it was opened.
+    pub sla: Option<SlaClock>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -304,6 +307,7 @@ impl NewTicket {
             resolved_at: None,
             closed_at: None,
             satisfaction: None,
+            sla: None,
             created_at: now,
             updated_at: now,
             version: 1,

@@ -2760,8 +2760,66 @@ pm.test("the paused plan is listed", function () {
   {
     name: 'Serving customers',
     description:
-      'A customer\'s complaint about a late delivery from WeChat, worked from new to resolved: a ticket without a subject is refused and one cannot be resolved before it is open, an internal note leaves the customer unanswered and a public reply answers them, only the reply is shown to the customer, the customer rates the resolved ticket once, and the ticket is found among the resolved VIP tickets and the customer\'s own. Removes what it made at the end.',
+      'A customer\'s complaint about a late delivery from WeChat, worked from new to resolved: a ticket without a subject is refused and one cannot be resolved before it is open, an internal note leaves the customer unanswered and a public reply answers them, only the reply is shown to the customer, the customer rates the resolved ticket once, and the ticket is found among the resolved VIP tickets and the customer\'s own; an around-the-clock SLA policy gives it its due times. Removes what it made at the end.',
     steps: [
+      {
+        op: 'create_sla_policy',
+        name: 'around the clock, active',
+        status: 201,
+        body: {
+          json: {
+            name: '7×24 服务 {{run}}',
+            active: true,
+            targets: {
+              low: { first_response_minutes: 480, resolution_minutes: 2880 },
+              normal: { first_response_minutes: 120, resolution_minutes: 1440 },
+              high: { first_response_minutes: 30, resolution_minutes: 480 },
+              urgent: { first_response_minutes: 15, resolution_minutes: 240 },
+            },
+          },
+        },
+        test: `${storeId('sla_policy_id')}${storeEtag('sla_policy_etag')}
+pm.test("the active policy, around the clock", function () {
+    pm.expect(body.active).to.eql(true);
+    pm.expect(body.business_hours).to.eql(null);
+    pm.expect(body.targets.high).to.eql({ first_response_minutes: 30, resolution_minutes: 480 });
+});`,
+      },
+      {
+        op: 'create_sla_policy',
+        name: 'office hours ending before they start',
+        status: 422,
+        code: 'validation_failed',
+        body: {
+          json: {
+            name: '工作日服务 {{run}}',
+            business_hours: { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '18:00', end: '09:00' },
+            targets: {
+              low: { first_response_minutes: 480, resolution_minutes: 2880 },
+              normal: { first_response_minutes: 120, resolution_minutes: 1440 },
+              high: { first_response_minutes: 30, resolution_minutes: 480 },
+              urgent: { first_response_minutes: 15, resolution_minutes: 240 },
+            },
+          },
+        },
+        test: `
+pm.test("the end is named", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["business_hours.end not_after_start"]);
+});`,
+      },
+      {
+        op: 'list_sla_policies',
+        status: 200,
+        test: `
+pm.test("the policy is listed", function () {
+    pm.expect(body.data.map(function (p) { return p.id; })).to.include(${v('sla_policy_id')});
+});`,
+      },
+      {
+        op: 'get_sla_policy',
+        status: 200,
+        params: { id: '{{sla_policy_id}}' },
+      },
       {
         op: 'create_customer',
         name: 'who complains',
@@ -2795,6 +2853,13 @@ pm.test("a new ticket, as sent, for the customer", function () {
     pm.expect(body.tags).to.eql(["物流", "vip"]);
     pm.expect(body.assignee_id).to.eql(null);
     pm.expect(body.version).to.eql(1);
+});
+pm.test("the active policy's clock: first answer due in 30 minutes, resolution in 8 hours", function () {
+    var opened = Date.parse(body.created_at);
+    pm.expect(body.sla.policy_id).to.eql(${v('sla_policy_id')});
+    pm.expect(Date.parse(body.sla.first_response_due_at) - opened).to.eql(30 * 60 * 1000);
+    pm.expect(Date.parse(body.sla.resolution_due_at) - opened).to.eql(8 * 60 * 60 * 1000);
+    pm.expect(body.sla.paused).to.eql(false);
 });
 pm.test("nobody has answered, nothing is resolved or rated yet", function () {
     pm.expect(body.first_responded_at).to.eql(null);
@@ -2999,6 +3064,24 @@ pm.test("resolved, rated once with five stars", function () {
         name: 'the customer who complained',
         status: 204,
         params: { id: '{{ticket_customer_id}}' },
+      },
+      {
+        op: 'update_sla_policy',
+        name: 'no longer active',
+        status: 200,
+        params: { id: '{{sla_policy_id}}' },
+        headers: { 'If-Match': '{{sla_policy_etag}}' },
+        body: { json: { active: false } },
+        test: `
+pm.test("inactive: tickets opened from now on take no clock from it", function () {
+    pm.expect(body.active).to.eql(false);
+    pm.expect(body.version).to.eql(2);
+});`,
+      },
+      {
+        op: 'delete_sla_policy',
+        status: 204,
+        params: { id: '{{sla_policy_id}}' },
       },
     ],
   },

@@ -34,6 +34,7 @@ mod m20261206_000027_care_plans;
 mod m20261206_000028_activity_deals;
 mod m20261206_000029_deal_custom_fields;
 mod m20261206_000030_tickets;
+mod m20261206_000031_sla;
 
 mod custom_field_owners;
 
@@ -73,6 +74,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000028_activity_deals::Migration),
             Box::new(m20261206_000029_deal_custom_fields::Migration),
             Box::new(m20261206_000030_tickets::Migration),
+            Box::new(m20261206_000031_sla::Migration),
         ]
     }
 }

@@ -28,6 +28,7 @@ pub mod page;
 pub mod pipelines;
 pub mod segments;
 pub mod settings;
+pub mod sla;
 pub mod tasks;
 pub mod tickets;
 pub mod timeline;

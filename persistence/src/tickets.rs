@@ -6,6 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::access::Actor;
+use rapport_domain::settings::WorkspaceSettings;
+use rapport_domain::sla::{Breach, SlaClock};
 use rapport_domain::sort::SortOrder;
 use rapport_domain::tickets::{
     Author, Comment, NewTicket, Refusal, Satisfaction, Ticket, TicketChanges, TicketChannel,
@@ -20,7 +22,7 @@ use uuid::Uuid;
 
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, Page, PageRequest, SortField};
-use crate::{Backend, Db, Error, Result, access, audit, customers, orders};
+use crate::{Backend, Db, Error, Result, access, audit, customers, events, orders, settings, sla};
 
 /// The ticket tables.
 mod entity {
@@ -52,6 +54,13 @@ mod entity {
             #[sea_orm(column_type = "Text", nullable)]
             pub satisfaction_comment: Option<String>,
             pub rated_at: Option<DateTimeUtc>,
+            pub sla_policy_id: Option<Uuid>,
+            pub first_response_due_at: Option<DateTimeUtc>,
+            pub resolution_due_at: Option<DateTimeUtc>,
+            pub sla_paused_since: Option<DateTimeUtc>,
+            pub sla_paused_minutes: i64,
+            pub first_response_breached_at: Option<DateTimeUtc>,
+            pub resolution_breached_at: Option<DateTimeUtc>,
             pub created_at: DateTimeUtc,
             pub updated_at: DateTimeUtc,
             pub version: i64,
@@ -105,6 +114,19 @@ impl TryFrom<ticket::Model> for Ticket {
             }),
             _ => None,
         };
+        // A ticket has a clock when it took a policy: both due times are there.
+        let sla = match (m.first_response_due_at, m.resolution_due_at) {
+            (Some(first_response_due_at), Some(resolution_due_at)) => Some(SlaClock {
+                policy_id: m.sla_policy_id,
+                first_response_due_at,
+                resolution_due_at,
+                paused_since: m.sla_paused_since,
+                paused_minutes: m.sla_paused_minutes,
+                first_response_breached_at: m.first_response_breached_at,
+                resolution_breached_at: m.resolution_breached_at,
+            }),
+            _ => None,
+        };
         Ok(Ticket {
             id: m.id,
             subject: m.subject,
@@ -122,6 +144,7 @@ impl TryFrom<ticket::Model> for Ticket {
             resolved_at: m.resolved_at,
             closed_at: m.closed_at,
             satisfaction,
+            sla,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
@@ -131,6 +154,7 @@ impl TryFrom<ticket::Model> for Ticket {
 
 fn active(t: &Ticket) -> ticket::ActiveModel {
     let satisfaction = t.satisfaction.as_ref();
+    let sla = t.sla.as_ref();
     ticket::ActiveModel {
         id: Set(t.id),
         subject: Set(t.subject.clone()),
@@ -150,6 +174,13 @@ fn active(t: &Ticket) -> ticket::ActiveModel {
         satisfaction_rating: Set(satisfaction.map(|s| s.rating)),
         satisfaction_comment: Set(satisfaction.and_then(|s| s.comment.clone())),
         rated_at: Set(satisfaction.map(|s| s.rated_at)),
+        sla_policy_id: Set(sla.and_then(|c| c.policy_id)),
+        first_response_due_at: Set(sla.map(|c| c.first_response_due_at)),
+        resolution_due_at: Set(sla.map(|c| c.resolution_due_at)),
+        sla_paused_since: Set(sla.and_then(|c| c.paused_since)),
+        sla_paused_minutes: Set(sla.map_or(0, |c| c.paused_minutes)),
+        first_response_breached_at: Set(sla.and_then(|c| c.first_response_breached_at)),
+        resolution_breached_at: Set(sla.and_then(|c| c.resolution_breached_at)),
         created_at: Set(t.created_at),
         updated_at: Set(t.updated_at),
         version: Set(t.version),
@@ -239,8 +270,12 @@ pub async fn create(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
-    let ticket = new.into_ticket(Uuid::now_v7(), now);
+    let mut ticket = new.into_ticket(Uuid::now_v7(), now);
     check_links(&*txn, owner, reach, &ticket).await?;
+    if let Some(policy) = sla::active(&*txn).await? {
+        let zone = settings::load::<WorkspaceSettings>(&*txn).await?.zone();
+        ticket.sla = Some(policy.clock(ticket.priority, ticket.created_at, zone));
+    }
     active(&ticket).insert(&*txn).await?;
     let after = serde_json::to_value(&ticket)?;
     audit::record_change(
@@ -322,6 +357,23 @@ pub async fn update(
     let mut after = changes.apply(&before, now).map_err(|r| refused(&r))?;
     if after == before {
         return Ok(before);
+    }
+    if let Some(clock) = after.sla.as_mut()
+        && (before.status != after.status || before.priority != after.priority)
+    {
+        let policy = match clock.policy_id {
+            Some(id) => sla::find(&*txn, id).await?,
+            None => None,
+        };
+        let zone = settings::load::<WorkspaceSettings>(&*txn).await?.zone();
+        clock.follow(
+            policy.as_ref(),
+            before.created_at,
+            (before.status, before.priority),
+            (after.status, after.priority),
+            now,
+            zone,
+        );
     }
     if after.assignee_id != before.assignee_id || after.order_id != before.order_id {
         check_links(&*txn, owner, reach, &after).await?;
@@ -588,6 +640,8 @@ pub struct TicketFilter {
     pub unassigned: Option<bool>,
     /// Carrying this tag.
     pub tag: Option<String>,
+    /// With a breach of its SLA recorded (`true`), or none (`false`).
+    pub breached: Option<bool>,
 }
 
 const FIELDS: &[SortField<ticket::Entity>] = &[
@@ -636,6 +690,12 @@ pub async fn list(
     let mut select = scoped(owner);
     if let Some(tag) = &filter.tag {
         select = select.filter(tagged(Backend::of(conn), tag));
+    }
+    if let Some(breached) = filter.breached {
+        let any = Condition::any()
+            .add(Column::FirstResponseBreachedAt.is_not_null())
+            .add(Column::ResolutionBreachedAt.is_not_null());
+        select = select.filter(if breached { any } else { any.not() });
     }
     match filter.unassigned {
         Some(true) => select = select.filter(Column::AssigneeId.is_null()),
@@ -730,4 +790,83 @@ fn of_customer_ids(customer_id: Uuid) -> sea_orm::sea_query::SelectStatement {
         .from(ticket::Entity)
         .and_where(ticket::Column::CustomerId.eq(customer_id))
         .to_owned()
+}
+
+/// The most tickets one step of the breach job locks and records.
+const BREACHES_PER_STEP: u64 = 200;
+
+/// The condition under which a ticket's `breach` is due at `now` and not recorded yet: no first
+/// answer by its due time (while it is not resolved or closed), or not resolved by its due time
+/// (while it does not wait on the customer).
+fn breach_condition(breach: Breach, now: DateTime<Utc>) -> Condition {
+    use ticket::Column;
+    match breach {
+        Breach::FirstResponse => Condition::all()
+            .add(Column::FirstResponseBreachedAt.is_null())
+            .add(Column::FirstRespondedAt.is_null())
+            .add(Column::FirstResponseDueAt.lt(now))
+            .add(
+                Column::Status.is_in(
+                    [TicketStatus::New, TicketStatus::Open, TicketStatus::Pending]
+                        .map(TicketStatus::as_str),
+                ),
+            ),
+        Breach::Resolution => Condition::all()
+            .add(Column::ResolutionBreachedAt.is_null())
+            .add(Column::ResolutionDueAt.lt(now))
+            .add(Column::Status.is_in([TicketStatus::New.as_str(), TicketStatus::Open.as_str()])),
+    }
+}
+
+/// Records every SLA breach that fell due by `now`, each once, and emits `ticket.sla_breached`
+/// for it in the same transaction: the tickets are taken in small steps (on PostgreSQL skipping
+/// those another node holds) and marked by a conditional `UPDATE` that only the first node to
+/// reach a breach passes. How many breaches it recorded.
+pub async fn record_breaches(db: &Db, now: DateTime<Utc>) -> Result<u64> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut recorded = 0;
+    for breach in [Breach::FirstResponse, Breach::Resolution] {
+        loop {
+            let txn = db.begin_write().await?;
+            let select = ticket::Entity::find()
+                .filter(breach_condition(breach, now))
+                .order_by_asc(ticket::Column::Id)
+                .limit(BREACHES_PER_STEP);
+            let select = match db.backend() {
+                Backend::Postgres => select.lock_with_behavior(
+                    sea_orm::sea_query::LockType::Update,
+                    sea_orm::sea_query::LockBehavior::SkipLocked,
+                ),
+                Backend::Sqlite => select,
+            };
+            let due = select.all(&*txn).await?;
+            let step = due.len() as u64;
+            for model in due {
+                let id = model.id;
+                let column = match breach {
+                    Breach::FirstResponse => ticket::Column::FirstResponseBreachedAt,
+                    Breach::Resolution => ticket::Column::ResolutionBreachedAt,
+                };
+                let marked = ticket::Entity::update_many()
+                    .col_expr(column, Expr::val(now))
+                    .filter(ticket::Column::Id.eq(id))
+                    .filter(breach_condition(breach, now))
+                    .exec(&*txn)
+                    .await?;
+                if marked.rows_affected != 1 {
+                    continue;
+                }
+                let ticket = get(&*txn, None, id).await?;
+                let mut data = serde_json::to_value(&ticket)?;
+                data["breach"] = serde_json::Value::from(breach.as_str());
+                events::emit(&*txn, "ticket.sla_breached", "ticket", id, data, None).await?;
+                recorded += 1;
+            }
+            txn.commit().await?;
+            if step < BREACHES_PER_STEP {
+                break;
+            }
+        }
+    }
+    Ok(recorded)
 }

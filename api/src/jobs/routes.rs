@@ -34,6 +34,9 @@ pub enum JobKindDto {
     /// Hourly: runs each active care plan once a day, soon after midnight in the workspace's
     /// time zone (`POST /api/v1/care-plans/{id}/run` runs one now).
     CarePlans,
+    /// Every minute: records the tickets' SLA breaches that fell due (`ticket.sla_breached`,
+    /// once each).
+    SlaBreaches,
 }
 
 /// Where a job stands.
@@ -50,7 +53,7 @@ pub enum JobStatusDto {
     Failed,
 }
 
-mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders, DealReminders, CarePlans });
+mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders, DealReminders, CarePlans, SlaBreaches });
 mirror!(JobStatusDto <=> JobStatus { Queued, Running, Succeeded, Failed });
 
 /// A job: one piece of background or timed work, and how its attempts went.
@@ -202,6 +205,8 @@ pub enum PeriodicJobKind {
     DealReminders,
     /// Run the care plans that have not run today, now.
     CarePlans,
+    /// Record the SLA breaches that fell due, now.
+    SlaBreaches,
 }
 
 impl From<PeriodicJobKind> for JobKind {
@@ -211,6 +216,7 @@ impl From<PeriodicJobKind> for JobKind {
             PeriodicJobKind::TaskReminders => JobKind::TaskReminders,
             PeriodicJobKind::DealReminders => JobKind::DealReminders,
             PeriodicJobKind::CarePlans => JobKind::CarePlans,
+            PeriodicJobKind::SlaBreaches => JobKind::SlaBreaches,
         }
     }
 }

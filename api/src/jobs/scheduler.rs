@@ -181,6 +181,11 @@ async fn work(
             .await?;
             Ok(serde_json::json!({ "tasks": made }))
         }
+        JobKind::SlaBreaches => {
+            let recorded =
+                rapport_persistence::tickets::record_breaches(&state.db, state.clock.now()).await?;
+            Ok(serde_json::json!({ "breaches": recorded }))
+        }
         JobKind::CarePlans => {
             let made = crate::care::run_due(state, state.clock.now())
                 .await
@@ -210,6 +215,7 @@ async fn give_up(txn: &WriteTxn, job: &Job, reason: &str) -> rapport_persistence
         JobKind::Housekeeping
         | JobKind::TaskReminders
         | JobKind::DealReminders
-        | JobKind::CarePlans => Ok(()),
+        | JobKind::CarePlans
+        | JobKind::SlaBreaches => Ok(()),
     }
 }

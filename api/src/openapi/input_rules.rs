@@ -43,6 +43,7 @@ fn sortable(path: &str) -> Option<Vec<String>> {
         "/api/v1/tasks" => fixed(rapport_domain::tasks::SORTABLE),
         "/api/v1/deals" => fixed(rapport_domain::deals::SORTABLE),
         "/api/v1/leads" => fixed(rapport_domain::leads::SORTABLE),
+        "/api/v1/sla-policies" => fixed(rapport_domain::sla::SORTABLE),
         "/api/v1/tickets" | "/api/v1/customers/{id}/tickets" => {
             fixed(rapport_domain::tickets::SORTABLE)
         }

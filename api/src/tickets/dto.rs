@@ -1,6 +1,7 @@
 //! What goes over the wire for tickets, and its translation to domain values.
 
 use chrono::{DateTime, Utc};
+use rapport_domain::sla::SlaClock;
 use rapport_domain::tickets::{
     Satisfaction, Ticket, TicketChannel, TicketPriority, TicketStatus, TicketType,
 };
@@ -184,6 +185,36 @@ impl From<Satisfaction> for SatisfactionView {
     }
 }
 
+/// A ticket's service level clock: when it is due, and what it missed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaView {
+    /// The policy it took when it was opened (null once that policy was deleted).
+    pub policy_id: Option<Uuid>,
+    /// When the first public answer by staff is due.
+    pub first_response_due_at: DateTime<Utc>,
+    /// When resolution is due; later by the time the ticket spent waiting on the customer.
+    pub resolution_due_at: DateTime<Utc>,
+    /// Whether the ticket is `pending` and its resolution clock stands still.
+    pub paused: bool,
+    /// When the scheduler recorded that the first answer came too late.
+    pub first_response_breached_at: Option<DateTime<Utc>>,
+    /// When the scheduler recorded that resolution came too late.
+    pub resolution_breached_at: Option<DateTime<Utc>>,
+}
+
+impl From<SlaClock> for SlaView {
+    fn from(c: SlaClock) -> Self {
+        SlaView {
+            paused: c.is_paused(),
+            policy_id: c.policy_id,
+            first_response_due_at: c.first_response_due_at,
+            resolution_due_at: c.resolution_due_at,
+            first_response_breached_at: c.first_response_breached_at,
+            resolution_breached_at: c.resolution_breached_at,
+        }
+    }
+}
+
 /// A ticket.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -195,6 +226,9 @@ impl From<Satisfaction> for SatisfactionView {
     "custom_fields": {}, "first_responded_at": "2026-12-06T09:12:00Z",
     "resolved_at": "2026-12-06T15:40:00Z", "closed_at": null,
     "satisfaction": {"rating": 5, "comment": "处理很及时", "rated_at": "2026-12-06T16:02:00Z"},
+    "sla": {"policy_id": "0193a5d1-1111-7000-8000-000000000001",
+            "first_response_due_at": "2026-12-06T10:00:00Z", "resolution_due_at": "2026-12-06T18:00:00Z",
+            "paused": false, "first_response_breached_at": null, "resolution_breached_at": null},
     "created_at": "2026-12-06T09:00:00Z", "updated_at": "2026-12-06T16:02:00Z", "version": 5
 }))]
 pub struct TicketView {
@@ -232,6 +266,8 @@ pub struct TicketView {
     pub closed_at: Option<DateTime<Utc>>,
     /// The customer's rating, once given.
     pub satisfaction: Option<SatisfactionView>,
+    /// Its SLA clock: null when no policy was active as it was opened.
+    pub sla: Option<SlaView>,
     /// Created.
     pub created_at: DateTime<Utc>,
     /// Last changed.
@@ -259,6 +295,7 @@ impl From<Ticket> for TicketView {
             resolved_at: t.resolved_at,
             closed_at: t.closed_at,
             satisfaction: t.satisfaction.map(Into::into),
+            sla: t.sla.map(Into::into),
             created_at: t.created_at,
             updated_at: t.updated_at,
             version: t.version,
@@ -289,6 +326,8 @@ pub struct TicketListQuery {
     /// Carrying this tag (at most 50 characters).
     #[param(example = "vip")]
     pub tag: Option<String>,
+    /// `true`: with an SLA breach recorded; `false`: with none.
+    pub breached: Option<bool>,
     /// Comma-separated keys, `-` for descending: `created_at`, `updated_at` (default
     /// `-created_at`).
     #[param(example = "-created_at")]
@@ -323,6 +362,8 @@ pub struct CustomerTicketListQuery {
     /// Carrying this tag (at most 50 characters).
     #[param(example = "vip")]
     pub tag: Option<String>,
+    /// `true`: with an SLA breach recorded; `false`: with none.
+    pub breached: Option<bool>,
     /// Comma-separated keys, `-` for descending: `created_at`, `updated_at` (default
     /// `-created_at`).
     #[param(example = "-created_at")]

@@ -71,6 +71,7 @@ pub async fn list_tickets(
         assignee_id: q.assignee_id,
         unassigned: q.unassigned,
         tag: text_parameter("tag", q.tag)?,
+        breached: q.breached,
     };
     let list = store::list(state.db.conn(), auth.owner(), &filter, &order, &request).await?;
     Ok(page(&PageOf::from_page(list, TicketView::from)))
@@ -109,6 +110,7 @@ pub async fn list_customer_tickets(
         assignee_id: q.assignee_id,
         unassigned: q.unassigned,
         tag: text_parameter("tag", q.tag)?,
+        breached: q.breached,
     };
     let list = store::list(state.db.conn(), auth.owner(), &filter, &order, &request).await?;
     Ok(page(&PageOf::from_page(list, TicketView::from)))
