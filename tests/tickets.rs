@@ -1,8 +1,9 @@
 //! Tickets: a refused ticket writes nothing and a new one starts `new` at `normal` priority; a
 //! ticket moves along its statuses and nowhere else, and a closed one changes no more; the first
 //! public reply stamps the first response while internal notes stay internal; a resolved ticket is
-//! rated once, however many ratings race; support agents reach unassigned tickets and their own
-//! and assign only themselves; the lists filter by every field they offer, and a customer's
+//! rated once, however many ratings race; twenty tickets opened at once spread evenly over the
+//! active agents when assignment is automatic; support agents reach unassigned tickets and their
+//! own and assign only themselves; the lists filter by every field they offer, and a customer's
 //! tickets are on their timeline for those who may read tickets; and custom fields defined for
 //! tickets are checked and kept.
 
@@ -549,6 +550,70 @@ async fn ten_ratings_at_once_leave_exactly_one() {
             let stored = get_ok(&app, &app.admin_token, &format!("/api/v1/tickets/{tid}")).await;
             assert_eq!(stored["satisfaction"], winners[0]["satisfaction"]);
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_tickets_opened_at_once_spread_evenly_over_the_active_agents() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        let wang = customer(&app, "王芳").await;
+        let mut agents = Vec::new();
+        for _ in 0..5 {
+            agents.push(app.user_with_role("support").await.0.to_string());
+        }
+        let disabled = agents.pop().unwrap();
+        let (status, body) = app
+            .send(
+                Method::PATCH,
+                &format!("/api/v1/users/{disabled}"),
+                token,
+                Some(json!({"status": "disabled"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+
+        // Off by default: a ticket opened with no assignee stays unassigned.
+        let plain = open_ticket(&app, token, ticket_body(&wang, "无人处理", json!({}))).await;
+        assert_eq!(plain["assignee_id"], Value::Null);
+        let (status, settings) = app
+            .send(
+                Method::PATCH,
+                "/api/v1/settings/ticket-assignment",
+                token,
+                Some(json!({"automatic": true})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{settings}");
+        assert_eq!(settings["automatic"], true);
+
+        let opened = futures_util::future::join_all((0..20).map(|i| {
+            create(
+                &app,
+                token,
+                ticket_body(&wang, &format!("并发工单 {i}"), json!({})),
+            )
+        }))
+        .await;
+        let mut load: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+        for (status, ticket) in &opened {
+            assert_eq!(*status, StatusCode::CREATED, "{ticket}");
+            let agent = ticket["assignee_id"].as_str().expect("assigned").to_owned();
+            *load.entry(agent).or_default() += 1;
+        }
+        let expected: std::collections::BTreeMap<String, usize> =
+            agents.iter().map(|a| (a.clone(), 5)).collect();
+        assert_eq!(load, expected, "never the disabled agent, and five each");
+
+        // A ticket that names its agent keeps them.
+        let named = open_ticket(
+            &app,
+            token,
+            ticket_body(&wang, "指定处理人", json!({"assignee_id": agents[0]})),
+        )
+        .await;
+        assert_eq!(named["assignee_id"], agents[0].as_str());
     }
 }
 

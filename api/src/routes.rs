@@ -160,6 +160,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(crate::settings::update_commerce_settings)
             .service(crate::settings::get_retention_settings)
             .service(crate::settings::update_retention_settings)
+            .service(crate::settings::get_ticket_assignment_settings)
+            .service(crate::settings::update_ticket_assignment_settings)
             .service(crate::settings::get_deal_reminder_settings)
             .service(crate::settings::update_deal_reminder_settings)
             .service(crate::custom_fields::routes::list_custom_fields)

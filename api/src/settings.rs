@@ -1,12 +1,14 @@
 //! The workspace's settings over HTTP: `GET` and `PATCH` of `/settings/workspace`,
-//! `/settings/commerce`, `/settings/retention` and `/settings/deal-reminders`.
+//! `/settings/commerce`, `/settings/retention`, `/settings/deal-reminders` and
+//! `/settings/ticket-assignment`.
 
 use actix_web::web::Data;
 use actix_web::{HttpResponse, get, patch};
 use chrono::{DateTime, Utc};
 use rapport_domain::settings::{
     CommerceChanges, CommerceSettings, DealReminderChanges, DealReminderSettings, RetentionChanges,
-    RetentionSettings, WorkspaceChanges, WorkspaceSettings,
+    RetentionSettings, TicketAssignmentChanges, TicketAssignmentSettings, WorkspaceChanges,
+    WorkspaceSettings,
 };
 use rapport_persistence::settings;
 use serde::{Deserialize, Serialize};
@@ -420,6 +422,99 @@ pub async fn update_deal_reminder_settings(
     let version = changed.version;
     Ok(ok_versioned(
         &DealReminderSettingsView::from(changed),
+        version,
+    ))
+}
+
+/// How new tickets find their agent.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"automatic": true, "updated_at": "2026-12-06T08:00:00Z", "version": 2}))]
+pub struct TicketAssignmentSettingsView {
+    /// Whether a ticket opened with no assignee goes to the active service agent (a staff member
+    /// whose role works its own tickets, such as `support`) with the fewest tickets not yet
+    /// resolved; never to a disabled one (`false`: the default).
+    pub automatic: bool,
+    /// When they last changed; `null` while they hold their defaults.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Version, for `If-Match`.
+    pub version: i64,
+}
+
+impl From<TicketAssignmentSettings> for TicketAssignmentSettingsView {
+    fn from(s: TicketAssignmentSettings) -> Self {
+        TicketAssignmentSettingsView {
+            automatic: s.automatic,
+            updated_at: s.updated_at,
+            version: s.version,
+        }
+    }
+}
+
+/// Changes to the ticket assignment settings: absent parts stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"automatic": true}))]
+pub struct UpdateTicketAssignmentSettings {
+    /// Automatic assignment on or off.
+    pub automatic: Option<bool>,
+}
+
+/// Get the ticket assignment settings.
+///
+/// Whether tickets opened with no assignee go to the least-loaded service agent.
+#[utoipa::path(
+    tag = "settings",
+    operation_id = "get_ticket_assignment_settings",
+    responses(
+        (status = 200, description = "The ticket assignment settings", body = TicketAssignmentSettingsView,
+            headers(("ETag" = String, description = "The version, for If-Match"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/settings/ticket-assignment")]
+pub async fn get_ticket_assignment_settings(
+    state: Data<AppState>,
+    _auth: Auth,
+) -> Result<HttpResponse, ApiError> {
+    let current: TicketAssignmentSettings = settings::load(state.db.conn()).await?;
+    let version = current.version;
+    Ok(ok_versioned(
+        &TicketAssignmentSettingsView::from(current),
+        version,
+    ))
+}
+
+/// Change the ticket assignment settings.
+///
+/// Tickets opened from now on follow them. With `If-Match: "<version>"` the change applies only
+/// to that version.
+#[utoipa::path(
+    tag = "settings",
+    operation_id = "update_ticket_assignment_settings",
+    request_body = UpdateTicketAssignmentSettings,
+    params(("If-Match" = Option<String>, Header)),
+    responses(
+        (status = 200, description = "The changed settings", body = TicketAssignmentSettingsView,
+            headers(("ETag" = String, description = "The new version"))),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/settings/ticket-assignment")]
+pub async fn update_ticket_assignment_settings(
+    state: Data<AppState>,
+    auth: Auth,
+    if_match: IfMatch,
+    body: ValidJson<UpdateTicketAssignmentSettings>,
+) -> Result<HttpResponse, ApiError> {
+    let changes = body.value()?;
+    let changes = TicketAssignmentChanges {
+        automatic: changes.automatic,
+    };
+    let changed: TicketAssignmentSettings =
+        settings::change(&state.db, &auth.actor, &changes, if_match.0).await?;
+    let version = changed.version;
+    Ok(ok_versioned(
+        &TicketAssignmentSettingsView::from(changed),
         version,
     ))
 }

@@ -370,6 +370,59 @@ impl SettingsChange<DealReminderSettings> for DealReminderChanges {
     }
 }
 
+/// How new tickets find their agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketAssignmentSettings {
+    /// Whether a ticket opened with no assignee goes to the active service agent (a staff member
+    /// whose role works its own tickets) with the fewest open tickets.
+    pub automatic: bool,
+    /// When they last changed; `None` while they hold their defaults.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Grows by one on every change.
+    pub version: i64,
+}
+
+impl Default for TicketAssignmentSettings {
+    fn default() -> Self {
+        TicketAssignmentSettings {
+            automatic: false,
+            updated_at: None,
+            version: 1,
+        }
+    }
+}
+
+impl SettingsGroup for TicketAssignmentSettings {
+    const KEY: &'static str = "ticket_assignment";
+    const CHANGED: &'static str = "settings.ticket_assignment_changed";
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn stamped(self, now: DateTime<Utc>, version: i64) -> Self {
+        TicketAssignmentSettings {
+            updated_at: Some(now),
+            version,
+            ..self
+        }
+    }
+}
+
+/// A change of the ticket assignment settings; absent parts stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketAssignmentChanges {
+    /// Automatic assignment on or off.
+    pub automatic: Option<bool>,
+}
+
+impl SettingsChange<TicketAssignmentSettings> for TicketAssignmentChanges {
+    fn apply(&self, current: &TicketAssignmentSettings) -> TicketAssignmentSettings {
+        TicketAssignmentSettings {
+            automatic: self.automatic.unwrap_or(current.automatic),
+            ..current.clone()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2763,6 +2763,24 @@ pm.test("the paused plan is listed", function () {
       'A customer\'s complaint about a late delivery from WeChat, worked from new to resolved: a ticket without a subject is refused and one cannot be resolved before it is open, an internal note leaves the customer unanswered and a public reply answers them, only the reply is shown to the customer, the customer rates the resolved ticket once, and the ticket is found among the resolved VIP tickets and the customer\'s own; an around-the-clock SLA policy gives it its due times. Removes what it made at the end.',
     steps: [
       {
+        op: 'get_ticket_assignment_settings',
+        status: 200,
+        test: `
+pm.test("automatic assignment is a switch", function () {
+    pm.expect(body.automatic).to.be.a("boolean");
+});`,
+      },
+      {
+        op: 'update_ticket_assignment_settings',
+        name: 'tickets wait to be taken up',
+        status: 200,
+        body: { json: { automatic: false } },
+        test: `
+pm.test("no automatic assignment: a new ticket stays unassigned until an agent takes it", function () {
+    pm.expect(body.automatic).to.eql(false);
+});`,
+      },
+      {
         op: 'create_sla_policy',
         name: 'around the clock, active',
         status: 201,

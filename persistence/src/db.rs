@@ -261,6 +261,8 @@ pub(crate) enum Serial {
     /// Changing the customer levels (exclusive) against assigning a customer their level
     /// (shared): an assignment never reads levels a change is about to replace.
     CustomerLevels = 7262617703,
+    /// Choosing the agent a new ticket goes to, so that tickets opened at once spread evenly.
+    TicketAssignment = 7262617704,
 }
 
 /// Waits until no other transaction does this kind of change, and holds the turn until this

@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::access::Actor;
-use rapport_domain::settings::WorkspaceSettings;
+use rapport_domain::access::{Action, Permission, Resource, Scope};
+use rapport_domain::settings::{TicketAssignmentSettings, WorkspaceSettings};
 use rapport_domain::sla::{Breach, SlaClock};
 use rapport_domain::sort::SortOrder;
 use rapport_domain::tickets::{
@@ -234,6 +235,43 @@ async fn check_links(
     Ok(())
 }
 
+/// The active service agent (a staff member whose role works its own tickets) with the fewest
+/// tickets that are not resolved or closed, the earliest made first among equals; `None` when
+/// there is no agent. The choice takes turns with every other ticket's (`Serial`), so that
+/// tickets opened at once spread evenly.
+async fn least_loaded_agent(conn: &impl ConnectionTrait) -> Result<Option<Uuid>> {
+    use sea_orm::QuerySelect;
+    crate::db::serialise(conn, crate::db::Serial::TicketAssignment).await?;
+    let agents = access::staff_holding(
+        conn,
+        Permission::new(Resource::Tickets, Action::Write),
+        Scope::Own,
+    )
+    .await?;
+    if agents.is_empty() {
+        return Ok(None);
+    }
+    let open =
+        [TicketStatus::New, TicketStatus::Open, TicketStatus::Pending].map(TicketStatus::as_str);
+    let loads: Vec<(Uuid, i64)> = ticket::Entity::find()
+        .select_only()
+        .column(ticket::Column::AssigneeId)
+        .column_as(ticket::Column::Id.count(), "open")
+        .filter(ticket::Column::AssigneeId.is_in(agents.iter().copied()))
+        .filter(ticket::Column::Status.is_in(open))
+        .group_by(ticket::Column::AssigneeId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let load = |agent: &Uuid| {
+        loads
+            .iter()
+            .find(|(a, _)| a == agent)
+            .map_or(0, |(_, n)| *n)
+    };
+    Ok(agents.iter().min_by_key(|agent| load(agent)).copied())
+}
+
 fn refused(refusal: &Refusal) -> Error {
     match refusal {
         Refusal::Transition {
@@ -272,6 +310,13 @@ pub async fn create(
     }
     let mut ticket = new.into_ticket(Uuid::now_v7(), now);
     check_links(&*txn, owner, reach, &ticket).await?;
+    if ticket.assignee_id.is_none()
+        && settings::load::<TicketAssignmentSettings>(&*txn)
+            .await?
+            .automatic
+    {
+        ticket.assignee_id = least_loaded_agent(&*txn).await?;
+    }
     if let Some(policy) = sla::active(&*txn).await? {
         let zone = settings::load::<WorkspaceSettings>(&*txn).await?.zone();
         ticket.sla = Some(policy.clock(ticket.priority, ticket.created_at, zone));

@@ -202,6 +202,16 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/v1/settings/commerce", p(Settings, Write)),
     ("GET", "/api/v1/settings/retention", p(Settings, Read)),
     ("PATCH", "/api/v1/settings/retention", p(Settings, Write)),
+    (
+        "GET",
+        "/api/v1/settings/ticket-assignment",
+        p(Settings, Read),
+    ),
+    (
+        "PATCH",
+        "/api/v1/settings/ticket-assignment",
+        p(Settings, Write),
+    ),
     ("GET", "/api/v1/settings/deal-reminders", p(Settings, Read)),
     (
         "PATCH",

@@ -501,6 +501,42 @@ pub async fn existing(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashS
     Ok(found)
 }
 
+/// The active staff members whose role holds `permission` at exactly `scope`, by id: those
+/// automatic assignment may choose (for tickets, the agents who work their own).
+pub async fn holding(
+    conn: &impl ConnectionTrait,
+    permission: rapport_domain::access::Permission,
+    scope: rapport_domain::access::Scope,
+) -> Result<Vec<Uuid>> {
+    use sea_orm::QueryOrder;
+    let roles: Vec<Uuid> = super::entity::role::Entity::find()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(super::roles::Role::try_from)
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|role| {
+            role.grants
+                .iter()
+                .any(|g| g.permission == permission && g.scope == scope)
+        })
+        .map(|role| role.id)
+        .collect();
+    if roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(entity::Entity::find()
+        .filter(entity::Column::RoleId.is_in(roles))
+        .filter(entity::Column::Status.eq(UserStatus::Active.as_str()))
+        .order_by_asc(entity::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect())
+}
+
 /// Whether a user with this id exists.
 pub async fn exists(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool> {
     Ok(entity::Entity::find_by_id(id).count(conn).await? > 0)
