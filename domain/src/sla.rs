@@ -7,7 +7,6 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::tickets::{TicketPriority, TicketStatus};
 use crate::validation::text;
 use crate::{FieldError, FieldErrors};
 
@@ -41,16 +40,6 @@ pub struct Targets {
 }
 
 impl Targets {
-    /// The target for `priority`.
-    pub fn of(&self, priority: TicketPriority) -> Target {
-        match priority {
-            TicketPriority::Low => self.low,
-            TicketPriority::Normal => self.normal,
-            TicketPriority::High => self.high,
-            TicketPriority::Urgent => self.urgent,
-        }
-    }
-
     fn check(&self, errors: &mut FieldErrors) {
         for (name, target) in [
             ("low", self.low),
@@ -321,8 +310,8 @@ pub struct SlaClock {
 }
 
 impl SlaPolicy {
-    /// The clock of a ticket of `priority` opened at `opened`, read in `zone`.
-    pub fn clock(&self, priority: TicketPriority, opened: DateTime<Utc>, zone: Tz) -> SlaClock {
+    /// The clock of a ticket held to `target` opened at `opened`, read in `zone`.
+    pub fn clock(&self, target: Target, opened: DateTime<Utc>, zone: Tz) -> SlaClock {
         let mut clock = SlaClock {
             policy_id: Some(self.id),
             first_response_due_at: opened,
@@ -332,20 +321,13 @@ impl SlaPolicy {
             first_response_breached_at: None,
             resolution_breached_at: None,
         };
-        self.set_due(&mut clock, priority, opened, zone);
+        self.set_due(&mut clock, target, opened, zone);
         clock
     }
 
-    /// Sets `clock`'s due times for a ticket of `priority` opened at `opened`, with the time it
-    /// has waited on the customer so far.
-    pub fn set_due(
-        &self,
-        clock: &mut SlaClock,
-        priority: TicketPriority,
-        opened: DateTime<Utc>,
-        zone: Tz,
-    ) {
-        let target = self.targets.of(priority);
+    /// Sets `clock`'s due times for a ticket held to `target` opened at `opened`, with the time
+    /// it has waited on the customer so far.
+    pub fn set_due(&self, clock: &mut SlaClock, target: Target, opened: DateTime<Utc>, zone: Tz) {
         let hours = self.business_hours.as_ref();
         clock.first_response_due_at = add(hours, opened, target.first_response_minutes, zone);
         clock.resolution_due_at = add(
@@ -366,37 +348,23 @@ impl SlaPolicy {
 }
 
 impl SlaClock {
-    /// Follows a ticket of `policy` (the one it took, if it is still there) opened at `opened`
-    /// through a change at `now` from `before` to `after` (status and priority): waiting on the
-    /// customer stops the resolution clock, and resuming adds the (working) time it waited; a
-    /// new priority takes its targets.
-    #[allow(clippy::too_many_arguments)]
-    pub fn follow(
-        &mut self,
-        policy: Option<&SlaPolicy>,
-        opened: DateTime<Utc>,
-        before: (TicketStatus, TicketPriority),
-        after: (TicketStatus, TicketPriority),
-        now: DateTime<Utc>,
-        zone: Tz,
-    ) {
-        let pending = |status| status == TicketStatus::Pending;
-        if !pending(before.0) && pending(after.0) {
-            self.paused_since = Some(now);
-        }
-        if pending(before.0) && !pending(after.0) {
-            let since = self.paused_since.take().unwrap_or(now);
-            let waited = match policy {
-                Some(policy) => policy.minutes_between(since, now, zone),
-                None => (now - since).num_minutes().max(0),
-            };
-            self.paused_minutes += waited;
-            if policy.is_none() {
-                self.resolution_due_at += Duration::minutes(waited);
-            }
-        }
-        if let Some(policy) = policy {
-            policy.set_due(self, after.1, opened, zone);
+    /// Stops the resolution clock at `now`: the ticket waits on the customer.
+    pub fn pause(&mut self, now: DateTime<Utc>) {
+        self.paused_since = Some(now);
+    }
+
+    /// Starts the resolution clock again at `now`, counting the (working) time it waited under
+    /// `policy` (the one the ticket took, if it is still there; without it the due time moves
+    /// by the time itself).
+    pub fn resume(&mut self, policy: Option<&SlaPolicy>, now: DateTime<Utc>, zone: Tz) {
+        let since = self.paused_since.take().unwrap_or(now);
+        let waited = match policy {
+            Some(policy) => policy.minutes_between(since, now, zone),
+            None => (now - since).num_minutes().max(0),
+        };
+        self.paused_minutes += waited;
+        if policy.is_none() {
+            self.resolution_due_at += Duration::minutes(waited);
         }
     }
 

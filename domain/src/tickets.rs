@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use crate::custom_fields::{self, Definition};
 use crate::customers::tags;
-use crate::sla::SlaClock;
+use chrono_tz::Tz;
+
+use crate::sla::{SlaClock, SlaPolicy, Target, Targets};
 use crate::validation::{optional_text, text};
 use crate::{FieldError, FieldErrors};
 
@@ -389,6 +391,46 @@ impl TicketChanges {
             }
         }
         Ok(ticket)
+    }
+}
+
+impl Targets {
+    /// The target for tickets of `priority`.
+    pub fn of(&self, priority: TicketPriority) -> Target {
+        match priority {
+            TicketPriority::Low => self.low,
+            TicketPriority::Normal => self.normal,
+            TicketPriority::High => self.high,
+            TicketPriority::Urgent => self.urgent,
+        }
+    }
+}
+
+impl Ticket {
+    /// Brings the ticket's SLA clock along with a change from `before` at `now`, under `policy`
+    /// (the one it took, if it is still there): waiting on the customer stops the resolution
+    /// clock, resuming adds the (working) time it waited, and a new priority takes its targets.
+    pub fn follow_sla(
+        &mut self,
+        before: &Ticket,
+        policy: Option<&SlaPolicy>,
+        now: DateTime<Utc>,
+        zone: Tz,
+    ) {
+        let (priority, opened) = (self.priority, self.created_at);
+        let Some(clock) = self.sla.as_mut() else {
+            return;
+        };
+        let pending = |status| status == TicketStatus::Pending;
+        if !pending(before.status) && pending(self.status) {
+            clock.pause(now);
+        }
+        if pending(before.status) && !pending(self.status) {
+            clock.resume(policy, now, zone);
+        }
+        if let Some(policy) = policy {
+            policy.set_due(clock, policy.targets.of(priority), opened, zone);
+        }
     }
 }
 

@@ -319,7 +319,8 @@ pub async fn create(
     }
     if let Some(policy) = sla::active(&*txn).await? {
         let zone = settings::load::<WorkspaceSettings>(&*txn).await?.zone();
-        ticket.sla = Some(policy.clock(ticket.priority, ticket.created_at, zone));
+        let target = policy.targets.of(ticket.priority);
+        ticket.sla = Some(policy.clock(target, ticket.created_at, zone));
     }
     active(&ticket).insert(&*txn).await?;
     let after = serde_json::to_value(&ticket)?;
@@ -403,7 +404,7 @@ pub async fn update(
     if after == before {
         return Ok(before);
     }
-    if let Some(clock) = after.sla.as_mut()
+    if let Some(clock) = &after.sla
         && (before.status != after.status || before.priority != after.priority)
     {
         let policy = match clock.policy_id {
@@ -411,14 +412,7 @@ pub async fn update(
             None => None,
         };
         let zone = settings::load::<WorkspaceSettings>(&*txn).await?.zone();
-        clock.follow(
-            policy.as_ref(),
-            before.created_at,
-            (before.status, before.priority),
-            (after.status, after.priority),
-            now,
-            zone,
-        );
+        after.follow_sla(&before, policy.as_ref(), now, zone);
     }
     if after.assignee_id != before.assignee_id || after.order_id != before.order_id {
         check_links(&*txn, owner, reach, &after).await?;
