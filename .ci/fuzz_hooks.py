@@ -362,6 +362,22 @@ def before_call(ctx, case, **kwargs):
                 hours["days"] = list(dict.fromkeys(hours["days"]))
             if isinstance(hours.get("start"), str) and isinstance(hours.get("end"), str) and hours["start"] >= hours["end"]:
                 hours["start"], hours["end"] = "09:00", "18:00"
+        if case.path in ("/api/v1/conversations", "/api/v1/conversations/{id}") and case.method in ("POST", "PATCH"):
+            # A conversation is for a customer that exists, assigned to staff that exist: the
+            # server's state.
+            if case.method == "POST":
+                made = requests.post(BASE + "/api/v1/customers", headers=AUTH, json={"name": "Fuzz chatter"}, timeout=10)
+                if made.status_code == 201:
+                    case.body["customer_id"] = made.json()["id"]
+            if isinstance(case.body.get("assignee_id"), str):
+                case.body["assignee_id"] = ADMIN_ID
+        if case.path == "/api/v1/conversations/{id}/messages" and case.method == "POST":
+            # Staff write as agents: who may write as whom is the caller, not the schema.
+            if case.body.get("sender") not in (None, "agent"):
+                del case.body["sender"]
+        if case.path == "/api/v1/conversations/{id}/ticket" and isinstance(case.body.get("custom_fields"), dict):
+            # Which custom fields tickets have is the server's state.
+            case.body["custom_fields"] = {}
         if case.path in ("/api/v1/tickets", "/api/v1/tickets/{id}") and case.method in ("POST", "PATCH"):
             # A ticket is for a customer that exists, about one of their orders, assigned to
             # staff that exist: the server's state, and a rule across two records.

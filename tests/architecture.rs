@@ -82,7 +82,8 @@ const PERSISTENCE: Layers = Layers {
         area("care", 4),          // care plans, their occasions and what came of each
         area("activities", 3),    // calls, visits and notes with customers
         area("tasks", 3),         // staff's tasks and their reminders
-        area("timeline", 4),      // a customer's activities and orders, newest first
+        area("conversations", 4), // live chat: conversations, their ordered messages, their tickets
+        area("timeline", 5),      // a customer's activities and orders, newest first
     ],
 };
 
@@ -138,7 +139,8 @@ const API: Layers = Layers {
         area("leads", 2),  // leads, converted into customers and deals
         area("care", 4),   // care plans, run daily or now, and what came of each occasion
         area("tasks", 1),  // staff's tasks, overdue and due today
-        area("timeline", 3), // a customer's activities and orders, newest first
+        area("conversations", 3), // live chat, its stream of new messages, chats into tickets
+        area("timeline", 4), // a customer's activities and orders, newest first
     ],
 };
 

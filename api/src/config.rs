@@ -46,6 +46,9 @@ pub struct Config {
     /// `RAPPORT_BODY_TIMEOUT`: seconds a client has to send a request body, or, for an import
     /// file, to send its next piece (408 after).
     pub body_timeout: u64,
+    /// `RAPPORT_MAX_STREAMS`: event streams (`GET /conversations/stream`) one process holds open
+    /// at once (503 after).
+    pub max_streams: usize,
     /// `RAPPORT_ACCESS_TOKEN_TTL`: access-token lifetime in seconds.
     pub access_token_ttl: i64,
     /// `RAPPORT_REFRESH_TOKEN_TTL`: refresh-token lifetime in seconds.
@@ -94,6 +97,7 @@ impl Default for Config {
             body_limit: 1024 * 1024,
             header_timeout: 5,
             body_timeout: 10,
+            max_streams: 2000,
             access_token_ttl: 900,
             refresh_token_ttl: 30 * 24 * 3600,
             login_window: 300,
@@ -188,6 +192,9 @@ impl Config {
         }
         if let Some(v) = var("RAPPORT_BODY_TIMEOUT") {
             self.body_timeout = parse("RAPPORT_BODY_TIMEOUT", &v)?;
+        }
+        if let Some(v) = var("RAPPORT_MAX_STREAMS") {
+            self.max_streams = parse("RAPPORT_MAX_STREAMS", &v)?;
         }
         if let Some(v) = var("RAPPORT_ACCESS_TOKEN_TTL") {
             self.access_token_ttl = parse("RAPPORT_ACCESS_TOKEN_TTL", &v)?;

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::activities::ActivityView;
 use crate::auth::Auth;
 use crate::care::ParticipationView;
+use crate::conversations::{ConversationView, MessageView};
 use crate::customers::{ConsentRecordView, ContactView, CustomerView};
 use crate::deals::DealView;
 use crate::leads::LeadView;
@@ -41,7 +42,7 @@ pub struct SegmentRef {
 #[schema(example = json!({
     "exported_at": "2026-11-22T08:30:00Z",
     "customer": {"id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20", "name": "王芳"},
-    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [], "care_participations": [], "tickets": [], "ticket_comments": [],
+    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [], "care_participations": [], "tickets": [], "ticket_comments": [], "conversations": [], "conversation_messages": [],
     "audit_events": [], "events": []
 }))]
 pub struct CustomerDataExport {
@@ -71,11 +72,15 @@ pub struct CustomerDataExport {
     pub tickets: Vec<TicketView>,
     /// The comments on their tickets, public and internal, oldest first.
     pub ticket_comments: Vec<CommentView>,
+    /// Their conversations, oldest first.
+    pub conversations: Vec<ConversationView>,
+    /// The messages of their conversations, oldest first.
+    pub conversation_messages: Vec<MessageView>,
     /// Every change made to the customer, their contacts, orders, deals, leads, activities,
-    /// tasks, care occasions, tickets and ticket comments, oldest first.
+    /// tasks, care occasions, tickets, ticket comments, conversations and messages, oldest first.
     pub audit_events: Vec<AuditEventView>,
     /// Every event about the customer, their contacts, orders, deals, leads, activities, tasks,
-    /// care occasions, tickets and ticket comments, in feed order.
+    /// care occasions, tickets, ticket comments, conversations and messages, in feed order.
     pub events: Vec<EventView>,
 }
 
@@ -83,9 +88,11 @@ pub struct CustomerDataExport {
 ///
 /// Everything held about the customer as one JSON document, for a customer who asks to see their
 /// data: the record, contacts, consent history, static segments, orders (with who received them
-/// and where), deals, the leads converted into them, activities, tasks, and the audit trail and
-/// the event feed about all of these. Served as an attachment. Only for callers who read email and phone unmasked (403 otherwise); every export
-/// is recorded in the audit trail (`customer.data_exported`).
+/// and where), deals, the leads converted into them, activities, tasks, care occasions, tickets
+/// and their comments, conversations and their messages, and the audit trail and the event feed
+/// about all of these. Served as an attachment. Only for callers who read email and phone
+/// unmasked (403 otherwise); every export is recorded in the audit trail
+/// (`customer.data_exported`).
 #[utoipa::path(
     tag = "privacy",
     operation_id = "export_customer_data",
@@ -120,6 +127,8 @@ pub async fn export_customer_data(
     let care = rapport_persistence::care::of_customer(conn, id).await?;
     let tickets = rapport_persistence::tickets::of_customer(conn, id).await?;
     let comments = rapport_persistence::tickets::comments_of_customer(conn, id).await?;
+    let conversations = rapport_persistence::conversations::of_customer(conn, id).await?;
+    let messages = rapport_persistence::conversations::messages_of_customer(conn, id).await?;
     let records: Vec<Uuid> = orders
         .iter()
         .map(|o| o.id)
@@ -130,6 +139,8 @@ pub async fn export_customer_data(
         .chain(care.iter().map(|p| p.id))
         .chain(tickets.iter().map(|t| t.id))
         .chain(comments.iter().map(|c| c.id))
+        .chain(conversations.iter().map(|c| c.id))
+        .chain(messages.iter().map(|m| m.id))
         .collect();
     if !records.is_empty() {
         data.audit.extend(audit::about(conn, &records).await?);
@@ -147,6 +158,8 @@ pub async fn export_customer_data(
         "care_participations": care.len(),
         "tickets": tickets.len(),
         "ticket_comments": comments.len(),
+        "conversations": conversations.len(),
+        "conversation_messages": messages.len(),
         "audit_events": data.audit.len(),
         "events": data.events.len(),
     });
@@ -190,6 +203,11 @@ pub async fn export_customer_data(
         care_participations: care.into_iter().map(ParticipationView::from).collect(),
         tickets: tickets.into_iter().map(TicketView::from).collect(),
         ticket_comments: comments.into_iter().map(CommentView::from).collect(),
+        conversations: conversations
+            .into_iter()
+            .map(ConversationView::from)
+            .collect(),
+        conversation_messages: messages.into_iter().map(MessageView::from).collect(),
         audit_events: data.audit.into_iter().map(AuditEventView::from).collect(),
         events: data.events.into_iter().map(EventView::from).collect(),
     };

@@ -12,6 +12,7 @@ pub mod care;
 pub mod catalogue;
 pub mod clock;
 pub mod config;
+pub mod conversations;
 pub mod custom_fields;
 pub mod customers;
 pub mod data_export;

@@ -87,6 +87,8 @@ error_codes! {
     LeadConverted => "lead_converted", 409, "The lead was converted already", "该线索已转化";
     NotResolved => "not_resolved", 409, "The ticket is not resolved yet", "工单尚未解决";
     AlreadyRated => "already_rated", 409, "The ticket was rated already", "该工单已评价";
+    ConversationClosed => "conversation_closed", 409, "The conversation is closed", "会话已结束";
+    AlreadyTicketed => "already_ticketed", 409, "The conversation was turned into a ticket already", "该会话已转为工单";
     SlaPolicyNameTaken => "sla_policy_name_taken", 409, "SLA policy name already in use", "服务级别策略名称已被使用";
     FilePurged => "file_purged", 409, "The file was forgotten after its retention", "文件已超过保留期限被清除";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";
@@ -98,6 +100,7 @@ error_codes! {
     IdempotencyKeyReused => "idempotency_key_reused", 422, "Idempotency key reused", "幂等键已用于其他请求";
     RateLimited => "rate_limited", 429, "Too many requests", "请求过于频繁";
     Internal => "internal", 500, "Internal error", "服务器内部错误";
+    TooManyStreams => "too_many_streams", 503, "Too many open streams", "打开的事件流过多";
     Unavailable => "unavailable", 503, "Service unavailable", "服务暂不可用";
 }
 

@@ -280,6 +280,9 @@ async fn fallback(
 pub async fn build(config: Config) -> Result<Application, StartupError> {
     let db = Db::connect(&config.database_url, &db_options(&config)).await?;
     tokio::spawn(rapport_persistence::changes::listen(db.clone()));
+    let chat = crate::conversations::stream::ChatHub::new(config.max_streams);
+    tokio::spawn(Arc::clone(&chat).run(db.clone()));
+    let chat = Data::from(chat);
     let state = Data::new(AppState {
         db,
         tokens: std::sync::OnceLock::new(),
@@ -356,6 +359,7 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
             .configure(crate::routes::routes)
             .split_for_parts();
         app.app_data(state.clone())
+            .app_data(chat.clone())
             .app_data(doc.clone())
             .app_data(limiter.clone())
             .app_data(body_timeout.clone())

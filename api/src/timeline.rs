@@ -1,5 +1,6 @@
 //! `GET /customers/{id}/timeline`: everything that happened with a customer, newest first, across
-//! the areas that record it (activities, orders, deals and tickets), so it sits above them. Each
+//! the areas that record it (activities, orders, deals, tickets and conversations), so it sits
+//! above them. Each
 //! kind shows only to callers whose role may read that area.
 
 use actix_web::web::{Data, Path};
@@ -14,6 +15,7 @@ use uuid::Uuid;
 
 use crate::activities::ActivityView;
 use crate::auth::Auth;
+use crate::conversations::ConversationView;
 use crate::deals::DealView;
 use crate::extract::{ValidQuery, page_request};
 use crate::orders::OrderView;
@@ -34,6 +36,8 @@ pub enum TimelineKindDto {
     Deal,
     /// A ticket (`ticket` holds it), at the time it was opened.
     Ticket,
+    /// A conversation (`conversation` holds it), at the time it was opened.
+    Conversation,
 }
 
 /// One thing that happened with the customer: its kind, its time, and the record itself under
@@ -52,8 +56,8 @@ pub enum TimelineKindDto {
 pub struct TimelineEntryView {
     /// What kind of record.
     pub kind: TimelineKindDto,
-    /// When it happened: an activity's `occurred_at`, an order's, a deal's or a ticket's
-    /// `created_at`.
+    /// When it happened: an activity's `occurred_at`, an order's, a deal's, a ticket's or a
+    /// conversation's `created_at`.
     pub at: DateTime<Utc>,
     /// The activity, when `kind` is `activity`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -67,6 +71,9 @@ pub struct TimelineEntryView {
     /// The ticket, when `kind` is `ticket`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket: Option<TicketView>,
+    /// The conversation, when `kind` is `conversation`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<ConversationView>,
 }
 
 impl TimelineEntryView {
@@ -79,6 +86,7 @@ impl TimelineEntryView {
             order: None,
             deal: None,
             ticket: None,
+            conversation: None,
         }
     }
 }
@@ -90,6 +98,7 @@ fn readable(auth: &Auth, kind: TimelineKind) -> bool {
         TimelineKind::Order => Resource::Orders,
         TimelineKind::Deal => Resource::Deals,
         TimelineKind::Ticket => Resource::Tickets,
+        TimelineKind::Conversation => Resource::Conversations,
     };
     auth.actor
         .scope_for(Permission::new(resource, Action::Read))
@@ -101,10 +110,10 @@ fn readable(auth: &Auth, kind: TimelineKind) -> bool {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
-    /// Comma-separated kinds to show: `activity`, `order`, `deal`, `ticket` (default every kind
-    /// the caller may read).
+    /// Comma-separated kinds to show: `activity`, `order`, `deal`, `ticket`, `conversation`
+    /// (default every kind the caller may read).
     #[param(
-        pattern = "^(activity|order|deal|ticket)(,(activity|order|deal|ticket))*$",
+        pattern = "^(activity|order|deal|ticket|conversation)(,(activity|order|deal|ticket|conversation))*$",
         example = "activity,order"
     )]
     pub kinds: Option<String>,
@@ -119,9 +128,9 @@ pub struct TimelineQuery {
 
 /// A customer's timeline.
 ///
-/// Their activities, orders, deals and tickets, newest first, keyset paged. Each kind shows only
-/// when the caller's role may read it (`activities:read`, `orders:read`, `deals:read`,
-/// `tickets:read`), whether or not `kinds` names it. A customer the caller may not reach is 404.
+/// Their activities, orders, deals, tickets and conversations, newest first, keyset paged. Each
+/// kind shows only when the caller's role may read it (`activities:read`, `orders:read`,
+/// `deals:read`, `tickets:read`, `conversations:read`), whether or not `kinds` names it. A customer the caller may not reach is 404.
 #[utoipa::path(
     tag = "customers",
     operation_id = "get_customer_timeline",
@@ -147,7 +156,7 @@ pub async fn get_customer_timeline(
                     ApiError::bad_parameter(
                         "kinds",
                         "invalid_kind",
-                        "must name kinds among `activity`, `order`, `deal` and `ticket`, separated by commas",
+                        "must name kinds among `activity`, `order`, `deal`, `ticket` and `conversation`, separated by commas",
                     )
                 })
             })
@@ -186,6 +195,10 @@ pub async fn get_customer_timeline(
             Entry::Ticket(t) => TimelineEntryView {
                 ticket: Some(t.into()),
                 ..TimelineEntryView::empty(TimelineKindDto::Ticket, at)
+            },
+            Entry::Conversation(c) => TimelineEntryView {
+                conversation: Some(c.into()),
+                ..TimelineEntryView::empty(TimelineKindDto::Conversation, at)
             },
         }
     })))

@@ -10,6 +10,7 @@ pub mod access;
 pub mod activities;
 pub mod care;
 pub mod catalogue;
+pub mod conversations;
 pub mod custom_fields;
 pub mod customers;
 pub mod deals;

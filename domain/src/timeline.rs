@@ -15,6 +15,14 @@ pub enum TimelineKind {
     Deal,
     /// A ticket, at the time it was opened.
     Ticket,
+    /// A conversation, at the time it was opened.
+    Conversation,
 }
 
-names!(TimelineKind { Activity => "activity", Order => "order", Deal => "deal", Ticket => "ticket" });
+names!(TimelineKind {
+    Activity => "activity",
+    Order => "order",
+    Deal => "deal",
+    Ticket => "ticket",
+    Conversation => "conversation",
+});

@@ -35,6 +35,7 @@ mod m20261206_000028_activity_deals;
 mod m20261206_000029_deal_custom_fields;
 mod m20261206_000030_tickets;
 mod m20261206_000031_sla;
+mod m20261206_000032_conversations;
 
 mod custom_field_owners;
 
@@ -75,6 +76,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000029_deal_custom_fields::Migration),
             Box::new(m20261206_000030_tickets::Migration),
             Box::new(m20261206_000031_sla::Migration),
+            Box::new(m20261206_000032_conversations::Migration),
         ]
     }
 }

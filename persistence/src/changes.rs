@@ -10,6 +10,10 @@
 //! process is not listening, it cannot know about changes elsewhere, so its generation is not
 //! trusted and caches must not be used. SQLite is the single-process mode: every change happens
 //! in this process, so the generation is always trusted.
+//!
+//! The same listening connection hears `NOTIFY rapport_chat`, sent by the transaction that
+//! stores a chat message ([`crate::conversations`]), and wakes the process's stream of messages
+//! ([`Db::chat_posted`]): one connection per process listens for both.
 
 use std::time::Duration;
 
@@ -20,14 +24,21 @@ use crate::{Backend, Db, Result, WriteTxn};
 
 /// The PostgreSQL channel changes are announced on.
 const CHANNEL: &str = "rapport_access";
+/// The PostgreSQL channel new chat messages are announced on.
+pub(crate) const CHAT: &str = "rapport_chat";
 
-/// Announces, inside the transaction that makes it, that something remembered changed;
-/// PostgreSQL delivers the notice to every listening process when the transaction commits.
-async fn announce(conn: &impl ConnectionTrait) -> Result<()> {
+/// Announces on `channel`, inside the transaction that makes the change; PostgreSQL delivers
+/// the notice to every listening process when the transaction commits.
+pub(crate) async fn announce_on(conn: &impl ConnectionTrait, channel: &str) -> Result<()> {
     if conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        crate::db::execute(conn, &format!("NOTIFY {CHANNEL}")).await?;
+        crate::db::execute(conn, &format!("NOTIFY {channel}")).await?;
     }
     Ok(())
+}
+
+/// Announces, inside the transaction that makes it, that something remembered changed.
+async fn announce(conn: &impl ConnectionTrait) -> Result<()> {
+    announce_on(conn, CHANNEL).await
 }
 
 /// Commits a transaction that changed something remembered: announces it to other processes (in
@@ -39,25 +50,33 @@ pub(crate) async fn commit(db: &Db, txn: WriteTxn) -> Result<()> {
     Ok(())
 }
 
-/// Listens for changes made by any process, for as long as the process runs; on SQLite it returns
-/// at once. Reconnects after a lost connection, distrusting the generation meanwhile.
+/// Listens for changes and chat messages made by any process, for as long as the process runs;
+/// on SQLite it returns at once. Reconnects after a lost connection, distrusting the generation
+/// meanwhile; the stream of messages is woken on every (re)connection, since notices may have
+/// been missed.
 pub async fn listen(db: Db) {
     if db.backend() == Backend::Sqlite {
         return;
     }
     let generation = db.changes();
+    let chat = db.chat_posted();
     let pool = db.conn().get_postgres_connection_pool();
     loop {
         if let Ok(mut listener) = PgListener::connect_with(pool).await
-            && listener.listen(CHANNEL).await.is_ok()
+            && listener.listen_all([CHANNEL, CHAT]).await.is_ok()
         {
             generation.set_trusted(true);
+            chat.notify_one();
             // `Ok(None)` means the connection was lost: notices may have been missed.
-            while let Ok(Some(_)) = listener.try_recv().await {
-                generation.bump();
+            while let Ok(Some(notice)) = listener.try_recv().await {
+                match notice.channel() {
+                    CHAT => chat.notify_one(),
+                    _ => generation.bump(),
+                }
             }
         }
         generation.set_trusted(false);
+        chat.notify_one();
         tracing::warn!("not listening for changes made elsewhere; reconnecting");
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

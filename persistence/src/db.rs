@@ -86,6 +86,7 @@ pub struct Db {
     conn: DatabaseConnection,
     write_gate: Option<Arc<Mutex<()>>>,
     changes: Arc<Generation>,
+    chat: Arc<tokio::sync::Notify>,
 }
 
 /// A transaction that may write. Dropping it without [`WriteTxn::commit`] rolls it back.
@@ -165,6 +166,7 @@ impl Db {
             conn,
             write_gate,
             changes,
+            chat: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -183,6 +185,12 @@ impl Db {
     /// This process's count of changes to what is remembered (see [`crate::changes`]).
     pub fn changes(&self) -> Arc<Generation> {
         Arc::clone(&self.changes)
+    }
+
+    /// Woken whenever a chat message may have been stored, by this process or (on PostgreSQL,
+    /// see [`crate::changes::listen`]) another: the stream of messages looks for new ones then.
+    pub fn chat_posted(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.chat)
     }
 
     /// The engine behind this pool.
@@ -340,6 +348,51 @@ where
         Ok(0) => crate::Error::NotFound,
         Ok(_) => crate::Error::BeyondScope { kind, id },
         Err(e) => e.into(),
+    }
+}
+
+/// The record with this `id` (its column `id_column`) that `scoped` finds, or why there is none
+/// (see [`unreached`]).
+pub(crate) async fn reached<E: sea_orm::EntityTrait>(
+    conn: &impl ConnectionTrait,
+    owner: Option<uuid::Uuid>,
+    scoped: sea_orm::Select<E>,
+    id_column: E::Column,
+    kind: &'static str,
+    id: uuid::Uuid,
+) -> Result<E::Model>
+where
+    E::Model: Sync,
+{
+    use sea_orm::{ColumnTrait, QueryFilter};
+    match scoped.filter(id_column.eq(id)).one(conn).await? {
+        Some(model) => Ok(model),
+        None => Err(unreached(conn, owner, E::find().filter(id_column.eq(id)), kind, id).await),
+    }
+}
+
+/// [`reached`], locked for a change at `expected_version` (see [`lock_for_change`]).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn lock_reached<E: sea_orm::EntityTrait>(
+    conn: &impl ConnectionTrait,
+    owner: Option<uuid::Uuid>,
+    scoped: sea_orm::Select<E>,
+    id_column: E::Column,
+    kind: &'static str,
+    id: uuid::Uuid,
+    expected_version: Option<i64>,
+    version: impl Fn(&E::Model) -> i64,
+) -> Result<E::Model>
+where
+    E::Model: Sync,
+{
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let select = scoped.filter(id_column.eq(id));
+    match lock_for_change(conn, select, expected_version, version).await {
+        Err(crate::Error::NotFound) => {
+            Err(unreached(conn, owner, E::find().filter(id_column.eq(id)), kind, id).await)
+        }
+        other => other,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod batch;
 pub mod care;
 pub mod catalogue;
 pub mod changes;
+pub mod conversations;
 pub mod custom_fields;
 pub mod customers;
 mod db;

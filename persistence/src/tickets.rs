@@ -308,24 +308,41 @@ pub async fn create(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
+    let ticket = open(&*txn, actor, owner, reach, new, now).await?;
+    idempotency::remember(&*txn, idem, 201, &ticket).await?;
+    txn.commit().await?;
+    Ok(Outcome::Done(ticket))
+}
+
+/// Opens a ticket in the caller's transaction, by `actor` at `now`: it names what it may, goes
+/// to the least-loaded agent when it names none and assignment is automatic, and takes the
+/// active SLA policy's clock.
+pub(crate) async fn open(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    owner: Option<Uuid>,
+    reach: Reach,
+    new: NewTicket,
+    now: DateTime<Utc>,
+) -> Result<Ticket> {
     let mut ticket = new.into_ticket(Uuid::now_v7(), now);
-    check_links(&*txn, owner, reach, &ticket).await?;
+    check_links(conn, owner, reach, &ticket).await?;
     if ticket.assignee_id.is_none()
-        && settings::load::<TicketAssignmentSettings>(&*txn)
+        && settings::load::<TicketAssignmentSettings>(conn)
             .await?
             .automatic
     {
-        ticket.assignee_id = least_loaded_agent(&*txn).await?;
+        ticket.assignee_id = least_loaded_agent(conn).await?;
     }
-    if let Some(policy) = sla::active(&*txn).await? {
-        let zone = settings::load::<WorkspaceSettings>(&*txn).await?.zone();
+    if let Some(policy) = sla::active(conn).await? {
+        let zone = settings::load::<WorkspaceSettings>(conn).await?.zone();
         let target = policy.targets.of(ticket.priority);
         ticket.sla = Some(policy.clock(target, ticket.created_at, zone));
     }
-    active(&ticket).insert(&*txn).await?;
+    active(&ticket).insert(conn).await?;
     let after = serde_json::to_value(&ticket)?;
     audit::record_change(
-        &*txn,
+        conn,
         actor,
         "ticket.created",
         "ticket",
@@ -334,24 +351,14 @@ pub async fn create(
         Some(&after),
     )
     .await?;
-    idempotency::remember(&*txn, idem, 201, &ticket).await?;
-    txn.commit().await?;
-    Ok(Outcome::Done(ticket))
+    Ok(ticket)
 }
 
 /// The ticket with this id, if `owner`'s scope reaches it.
 pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> Result<Ticket> {
-    match scoped(owner)
-        .filter(ticket::Column::Id.eq(id))
-        .one(conn)
+    crate::db::reached(conn, owner, scoped(owner), ticket::Column::Id, "ticket", id)
         .await?
-    {
-        Some(model) => model.try_into(),
-        None => {
-            let unscoped = ticket::Entity::find().filter(ticket::Column::Id.eq(id));
-            Err(crate::db::unreached(conn, owner, unscoped, "ticket", id).await)
-        }
-    }
+        .try_into()
 }
 
 /// Locks the ticket for a change at `expected_version` (when given), within `owner`'s scope.
@@ -361,15 +368,18 @@ async fn lock(
     id: Uuid,
     expected_version: Option<i64>,
 ) -> Result<Ticket> {
-    let select = scoped(owner).filter(ticket::Column::Id.eq(id));
-    match crate::db::lock_for_change(conn, select, expected_version, |m| m.version).await {
-        Ok(model) => model.try_into(),
-        Err(Error::NotFound) => {
-            let unscoped = ticket::Entity::find().filter(ticket::Column::Id.eq(id));
-            Err(crate::db::unreached(conn, owner, unscoped, "ticket", id).await)
-        }
-        Err(other) => Err(other),
-    }
+    crate::db::lock_reached(
+        conn,
+        owner,
+        scoped(owner),
+        ticket::Column::Id,
+        "ticket",
+        id,
+        expected_version,
+        |m| m.version,
+    )
+    .await?
+    .try_into()
 }
 
 /// What a change to a ticket is called in the audit trail and the feed.

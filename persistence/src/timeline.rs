@@ -1,11 +1,13 @@
 //! A customer's timeline: their activities (at the time they happened), orders (at the time
-//! they were placed), deals and tickets (at the time they were opened), newest first, keyset
+//! they were placed), deals, tickets and conversations (at the time they were opened), newest
+//! first, keyset
 //! paged over all of them at once. Each kind's rows come
 //! from its own `(customer_id, time, id)` index, at most a page of each, and are merged by time;
 //! then the page's records are read whole from their areas.
 
 use chrono::{DateTime, Utc};
 use rapport_domain::activities::Activity;
+use rapport_domain::conversations::Conversation;
 use rapport_domain::deals::Deal;
 use rapport_domain::orders::Order;
 use rapport_domain::tickets::Ticket;
@@ -17,7 +19,7 @@ use sea_orm::sea_query::{
 use uuid::Uuid;
 
 use crate::page::{self, CursorValue, Page, PageRequest};
-use crate::{Error, Result, activities, customers, deals, orders, tickets};
+use crate::{Error, Result, activities, conversations, customers, deals, orders, tickets};
 
 /// One thing that happened with a customer.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +32,8 @@ pub enum Entry {
     Deal(Deal),
     /// A ticket.
     Ticket(Ticket),
+    /// A conversation.
+    Conversation(Conversation),
 }
 
 impl Entry {
@@ -40,6 +44,7 @@ impl Entry {
             Entry::Order(o) => o.created_at,
             Entry::Deal(d) => d.created_at,
             Entry::Ticket(t) => t.created_at,
+            Entry::Conversation(c) => c.created_at,
         }
     }
 
@@ -50,6 +55,7 @@ impl Entry {
             Entry::Order(o) => o.id,
             Entry::Deal(d) => d.id,
             Entry::Ticket(t) => t.id,
+            Entry::Conversation(c) => c.id,
         }
     }
 }
@@ -64,6 +70,7 @@ fn source(kind: TimelineKind) -> (&'static str, &'static str) {
         TimelineKind::Order => ("orders", "created_at"),
         TimelineKind::Deal => ("deals", "created_at"),
         TimelineKind::Ticket => ("tickets", "created_at"),
+        TimelineKind::Conversation => ("conversations", "created_at"),
     }
 }
 
@@ -175,6 +182,9 @@ pub async fn page(
     }
     for t in tickets::with_ids(conn, &ids_of(TimelineKind::Ticket)).await? {
         found.insert(t.id, Entry::Ticket(t));
+    }
+    for c in conversations::with_ids(conn, &ids_of(TimelineKind::Conversation)).await? {
+        found.insert(c.id, Entry::Conversation(c));
     }
     let items: Vec<Entry> = rows.iter().filter_map(|(_, id)| found.remove(id)).collect();
     let next_cursor = match (has_more, items.last()) {

@@ -19,8 +19,9 @@ const fn p(resource: Resource, action: Action) -> Access {
 
 use Action::{Delete, Read, Write};
 use Resource::{
-    Activities, ApiKeys, AuditEvents, CarePlans, CustomFields, Customers, Deals, Events, Jobs,
-    Leads, Orders, Privacy, Products, Roles, Segments, Settings, Tasks, Tickets, Users,
+    Activities, ApiKeys, AuditEvents, CarePlans, Conversations, CustomFields, Customers, Deals,
+    Events, Jobs, Leads, Orders, Privacy, Products, Roles, Segments, Settings, Tasks, Tickets,
+    Users,
 };
 
 /// (method, route pattern, access) for every authenticated operation.
@@ -249,6 +250,44 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/tickets/{id}/comments", p(Tickets, Read)),
     ("POST", "/api/v1/tickets/{id}/comments", p(Tickets, Write)),
     ("GET", "/api/v1/customers/{id}/tickets", p(Tickets, Read)),
+    (
+        "GET",
+        "/api/v1/conversations/stream",
+        p(Conversations, Read),
+    ),
+    ("GET", "/api/v1/conversations", p(Conversations, Read)),
+    ("POST", "/api/v1/conversations", p(Conversations, Write)),
+    ("GET", "/api/v1/conversations/{id}", p(Conversations, Read)),
+    (
+        "PATCH",
+        "/api/v1/conversations/{id}",
+        p(Conversations, Write),
+    ),
+    (
+        "DELETE",
+        "/api/v1/conversations/{id}",
+        p(Conversations, Delete),
+    ),
+    (
+        "POST",
+        "/api/v1/conversations/{id}/ticket",
+        p(Conversations, Write),
+    ),
+    (
+        "GET",
+        "/api/v1/conversations/{id}/messages",
+        p(Conversations, Read),
+    ),
+    (
+        "POST",
+        "/api/v1/conversations/{id}/messages",
+        p(Conversations, Write),
+    ),
+    (
+        "GET",
+        "/api/v1/customers/{id}/conversations",
+        p(Conversations, Read),
+    ),
     ("GET", "/api/v1/deals", p(Deals, Read)),
     ("POST", "/api/v1/deals", p(Deals, Write)),
     ("POST", "/api/v1/deals/search", p(Deals, Read)),

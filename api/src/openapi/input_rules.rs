@@ -47,6 +47,9 @@ fn sortable(path: &str) -> Option<Vec<String>> {
         "/api/v1/tickets" | "/api/v1/customers/{id}/tickets" => {
             fixed(rapport_domain::tickets::SORTABLE)
         }
+        "/api/v1/conversations" | "/api/v1/customers/{id}/conversations" => {
+            fixed(rapport_domain::conversations::SORTABLE)
+        }
         _ => None,
     }
 }

@@ -81,6 +81,8 @@ fn composed_examples(doc: &mut serde_json::Value) {
         "tasks": [example("TaskView")],
         "tickets": [example("TicketView")],
         "ticket_comments": [example("CommentView")],
+        "conversations": [example("ConversationView")],
+        "conversation_messages": [example("MessageView")],
         "audit_events": [example("AuditEventView")],
         "events": [example("EventView")],
     });

@@ -6,4 +6,4 @@ pub mod dto;
 pub mod routes;
 
 pub use comments::CommentView;
-pub use dto::TicketView;
+pub use dto::{TicketPriorityDto, TicketTypeDto, TicketView};

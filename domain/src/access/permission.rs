@@ -50,11 +50,14 @@ pub enum Resource {
     /// Tickets and their comments; `own` reaches the tickets assigned to the caller and those
     /// assigned to no one.
     Tickets,
+    /// Conversations (live chat) and their messages; `own` reaches the conversations assigned to
+    /// the caller and those assigned to no one.
+    Conversations,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 20] = [
+    pub const ALL: [Resource; 21] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -75,6 +78,7 @@ impl Resource {
         Resource::Leads,
         Resource::CarePlans,
         Resource::Tickets,
+        Resource::Conversations,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -100,6 +104,7 @@ impl Resource {
             Resource::Leads => "leads",
             Resource::CarePlans => "care_plans",
             Resource::Tickets => "tickets",
+            Resource::Conversations => "conversations",
         }
     }
 
@@ -114,6 +119,7 @@ impl Resource {
                 | Resource::Deals
                 | Resource::Leads
                 | Resource::Tickets
+                | Resource::Conversations
         )
     }
 }

@@ -77,13 +77,13 @@ impl BuiltInRole {
         match self {
             BuiltInRole::Admin => "Administers the workspace: every permission over every record.",
             BuiltInRole::Manager => {
-                "Leads the team: all customers, orders, leads, deals, activities, tasks, care plans and tickets, the catalogue, custom fields, business settings, staff directory and event feed."
+                "Leads the team: all customers, orders, leads, deals, activities, tasks, care plans, tickets and conversations, the catalogue, custom fields, business settings, staff directory and event feed."
             }
             BuiltInRole::Sales => {
                 "Works their own customers: reads and changes the customers they own, their orders and activities, and their own leads, deals and tasks."
             }
             BuiltInRole::Support => {
-                "Serves customers: reads every customer and their contacts, records activities with them, and works the tickets assigned to them or to no one."
+                "Serves customers: reads every customer and their contacts, records activities with them, and works the tickets and chats assigned to them or to no one."
             }
             BuiltInRole::Marketing => {
                 "Plans campaigns: reads every customer and lead, builds the segments they target, and runs the care plans that attend to them."
@@ -128,6 +128,7 @@ impl BuiltInRole {
                 all(Leads, &[Read, Write, Delete]),
                 all(CarePlans, &[Read, Write, Delete]),
                 all(Tickets, &[Read, Write, Delete]),
+                all(Conversations, &[Read, Write, Delete]),
                 all(Settings, &[Read, Write]),
                 all(Users, &[Read]),
                 all(Events, &[Read]),
@@ -171,12 +172,14 @@ impl BuiltInRole {
                 all(Activities, &[Read, Write]),
                 all(CarePlans, &[Read]),
                 all(Settings, &[Read]),
-                [Read, Write]
-                    .map(|action| Grant {
-                        permission: Permission::new(Tickets, action),
+                [Tickets, Conversations]
+                    .into_iter()
+                    .flat_map(|resource| [Read, Write].map(|action| (resource, action)))
+                    .map(|(resource, action)| Grant {
+                        permission: Permission::new(resource, action),
                         scope: Scope::Own,
                     })
-                    .to_vec(),
+                    .collect(),
             ]
             .concat(),
             // A viewer sees customers with their email and phone masked.

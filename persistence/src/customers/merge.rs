@@ -95,6 +95,8 @@ pub const OWNED_ROWS: &[(&str, &str)] = &[
     ("tasks", "customer_id"),
     ("deals", "customer_id"),
     ("leads", "customer_id"),
+    ("tickets", "customer_id"),
+    ("conversations", "customer_id"),
 ];
 
 /// Tables that hold a set per customer, one row per (customer, key): the survivor keeps the

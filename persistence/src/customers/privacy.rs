@@ -277,9 +277,10 @@ async fn forget_deliveries(conn: &impl ConnectionTrait, customer_id: Uuid) -> Re
 
 /// What staff wrote down about the customer, in their activities and tasks (a call's notes, a
 /// task's description and outcome), in the leads converted into them (who the lead was), in
-/// their care occasions (their feedback) and in their tickets (what they asked, what was
-/// answered, what they said of it), is wiped; what happened, and when, stays. The ids of those
-/// records, whose copies in the audit trail and the feed are to be scrubbed too.
+/// their care occasions (their feedback), in their tickets (what they asked, what was
+/// answered, what they said of it) and in their conversations (what was said), is wiped; what
+/// happened, and when, stays. The ids of those records, whose copies in the audit trail and the
+/// feed are to be scrubbed too.
 async fn forget_notes(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<Vec<Uuid>> {
     use sea_orm::sea_query::{Alias, Query};
     let backend = conn.get_database_backend();
@@ -298,6 +299,7 @@ async fn forget_notes(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<
             Some("subject"),
             &["description", "satisfaction_comment"],
         ),
+        ("conversations", None, &["subject"]),
     ] {
         let of_customer = || Expr::col(Alias::new("customer_id")).eq(customer_id);
         let select = Query::select()
@@ -318,35 +320,41 @@ async fn forget_notes(conn: &impl ConnectionTrait, customer_id: Uuid) -> Result<
         }
         conn.execute_raw(backend.build(&update)).await?;
     }
-    // The comments on their tickets, which name the customer through the ticket.
-    let of_their_tickets = || {
-        Expr::col(Alias::new("ticket_id")).in_subquery(
-            Query::select()
-                .column(Alias::new("id"))
-                .from(Alias::new("tickets"))
-                .and_where(Expr::col(Alias::new("customer_id")).eq(customer_id))
-                .to_owned(),
-        )
-    };
-    let comments = Query::select()
-        .column(Alias::new("id"))
-        .from(Alias::new("ticket_comments"))
-        .and_where(of_their_tickets())
-        .to_owned();
-    for row in conn.query_all_raw(backend.build(&comments)).await? {
-        ids.push(row.try_get_by_index::<Uuid>(0)?);
+    // What was said on their tickets and in their conversations, which name the customer
+    // through their parent.
+    for (table, parent_column, parent) in [
+        ("ticket_comments", "ticket_id", "tickets"),
+        ("conversation_messages", "conversation_id", "conversations"),
+    ] {
+        let of_theirs = || {
+            Expr::col(Alias::new(parent_column)).in_subquery(
+                Query::select()
+                    .column(Alias::new("id"))
+                    .from(Alias::new(parent))
+                    .and_where(Expr::col(Alias::new("customer_id")).eq(customer_id))
+                    .to_owned(),
+            )
+        };
+        let said = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new(table))
+            .and_where(of_theirs())
+            .to_owned();
+        for row in conn.query_all_raw(backend.build(&said)).await? {
+            ids.push(row.try_get_by_index::<Uuid>(0)?);
+        }
+        let erase = Query::update()
+            .table(Alias::new(table))
+            .value(Alias::new("body"), Expr::val(ERASED))
+            .and_where(of_theirs())
+            .to_owned();
+        conn.execute_raw(backend.build(&erase)).await?;
     }
-    let erase = Query::update()
-        .table(Alias::new("ticket_comments"))
-        .value(Alias::new("body"), Expr::val(ERASED))
-        .and_where(of_their_tickets())
-        .to_owned();
-    conn.execute_raw(backend.build(&erase)).await?;
     Ok(ids)
 }
 
-/// What an erased activity's subject, task's title, lead's name, ticket's subject or comment
-/// reads.
+/// What an erased activity's subject, task's title, lead's name, ticket's subject, comment or
+/// chat message reads.
 const ERASED: &str = "(erased)";
 
 /// The columns of `orders` that say who received an order and where.
