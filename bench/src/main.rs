@@ -6,8 +6,10 @@
 //! rapport-bench ids --database-url sqlite://bench.db --count 10000 --out bench/results/ids.txt
 //! rapport-bench csv --rows 1000000 --out /tmp/rapport-import.csv
 //! rapport-bench limits --url http://127.0.0.1:8080 --admin-password …
+//! rapport-bench chat --password … --pid "$(pgrep -f target/release/rapport)"
 //! ```
 
+mod chat;
 mod data;
 mod import_file;
 mod jsonb;
@@ -43,6 +45,10 @@ enum Command {
     /// Sends a body at each documented input limit and one just over it to a running server;
     /// prints how long each answer took.
     Limits(limits::LimitsArgs),
+    /// Holds `--streams` chat streams open on a running server, posts `--messages` messages and
+    /// times each one's arrival on every stream; prints the server's RSS per stream and the
+    /// fan-out latency against the POST's own.
+    Chat(chat::ChatArgs),
 }
 
 /// What `csv` writes.
@@ -140,6 +146,7 @@ async fn main() -> ExitCode {
         Command::Ids(args) => load::ids(args).await,
         Command::Csv(args) => import_file::write(&args),
         Command::Limits(args) => limits::run(args).await,
+        Command::Chat(args) => chat::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
