@@ -362,6 +362,22 @@ def before_call(ctx, case, **kwargs):
                 hours["days"] = list(dict.fromkeys(hours["days"]))
             if isinstance(hours.get("start"), str) and isinstance(hours.get("end"), str) and hours["start"] >= hours["end"]:
                 hours["start"], hours["end"] = "09:00", "18:00"
+        if case.path == "/api/v1/settings/return-visits" and isinstance(case.body.get("rules"), list):
+            # A rule names a ticket type exactly when it follows tickets, and one rule follows
+            # each occasion: rules across properties and items.
+            rules, seen = [], set()
+            for rule in case.body["rules"]:
+                if not isinstance(rule, dict):
+                    continue
+                if rule.get("occasion") == "ticket_resolved" and rule.get("ticket_type") is None:
+                    rule["ticket_type"] = "complaint"
+                if rule.get("occasion") == "order_delivered":
+                    rule.pop("ticket_type", None)
+                key = (rule.get("occasion"), rule.get("ticket_type"))
+                if key not in seen:
+                    seen.add(key)
+                    rules.append(rule)
+            case.body["rules"] = rules
         if case.path in ("/api/v1/conversations", "/api/v1/conversations/{id}") and case.method in ("POST", "PATCH"):
             # A conversation is for a customer that exists, assigned to staff that exist: the
             # server's state.

@@ -83,6 +83,7 @@ const PERSISTENCE: Layers = Layers {
         area("activities", 3),    // calls, visits and notes with customers
         area("tasks", 3),         // staff's tasks and their reminders
         area("conversations", 4), // live chat: conversations, their ordered messages, their tickets
+        area("return_visits", 4), // calling customers back after tickets and deliveries, once each
         area("timeline", 5),      // a customer's activities and orders, newest first
     ],
 };
@@ -140,6 +141,7 @@ const API: Layers = Layers {
         area("care", 4),   // care plans, run daily or now, and what came of each occasion
         area("tasks", 1),  // staff's tasks, overdue and due today
         area("conversations", 3), // live chat, its stream of new messages, chats into tickets
+        area("return_visits", 3), // the rules for calling customers back
         area("timeline", 4), // a customer's activities and orders, newest first
     ],
 };

@@ -32,6 +32,7 @@ pub mod rate_limit;
 pub mod records;
 pub mod remembered;
 pub mod respond;
+pub mod return_visits;
 pub mod routes;
 pub mod search;
 pub mod segments;

@@ -174,6 +174,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(crate::settings::update_ticket_assignment_settings)
             .service(crate::settings::get_deal_reminder_settings)
             .service(crate::settings::update_deal_reminder_settings)
+            .service(crate::return_visits::get_return_visit_settings)
+            .service(crate::return_visits::update_return_visit_settings)
             .service(crate::custom_fields::routes::list_custom_fields)
             .service(crate::custom_fields::routes::create_custom_field)
             .service(crate::custom_fields::routes::get_custom_field)

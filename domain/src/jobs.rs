@@ -27,6 +27,8 @@ pub enum JobKind {
     CarePlans,
     /// Records the tickets' SLA breaches that fell due (`ticket.sla_breached`), each once.
     SlaBreaches,
+    /// Makes the return visits the rules call for (a task or a ticket), each occasion once.
+    ReturnVisits,
 }
 
 names!(JobKind {
@@ -36,6 +38,7 @@ names!(JobKind {
     DealReminders => "deal_reminders",
     CarePlans => "care_plans",
     SlaBreaches => "sla_breaches",
+    ReturnVisits => "return_visits",
 });
 
 impl JobKind {
@@ -50,6 +53,7 @@ impl JobKind {
             // each plan runs once a day.
             JobKind::CarePlans => Some(Duration::hours(1)),
             JobKind::SlaBreaches => Some(Duration::minutes(1)),
+            JobKind::ReturnVisits => Some(Duration::minutes(15)),
         }
     }
 
@@ -61,7 +65,8 @@ impl JobKind {
             | JobKind::TaskReminders
             | JobKind::DealReminders
             | JobKind::CarePlans
-            | JobKind::SlaBreaches => 5,
+            | JobKind::SlaBreaches
+            | JobKind::ReturnVisits => 5,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod leads;
 pub mod orders;
 pub mod pipelines;
+pub mod return_visits;
 pub mod segments;
 pub mod settings;
 pub mod sla;

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::orders::lifecycle::{DEFAULT_REFUND_WINDOW_DAYS, MAX_REFUND_WINDOW_DAYS};
+use crate::return_visits::{ReturnVisitRule, check_rules};
 use crate::{FieldError, FieldErrors};
 
 /// A group of settings stored under one key.
@@ -418,6 +419,68 @@ impl SettingsChange<TicketAssignmentSettings> for TicketAssignmentChanges {
     fn apply(&self, current: &TicketAssignmentSettings) -> TicketAssignmentSettings {
         TicketAssignmentSettings {
             automatic: self.automatic.unwrap_or(current.automatic),
+            ..current.clone()
+        }
+    }
+}
+
+/// When customers are called back after they were served or their order reached them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnVisitSettings {
+    /// The rules; none by default.
+    pub rules: Vec<ReturnVisitRule>,
+    /// When they last changed; `None` while they hold their defaults.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Grows by one on every change.
+    pub version: i64,
+}
+
+impl Default for ReturnVisitSettings {
+    fn default() -> Self {
+        ReturnVisitSettings {
+            rules: Vec::new(),
+            updated_at: None,
+            version: 1,
+        }
+    }
+}
+
+impl SettingsGroup for ReturnVisitSettings {
+    const KEY: &'static str = "return_visits";
+    const CHANGED: &'static str = "settings.return_visits_changed";
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn stamped(self, now: DateTime<Utc>, version: i64) -> Self {
+        ReturnVisitSettings {
+            updated_at: Some(now),
+            version,
+            ..self
+        }
+    }
+}
+
+/// A change of the return visit rules: the rules replaced as a whole, when given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReturnVisitChanges {
+    /// The new rules.
+    pub rules: Option<Vec<ReturnVisitRule>>,
+}
+
+impl ReturnVisitChanges {
+    /// Checks the rules (see [`check_rules`]).
+    pub fn check(self) -> Result<ReturnVisitChanges, FieldErrors> {
+        if let Some(rules) = &self.rules {
+            check_rules(rules)?;
+        }
+        Ok(self)
+    }
+}
+
+impl SettingsChange<ReturnVisitSettings> for ReturnVisitChanges {
+    fn apply(&self, current: &ReturnVisitSettings) -> ReturnVisitSettings {
+        ReturnVisitSettings {
+            rules: self.rules.clone().unwrap_or_else(|| current.rules.clone()),
             ..current.clone()
         }
     }

@@ -2765,7 +2765,7 @@ pm.test("the paused plan is listed", function () {
   {
     name: 'Serving customers',
     description:
-      'A customer\'s complaint about a late delivery from WeChat, worked from new to resolved: a ticket without a subject is refused and one cannot be resolved before it is open, an internal note leaves the customer unanswered and a public reply answers them, only the reply is shown to the customer, the customer rates the resolved ticket once, and the ticket is found among the resolved VIP tickets and the customer\'s own; an around-the-clock SLA policy gives it its due times. Removes what it made at the end.',
+      'A customer\'s complaint about a late delivery from WeChat, worked from new to resolved: a ticket without a subject is refused and one cannot be resolved before it is open, an internal note leaves the customer unanswered and a public reply answers them, only the reply is shown to the customer, the customer rates the resolved ticket once, and the ticket is found among the resolved VIP tickets and the customer\'s own; an around-the-clock SLA policy gives it its due times, and return-visit rules call customers back after a resolved complaint or a delivered order. Removes what it made at the end and puts the return-visit rules back.',
     steps: [
       {
         op: 'get_ticket_assignment_settings',
@@ -2783,6 +2783,63 @@ pm.test("automatic assignment is a switch", function () {
         test: `
 pm.test("no automatic assignment: a new ticket stays unassigned until an agent takes it", function () {
     pm.expect(body.automatic).to.eql(false);
+});`,
+      },
+      {
+        op: 'get_return_visit_settings',
+        status: 200,
+        test: `${storeEtag('return_visit_etag')}
+${set('return_visit_version', 'body && body.version')}
+${set('return_visit_rules', 'body && JSON.stringify(body.rules)')}
+pm.test("the rules are a list, kept to be put back at the end", function () {
+    pm.expect(body.rules).to.be.an("array");
+    pm.expect(body.version).to.be.a("number");
+});
+pm.test("never changed exactly while at the first version", function () {
+    pm.expect(body.updated_at === null).to.eql(body.version === 1);
+});`,
+      },
+      {
+        op: 'update_return_visit_settings',
+        name: 'a call back after a resolved complaint and after a delivered order, with If-Match',
+        status: 200,
+        headers: { 'If-Match': '{{return_visit_etag}}' },
+        body: {
+          json: {
+            rules: [
+              { occasion: 'ticket_resolved', ticket_type: 'complaint', after_days: 3, create: 'task' },
+              { occasion: 'order_delivered', after_days: 7, create: 'ticket' },
+            ],
+          },
+        },
+        test: `${storeEtag('return_visit_etag')}
+pm.test("both rules, as sent: a task 3 days after a complaint is resolved, a ticket 7 days after an order is delivered", function () {
+    pm.expect(body.rules).to.eql([
+        { occasion: "ticket_resolved", ticket_type: "complaint", after_days: 3, create: "task" },
+        { occasion: "order_delivered", ticket_type: null, after_days: 7, create: "ticket" }
+    ]);
+});
+pm.test("the version grows by one, and the change is stamped", function () {
+    pm.expect(body.version).to.eql(Number(${v('return_visit_version')}) + 1);
+    pm.expect(body.updated_at).to.be.a("string");
+});`,
+      },
+      {
+        op: 'update_return_visit_settings',
+        name: 'a resolved ticket of no type and a delivered order after no days',
+        status: 422,
+        code: 'validation_failed',
+        body: {
+          json: {
+            rules: [
+              { occasion: 'ticket_resolved', after_days: 3, create: 'task' },
+              { occasion: 'order_delivered', after_days: 0, create: 'ticket' },
+            ],
+          },
+        },
+        test: `
+pm.test("the missing type and the days are named, rule by rule", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["rules[0].ticket_type required", "rules[1].after_days out_of_range"]);
 });`,
       },
       {
@@ -3105,6 +3162,21 @@ pm.test("inactive: tickets opened from now on take no clock from it", function (
         op: 'delete_sla_policy',
         status: 204,
         params: { id: '{{sla_policy_id}}' },
+      },
+      {
+        op: 'update_return_visit_settings',
+        name: 'the rules read at the start, with If-Match',
+        status: 200,
+        headers: { 'If-Match': '{{return_visit_etag}}' },
+        // The rules the first read kept, as they were: none on a fresh server, so {"rules": []}.
+        body: { raw: '{\n  "rules": {{return_visit_rules}}\n}' },
+        test: `
+pm.test("the rules are back as they were read (none on a fresh server)", function () {
+    pm.expect(body.rules).to.eql(JSON.parse(${v('return_visit_rules')}));
+});
+pm.test("two changes since the first read: the refused one made none", function () {
+    pm.expect(body.version).to.eql(Number(${v('return_visit_version')}) + 2);
+});`,
       },
     ],
   },

@@ -36,6 +36,7 @@ mod m20261206_000029_deal_custom_fields;
 mod m20261206_000030_tickets;
 mod m20261206_000031_sla;
 mod m20261206_000032_conversations;
+mod m20261206_000033_return_visits;
 
 mod custom_field_owners;
 
@@ -77,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000030_tickets::Migration),
             Box::new(m20261206_000031_sla::Migration),
             Box::new(m20261206_000032_conversations::Migration),
+            Box::new(m20261206_000033_return_visits::Migration),
         ]
     }
 }

@@ -205,9 +205,9 @@ pub async fn note_in(conn: &impl ConnectionTrait, by: By<'_>, notice: Notice<'_>
 
 /// Records a change to one record in the caller's transaction, twice: in the audit trail (what it
 /// was before and is after) and in the event feed (what it is after, or was before a deletion).
-pub async fn record_change(
+pub async fn record_change<'a>(
     conn: &impl ConnectionTrait,
-    actor: &Actor,
+    by: impl Into<By<'a>>,
     action: &str,
     resource_type: &str,
     resource_id: Uuid,
@@ -216,7 +216,7 @@ pub async fn record_change(
 ) -> Result<()> {
     record(
         conn,
-        actor.into(),
+        by.into(),
         action,
         resource_type,
         resource_id,

@@ -505,7 +505,7 @@ pub async fn record_occasions(
                 today,
                 zone,
             );
-            let task = tasks::insert_by_system(&*txn, new, now).await?;
+            let task = tasks::insert_by_system(&*txn, Uuid::now_v7(), new, now).await?;
             made.task_id = Some(task.id);
             participation::Entity::update_many()
                 .col_expr(participation::Column::TaskId, Expr::val(task.id))

@@ -542,7 +542,16 @@ pub async fn into_ticket(
     new.assignee_id = new
         .assignee_id
         .filter(|a| ticket_owner.is_none_or(|o| o == *a));
-    let opened = tickets::open(&*txn, actor, ticket_owner, reach, new, now).await?;
+    let opened = tickets::open(
+        &*txn,
+        Uuid::now_v7(),
+        actor.into(),
+        ticket_owner,
+        reach,
+        new,
+        now,
+    )
+    .await?;
     let after = Conversation {
         ticket_id: Some(opened.id),
         updated_at: crate::now(),

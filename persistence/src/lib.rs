@@ -27,6 +27,7 @@ pub mod leads;
 pub mod orders;
 pub mod page;
 pub mod pipelines;
+pub mod return_visits;
 pub mod segments;
 pub mod settings;
 pub mod sla;

@@ -241,14 +241,18 @@ pub async fn change(
     Ok((before, after))
 }
 
-/// Stores a task the system made (a deal reminder, a care occasion) in the caller's
-/// transaction, with its audit record and `task.created`.
+/// Stores task `id`, which the system made (a deal reminder, a care occasion, a return visit), in
+/// the caller's transaction, with its audit record and `task.created`.
 pub async fn insert_by_system(
     conn: &impl ConnectionTrait,
+    id: Uuid,
     new: NewTask,
     now: DateTime<Utc>,
 ) -> Result<Task> {
-    let task = new.into_task(None, now);
+    let task = Task {
+        id,
+        ..new.into_task(None, now)
+    };
     active(&task).insert(conn).await?;
     let after = serde_json::to_value(&task)?;
     audit::record(
@@ -449,7 +453,7 @@ pub async fn remind_of_deals(
                 if !deals::mark_reminded(&*txn, deal.id, due).await? {
                     continue;
                 }
-                insert_by_system(&*txn, deal.reminder(due, now, zone), now).await?;
+                insert_by_system(&*txn, Uuid::now_v7(), deal.reminder(due, now, zone), now).await?;
                 made += 1;
             }
             txn.commit().await?;

@@ -308,24 +308,25 @@ pub async fn create(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
-    let ticket = open(&*txn, actor, owner, reach, new, now).await?;
+    let ticket = open(&*txn, Uuid::now_v7(), actor.into(), owner, reach, new, now).await?;
     idempotency::remember(&*txn, idem, 201, &ticket).await?;
     txn.commit().await?;
     Ok(Outcome::Done(ticket))
 }
 
-/// Opens a ticket in the caller's transaction, by `actor` at `now`: it names what it may, goes
-/// to the least-loaded agent when it names none and assignment is automatic, and takes the
-/// active SLA policy's clock.
+/// Opens ticket `id` in the caller's transaction, `by` an actor or the system at `now`: it names
+/// what it may, goes to the least-loaded agent when it names none and assignment is automatic,
+/// and takes the active SLA policy's clock.
 pub(crate) async fn open(
     conn: &impl ConnectionTrait,
-    actor: &Actor,
+    id: Uuid,
+    by: audit::By<'_>,
     owner: Option<Uuid>,
     reach: Reach,
     new: NewTicket,
     now: DateTime<Utc>,
 ) -> Result<Ticket> {
-    let mut ticket = new.into_ticket(Uuid::now_v7(), now);
+    let mut ticket = new.into_ticket(id, now);
     check_links(conn, owner, reach, &ticket).await?;
     if ticket.assignee_id.is_none()
         && settings::load::<TicketAssignmentSettings>(conn)
@@ -343,7 +344,7 @@ pub(crate) async fn open(
     let after = serde_json::to_value(&ticket)?;
     audit::record_change(
         conn,
-        actor,
+        by,
         "ticket.created",
         "ticket",
         ticket.id,

@@ -213,6 +213,12 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/api/v1/settings/ticket-assignment",
         p(Settings, Write),
     ),
+    ("GET", "/api/v1/settings/return-visits", p(Settings, Read)),
+    (
+        "PATCH",
+        "/api/v1/settings/return-visits",
+        p(Settings, Write),
+    ),
     ("GET", "/api/v1/settings/deal-reminders", p(Settings, Read)),
     (
         "PATCH",

@@ -37,6 +37,9 @@ pub enum JobKindDto {
     /// Every minute: records the tickets' SLA breaches that fell due (`ticket.sla_breached`,
     /// once each).
     SlaBreaches,
+    /// Every quarter hour: makes the return visits `/api/v1/settings/return-visits` calls for, a
+    /// task or a `return_visit` ticket, once per occasion.
+    ReturnVisits,
 }
 
 /// Where a job stands.
@@ -53,7 +56,7 @@ pub enum JobStatusDto {
     Failed,
 }
 
-mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders, DealReminders, CarePlans, SlaBreaches });
+mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders, DealReminders, CarePlans, SlaBreaches, ReturnVisits });
 mirror!(JobStatusDto <=> JobStatus { Queued, Running, Succeeded, Failed });
 
 /// A job: one piece of background or timed work, and how its attempts went.
@@ -207,6 +210,8 @@ pub enum PeriodicJobKind {
     CarePlans,
     /// Record the SLA breaches that fell due, now.
     SlaBreaches,
+    /// Make the return visits that fell due, now.
+    ReturnVisits,
 }
 
 impl From<PeriodicJobKind> for JobKind {
@@ -217,6 +222,7 @@ impl From<PeriodicJobKind> for JobKind {
             PeriodicJobKind::DealReminders => JobKind::DealReminders,
             PeriodicJobKind::CarePlans => JobKind::CarePlans,
             PeriodicJobKind::SlaBreaches => JobKind::SlaBreaches,
+            PeriodicJobKind::ReturnVisits => JobKind::ReturnVisits,
         }
     }
 }

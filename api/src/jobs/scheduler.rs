@@ -9,7 +9,7 @@ use std::time::Duration as StdDuration;
 use actix_web::web::Data;
 use chrono::Duration;
 use rapport_domain::jobs::{Job, JobKind, NewJob};
-use rapport_domain::settings::{DealReminderSettings, WorkspaceSettings};
+use rapport_domain::settings::{DealReminderSettings, ReturnVisitSettings, WorkspaceSettings};
 use rapport_persistence::jobs::{self, Lease};
 use rapport_persistence::{Db, WriteTxn};
 use serde_json::Value;
@@ -186,6 +186,17 @@ async fn work(
                 rapport_persistence::tickets::record_breaches(&state.db, state.clock.now()).await?;
             Ok(serde_json::json!({ "breaches": recorded }))
         }
+        JobKind::ReturnVisits => {
+            let rules: ReturnVisitSettings =
+                rapport_persistence::settings::load(state.db.conn()).await?;
+            let made = rapport_persistence::return_visits::make_due(
+                &state.db,
+                &rules.rules,
+                state.clock.now(),
+            )
+            .await?;
+            Ok(serde_json::json!({ "visits": made }))
+        }
         JobKind::CarePlans => {
             let made = crate::care::run_due(state, state.clock.now())
                 .await
@@ -216,6 +227,7 @@ async fn give_up(txn: &WriteTxn, job: &Job, reason: &str) -> rapport_persistence
         | JobKind::TaskReminders
         | JobKind::DealReminders
         | JobKind::CarePlans
-        | JobKind::SlaBreaches => Ok(()),
+        | JobKind::SlaBreaches
+        | JobKind::ReturnVisits => Ok(()),
     }
 }
