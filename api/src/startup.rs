@@ -282,6 +282,7 @@ pub async fn build(config: Config) -> Result<Application, StartupError> {
     tokio::spawn(rapport_persistence::changes::listen(db.clone()));
     let chat = crate::conversations::stream::ChatHub::new(config.max_streams);
     tokio::spawn(Arc::clone(&chat).run(db.clone()));
+    tokio::spawn(Arc::clone(&chat).close_on_shutdown());
     let chat = Data::from(chat);
     let state = Data::new(AppState {
         db,

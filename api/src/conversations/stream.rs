@@ -10,6 +10,7 @@
 //! missed (a gap before a batch, a batch dropped because it fell behind, everything after the
 //! client's `Last-Event-ID`) it reads from the database itself, a page at a time, before it takes
 //! batches again. So no message is lost, none comes twice, and a slow client slows only itself.
+//! When the process is told to stop, its streams end at once instead of holding up the shutdown.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -21,7 +22,7 @@ use actix_web::{HttpRequest, HttpResponse, get, http::header};
 use rapport_persistence::Db;
 use rapport_persistence::conversations::{self as store, Streamed};
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -76,11 +77,13 @@ struct Batch {
     events: Vec<Event>,
 }
 
-/// The process's reader of new messages, and the count of its open streams.
+/// The process's reader of new messages, the count of its open streams, and whether the process
+/// is shutting down.
 pub struct ChatHub {
     batches: broadcast::Sender<Arc<Batch>>,
     open: AtomicUsize,
     limit: usize,
+    closing: watch::Sender<bool>,
 }
 
 impl ChatHub {
@@ -90,7 +93,30 @@ impl ChatHub {
             batches: broadcast::channel(BACKLOG).0,
             open: AtomicUsize::new(0),
             limit,
+            closing: watch::channel(false).0,
         })
+    }
+
+    /// Ends every stream once the process is told to stop (SIGTERM, or SIGINT), so that the
+    /// server's graceful shutdown is not held up by them: their clients reconnect elsewhere and
+    /// resume with `Last-Event-ID`.
+    pub async fn close_on_shutdown(self: Arc<Self>) {
+        #[cfg(unix)]
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut signal) => {
+                    signal.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let terminate = std::future::pending::<()>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminate => {}
+        }
+        self.closing.send_replace(true);
     }
 
     /// Reads and broadcasts new messages for as long as the process runs; see the module
@@ -189,6 +215,7 @@ struct Follower {
     owner: Option<Uuid>,
     conversation: Option<Uuid>,
     ready: VecDeque<Bytes>,
+    closing: watch::Receiver<bool>,
     _opened: Opened,
 }
 
@@ -231,6 +258,9 @@ impl Follower {
     /// The next bytes to send; `None` ends the stream.
     async fn next(&mut self) -> Option<Bytes> {
         loop {
+            if *self.closing.borrow() {
+                return None;
+            }
             if let Some(frame) = self.ready.pop_front() {
                 return Some(frame);
             }
@@ -248,6 +278,7 @@ impl Follower {
                     Err(broadcast::error::RecvError::Closed) => return None,
                 },
                 () = tokio::time::sleep(KEEP_ALIVE) => return Some(Bytes::from_static(b": keep-alive\n\n")),
+                _ = self.closing.changed() => return None,
             }
         }
     }
@@ -395,6 +426,7 @@ pub async fn stream_conversation_messages(
         owner,
         conversation: q.conversation_id,
         ready: VecDeque::from([Bytes::from_static(RETRY)]),
+        closing: hub.closing.subscribe(),
         _opened: opened,
     };
     let events = futures_util::stream::unfold(follower, |mut follower| async move {
