@@ -53,6 +53,9 @@ SIMPLE_CONDITION = {"field": "lifecycle_stage", "op": "eq", "value": "customer"}
 SIMPLE_ORDER_CONDITION = {"field": "status", "op": "eq", "value": "paid"}
 # And for a product filter.
 SIMPLE_PRODUCT_CONDITION = {"field": "status", "op": "eq", "value": "active"}
+# A deal filter's and a ticket filter's.
+SIMPLE_DEAL_CONDITION = {"field": "status", "op": "eq", "value": "open"}
+SIMPLE_TICKET_CONDITION = {"field": "status", "op": "eq", "value": "new"}
 MAX_DEPTH = 4
 MAX_CONDITIONS = 50
 
@@ -297,6 +300,10 @@ def before_call(ctx, case, **kwargs):
             simple = SIMPLE_ORDER_CONDITION
         elif case.path.startswith("/api/v1/products"):
             simple = SIMPLE_PRODUCT_CONDITION
+        elif case.path.startswith("/api/v1/deals"):
+            simple = SIMPLE_DEAL_CONDITION
+        elif case.path.startswith("/api/v1/tickets"):
+            simple = SIMPLE_TICKET_CONDITION
         else:
             simple = SIMPLE_CONDITION
         case.body["filter"] = _known_filter(case.body["filter"], simple)

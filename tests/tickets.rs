@@ -3,9 +3,10 @@
 //! public reply stamps the first response while internal notes stay internal; a resolved ticket is
 //! rated once, however many ratings race; twenty tickets opened at once spread evenly over the
 //! active agents when assignment is automatic; support agents reach unassigned tickets and their
-//! own and assign only themselves; the lists filter by every field they offer, and a customer's
-//! tickets are on their timeline for those who may read tickets; and custom fields defined for
-//! tickets are checked and kept.
+//! own and assign only themselves; the lists filter by every field they offer, the filter
+//! language searches tickets by their own fields, rating, SLA clock and custom fields, and a
+//! customer's tickets are on their timeline for those who may read tickets; and custom fields
+//! defined for tickets are checked and kept.
 
 use std::collections::BTreeSet;
 
@@ -928,5 +929,146 @@ async fn a_required_ticket_field_must_be_given_and_is_kept() {
             get_ok(&app, token, &path).await["custom_fields"],
             json!({"product_line": "apparel"})
         );
+    }
+}
+
+/// `POST /tickets/search` over the ticket's own fields, its rating, its custom fields, the
+/// subject in any case, with a mistake named by its path; `GET /tickets/filter-fields` lists
+/// what a filter may test; an agent finds only the tickets within reach.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tickets_are_searched_with_the_filter_language() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let token = &app.admin_token;
+        app.define_field(
+            "ticket",
+            "product_line",
+            "enum",
+            &["shoes", "apparel"],
+            false,
+        )
+        .await;
+        let wang = customer(&app, "王芳").await;
+        let late = id(&open_ticket(
+            &app,
+            token,
+            ticket_body(
+                &wang,
+                "Parcel LATE again",
+                json!({"priority": "urgent",
+                "custom_fields": {"product_line": "shoes"}}),
+            ),
+        )
+        .await);
+        let question = id(&open_ticket(
+            &app,
+            token,
+            ticket_body(&wang, "尺码咨询", json!({"type": "inquiry"})),
+        )
+        .await);
+        let rated = resolved_ticket(&app, &wang, "退货退款").await;
+        let (status, _) = rate(&app, token, &rated, json!({"rating": 2})).await;
+        assert_eq!(status, StatusCode::OK);
+
+        let search = |filter: Value| {
+            let app = &app;
+            async move {
+                let (status, found) = app
+                    .send(
+                        Method::POST,
+                        "/api/v1/tickets/search",
+                        &app.admin_token,
+                        Some(json!({"filter": filter, "include_total": true})),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{found}");
+                found["data"]
+                    .as_array()
+                    .expect("a page")
+                    .iter()
+                    .map(id)
+                    .collect::<BTreeSet<String>>()
+            }
+        };
+        assert_eq!(
+            search(json!({"and": [
+                {"field": "type", "op": "eq", "value": "complaint"},
+                {"field": "status", "op": "in", "value": ["new", "open", "pending"]}
+            ]}))
+            .await,
+            set(&[&late])
+        );
+        assert_eq!(
+            search(json!({"field": "subject", "op": "contains", "value": "late"})).await,
+            set(&[&late]),
+            "the subject in any case"
+        );
+        assert_eq!(
+            search(json!({"field": "satisfaction.rating", "op": "lte", "value": 3})).await,
+            set(&[&rated])
+        );
+        assert_eq!(
+            search(json!({"field": "resolved_at", "op": "is_null", "value": true})).await,
+            set(&[&late, &question])
+        );
+        assert_eq!(
+            search(json!({"field": "custom_fields.product_line", "op": "eq", "value": "shoes"}))
+                .await,
+            set(&[&late])
+        );
+
+        let (status, refused) = app
+            .send(
+                Method::POST,
+                "/api/v1/tickets/search",
+                token,
+                Some(json!({"filter": {"and": [
+                    {"field": "type", "op": "eq", "value": "complaint"},
+                    {"field": "mood", "op": "eq", "value": "angry"}
+                ]}})),
+            )
+            .await;
+        assert_problem(status, &refused, 400, "bad_request");
+        assert_eq!(
+            error_pairs(&refused),
+            pairs(&[("filter.and[1].field", "unknown_field")]),
+            "{refused}"
+        );
+
+        let fields = get_ok(&app, token, "/api/v1/tickets/filter-fields").await;
+        let names: Vec<&str> = fields["data"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .filter_map(|f| f["name"].as_str())
+            .collect();
+        for expected in [
+            "type",
+            "priority",
+            "sla.resolution_due_at",
+            "satisfaction.rating",
+            "custom_fields.product_line",
+        ] {
+            assert!(names.contains(&expected), "{expected}: {fields}");
+        }
+
+        // An agent finds the unassigned tickets and their own, not a colleague's.
+        let (ann, ann_token) = app.user_with_role("support").await;
+        let (bob, _) = app.user_with_role("support").await;
+        let (status, _) = patch(&app, token, &late, json!({"assignee_id": bob})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = patch(&app, token, &question, json!({"assignee_id": ann})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, found) = app
+            .send(
+                Method::POST,
+                "/api/v1/tickets/search",
+                &ann_token,
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{found}");
+        let theirs: BTreeSet<String> = found["data"].as_array().unwrap().iter().map(id).collect();
+        assert_eq!(theirs, set(&[&question, &rated]), "{found}");
     }
 }

@@ -113,6 +113,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .service(crate::sla::get_sla_policy)
             .service(crate::sla::update_sla_policy)
             .service(crate::sla::delete_sla_policy)
+            .service(crate::tickets::search::search_tickets)
+            .service(crate::tickets::search::get_ticket_filter_fields)
             .service(crate::tickets::routes::list_tickets)
             .service(crate::tickets::routes::create_ticket)
             .service(crate::tickets::routes::get_ticket)

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::custom_fields::{self, Definition};
 use crate::customers::tags;
+use crate::filter::{Catalogue, FieldKind, FieldSpec};
 use chrono_tz::Tz;
 
 use crate::sla::{SlaClock, SlaPolicy, Target, Targets};
@@ -23,6 +24,55 @@ pub const MAX_BODY: usize = 10_000;
 pub const MAX_FEEDBACK: usize = 2_000;
 /// The fields a ticket list can be sorted by.
 pub const SORTABLE: &[&str] = &["created_at", "updated_at"];
+
+/// Every field a ticket filter may test (`POST /tickets/search`), by the names the ticket's JSON
+/// uses: its own, its rating and SLA clock (dotted), then the custom fields defined for tickets
+/// (text matched exactly).
+pub fn catalogue(definitions: &[Definition]) -> Catalogue {
+    use FieldKind::*;
+    fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<String> {
+        all.iter().map(|&v| name(v).to_owned()).collect()
+    }
+    let mut fields = vec![
+        FieldSpec::new("subject", Text, false),
+        FieldSpec::new("description", Text, true),
+        FieldSpec::new(
+            "type",
+            Enum(names(TicketType::ALL, TicketType::as_str)),
+            false,
+        ),
+        FieldSpec::new(
+            "priority",
+            Enum(names(TicketPriority::ALL, TicketPriority::as_str)),
+            false,
+        ),
+        FieldSpec::new(
+            "channel",
+            Enum(names(TicketChannel::ALL, TicketChannel::as_str)),
+            false,
+        ),
+        FieldSpec::new(
+            "status",
+            Enum(names(TicketStatus::ALL, TicketStatus::as_str)),
+            false,
+        ),
+        FieldSpec::new("customer_id", Uuid, false),
+        FieldSpec::new("order_id", Uuid, true),
+        FieldSpec::new("assignee_id", Uuid, true),
+        FieldSpec::new("first_responded_at", DateTime, true),
+        FieldSpec::new("resolved_at", DateTime, true),
+        FieldSpec::new("closed_at", DateTime, true),
+        FieldSpec::new("satisfaction.rating", Number, true),
+        FieldSpec::new("sla.first_response_due_at", DateTime, true),
+        FieldSpec::new("sla.resolution_due_at", DateTime, true),
+        FieldSpec::new("sla.first_response_breached_at", DateTime, true),
+        FieldSpec::new("sla.resolution_breached_at", DateTime, true),
+        FieldSpec::new("created_at", DateTime, false),
+        FieldSpec::new("updated_at", DateTime, false),
+    ];
+    fields.extend(custom_fields::filter_fields(definitions, &Keyword));
+    Catalogue::new(fields)
+}
 
 /// What a ticket is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -2765,7 +2765,7 @@ pm.test("the paused plan is listed", function () {
   {
     name: 'Serving customers',
     description:
-      'A customer\'s complaint about a late delivery from WeChat, worked from new to resolved: a ticket without a subject is refused and one cannot be resolved before it is open, an internal note leaves the customer unanswered and a public reply answers them, only the reply is shown to the customer, the customer rates the resolved ticket once, and the ticket is found among the resolved VIP tickets and the customer\'s own; an around-the-clock SLA policy gives it its due times, and return-visit rules call customers back after a resolved complaint or a delivered order. Removes what it made at the end and puts the return-visit rules back.',
+      'A customer\'s complaint about a late delivery from WeChat, worked from new to resolved: a ticket without a subject is refused and one cannot be resolved before it is open, an internal note leaves the customer unanswered and a public reply answers them, only the reply is shown to the customer, the customer rates the resolved ticket once, and the ticket is found among the resolved VIP tickets and the customer\'s own, and by a search for the customer\'s complaints rated four stars or more (a field the filter does not know is refused, named by its path); an around-the-clock SLA policy gives it its due times, and return-visit rules call customers back after a resolved complaint or a delivered order. Removes what it made at the end and puts the return-visit rules back.',
     steps: [
       {
         op: 'get_ticket_assignment_settings',
@@ -3112,6 +3112,70 @@ pm.test("every row matches the filters", function () {
         test: `
 pm.test("the customer has exactly the one ticket", function () {
     pm.expect(body.data.map(function (t) { return t.id; })).to.eql([${v('ticket_id')}]);
+});`,
+      },
+      {
+        op: 'get_ticket_filter_fields',
+        status: 200,
+        test: `
+pm.test("the ticket's own fields, its SLA clock and its rating are filterable", function () {
+    pm.expect(body.data.map(function (f) { return f.name; }))
+        .to.include.members(["type", "status", "sla.resolution_due_at", "satisfaction.rating"]);
+});
+pm.test("the rating is a number, compared with gte", function () {
+    var rating = body.data.filter(function (f) { return f.name === "satisfaction.rating"; })[0];
+    pm.expect(rating.type).to.eql("number");
+    pm.expect(rating.operators).to.include("gte");
+});`,
+      },
+      {
+        op: 'search_tickets',
+        name: 'the customer\'s complaints rated four stars or more',
+        status: 200,
+        body: {
+          json: {
+            filter: { and: [
+              { field: 'customer_id', op: 'eq', value: '{{ticket_customer_id}}' },
+              { field: 'type', op: 'eq', value: 'complaint' },
+              { field: 'satisfaction.rating', op: 'gte', value: 4 },
+            ] },
+            sort: ['-created_at'],
+            limit: 50,
+            include_total: true,
+          },
+        },
+        test: `
+pm.test("the complaint rated five stars is found", function () {
+    pm.expect(body.data.map(function (t) { return t.id; })).to.include(${v('ticket_id')});
+});
+pm.test("every row matches the filter", function () {
+    body.data.forEach(function (t) {
+        pm.expect(t.type).to.eql("complaint");
+        pm.expect(t.customer_id).to.eql(${v('ticket_customer_id')});
+        pm.expect(t.satisfaction.rating).to.be.at.least(4);
+    });
+});
+pm.test("the customer's one ticket, counted", function () {
+    pm.expect(body.total).to.eql(1);
+    pm.expect(body.has_more).to.eql(false);
+});`,
+      },
+      {
+        op: 'search_tickets',
+        name: 'by a rating without its dotted name',
+        status: 400,
+        code: 'bad_request',
+        body: {
+          json: {
+            filter: { and: [
+              { field: 'customer_id', op: 'eq', value: '{{ticket_customer_id}}' },
+              { field: 'rating', op: 'gte', value: 4 },
+            ] },
+          },
+        },
+        test: `
+pm.test("the unknown field is named by its path in the filter", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["filter.and[1].field unknown_field"]);
 });`,
       },
       {

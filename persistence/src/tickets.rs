@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use rapport_domain::access::Actor;
 use rapport_domain::access::{Action, Permission, Resource, Scope};
+use rapport_domain::filter::{FieldKind, Filter};
 use rapport_domain::settings::{TicketAssignmentSettings, WorkspaceSettings};
 use rapport_domain::sla::{Breach, SlaClock};
 use rapport_domain::sort::SortOrder;
@@ -15,15 +16,19 @@ use rapport_domain::tickets::{
     TicketPriority, TicketStatus, TicketType,
 };
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select,
 };
 use uuid::Uuid;
 
+use crate::filter::{FieldMap, FieldSql};
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, Page, PageRequest, SortField};
-use crate::{Backend, Db, Error, Result, access, audit, customers, events, orders, settings, sla};
+use crate::{
+    Backend, Db, Error, Result, access, audit, custom_fields, customers, events, orders, settings,
+    sla,
+};
 
 /// The ticket tables.
 mod entity {
@@ -692,6 +697,57 @@ pub struct TicketFilter {
     pub tag: Option<String>,
     /// With a breach of its SLA recorded (`true`), or none (`false`).
     pub breached: Option<bool>,
+    /// Matching this filter (`POST /tickets/search`).
+    pub matching: Option<Filter>,
+}
+
+/// The ticket fields: one column each, and the custom fields in the `custom_fields` JSON.
+struct TicketColumns {
+    backend: Backend,
+}
+
+fn column(field: &str) -> Option<ticket::Column> {
+    use ticket::Column::*;
+    Some(match field {
+        "subject" => Subject,
+        "description" => Description,
+        "type" => Type,
+        "priority" => Priority,
+        "channel" => Channel,
+        "status" => Status,
+        "customer_id" => CustomerId,
+        "order_id" => OrderId,
+        "assignee_id" => AssigneeId,
+        "first_responded_at" => FirstRespondedAt,
+        "resolved_at" => ResolvedAt,
+        "closed_at" => ClosedAt,
+        "satisfaction.rating" => SatisfactionRating,
+        "sla.first_response_due_at" => FirstResponseDueAt,
+        "sla.resolution_due_at" => ResolutionDueAt,
+        "sla.first_response_breached_at" => FirstResponseBreachedAt,
+        "sla.resolution_breached_at" => ResolutionBreachedAt,
+        "created_at" => CreatedAt,
+        "updated_at" => UpdatedAt,
+        _ => return None,
+    })
+}
+
+impl FieldMap for TicketColumns {
+    fn locate(&self, field: &str, kind: &FieldKind) -> Option<FieldSql> {
+        let Some(column) = column(field) else {
+            // Custom text fields are keywords, compared exactly.
+            return custom_fields::field_sql(self.backend, field, kind, None);
+        };
+        // The free texts (the subject, the description) are searched in lower case; the rest
+        // compare exactly.
+        let folded =
+            matches!(kind, FieldKind::Text).then(|| Func::lower(column.into_expr()).into());
+        Some(FieldSql::Scalar {
+            value: column.into_expr(),
+            folded,
+            dates_as_text: false,
+        })
+    }
 }
 
 const FIELDS: &[SortField<ticket::Entity>] = &[
@@ -738,6 +794,12 @@ pub async fn list(
 ) -> Result<Page<Ticket>> {
     use ticket::Column;
     let mut select = scoped(owner);
+    if let Some(matching) = &filter.matching {
+        let columns = TicketColumns {
+            backend: Backend::of(conn),
+        };
+        select = select.filter(crate::filter::compile(matching, &columns)?);
+    }
     if let Some(tag) = &filter.tag {
         select = select.filter(tagged(Backend::of(conn), tag));
     }
@@ -919,4 +981,16 @@ pub async fn record_breaches(db: &Db, now: DateTime<Utc>) -> Result<u64> {
         }
     }
     Ok(recorded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalogue_field_has_a_column() {
+        for spec in rapport_domain::tickets::catalogue(&[]).fields {
+            assert!(column(&spec.name).is_some(), "{}", spec.name);
+        }
+    }
 }

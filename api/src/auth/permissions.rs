@@ -244,6 +244,8 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("PATCH", "/api/v1/sla-policies/{id}", p(Settings, Write)),
     ("DELETE", "/api/v1/sla-policies/{id}", p(Settings, Write)),
     ("GET", "/api/v1/tickets", p(Tickets, Read)),
+    ("POST", "/api/v1/tickets/search", p(Tickets, Read)),
+    ("GET", "/api/v1/tickets/filter-fields", p(Tickets, Read)),
     ("POST", "/api/v1/tickets", p(Tickets, Write)),
     ("GET", "/api/v1/tickets/{id}", p(Tickets, Read)),
     ("PATCH", "/api/v1/tickets/{id}", p(Tickets, Write)),

@@ -1,7 +1,8 @@
 //! The filter language in the document: a recursive schema per resource (`CustomerFilter`,
-//! `OrderFilter`, `ProductFilter`, `DealFilter`) made from the resource's catalogue itself, one branch per field
-//! and operator group with the exact value that pairing takes, so a generated client types its
-//! filters and a fuzzer's filters are the ones the server accepts. Custom fields are the
+//! `OrderFilter`, `ProductFilter`, `DealFilter`, `TicketFilter`) made from the resource's
+//! catalogue itself, one branch per field and operator group with the exact value that pairing
+//! takes, so a generated client types its filters and a fuzzer's filters are the ones the server
+//! accepts. Custom fields are the
 //! workspace's own: their branch names the family of keys and leaves the value to the definition
 //! (`GET /api/v1/customers/filter-fields`).
 
@@ -73,6 +74,16 @@ pub fn apply(doc: &mut Value) {
             ]}),
             json!({"field": "amount", "op": "gte", "value": 1000000}),
         ),
+        (
+            "Ticket",
+            rapport_domain::tickets::catalogue(&[]),
+            "tickets",
+            json!({"and": [
+                {"field": "type", "op": "eq", "value": "complaint"},
+                {"field": "sla.resolution_breached_at", "op": "is_null", "value": true},
+            ]}),
+            json!({"field": "priority", "op": "in", "value": ["high", "urgent"]}),
+        ),
     ];
     for (resource, catalogue, path, group_example, condition_example) in resources {
         let (filter, condition) = (format!("{resource}Filter"), format!("{resource}Condition"));
@@ -83,6 +94,7 @@ pub fn apply(doc: &mut Value) {
         ("SearchOrders", "OrderFilter"),
         ("SearchProducts", "ProductFilter"),
         ("SearchDeals", "DealFilter"),
+        ("SearchTickets", "TicketFilter"),
     ] {
         if let Some(filter) = schemas
             .get_mut(search)

@@ -64,6 +64,7 @@ fn resource_search_sort(schemas: &mut Map<String, Value>) {
     for (schema, sortable) in [
         ("SearchOrders", rapport_domain::orders::SORTABLE),
         ("SearchDeals", rapport_domain::deals::SORTABLE),
+        ("SearchTickets", rapport_domain::tickets::SORTABLE),
         ("SearchProducts", products::SORTABLE),
     ] {
         if let Some(items) = schemas

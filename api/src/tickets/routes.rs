@@ -72,6 +72,7 @@ pub async fn list_tickets(
         unassigned: q.unassigned,
         tag: text_parameter("tag", q.tag)?,
         breached: q.breached,
+        matching: None,
     };
     let list = store::list(state.db.conn(), auth.owner(), &filter, &order, &request).await?;
     Ok(page(&PageOf::from_page(list, TicketView::from)))
@@ -111,6 +112,7 @@ pub async fn list_customer_tickets(
         unassigned: q.unassigned,
         tag: text_parameter("tag", q.tag)?,
         breached: q.breached,
+        matching: None,
     };
     let list = store::list(state.db.conn(), auth.owner(), &filter, &order, &request).await?;
     Ok(page(&PageOf::from_page(list, TicketView::from)))
