@@ -118,13 +118,13 @@ pub async fn about(conn: &impl ConnectionTrait, records: &[Uuid]) -> Result<Vec<
         .collect())
 }
 
-/// Appends one event of `type` per `(resource id, data)` in the caller's transaction, in order,
-/// under the same ordering lock as [`emit`].
+/// Appends one event of `type` per `(resource id, data, previous)` in the caller's transaction,
+/// in order, under the same ordering lock as [`emit`].
 pub async fn emit_many(
     conn: &impl ConnectionTrait,
     r#type: &str,
     resource_type: &str,
-    items: Vec<(Uuid, Value)>,
+    items: Vec<(Uuid, Value, Option<Value>)>,
 ) -> Result<()> {
     if items.is_empty() {
         return Ok(());
@@ -133,7 +133,7 @@ pub async fn emit_many(
     let occurred_at = crate::now();
     let rows: Vec<entity::ActiveModel> = items
         .into_iter()
-        .map(|(resource_id, data)| entity::ActiveModel {
+        .map(|(resource_id, data, previous)| entity::ActiveModel {
             seq: NotSet,
             id: Set(Uuid::now_v7()),
             r#type: Set(r#type.to_owned()),
@@ -141,7 +141,7 @@ pub async fn emit_many(
             resource_id: Set(resource_id),
             occurred_at: Set(occurred_at),
             data: Set(data),
-            previous: Set(None),
+            previous: Set(previous),
         })
         .collect();
     crate::db::insert_rows(conn, crate::Backend::of(conn), rows).await

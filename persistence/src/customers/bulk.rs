@@ -77,7 +77,7 @@ pub async fn insert_all(
             None,
             Some(&after),
         ));
-        feed.push((c.id, after));
+        feed.push((c.id, after, None));
     }
     insert_rows(conn, backend, trail).await?;
     events::emit_many(conn, "customer.created", "customer", feed).await

@@ -14,15 +14,18 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
-use serde_json::json;
+use serde_json::{Value, json};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::entity::customer;
-use crate::db::{Serial, serialise, serialise_shared};
+use crate::db::{Serial, insert_rows, serialise, serialise_shared};
 use crate::error::UniqueRule;
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::page::{self, CursorValue, Page, PageRequest, SortField};
-use crate::{Db, Error, Result, audit, events};
+use crate::{Backend, Db, Error, Result, audit, events};
+
+const LEVEL_CHANGED: &str = "customer.level_changed";
 
 /// The `customer_levels` table.
 pub mod entity {
@@ -152,36 +155,54 @@ async fn all(conn: &impl ConnectionTrait) -> Result<Vec<CustomerLevel>> {
         .collect())
 }
 
-/// Records that a customer moved from level `from` to level `to`: in the audit trail, and in the
-/// event feed with the level before as `previous`.
-async fn record_move(
-    conn: &impl ConnectionTrait,
+/// What records a customer's move from level `from` to level `to`: the audit row, and the event
+/// (with the level before as `previous`).
+fn record_of_move(
     actor: &Actor,
     customer_id: Uuid,
     from: Option<Uuid>,
     to: Option<Uuid>,
-) -> Result<()> {
+) -> (audit::entity::ActiveModel, (Uuid, Value, Option<Value>)) {
     let before = json!({"id": customer_id, "level_id": from});
     let after = json!({"id": customer_id, "level_id": to});
-    audit::record(
-        conn,
+    let trail = audit::entry(
         actor.into(),
-        "customer.level_changed",
+        LEVEL_CHANGED,
         "customer",
         customer_id,
         Some(&before),
         Some(&after),
-    )
-    .await?;
-    events::emit(
-        conn,
-        "customer.level_changed",
-        "customer",
-        customer_id,
-        after,
-        Some(json!({"level_id": from})),
-    )
-    .await
+    );
+    (trail, (customer_id, after, Some(json!({"level_id": from}))))
+}
+
+/// Moves each of `moves` (customer, level held, level reached) to the level reached and records
+/// the moves: one update per level reached, one insert for the audit rows and one for the events.
+async fn record_moves(
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    moves: &[(Uuid, Option<Uuid>, Option<Uuid>)],
+) -> Result<()> {
+    if moves.is_empty() {
+        return Ok(());
+    }
+    let mut by_level: HashMap<Option<Uuid>, Vec<Uuid>> = HashMap::new();
+    for (id, _, to) in moves {
+        by_level.entry(*to).or_default().push(*id);
+    }
+    for (level, ids) in by_level {
+        customer::Entity::update_many()
+            .col_expr(customer::Column::LevelId, Expr::val(level))
+            .filter(customer::Column::Id.is_in(ids))
+            .exec(conn)
+            .await?;
+    }
+    let (trail, feed): (Vec<_>, Vec<_>) = moves
+        .iter()
+        .map(|(id, from, to)| record_of_move(actor, *id, *from, *to))
+        .unzip();
+    insert_rows(conn, Backend::of(conn), trail).await?;
+    events::emit_many(conn, LEVEL_CHANGED, "customer", feed).await
 }
 
 /// Gives customer `customer_id` (whose row the caller has locked) the level `figures` reach,
@@ -196,25 +217,19 @@ pub(crate) async fn assign(
     serialise_shared(conn, Serial::CustomerLevels).await?;
     let level = level_for(&all(conn).await?, figures);
     if level != current {
-        customer::Entity::update_many()
-            .col_expr(customer::Column::LevelId, Expr::val(level))
-            .filter(customer::Column::Id.eq(customer_id))
-            .exec(conn)
-            .await?;
-        record_move(conn, actor, customer_id, current, level).await?;
+        record_moves(conn, actor, &[(customer_id, current, level)]).await?;
     }
     Ok(level)
 }
 
-/// Gives every customer the level their figures reach under `levels`, recording each move; the
-/// number of customers moved.
+/// Gives every customer the level their figures reach under `levels`, recording each move, a page
+/// of customers at a time; the number of customers moved.
 async fn reassign_all(
     conn: &impl ConnectionTrait,
     actor: &Actor,
     levels: &[CustomerLevel],
 ) -> Result<u64> {
-    // Customers grouped by the figures that decide a level: one query for each distinct pair is
-    // too many, so every customer is read once, in pages of ids.
+    // Every customer is read once, in pages of ids, and a page's moves are written together.
     let mut moved = 0;
     let mut after: Option<Uuid> = None;
     loop {
@@ -232,19 +247,16 @@ async fn reassign_all(
         let rows: Vec<(Uuid, Option<Uuid>, i64, i64)> = select.into_tuple().all(conn).await?;
         let Some(last) = rows.last() else { break };
         after = Some(last.0);
-        for (id, current, orders_count, total_spent) in rows {
-            let figures = Purchases::from_sums(orders_count, total_spent, None, None);
-            let level = level_for(levels, &figures);
-            if level != current {
-                customer::Entity::update_many()
-                    .col_expr(customer::Column::LevelId, Expr::val(level))
-                    .filter(customer::Column::Id.eq(id))
-                    .exec(conn)
-                    .await?;
-                record_move(conn, actor, id, current, level).await?;
-                moved += 1;
-            }
-        }
+        let moves: Vec<_> = rows
+            .into_iter()
+            .filter_map(|(id, current, orders_count, total_spent)| {
+                let figures = Purchases::from_sums(orders_count, total_spent, None, None);
+                let level = level_for(levels, &figures);
+                (level != current).then_some((id, current, level))
+            })
+            .collect();
+        record_moves(conn, actor, &moves).await?;
+        moved += moves.len() as u64;
     }
     Ok(moved)
 }
