@@ -235,6 +235,46 @@ def _chatter():
     return _CHATTER[0]
 
 
+# The parts each coupon kind takes: needed, and allowed besides.
+_COUPON_KINDS = {
+    "fixed_amount": ({"amount_off": 500}, ()),
+    "percentage": ({"percent_off": 10}, ("max_discount",)),
+    "threshold": ({"amount_off": 500, "min_order_amount": 5000}, ()),
+}
+_COUPON_AMOUNTS = ("amount_off", "percent_off", "max_discount", "gift_variant_id")
+
+
+def _coupon(case):
+    """A coupon the server takes: the amounts its kind needs and no others (a gift names a variant
+    that exists, the server's state, so none is made a gift), a unique code, a window that ends
+    after it starts. A change leaves the kind and its amounts, and the limits, as they are: the
+    stored coupon decides what fits."""
+    body = case.body
+    if isinstance(body.get("code"), str):
+        body["code"] = "FZ" + uuid.uuid4().hex[:14].upper()
+    for scope in ("product_ids", "category_ids"):
+        if isinstance(body.get(scope), list):
+            body[scope] = []
+    if isinstance(body.get("valid_until"), str):
+        body["valid_until"] = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()
+        body.pop("valid_from", None)
+    if case.method == "PATCH":
+        for part in ("kind", "currency", "min_order_amount", "total_limit", "valid_from") + _COUPON_AMOUNTS:
+            body.pop(part, None)
+        return
+    kind = body.get("kind") if body.get("kind") in _COUPON_KINDS else "fixed_amount"
+    body["kind"] = kind
+    needs, may = _COUPON_KINDS[kind]
+    for part in _COUPON_AMOUNTS + ("min_order_amount",):
+        if part not in needs and part not in may and (part != "min_order_amount" or kind == "threshold"):
+            body.pop(part, None)
+    for part, value in needs.items():
+        if not isinstance(body.get(part), int) or isinstance(body.get(part), bool):
+            body[part] = value
+    if kind == "threshold" and body["amount_off"] > body["min_order_amount"]:
+        body["amount_off"], body["min_order_amount"] = body["min_order_amount"], body["amount_off"]
+
+
 def _current(case):
     response = requests.get(BASE + case.formatted_path, headers=AUTH, timeout=10)
     return response.json() if response.status_code == 200 else None
@@ -365,6 +405,29 @@ def before_call(ctx, case, **kwargs):
                 case.body["shipping"] = min(int(shipping), 1000)
             if isinstance(case.body.get("sales_user_id"), str):
                 case.body["sales_user_id"] = ADMIN_ID
+        if placing or changing:
+            # Which coupon codes exist, and whether one applies, is the server's state.
+            case.body.pop("coupon_code", None)
+        if case.path in ("/api/v1/coupons", "/api/v1/coupons/{id}") and case.method in ("POST", "PATCH"):
+            _coupon(case)
+        if case.path == "/api/v1/coupons/validate":
+            # A draft is for a customer that exists, with lines whose total fits.
+            chatter = _chatter()
+            if chatter is not None:
+                case.body["customer_id"] = chatter
+            if isinstance(case.body.get("lines"), list):
+                case.body["lines"] = [
+                    {"description": "Fuzz line", "quantity": 1, "unit_price": 100}
+                    for line in case.body["lines"]
+                ]
+            shipping = case.body.get("shipping")
+            if isinstance(shipping, (int, float)) and not isinstance(shipping, bool):
+                case.body["shipping"] = min(int(shipping), 1000)
+        if case.path == "/api/v1/coupons/{id}/issue":
+            # Which customers and segments exist is the server's state.
+            chatter = _chatter()
+            case.body.pop("segment_id", None)
+            case.body["customer_ids"] = [chatter] if chatter else []
         if case.path == "/api/v1/deals" and case.method == "POST":
             # A deal is for a customer and in a pipeline that exist: the server's state.
             made = requests.post(BASE + "/api/v1/customers", headers=AUTH, json={"name": "Fuzz deal buyer"}, timeout=10)

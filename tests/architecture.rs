@@ -72,19 +72,20 @@ const PERSISTENCE: Layers = Layers {
         area("customers", 1),     // customers, contacts, tags, merge, privacy
         area("segments", 2),      // saved filters and picked members
         area("imports", 2),       // import jobs, file pieces, refused rows
-        area("orders", 2),        // orders, their lines, refunds and shipments, and their actions
+        area("marketing", 2),     // coupons, their wallets and their redemptions
+        area("orders", 3),        // orders, their lines, refunds and shipments, and their actions
         area("housekeeping", 3),  // forgetting what outlived its retention, in every area
         area("pipelines", 0),     // pipelines and their stages
         area("deals", 2),         // deals and their stage history
         area("sla", 0),           // SLA policies, at most one active
-        area("tickets", 3),       // tickets, their comments and their rating, their SLA clock
+        area("tickets", 4),       // tickets, their comments and their rating, their SLA clock
         area("leads", 3),         // leads and their conversion into customers and deals
-        area("care", 4),          // care plans, their occasions and what came of each
-        area("activities", 3),    // calls, visits and notes with customers
-        area("tasks", 3),         // staff's tasks and their reminders
-        area("conversations", 4), // live chat: conversations, their ordered messages, their tickets
-        area("return_visits", 4), // calling customers back after tickets and deliveries, once each
-        area("timeline", 5),      // a customer's activities and orders, newest first
+        area("care", 5),          // care plans, their occasions and what came of each
+        area("activities", 4),    // calls, visits and notes with customers
+        area("tasks", 4),         // staff's tasks and their reminders
+        area("conversations", 5), // live chat: conversations, their ordered messages, their tickets
+        area("return_visits", 5), // calling customers back after tickets and deliveries, once each
+        area("timeline", 6),      // a customer's activities and orders, newest first
     ],
 };
 
@@ -129,6 +130,7 @@ const API: Layers = Layers {
         area("imports", 3),       // CSV imports and their worker
         area("segments", 3),      // segments of customers
         area("orders", 2), // orders and their actions, shipped to a customer's kind of address
+        area("coupons", 4), // coupons, issued into wallets, tried on draft orders
         area("settings", 0), // the business settings
         area("data_export", 5), // everything held about one customer, from every area
         area("jobs", 5),   // the scheduler, running every kind of job, and the jobs list

@@ -18,6 +18,7 @@ use crate::activities::ActivityView;
 use crate::auth::Auth;
 use crate::care::ParticipationView;
 use crate::conversations::{ConversationView, MessageView};
+use crate::coupons::WalletCouponView;
 use crate::customers::{ConsentRecordView, ContactView, CustomerView};
 use crate::deals::DealView;
 use crate::leads::LeadView;
@@ -42,7 +43,7 @@ pub struct SegmentRef {
 #[schema(example = json!({
     "exported_at": "2026-11-22T08:30:00Z",
     "customer": {"id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20", "name": "王芳"},
-    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [], "care_participations": [], "tickets": [], "ticket_comments": [], "conversations": [], "conversation_messages": [],
+    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [], "care_participations": [], "tickets": [], "ticket_comments": [], "conversations": [], "conversation_messages": [], "coupons": [],
     "audit_events": [], "events": []
 }))]
 pub struct CustomerDataExport {
@@ -76,6 +77,8 @@ pub struct CustomerDataExport {
     pub conversations: Vec<ConversationView>,
     /// The messages of their conversations, oldest first.
     pub conversation_messages: Vec<MessageView>,
+    /// The coupons issued to them, oldest first.
+    pub coupons: Vec<WalletCouponView>,
     /// Every change made to the customer, their contacts, orders, deals, leads, activities,
     /// tasks, care occasions, tickets, ticket comments, conversations and messages, oldest first.
     pub audit_events: Vec<AuditEventView>,
@@ -89,7 +92,7 @@ pub struct CustomerDataExport {
 /// Everything held about the customer as one JSON document, for a customer who asks to see their
 /// data: the record, contacts, consent history, static segments, orders (with who received them
 /// and where), deals, the leads converted into them, activities, tasks, care occasions, tickets
-/// and their comments, conversations and their messages, and the audit trail and the event feed
+/// and their comments, conversations and their messages, the coupons issued to them, and the audit trail and the event feed
 /// about all of these. Served as an attachment. Only for callers who read email and phone
 /// unmasked (403 otherwise); every export is recorded in the audit trail
 /// (`customer.data_exported`).
@@ -129,6 +132,7 @@ pub async fn export_customer_data(
     let comments = rapport_persistence::tickets::comments_of_customer(conn, id).await?;
     let conversations = rapport_persistence::conversations::of_customer(conn, id).await?;
     let messages = rapport_persistence::conversations::messages_of_customer(conn, id).await?;
+    let coupons = rapport_persistence::marketing::coupons::of_customer(conn, id).await?;
     let records: Vec<Uuid> = orders
         .iter()
         .map(|o| o.id)
@@ -160,6 +164,7 @@ pub async fn export_customer_data(
         "ticket_comments": comments.len(),
         "conversations": conversations.len(),
         "conversation_messages": messages.len(),
+        "coupons": coupons.len(),
         "audit_events": data.audit.len(),
         "events": data.events.len(),
     });
@@ -208,6 +213,7 @@ pub async fn export_customer_data(
             .map(ConversationView::from)
             .collect(),
         conversation_messages: messages.into_iter().map(MessageView::from).collect(),
+        coupons: coupons.into_iter().map(WalletCouponView::from).collect(),
         audit_events: data.audit.into_iter().map(AuditEventView::from).collect(),
         events: data.events.into_iter().map(EventView::from).collect(),
     };

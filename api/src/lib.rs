@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod clock;
 pub mod config;
 pub mod conversations;
+pub mod coupons;
 pub mod custom_fields;
 pub mod customers;
 pub mod data_export;

@@ -89,6 +89,14 @@ error_codes! {
     AlreadyRated => "already_rated", 409, "The ticket was rated already", "该工单已评价";
     ConversationClosed => "conversation_closed", 409, "The conversation is closed", "会话已结束";
     AlreadyTicketed => "already_ticketed", 409, "The conversation was turned into a ticket already", "该会话已转为工单";
+    CouponCodeTaken => "coupon_code_taken", 409, "Coupon code already in use", "优惠券码已被使用";
+    CouponInUse => "coupon_in_use", 409, "Orders have taken the coupon", "已有订单使用该优惠券";
+    CouponExhausted => "coupon_exhausted", 409, "Every use of the coupon has been made", "优惠券已被领用完";
+    CustomerLimitReached => "customer_limit_reached", 409, "The customer has used the coupon as often as allowed", "该客户已达到优惠券使用上限";
+    CouponPaused => "coupon_paused", 409, "The coupon is paused", "优惠券已暂停";
+    CouponExpired => "coupon_expired", 409, "The coupon has expired", "优惠券已过期";
+    NotStarted => "not_started", 409, "The coupon cannot be used yet", "优惠券尚未生效";
+    AlreadyUsed => "already_used", 409, "The coupon code has been used", "该优惠券码已被使用";
     SlaPolicyNameTaken => "sla_policy_name_taken", 409, "SLA policy name already in use", "服务级别策略名称已被使用";
     FilePurged => "file_purged", 409, "The file was forgotten after its retention", "文件已超过保留期限被清除";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";

@@ -1978,6 +1978,297 @@ pm.test("both rows were written, as one order", function () {
     ],
   },
   {
+    name: 'Coupons and a promotion',
+    description:
+      'A winter promotion: a threshold coupon everyone uses by one shared code (¥50 off ¥300, once per customer), tried on a draft that is too small and on one that earns it, taken by an order and redeemed when the order is paid; a second order of the same customer is refused the code. Then a members\' coupon without a shared code (20% off, at most ¥60) is issued into the customer\'s wallet, where it has a code of its own, and that code prices a draft. The promotion is paused, so only the members\' coupon is usable; the promotion cannot be deleted once an order took it, and the members\' coupon, never used, is deleted with the coupon issued of it.\n\n' +
+      'What the folder leaves behind: the paused promotion (an order took it) and the customer with their orders.',
+    steps: [
+      {
+        op: 'create_customer',
+        name: 'who shops in the winter sale',
+        status: 201,
+        body: { json: { name: '冬装顾客 {{run}}' } },
+        test: `${storeId('coupon_buyer_id')}`,
+      },
+      {
+        op: 'create_coupon',
+        name: 'spend ¥300, get ¥50 off, once per customer',
+        status: 201,
+        body: {
+          json: {
+            name: '冬季满 300 减 50 {{run}}',
+            description: '冬装促销，每位顾客限用一次',
+            code: 'winter{{run}}',
+            kind: 'threshold',
+            currency: 'CNY',
+            amount_off: 5000,
+            min_order_amount: 30000,
+            total_limit: 1000,
+            per_customer_limit: 1,
+          },
+        },
+        test: `${storeId('winter_coupon_id')}
+pm.test("the shared code is kept in capitals, nothing redeemed yet", function () {
+    pm.expect(body.code).to.eql(pm.variables.replaceIn("WINTER{{run}}"));
+    pm.expect(body.kind).to.eql("threshold");
+    pm.expect(body.status).to.eql("active");
+    pm.expect(body.redeemed_count).to.eql(0);
+    pm.expect(body.issued_count).to.eql(0);
+});`,
+      },
+      {
+        op: 'validate_coupon',
+        name: 'a scarf alone, under the minimum',
+        status: 200,
+        body: {
+          json: {
+            customer_id: '{{coupon_buyer_id}}',
+            currency: 'CNY',
+            lines: [{ description: '羊毛围巾', quantity: 1, unit_price: 19900 }],
+            shipping: 1000,
+            coupon_code: 'winter{{run}}',
+          },
+        },
+        test: `
+pm.test("priced without a discount, and told why", function () {
+    pm.expect(body.coupon.code).to.eql(pm.variables.replaceIn("WINTER{{run}}"));
+    pm.expect(body.coupon.applies).to.eql(false);
+    pm.expect(body.coupon.reason_code).to.eql("below_minimum");
+    pm.expect(body.discounts).to.eql([]);
+    pm.expect(body.discount_total).to.eql(0);
+    pm.expect(body.lines_total).to.eql(19900);
+    pm.expect(body.total).to.eql(20900);
+});`,
+      },
+      {
+        op: 'validate_coupon',
+        name: 'a scarf and two pairs of gloves, over it',
+        status: 200,
+        body: {
+          json: {
+            customer_id: '{{coupon_buyer_id}}',
+            currency: 'CNY',
+            lines: [
+              { description: '羊毛围巾', quantity: 1, unit_price: 19900 },
+              { description: '羊绒手套', quantity: 2, unit_price: 6900 },
+            ],
+            shipping: 1000,
+            coupon_code: 'WINTER{{run}}',
+          },
+        },
+        test: `
+pm.test("¥50 off ¥337, shipping on top", function () {
+    pm.expect(body.coupon.applies).to.eql(true);
+    pm.expect(body.coupon.reason_code).to.eql(null);
+    pm.expect(body.lines_total).to.eql(33700);
+    pm.expect(body.discounts.map(function (d) { return [d.source_id, d.amount]; })).to.eql([[${v('winter_coupon_id')}, 5000]]);
+    pm.expect(body.discount_total).to.eql(5000);
+    pm.expect(body.subtotal).to.eql(28700);
+    pm.expect(body.total).to.eql(29700);
+});`,
+      },
+      {
+        op: 'create_order',
+        name: 'with the shared code',
+        status: 201,
+        body: {
+          json: {
+            customer_id: '{{coupon_buyer_id}}',
+            currency: 'CNY',
+            lines: [
+              { description: '羊毛围巾', quantity: 1, unit_price: 19900 },
+              { description: '羊绒手套', quantity: 2, unit_price: 6900 },
+            ],
+            shipping: 1000,
+            coupon_code: 'WINTER{{run}}',
+            channel: 'mini_program',
+          },
+        },
+        test: `${storeId('winter_order_id')}
+pm.test("the discount is a line of the totals, as the draft was priced", function () {
+    pm.expect(body.coupon_id).to.eql(${v('winter_coupon_id')});
+    pm.expect(body.coupon_code).to.eql(pm.variables.replaceIn("WINTER{{run}}"));
+    pm.expect(body.discounts[0].name).to.eql(pm.variables.replaceIn("冬季满 300 减 50 {{run}}"));
+    pm.expect(body.lines_total).to.eql(33700);
+    pm.expect(body.discount_total).to.eql(5000);
+    pm.expect(body.subtotal).to.eql(28700);
+    pm.expect(body.total).to.eql(29700);
+});`,
+      },
+      {
+        op: 'pay_order',
+        name: 'which redeems the coupon',
+        status: 200,
+        params: { id: '{{winter_order_id}}' },
+        body: { json: { method: 'alipay', reference: 'ali-{{run}}' } },
+        test: `
+pm.test("paid what the discount left", function () {
+    pm.expect(body.status).to.eql("paid");
+    pm.expect(body.refundable).to.eql(29700);
+});`,
+      },
+      {
+        op: 'get_coupon',
+        name: 'redeemed once',
+        status: 200,
+        params: { id: '{{winter_coupon_id}}' },
+        test: `${storeEtag('winter_coupon_etag')}
+pm.test("one redemption counted", function () {
+    pm.expect(body.redeemed_count).to.eql(1);
+    pm.expect(body.per_customer_limit).to.eql(1);
+});`,
+      },
+      {
+        op: 'create_order',
+        name: 'the same code a second time',
+        status: 422,
+        code: 'validation_failed',
+        body: {
+          json: {
+            customer_id: '{{coupon_buyer_id}}',
+            currency: 'CNY',
+            lines: [
+              { description: '羊毛围巾', quantity: 1, unit_price: 19900 },
+              { description: '羊绒手套', quantity: 2, unit_price: 6900 },
+            ],
+            coupon_code: 'WINTER{{run}}',
+          },
+        },
+        test: `
+pm.test("the customer has used their one", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["coupon_code customer_limit_reached"]);
+});`,
+      },
+      {
+        op: 'create_coupon',
+        name: 'for members, 20% off, without a shared code',
+        status: 201,
+        body: {
+          json: {
+            name: '会员专享 8 折 {{run}}',
+            kind: 'percentage',
+            currency: 'CNY',
+            percent_off: 20,
+            max_discount: 6000,
+          },
+        },
+        test: `${storeId('member_coupon_id')}
+pm.test("no shared code: each coupon issued gets its own", function () {
+    pm.expect(body.code).to.eql(null);
+    pm.expect(body.percent_off).to.eql(20);
+});`,
+      },
+      {
+        op: 'issue_coupon',
+        name: 'to the customer',
+        status: 200,
+        params: { id: '{{member_coupon_id}}' },
+        body: { json: { customer_ids: ['{{coupon_buyer_id}}'] } },
+        test: `
+pm.test("one issued", function () {
+    pm.expect(body).to.eql({ issued: 1, skipped: 0 });
+});`,
+      },
+      {
+        op: 'issue_coupon',
+        name: 'to the customer again',
+        status: 200,
+        params: { id: '{{member_coupon_id}}' },
+        body: { json: { customer_ids: ['{{coupon_buyer_id}}'] } },
+        test: `
+pm.test("passed over: they hold one unused", function () {
+    pm.expect(body).to.eql({ issued: 0, skipped: 1 });
+});`,
+      },
+      {
+        op: 'list_customer_coupons',
+        name: 'those not used yet',
+        status: 200,
+        params: { id: '{{coupon_buyer_id}}' },
+        query: { unused: 'true' },
+        test: `${set('member_code', 'body && body.data[0] && body.data[0].code')}
+pm.test("the members' coupon, with a code of its own", function () {
+    pm.expect(body.data.length).to.eql(1);
+    pm.expect(body.data[0].coupon_id).to.eql(${v('member_coupon_id')});
+    pm.expect(body.data[0].code).to.match(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    pm.expect(body.data[0].percent_off).to.eql(20);
+    pm.expect(body.data[0].used).to.eql(false);
+});`,
+      },
+      {
+        op: 'validate_coupon',
+        name: 'with the customer\'s own code, two scarves',
+        status: 200,
+        body: {
+          json: {
+            customer_id: '{{coupon_buyer_id}}',
+            currency: 'CNY',
+            lines: [{ description: '羊毛围巾', quantity: 2, unit_price: 19900 }],
+            coupon_code: '{{member_code}}',
+          },
+        },
+        test: `
+pm.test("20% of ¥398 is ¥79.60, capped at ¥60", function () {
+    pm.expect(body.coupon.code).to.eql(${v('member_code')});
+    pm.expect(body.coupon.applies).to.eql(true);
+    pm.expect(body.lines_total).to.eql(39800);
+    pm.expect(body.discount_total).to.eql(6000);
+    pm.expect(body.total).to.eql(33800);
+});`,
+      },
+      {
+        op: 'update_coupon',
+        name: 'with If-Match, the promotion paused',
+        status: 200,
+        params: { id: '{{winter_coupon_id}}' },
+        headers: { 'If-Match': '{{winter_coupon_etag}}' },
+        body: { json: { status: 'paused' } },
+        test: `
+pm.test("paused, its redemption kept", function () {
+    pm.expect(body.status).to.eql("paused");
+    pm.expect(body.redeemed_count).to.eql(1);
+    pm.expect('"' + body.version + '"').not.to.eql(${v('winter_coupon_etag')});
+});`,
+      },
+      {
+        op: 'list_coupons',
+        name: 'those usable now',
+        status: 200,
+        query: { usable: 'true', limit: '200' },
+        test: `
+pm.test("the members' coupon, not the paused promotion", function () {
+    var ids = body.data.map(function (c) { return c.id; });
+    pm.expect(ids).to.include(${v('member_coupon_id')});
+    pm.expect(ids).not.to.include(${v('winter_coupon_id')});
+    body.data.forEach(function (c) { pm.expect(c.status).to.eql("active"); });
+});`,
+      },
+      {
+        op: 'delete_coupon',
+        name: 'the promotion an order took',
+        status: 409,
+        code: 'coupon_in_use',
+        params: { id: '{{winter_coupon_id}}' },
+      },
+      {
+        op: 'delete_coupon',
+        name: 'the members\' coupon, never used',
+        status: 204,
+        params: { id: '{{member_coupon_id}}' },
+      },
+      {
+        op: 'list_customer_coupons',
+        name: 'after the coupon was deleted',
+        status: 200,
+        params: { id: '{{coupon_buyer_id}}' },
+        test: `
+pm.test("the wallet is empty: the issued coupon went with it", function () {
+    pm.expect(body.data).to.eql([]);
+});`,
+      },
+    ],
+  },
+  {
     name: 'Following up',
     description:
       'A call logged with the buyer above, a task to call back with a reminder, read against the workspace\'s time zone, completed, and the buyer\'s timeline of activities and orders.',

@@ -37,6 +37,7 @@ mod m20261206_000030_tickets;
 mod m20261206_000031_sla;
 mod m20261206_000032_conversations;
 mod m20261206_000033_return_visits;
+mod m20261207_000034_coupons;
 
 mod custom_field_owners;
 
@@ -79,6 +80,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000031_sla::Migration),
             Box::new(m20261206_000032_conversations::Migration),
             Box::new(m20261206_000033_return_visits::Migration),
+            Box::new(m20261207_000034_coupons::Migration),
         ]
     }
 }

@@ -19,9 +19,9 @@ const fn p(resource: Resource, action: Action) -> Access {
 
 use Action::{Delete, Read, Write};
 use Resource::{
-    Activities, ApiKeys, AuditEvents, CarePlans, Conversations, CustomFields, Customers, Deals,
-    Events, Jobs, Leads, Orders, Privacy, Products, Roles, Segments, Settings, Tasks, Tickets,
-    Users,
+    Activities, ApiKeys, AuditEvents, CarePlans, Conversations, Coupons, CustomFields, Customers,
+    Deals, Events, Jobs, Leads, Orders, Privacy, Products, Roles, Segments, Settings, Tasks,
+    Tickets, Users,
 };
 
 /// (method, route pattern, access) for every authenticated operation.
@@ -296,6 +296,14 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
         "/api/v1/customers/{id}/conversations",
         p(Conversations, Read),
     ),
+    ("POST", "/api/v1/coupons/validate", p(Coupons, Read)),
+    ("GET", "/api/v1/coupons", p(Coupons, Read)),
+    ("POST", "/api/v1/coupons", p(Coupons, Write)),
+    ("GET", "/api/v1/coupons/{id}", p(Coupons, Read)),
+    ("PATCH", "/api/v1/coupons/{id}", p(Coupons, Write)),
+    ("DELETE", "/api/v1/coupons/{id}", p(Coupons, Delete)),
+    ("POST", "/api/v1/coupons/{id}/issue", p(Coupons, Write)),
+    ("GET", "/api/v1/customers/{id}/coupons", p(Coupons, Read)),
     ("GET", "/api/v1/deals", p(Deals, Read)),
     ("POST", "/api/v1/deals", p(Deals, Write)),
     ("POST", "/api/v1/deals/search", p(Deals, Read)),

@@ -50,6 +50,7 @@ fn sortable(path: &str) -> Option<Vec<String>> {
         "/api/v1/conversations" | "/api/v1/customers/{id}/conversations" => {
             fixed(rapport_domain::conversations::SORTABLE)
         }
+        "/api/v1/coupons" => fixed(rapport_domain::marketing::coupons::SORTABLE),
         _ => None,
     }
 }
@@ -74,6 +75,21 @@ fn resource_search_sort(schemas: &mut Map<String, Value>) {
             let keys = sortable.join("|");
             *items = json!({"type": "string", "pattern": format!("^-?({keys})$")});
         }
+    }
+}
+
+/// A coupon is issued to customers by id or to a segment, one of the two.
+fn one_of_recipients(schemas: &mut Map<String, Value>) {
+    if let Some(schema) = schemas.get_mut("IssueCoupon") {
+        // `null` is as good as absent.
+        let given =
+            |field: &str, shape: Value| json!({"required": [field], "properties": {field: shape}});
+        let ids = json!({"type": "array", "items": {"type": "string", "format": "uuid"}});
+        let id = json!({"type": "string", "format": "uuid"});
+        schema["oneOf"] = json!([
+            {"allOf": [given("customer_ids", ids.clone())], "not": given("segment_id", id.clone())},
+            {"allOf": [given("segment_id", id)], "not": given("customer_ids", ids)},
+        ]);
     }
 }
 
@@ -110,6 +126,7 @@ pub fn apply(doc: &mut Value) {
         }
         batch_items(schemas);
         resource_search_sort(schemas);
+        one_of_recipients(schemas);
     }
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {

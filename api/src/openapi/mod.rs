@@ -83,6 +83,7 @@ fn composed_examples(doc: &mut serde_json::Value) {
         "ticket_comments": [example("CommentView")],
         "conversations": [example("ConversationView")],
         "conversation_messages": [example("MessageView")],
+        "coupons": [example("WalletCouponView")],
         "audit_events": [example("AuditEventView")],
         "events": [example("EventView")],
     });

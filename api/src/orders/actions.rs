@@ -57,7 +57,10 @@ async fn act(
 ///
 /// Records the payment the shop or gateway reports and takes the stock of every line in one
 /// transaction: if one line's variant is short, nothing is taken and the answer is 409
-/// `insufficient_stock`. Only a pending order is paid (409 `invalid_transition`).
+/// `insufficient_stock`. The order's coupon is redeemed in the same transaction, never past its
+/// limits and never twice: when it can no longer be, the payment is refused with a 409 that says
+/// why, and the order stays pending (take the coupon off with `PATCH`, or pay as it is later).
+/// Only a pending order is paid (409 `invalid_transition`).
 #[utoipa::path(
     tag = "orders",
     operation_id = "pay_order",
@@ -70,7 +73,7 @@ async fn act(
     responses(
         (status = 200, description = "The paid order", body = OrderView,
             headers(("ETag" = String, description = "The new version"))),
-        (status = 409, description = "`invalid_transition`: the order is not pending; `insufficient_stock`: a line's variant is short", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: the order is not pending; `insufficient_stock`: a line's variant is short; the coupon cannot be redeemed: `coupon_exhausted` (every use made), `customer_limit_reached`, `already_used` (its own code used by another order), `coupon_paused`, `coupon_expired` or `not_started`", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -355,8 +358,9 @@ pub async fn request_refund(
 /// Gives back the money asked for: it counts towards `refunded_total`, and the units named in
 /// `restock` go back in stock (each a variant line, never more units than it sold; 422 on the
 /// line otherwise). A refund that leaves nothing to refund ends the order `refunded`; otherwise
-/// it returns to where it was (`paid`, `shipped` or `delivered`). Only an order awaiting a
-/// decision (409 `invalid_transition`).
+/// it returns to where it was (`paid`, `shipped` or `delivered`). With `return_coupon`, the
+/// coupon the order redeemed is given back. Only an order awaiting a decision (409
+/// `invalid_transition`).
 #[utoipa::path(
     tag = "orders",
     operation_id = "approve_refund",
@@ -393,7 +397,9 @@ pub async fn approve_refund(
             })
             .collect();
         refunds::approval(dto.reference.as_deref(), &restock)
+            .map(|approval| (approval, dto.return_coupon))
     })?;
+    let (approval, return_coupon) = approval;
     let request = Request {
         req,
         id: id.into_inner(),
@@ -403,6 +409,7 @@ pub async fn approve_refund(
     let input = ActionInput::Refund {
         reference: approval.reference,
         restock: approval.restock,
+        return_coupon,
     };
     act(&state, &auth, request, &body.raw, input).await
 }

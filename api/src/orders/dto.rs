@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::orders::{
-    NewLine, Order, OrderLine, OrderStatus, Recipient, Refund, RefundStatus, Shipment,
-    ShipmentEvent,
+    Discount, DiscountSource, NewLine, Order, OrderLine, OrderStatus, Recipient, Refund,
+    RefundStatus, Shipment, ShipmentEvent,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -195,6 +195,17 @@ pub struct CreateOrder {
     /// 64 keys and 16 KiB as JSON.
     #[schema(value_type = Option<Object>)]
     pub custom_fields: Option<Map<String, Value>>,
+    /// A coupon code (any case): the coupon's shared code or a code issued to this customer. It
+    /// must apply (422 at `coupon_code` with the reason's code otherwise, as
+    /// `POST /coupons/validate` tells it); its discount is a line of the totals, and the coupon
+    /// is redeemed when the order is paid.
+    #[schema(
+        min_length = 4,
+        max_length = 32,
+        pattern = "^[A-Za-z0-9_-]{4,32}$",
+        example = "WINTER50"
+    )]
+    pub coupon_code: Option<String>,
 }
 
 /// Changes to an order: absent parts stay, `null` clears. `lines` replaces every line, priced
@@ -239,6 +250,55 @@ pub struct UpdateOrder {
     /// part that changes at any status.
     #[schema(value_type = Option<Object>)]
     pub custom_fields: Option<Map<String, Value>>,
+    /// A coupon code, replacing the one the order took, or `null` to take the coupon off; the
+    /// discount is priced again.
+    #[serde(default, deserialize_with = "crate::extract::nullable")]
+    #[schema(value_type = Option<String>, min_length = 4, max_length = 32, pattern = "^[A-Za-z0-9_-]{4,32}$")]
+    pub coupon_code: Option<Option<String>>,
+}
+
+/// Where a discount comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountSourceDto {
+    /// A coupon the order took by its code.
+    Coupon,
+}
+
+mirror!(DiscountSourceDto <=> DiscountSource { Coupon });
+
+/// Money an offer takes off an order: a line of its totals.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "source": "coupon", "source_id": "0193a5c6-9999-7000-8000-000000000001",
+    "name": "冬季满 300 减 50", "code": "WINTER50", "amount": 5000, "gift_line_id": null
+}))]
+pub struct DiscountView {
+    /// Where it comes from.
+    pub source: DiscountSourceDto,
+    /// The coupon that gives it.
+    pub source_id: Uuid,
+    /// The coupon's name.
+    pub name: String,
+    /// The code the order gave.
+    pub code: Option<String>,
+    /// Minor units off.
+    pub amount: i64,
+    /// The line the coupon added as a gift (priced, and taken off again by this discount).
+    pub gift_line_id: Option<Uuid>,
+}
+
+impl From<Discount> for DiscountView {
+    fn from(d: Discount) -> Self {
+        DiscountView {
+            source: d.source.into(),
+            source_id: d.source_id,
+            name: d.name,
+            code: d.code,
+            amount: d.amount,
+            gift_line_id: d.gift_line_id,
+        }
+    }
 }
 
 /// A line as sold.
@@ -426,9 +486,17 @@ impl From<Refund> for RefundView {
         "line_total": 99800,
         "restocked": 0
     }],
-    "subtotal": 99800,
+    "lines_total": 99800,
+    "discounts": [{
+        "source": "coupon", "source_id": "0193a5c6-9999-7000-8000-000000000001",
+        "name": "冬季满 300 减 50", "code": "WINTER50", "amount": 5000, "gift_line_id": null
+    }],
+    "discount_total": 5000,
+    "subtotal": 94800,
     "shipping": 1000,
-    "total": 100800,
+    "total": 95800,
+    "coupon_code": "WINTER50",
+    "coupon_id": "0193a5c6-9999-7000-8000-000000000001",
     "channel": "mini_program",
     "external_id": "shop-order-55120",
     "note": null,
@@ -452,7 +520,7 @@ impl From<Refund> for RefundView {
     "completed_at": null,
     "cancelled_at": null,
     "refunded_total": 0,
-    "refundable": 100800,
+    "refundable": 95800,
     "refunds": [],
     "created_at": "2026-12-05T09:00:00Z",
     "updated_at": "2026-12-05T20:11:00Z",
@@ -474,11 +542,21 @@ pub struct OrderView {
     /// Lines as sold.
     pub lines: Vec<OrderLineView>,
     /// Sum of the line totals.
+    pub lines_total: i64,
+    /// The discounts given, each a line of the totals.
+    pub discounts: Vec<DiscountView>,
+    /// Their sum.
+    pub discount_total: i64,
+    /// `lines_total − discount_total`: what the goods cost.
     pub subtotal: i64,
     /// Shipping.
     pub shipping: i64,
-    /// `subtotal + shipping`.
+    /// `subtotal + shipping`: what the customer pays.
     pub total: i64,
+    /// The coupon code the order took.
+    pub coupon_code: Option<String>,
+    /// Its coupon.
+    pub coupon_id: Option<Uuid>,
     /// Where it was placed.
     pub channel: Option<String>,
     /// The order's id in a shop or ERP.
@@ -531,9 +609,14 @@ impl OrderView {
             status: o.status.into(),
             currency: o.currency.code().to_owned(),
             lines: o.lines.into_iter().map(OrderLineView::from).collect(),
+            lines_total: o.subtotal + o.discount_total,
+            discounts: o.discounts.into_iter().map(Into::into).collect(),
+            discount_total: o.discount_total,
             subtotal: o.subtotal,
             shipping: o.shipping,
             total: o.total,
+            coupon_code: o.coupon_code,
+            coupon_id: o.coupon_id,
             channel: o.channel,
             external_id: o.external_id,
             note: o.note,
@@ -641,6 +724,10 @@ pub struct ApproveRefund {
     #[serde(default)]
     #[schema(max_items = 200)]
     pub restock: Vec<RestockLine>,
+    /// Give back the coupon the order redeemed: its use no longer counts against its limits,
+    /// and a code issued to the customer can be used again (default `false`).
+    #[serde(default)]
+    pub return_coupon: bool,
 }
 
 /// The rejection of the refund asked for.

@@ -9,4 +9,5 @@ pub mod routes;
 pub mod search;
 
 pub use batch::OrderItemDto;
-pub use dto::OrderView;
+pub use dto::{CreateOrderLine, DiscountView, OrderLineView, OrderView};
+pub(crate) use routes::domain_lines;

@@ -22,7 +22,10 @@ use crate::respond::{PageOf, created, ok_versioned, page};
 use crate::state::AppState;
 
 /// The lines as the domain reads them; what is wrong with a line's shape goes to `shape`.
-fn domain_lines(lines: Vec<CreateOrderLine>, shape: &mut FieldErrors) -> Vec<orders::NewLine> {
+pub(crate) fn domain_lines(
+    lines: Vec<CreateOrderLine>,
+    shape: &mut FieldErrors,
+) -> Vec<orders::NewLine> {
     lines
         .into_iter()
         .enumerate()
@@ -146,6 +149,7 @@ pub async fn create_order(
             recipient: dto.recipient.unwrap_or_default().into(),
             ship_to: dto.ship_to.unwrap_or_default().into(),
             custom_fields: dto.custom_fields.unwrap_or_default(),
+            coupon_code: dto.coupon_code,
         }
         .check(&definitions);
         shape.then(checked)
@@ -232,6 +236,7 @@ pub async fn update_order(
             recipient: dto.recipient.map(Into::into),
             ship_to: dto.ship_to.map(Into::into),
             custom_fields: dto.custom_fields,
+            coupon_code: dto.coupon_code,
         }
         .check(&definitions);
         shape.then(checked)

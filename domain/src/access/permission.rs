@@ -53,11 +53,13 @@ pub enum Resource {
     /// Conversations (live chat) and their messages; `own` reaches the conversations assigned to
     /// the caller and those assigned to no one.
     Conversations,
+    /// Coupons, issuing them into customers' wallets, and reading the wallets.
+    Coupons,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 21] = [
+    pub const ALL: [Resource; 22] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -79,6 +81,7 @@ impl Resource {
         Resource::CarePlans,
         Resource::Tickets,
         Resource::Conversations,
+        Resource::Coupons,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -105,6 +108,7 @@ impl Resource {
             Resource::CarePlans => "care_plans",
             Resource::Tickets => "tickets",
             Resource::Conversations => "conversations",
+            Resource::Coupons => "coupons",
         }
     }
 

@@ -129,6 +129,7 @@ impl BuiltInRole {
                 all(CarePlans, &[Read, Write, Delete]),
                 all(Tickets, &[Read, Write, Delete]),
                 all(Conversations, &[Read, Write, Delete]),
+                all(Coupons, &[Read, Write, Delete]),
                 all(Settings, &[Read, Write]),
                 all(Users, &[Read]),
                 all(Events, &[Read]),
@@ -147,6 +148,7 @@ impl BuiltInRole {
                 .chain(all(Products, &[Read]))
                 .chain(all(Settings, &[Read]))
                 .chain(all(CarePlans, &[Read]))
+                .chain(all(Coupons, &[Read]))
                 .collect(),
             BuiltInRole::Marketing => [
                 all(Customers, &[Read]),
@@ -159,6 +161,7 @@ impl BuiltInRole {
                 all(Deals, &[Read]),
                 all(Leads, &[Read]),
                 all(CarePlans, &[Read, Write, Delete]),
+                all(Coupons, &[Read, Write, Delete]),
                 all(Settings, &[Read]),
             ]
             .concat(),
@@ -171,6 +174,7 @@ impl BuiltInRole {
                 all(Orders, &[Read]),
                 all(Activities, &[Read, Write]),
                 all(CarePlans, &[Read]),
+                all(Coupons, &[Read]),
                 all(Settings, &[Read]),
                 [Tickets, Conversations]
                     .into_iter()
@@ -191,6 +195,7 @@ impl BuiltInRole {
                 all(Orders, &[Read]),
                 all(Activities, &[Read]),
                 all(Deals, &[Read]),
+                all(Coupons, &[Read]),
                 all(Settings, &[Read]),
             ]
             .concat(),

@@ -291,6 +291,7 @@ impl OrderItem {
                 recipient: self.recipient.clone(),
                 ship_to: self.ship_to.clone(),
                 custom_fields: None,
+                coupon_code: None,
             }
             .check(&[])
             .map_err(|e| e.0),
@@ -325,6 +326,7 @@ impl OrderItem {
                 recipient: self.recipient.unwrap_or_default(),
                 ship_to: self.ship_to.unwrap_or_default(),
                 custom_fields: self.custom_fields.unwrap_or_default(),
+                coupon_code: None,
             }
             .check(definitions)
             .map_err(|e| e.0),

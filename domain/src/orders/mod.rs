@@ -57,6 +57,31 @@ pub struct OrderLine {
     pub restocked: i64,
 }
 
+/// Where a discount comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountSource {
+    /// A coupon the order took by its code.
+    Coupon,
+}
+
+/// Money an offer takes off an order, shown as its own line of the totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Discount {
+    /// Where it comes from.
+    pub source: DiscountSource,
+    /// The coupon (or other offer) that gives it.
+    pub source_id: Uuid,
+    /// The offer's name.
+    pub name: String,
+    /// The code the order gave, for a coupon.
+    pub code: Option<String>,
+    /// Minor units off.
+    pub amount: i64,
+    /// The line the offer added as a gift, priced and taken off again.
+    pub gift_line_id: Option<Uuid>,
+}
+
 /// The payment as reported by the shop or gateway.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Payment {
@@ -85,12 +110,20 @@ pub struct Order {
     pub currency: Currency,
     /// Lines, in the order given.
     pub lines: Vec<OrderLine>,
-    /// Sum of the line totals.
+    /// The line totals less the discounts: what the goods cost.
     pub subtotal: i64,
     /// Shipping charged.
     pub shipping: i64,
     /// `subtotal + shipping`.
     pub total: i64,
+    /// The sum of the discounts.
+    pub discount_total: i64,
+    /// The discounts given, each as a line of the totals.
+    pub discounts: Vec<Discount>,
+    /// The coupon code the order takes, as given (in capitals).
+    pub coupon_code: Option<String>,
+    /// The coupon of that code.
+    pub coupon_id: Option<Uuid>,
     /// Where it was placed (`web`, `store`, `mini_program`, …).
     pub channel: Option<String>,
     /// The order's id in a shop or ERP.
@@ -199,6 +232,8 @@ pub struct NewOrder {
     pub ship_to: Address,
     /// Custom field values by key, as sent.
     pub custom_fields: Map<String, Value>,
+    /// A coupon code.
+    pub coupon_code: Option<String>,
 }
 
 /// A new order checked; variant lines still to be priced from the catalogue.
@@ -226,6 +261,8 @@ pub struct CheckedOrder {
     pub ship_to: Address,
     /// Custom field values.
     pub custom_fields: Map<String, Value>,
+    /// The coupon code, in capitals.
+    pub coupon_code: Option<String>,
 }
 
 fn quantity(field: &str, value: i64) -> Result<i64, FieldError> {
@@ -319,6 +356,13 @@ pub struct OrderChanges {
     /// Custom field values to set by key; `null` removes one, keys not sent stay. The only part
     /// that changes at any status: they are the workspace's own bookkeeping.
     pub custom_fields: Option<Map<String, Value>>,
+    /// The coupon code, or `Some(None)` to take the coupon off.
+    pub coupon_code: Option<Option<String>>,
+}
+
+/// A coupon code as sent for an order, in capitals.
+fn coupon_code(errors: &mut FieldErrors, raw: Option<&str>) -> Option<String> {
+    raw.and_then(|raw| errors.take(crate::marketing::coupons::normal_code("coupon_code", raw)))
 }
 
 impl OrderChanges {
@@ -347,6 +391,9 @@ impl OrderChanges {
         let ship_to = self
             .ship_to
             .and_then(|address| delivery::check_ship_to(address, &mut errors));
+        let coupon = self
+            .coupon_code
+            .map(|code| coupon_code(&mut errors, code.as_deref()));
         errors.into_result(|| OrderChanges {
             sales_user_id: self.sales_user_id,
             lines,
@@ -357,6 +404,7 @@ impl OrderChanges {
             recipient,
             ship_to,
             custom_fields,
+            coupon_code: coupon,
         })
     }
 
@@ -372,6 +420,7 @@ impl OrderChanges {
             recipient,
             ship_to,
             custom_fields: _,
+            coupon_code,
         } = self;
         sales_user_id.is_some()
             || lines.is_some()
@@ -381,6 +430,7 @@ impl OrderChanges {
             || note.is_some()
             || recipient.is_some()
             || ship_to.is_some()
+            || coupon_code.is_some()
     }
 }
 
@@ -413,6 +463,7 @@ impl NewOrder {
             .flatten();
         let recipient = self.recipient.check(&mut errors);
         let ship_to = delivery::check_ship_to(self.ship_to, &mut errors);
+        let coupon_code = coupon_code(&mut errors, self.coupon_code.as_deref());
         match (currency, shipping, recipient, ship_to) {
             (Some(currency), Some(shipping), Some(recipient), Some(ship_to))
                 if errors.is_empty() =>
@@ -429,6 +480,7 @@ impl NewOrder {
                     recipient,
                     ship_to,
                     custom_fields,
+                    coupon_code,
                 })
             }
             _ => Err(errors),
@@ -538,6 +590,7 @@ mod tests {
             recipient: Recipient::default(),
             ship_to: Address::default(),
             custom_fields: Map::new(),
+            coupon_code: None,
         }
         .check(&[])
         .unwrap_err();

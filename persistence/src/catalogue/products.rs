@@ -582,6 +582,8 @@ pub struct ForSale {
     pub variant_id: Uuid,
     /// Its product.
     pub product_id: Uuid,
+    /// The product's category.
+    pub category_id: Option<Uuid>,
     /// Its sku.
     pub sku: String,
     /// The product's name with the variant's option values: `跑步鞋 Pro 红 / 42`.
@@ -644,6 +646,7 @@ pub async fn for_sale(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashM
             ForSale {
                 variant_id: variant.id,
                 product_id: product.id,
+                category_id: product.category_id,
                 sku: variant.sku,
                 name,
                 price: variant.price,

@@ -97,6 +97,8 @@ pub const OWNED_ROWS: &[(&str, &str)] = &[
     ("leads", "customer_id"),
     ("tickets", "customer_id"),
     ("conversations", "customer_id"),
+    ("issued_coupons", "customer_id"),
+    ("coupon_redemptions", "customer_id"),
 ];
 
 /// Tables that hold a set per customer, one row per (customer, key): the survivor keeps the

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::entity::customer;
 use super::queries;
-use crate::{Backend, Error, Result};
+use crate::{Backend, Error, Result, Subset};
 
 /// Which customers a bulk change is about.
 #[derive(Debug, Clone, Copy)]
@@ -16,6 +16,8 @@ pub enum Selection<'a> {
     Ids(&'a [Uuid]),
     /// Every customer in the caller's scope the filter selects.
     Filter(&'a Filter),
+    /// Every customer in the caller's scope among these (a static segment's members).
+    Within(&'a Subset),
 }
 
 /// The most customers a bulk change of membership (only ids are written) may touch.
@@ -64,6 +66,9 @@ fn selected(
             queries::scoped(owner).filter(customer::Column::Id.is_in(ids.iter().copied()))
         }
         Selection::Filter(filter) => queries::selection(backend, owner, Some(filter), None)?,
+        Selection::Within(subset) => {
+            queries::scoped(owner).filter(customer::Column::Id.in_subquery(subset.0.clone()))
+        }
     })
 }
 

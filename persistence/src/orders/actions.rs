@@ -23,6 +23,7 @@ use super::entity::{line, order, refund, shipment_event};
 use super::{active, assembled, scoped};
 use crate::catalogue::{self, Move, Refused};
 use crate::idempotency::{self, IdempotencyKey, Outcome};
+use crate::marketing;
 use crate::{Db, Error, Result, audit, customers, settings};
 
 /// What an action brings with it, checked.
@@ -61,6 +62,8 @@ pub enum ActionInput {
         reference: Option<String>,
         /// Units to put back in stock, by line, each with where the request named it.
         restock: Vec<(usize, Restock)>,
+        /// Whether the coupon the order redeemed is given back, to be used again.
+        return_coupon: bool,
     },
     /// The open refund turned down.
     RejectRefund {
@@ -173,6 +176,16 @@ pub async fn act(
     match input {
         ActionInput::Pay { method, reference } => {
             take_stock(&*txn, &before).await?;
+            if let (Some(coupon_id), Some(code)) = (before.coupon_id, &before.coupon_code) {
+                let redemption = marketing::CouponRedemption {
+                    order_id: before.id,
+                    customer_id: before.customer_id,
+                    coupon_id,
+                    code,
+                    discount: before.discount_total,
+                };
+                marketing::redeem_coupon(&*txn, redemption, now).await?;
+            }
             after.payment = Some(Payment {
                 method,
                 reference,
@@ -202,8 +215,15 @@ pub async fn act(
             let refund = request_refund(&*txn, &before, amount, reason, now).await?;
             after.refunds.push(refund);
         }
-        ActionInput::Refund { reference, restock } => {
+        ActionInput::Refund {
+            reference,
+            restock,
+            return_coupon,
+        } => {
             approve_refund(&*txn, &mut after, reference, &restock, now).await?;
+            if return_coupon {
+                marketing::give_coupon_back(&*txn, after.id, now).await?;
+            }
         }
         ActionInput::RejectRefund { reason } => {
             let open = open_refund_mut(&mut after)?;

@@ -41,6 +41,11 @@ pub mod order {
         pub refunded_total: i64,
         #[sea_orm(column_type = "Json")]
         pub custom_fields: Json,
+        pub coupon_code: Option<String>,
+        pub coupon_id: Option<Uuid>,
+        pub discount_total: i64,
+        #[sea_orm(column_type = "Json")]
+        pub discounts: Json,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
         pub version: i64,

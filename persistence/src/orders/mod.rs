@@ -25,9 +25,11 @@ pub mod batch;
 mod columns;
 mod entity;
 mod placing;
+mod pricing;
 
 pub use actions::{ActionInput, act, record_shipment_event};
 pub use placing::{create, update};
+pub use pricing::{Quote, quote};
 
 use entity::{line, order, refund, shipment_event};
 
@@ -92,6 +94,10 @@ fn order_of(m: order::Model, details: Details) -> Result<Order> {
         cancelled_at: m.cancelled_at,
         refunded_total: m.refunded_total,
         custom_fields: serde_json::from_value(m.custom_fields)?,
+        discount_total: m.discount_total,
+        discounts: serde_json::from_value(m.discounts)?,
+        coupon_code: m.coupon_code,
+        coupon_id: m.coupon_id,
         refunds: details.refunds,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -128,6 +134,10 @@ fn active(o: &Order) -> order::ActiveModel {
         paid_at: Set(o.payment.as_ref().map(|p| p.paid_at)),
         cancelled_at: Set(o.cancelled_at),
         custom_fields: Set(serde_json::Value::Object(o.custom_fields.clone())),
+        coupon_code: Set(o.coupon_code.clone()),
+        coupon_id: Set(o.coupon_id),
+        discount_total: Set(o.discount_total),
+        discounts: Set(serde_json::to_value(&o.discounts).unwrap_or_default()),
         carrier: Set(shipment.map(|s| s.carrier.clone())),
         tracking_number: Set(shipment.and_then(|s| s.tracking_number.clone())),
         shipped_at: Set(shipment.map(|s| s.shipped_at)),

@@ -2,18 +2,14 @@
 //! its totals summed here, a readable number drawn) and changing it while it is pending.
 
 use rapport_domain::access::Actor;
-use rapport_domain::orders::{
-    CheckedOrder, NewLine, Order, OrderChanges, OrderLine, OrderStatus, Pricing, totals,
-};
-use rapport_domain::values::Currency;
-use rapport_domain::{FieldError, FieldErrors};
+use rapport_domain::orders::{CheckedOrder, NewLine, Order, OrderChanges, OrderLine, OrderStatus};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::active;
 use super::entity::{line, order};
-use crate::catalogue::for_sale;
+use super::pricing::{Priced, bought, priced_lines, with_coupon_or_refuse};
 use crate::error::UniqueRule;
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::{Db, Error, Result, access, audit, customers};
@@ -25,10 +21,6 @@ const UNIQUE: &[UniqueRule] = &[UniqueRule {
     message: "another order has this external id",
 }];
 
-fn invalid(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError::new(field, code, message)
-}
-
 /// A readable, unique number: the day and eight characters of Crockford's base 32
 /// (`SO-20261205-7K3M9Q2B`), drawn at random, so placing orders takes no shared counter.
 fn order_number(now: chrono::DateTime<chrono::Utc>) -> String {
@@ -38,87 +30,6 @@ fn order_number(now: chrono::DateTime<chrono::Utc>) -> String {
         .map(|i| ALPHABET[((random >> (i * 5)) & 31) as usize] as char)
         .collect();
     format!("SO-{}-{code}", now.format("%Y%m%d"))
-}
-
-/// Lines priced from the catalogue in `currency` and totalled with `shipping`, or every mistake:
-/// `(lines, subtotal, total)`.
-async fn priced_lines(
-    conn: &impl ConnectionTrait,
-    currency: Currency,
-    new_lines: &[NewLine],
-    shipping: i64,
-) -> Result<(Vec<OrderLine>, i64, i64)> {
-    let variant_ids: Vec<Uuid> = new_lines
-        .iter()
-        .filter_map(|l| match l {
-            NewLine::Variant { variant_id, .. } => Some(*variant_id),
-            NewLine::Free { .. } => None,
-        })
-        .collect();
-    let catalogue = for_sale(conn, &variant_ids).await?;
-    let mut errors = FieldErrors::new();
-    let mut lines = Vec::with_capacity(new_lines.len());
-    for (i, new) in new_lines.iter().enumerate() {
-        match new {
-            NewLine::Variant {
-                variant_id,
-                quantity,
-                unit_price,
-            } => match catalogue.get(variant_id) {
-                None => errors.push(invalid(
-                    format!("lines[{i}].variant_id"),
-                    "not_found",
-                    "no variant has this id",
-                )),
-                // A price as sold elsewhere records a sale that happened: the product may be
-                // archived since, and the price is in the order's currency.
-                Some(item) if !item.active && unit_price.is_none() => errors.push(invalid(
-                    format!("lines[{i}].variant_id"),
-                    "archived",
-                    "the product is archived and no longer sold",
-                )),
-                Some(item) if item.currency != currency && unit_price.is_none() => {
-                    errors.push(Pricing::CurrencyMismatch { line: i }.into_error());
-                }
-                Some(item) => lines.push(OrderLine {
-                    id: Uuid::now_v7(),
-                    variant_id: Some(item.variant_id),
-                    product_id: Some(item.product_id),
-                    sku: Some(item.sku.clone()),
-                    name: item.name.clone(),
-                    quantity: *quantity,
-                    unit_price: unit_price.unwrap_or(item.price),
-                    line_total: 0,
-                    restocked: 0,
-                }),
-            },
-            NewLine::Free {
-                description,
-                quantity,
-                unit_price,
-            } => lines.push(OrderLine {
-                id: Uuid::now_v7(),
-                variant_id: None,
-                product_id: None,
-                sku: None,
-                name: description.clone(),
-                quantity: *quantity,
-                unit_price: *unit_price,
-                line_total: 0,
-                restocked: 0,
-            }),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Error::Invalid(errors));
-    }
-    let amounts: Vec<(i64, i64)> = lines.iter().map(|l| (l.quantity, l.unit_price)).collect();
-    let (line_totals, subtotal, total) = totals(&amounts, shipping)
-        .map_err(|e| Error::Invalid(FieldErrors::from(e.into_error())))?;
-    for (line, line_total) in lines.iter_mut().zip(line_totals) {
-        line.line_total = line_total;
-    }
-    Ok((lines, subtotal, total))
 }
 
 /// Stores the lines of `order`, in their order.
@@ -177,19 +88,31 @@ pub(super) async fn priced_order(
         Some(user) => Some(access::named_user(conn, "sales_user_id", user).await?),
         None => customer.owner_id,
     };
-    let (lines, subtotal, total) =
-        priced_lines(conn, checked.currency, &checked.lines, checked.shipping).await?;
-    Ok(Order {
+    let lines = priced_lines(conn, checked.currency, &checked.lines).await?;
+    let priced = with_coupon_or_refuse(
+        conn,
+        customer.id,
+        checked.currency,
+        lines,
+        checked.coupon_code.as_deref(),
+        now,
+    )
+    .await?;
+    let mut order = Order {
         id: Uuid::now_v7(),
         number: order_number(now),
         customer_id: customer.id,
         sales_user_id,
         status: OrderStatus::Pending,
         currency: checked.currency,
-        lines,
-        subtotal,
+        lines: Vec::new(),
+        subtotal: 0,
         shipping: checked.shipping,
-        total,
+        total: 0,
+        discount_total: 0,
+        discounts: Vec::new(),
+        coupon_code: None,
+        coupon_id: None,
         channel: checked.channel,
         external_id: checked.external_id,
         note: checked.note,
@@ -205,7 +128,9 @@ pub(super) async fn priced_order(
         created_at: now,
         updated_at: now,
         version: 1,
-    })
+    };
+    priced.onto(&mut order)?;
+    Ok(order)
 }
 
 /// Stores a new order with its lines, and records its creation (`order.created`), in the
@@ -303,26 +228,37 @@ pub(super) async fn changed(
         };
     }
     after.shipping = changes.shipping.unwrap_or(before.shipping);
+    let bought = bought(before);
     let lines_changed = changes.lines.as_ref().is_some_and(|new_lines| {
-        before.lines.len() != new_lines.len() || changes_lines(before, new_lines)
+        bought.len() != new_lines.len() || changes_lines(&bought, new_lines)
     });
-    if let (true, Some(new_lines)) = (lines_changed, &changes.lines) {
-        let (lines, subtotal, total) =
-            priced_lines(conn, before.currency, new_lines, after.shipping).await?;
-        after.lines = lines;
-        after.subtotal = subtotal;
-        after.total = total;
+    let code = match &changes.coupon_code {
+        Some(code) => code.clone(),
+        None => before.coupon_code.clone(),
+    };
+    if lines_changed || code != before.coupon_code {
+        let lines = match (lines_changed, &changes.lines) {
+            (true, Some(new_lines)) => priced_lines(conn, before.currency, new_lines).await?,
+            _ => bought,
+        };
+        with_coupon_or_refuse(
+            conn,
+            before.customer_id,
+            before.currency,
+            lines,
+            code.as_deref(),
+            crate::now(),
+        )
+        .await?
+        .onto(&mut after)?;
     } else if after.shipping != before.shipping {
-        // The lines stay as they were sold; only the total moves.
-        let amounts: Vec<(i64, i64)> = before
-            .lines
-            .iter()
-            .map(|l| (l.quantity, l.unit_price))
-            .collect();
-        let (_, subtotal, total) = totals(&amounts, after.shipping)
-            .map_err(|e| Error::Invalid(FieldErrors::from(e.into_error())))?;
-        after.subtotal = subtotal;
-        after.total = total;
+        // The lines and discounts stay as they were sold; only the total moves.
+        Priced {
+            lines: before.lines.clone(),
+            discounts: before.discounts.clone(),
+            coupon: before.coupon_id.zip(before.coupon_code.clone()),
+        }
+        .onto(&mut after)?;
     }
     if let Some(channel) = changes.channel {
         after.channel = channel;
@@ -342,6 +278,7 @@ pub(super) async fn changed(
     if let Some(values) = changes.custom_fields {
         after.custom_fields = rapport_domain::custom_fields::merge(&before.custom_fields, values);
     }
+    let lines_changed = after.lines != before.lines;
     Ok((after, lines_changed))
 }
 
@@ -370,10 +307,10 @@ pub(super) async fn store_change(
     audit::record_change(conn, actor, event, "order", after.id, Some(&b), Some(&a)).await
 }
 
-/// Whether `new` lines differ from the order's: another variant, description, quantity or
+/// Whether `new` lines differ from the lines bought: another variant, description, quantity or
 /// price sent at some place.
-fn changes_lines(order: &Order, new: &[NewLine]) -> bool {
-    order.lines.iter().zip(new).any(|(old, new)| match new {
+fn changes_lines(bought: &[OrderLine], new: &[NewLine]) -> bool {
+    bought.iter().zip(new).any(|(old, new)| match new {
         NewLine::Variant {
             variant_id,
             quantity,
