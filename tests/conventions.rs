@@ -143,6 +143,7 @@ async fn control_characters_are_refused_by_name_on_every_database() {
         for (path, parameter) in [
             ("/api/v1/customers?q=a%00b", "q"),
             ("/api/v1/customers?tag=vip%07", "tag"),
+            ("/api/v1/leads?source=fair%00", "source"),
             (too_long_tag.as_str(), "tag"),
             ("/api/v1/events?types=customer.created,%00", "types"),
             (

@@ -22,6 +22,7 @@ use crate::coupons::WalletCouponView;
 use crate::customers::{ConsentRecordView, ContactView, CustomerView};
 use crate::deals::DealView;
 use crate::leads::LeadView;
+use crate::loyalty::PointsEntryView;
 use crate::orders::OrderView;
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::records::{AuditEventView, EventView};
@@ -43,7 +44,7 @@ pub struct SegmentRef {
 #[schema(example = json!({
     "exported_at": "2026-11-22T08:30:00Z",
     "customer": {"id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20", "name": "王芳"},
-    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [], "care_participations": [], "tickets": [], "ticket_comments": [], "conversations": [], "conversation_messages": [], "coupons": [],
+    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [], "care_participations": [], "tickets": [], "ticket_comments": [], "conversations": [], "conversation_messages": [], "coupons": [], "points": [],
     "audit_events": [], "events": []
 }))]
 pub struct CustomerDataExport {
@@ -79,6 +80,8 @@ pub struct CustomerDataExport {
     pub conversation_messages: Vec<MessageView>,
     /// The coupons issued to them, oldest first.
     pub coupons: Vec<WalletCouponView>,
+    /// Their points ledger, oldest first.
+    pub points: Vec<PointsEntryView>,
     /// Every change made to the customer, their contacts, orders, deals, leads, activities,
     /// tasks, care occasions, tickets, ticket comments, conversations and messages, oldest first.
     pub audit_events: Vec<AuditEventView>,
@@ -92,7 +95,7 @@ pub struct CustomerDataExport {
 /// Everything held about the customer as one JSON document, for a customer who asks to see their
 /// data: the record, contacts, consent history, static segments, orders (with who received them
 /// and where), deals, the leads converted into them, activities, tasks, care occasions, tickets
-/// and their comments, conversations and their messages, the coupons issued to them, and the audit trail and the event feed
+/// and their comments, conversations and their messages, the coupons issued to them, their points ledger, and the audit trail and the event feed
 /// about all of these. Served as an attachment. Only for callers who read email and phone
 /// unmasked (403 otherwise); every export is recorded in the audit trail
 /// (`customer.data_exported`).
@@ -133,6 +136,7 @@ pub async fn export_customer_data(
     let conversations = rapport_persistence::conversations::of_customer(conn, id).await?;
     let messages = rapport_persistence::conversations::messages_of_customer(conn, id).await?;
     let coupons = rapport_persistence::marketing::coupons::of_customer(conn, id).await?;
+    let points = rapport_persistence::loyalty::points::of_customer(conn, id).await?;
     let records: Vec<Uuid> = orders
         .iter()
         .map(|o| o.id)
@@ -165,6 +169,7 @@ pub async fn export_customer_data(
         "conversations": conversations.len(),
         "conversation_messages": messages.len(),
         "coupons": coupons.len(),
+        "points": points.len(),
         "audit_events": data.audit.len(),
         "events": data.events.len(),
     });
@@ -214,6 +219,7 @@ pub async fn export_customer_data(
             .collect(),
         conversation_messages: messages.into_iter().map(MessageView::from).collect(),
         coupons: coupons.into_iter().map(WalletCouponView::from).collect(),
+        points: points.into_iter().map(PointsEntryView::from).collect(),
         audit_events: data.audit.into_iter().map(AuditEventView::from).collect(),
         events: data.events.into_iter().map(EventView::from).collect(),
     };

@@ -691,6 +691,7 @@ pub const TEXT_PARAMETERS: &[(&str, usize)] = &[
     ("types", 1000),
     ("resource_type", 50),
     ("action", 64),
+    ("source", 100),
 ];
 
 /// The length limit of a free-text query parameter, if `name` is one.

@@ -274,18 +274,6 @@ fn score_bound(parameter: &str, value: Option<u16>) -> Result<Option<i16>, ApiEr
     }
 }
 
-/// A source to list by: at most 100 characters.
-fn source(value: Option<String>) -> Result<Option<String>, ApiError> {
-    match value {
-        Some(v) if v.chars().count() > rules::MAX_SOURCE => Err(ApiError::bad_parameter(
-            "source",
-            "too_long",
-            format!("must be at most {} characters", rules::MAX_SOURCE),
-        )),
-        other => Ok(other),
-    }
-}
-
 /// List leads.
 ///
 /// Newest first unless `sort` says otherwise. Callers whose role reaches only their own leads
@@ -315,7 +303,7 @@ pub async fn list_leads(
         status: q.status.map(Into::into),
         rating: q.rating.map(Into::into),
         owner_id: q.owner_id,
-        source: source(q.source)?,
+        source: crate::extract::text_parameter("source", q.source)?,
         min_score: score_bound("min_score", q.min_score)?,
         max_score: score_bound("max_score", q.max_score)?,
     };

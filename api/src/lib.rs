@@ -25,6 +25,7 @@ pub mod health;
 pub mod imports;
 pub mod jobs;
 pub mod leads;
+pub mod loyalty;
 pub mod openapi;
 pub mod orders;
 pub mod pipelines;

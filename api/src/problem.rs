@@ -97,6 +97,7 @@ error_codes! {
     CouponExpired => "coupon_expired", 409, "The coupon has expired", "优惠券已过期";
     NotStarted => "not_started", 409, "The coupon cannot be used yet", "优惠券尚未生效";
     AlreadyUsed => "already_used", 409, "The coupon code has been used", "该优惠券码已被使用";
+    InsufficientPoints => "insufficient_points", 409, "Not enough points", "积分不足";
     SlaPolicyNameTaken => "sla_policy_name_taken", 409, "SLA policy name already in use", "服务级别策略名称已被使用";
     FilePurged => "file_purged", 409, "The file was forgotten after its retention", "文件已超过保留期限被清除";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";

@@ -29,6 +29,8 @@ pub enum JobKind {
     SlaBreaches,
     /// Makes the return visits the rules call for (a task or a ticket), each occasion once.
     ReturnVisits,
+    /// Expires the points that were earned and not spent in time.
+    PointsExpiry,
 }
 
 names!(JobKind {
@@ -39,6 +41,7 @@ names!(JobKind {
     CarePlans => "care_plans",
     SlaBreaches => "sla_breaches",
     ReturnVisits => "return_visits",
+    PointsExpiry => "points_expiry",
 });
 
 impl JobKind {
@@ -54,6 +57,7 @@ impl JobKind {
             JobKind::CarePlans => Some(Duration::hours(1)),
             JobKind::SlaBreaches => Some(Duration::minutes(1)),
             JobKind::ReturnVisits => Some(Duration::minutes(15)),
+            JobKind::PointsExpiry => Some(Duration::hours(1)),
         }
     }
 
@@ -66,7 +70,8 @@ impl JobKind {
             | JobKind::DealReminders
             | JobKind::CarePlans
             | JobKind::SlaBreaches
-            | JobKind::ReturnVisits => 5,
+            | JobKind::ReturnVisits
+            | JobKind::PointsExpiry => 5,
         }
     }
 

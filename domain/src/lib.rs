@@ -18,6 +18,7 @@ pub mod filter;
 pub mod imports;
 pub mod jobs;
 pub mod leads;
+pub mod loyalty;
 pub mod marketing;
 pub mod orders;
 pub mod pipelines;

@@ -486,6 +486,104 @@ impl SettingsChange<ReturnVisitSettings> for ReturnVisitChanges {
     }
 }
 
+/// How customers earn points and how long they keep them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoyaltySettings {
+    /// Points a paid order earns per whole unit of `points_currency` it comes to (0: none).
+    pub points_per_unit: i64,
+    /// The currency whose orders earn points.
+    pub points_currency: String,
+    /// Days after which earned points expire; `None`: never.
+    pub points_expire_days: Option<i64>,
+    /// When they last changed; `None` while they hold their defaults.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Grows by one on every change.
+    pub version: i64,
+}
+
+impl Default for LoyaltySettings {
+    fn default() -> Self {
+        LoyaltySettings {
+            points_per_unit: 1,
+            points_currency: "CNY".into(),
+            points_expire_days: None,
+            updated_at: None,
+            version: 1,
+        }
+    }
+}
+
+impl SettingsGroup for LoyaltySettings {
+    const KEY: &'static str = "loyalty";
+    const CHANGED: &'static str = "settings.loyalty_changed";
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn stamped(self, now: DateTime<Utc>, version: i64) -> Self {
+        LoyaltySettings {
+            updated_at: Some(now),
+            version,
+            ..self
+        }
+    }
+}
+
+/// A change of the loyalty settings; absent parts stay, `Some(None)` clears the expiry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoyaltyChanges {
+    /// Points per whole unit.
+    pub points_per_unit: Option<i64>,
+    /// The currency whose orders earn points.
+    pub points_currency: Option<String>,
+    /// Days after which earned points expire.
+    pub points_expire_days: Option<Option<i64>>,
+}
+
+impl LoyaltyChanges {
+    /// Checks every part, reporting every mistake.
+    pub fn check(self) -> Result<LoyaltyChanges, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        if let Some(per_unit) = self.points_per_unit
+            && !(0..=1000).contains(&per_unit)
+        {
+            errors.push(FieldError::new(
+                "points_per_unit",
+                "out_of_range",
+                "must be between 0 and 1000",
+            ));
+        }
+        if let Some(currency) = &self.points_currency {
+            errors.take(crate::values::Currency::parse("points_currency", currency));
+        }
+        if let Some(Some(days)) = self.points_expire_days
+            && !(1..=3650).contains(&days)
+        {
+            errors.push(FieldError::new(
+                "points_expire_days",
+                "out_of_range",
+                "must be between 1 and 3650",
+            ));
+        }
+        errors.into_result(|| self)
+    }
+}
+
+impl SettingsChange<LoyaltySettings> for LoyaltyChanges {
+    fn apply(&self, current: &LoyaltySettings) -> LoyaltySettings {
+        LoyaltySettings {
+            points_per_unit: self.points_per_unit.unwrap_or(current.points_per_unit),
+            points_currency: self
+                .points_currency
+                .clone()
+                .unwrap_or_else(|| current.points_currency.clone()),
+            points_expire_days: self
+                .points_expire_days
+                .unwrap_or(current.points_expire_days),
+            ..current.clone()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

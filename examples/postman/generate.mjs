@@ -186,6 +186,8 @@ function resolveShallow(schema) {
 //   auth     'none', or a variable holding another bearer token; default: the admin's token
 //   code     the problem `code` an error answer must carry
 //   expectAllow  check that Allow lists the methods the document gives the path (for 405)
+//   location the URL the Location header must be, when it is not the new record's (which is
+//            what is checked otherwise)
 //   pre      pre-request script;  test: checks after the generated ones (`body` is the parsed
 //            JSON answer, or null)
 
@@ -2264,6 +2266,250 @@ pm.test("the members' coupon, not the paused promotion", function () {
         test: `
 pm.test("the wallet is empty: the issued coupon went with it", function () {
     pm.expect(body.data).to.eql([]);
+});`,
+      },
+    ],
+  },
+  {
+    name: 'Loyalty points',
+    description:
+      'A customer earns points by paying an order, 2 points per yuan kept for a year under settings changed for the purpose with `If-Match`; staff add points for a complaint, the customer redeems some for a voucher and is refused more than is left, and the ledger pages through every move, newest first, adding up to the balance. Taking more than the balance is refused too; a full refund then takes back what is left of the order\'s points, never below zero. At the end the settings go back to 1 point per yuan, never expiring, so orders paid elsewhere in the collection earn as they would without this folder.\n\n' +
+      'What the folder leaves behind: the customer with their refunded order and points ledger.',
+    steps: [
+      {
+        op: 'get_loyalty_settings',
+        name: 'as the collection leaves them',
+        status: 200,
+        test: `${storeEtag('loyalty_etag')}
+pm.test("1 point per yuan, kept for ever", function () {
+    pm.expect(body.points_per_unit).to.eql(1);
+    pm.expect(body.points_currency).to.eql("CNY");
+    pm.expect(body.points_expire_days).to.eql(null);
+});`,
+      },
+      {
+        op: 'update_loyalty_settings',
+        name: 'with If-Match, 2 points per yuan, kept a year',
+        status: 200,
+        headers: { 'If-Match': '{{loyalty_etag}}' },
+        body: { json: { points_per_unit: 2, points_expire_days: 365 } },
+        test: `
+pm.test("orders paid from now on earn double, for a year", function () {
+    pm.expect(body.points_per_unit).to.eql(2);
+    pm.expect(body.points_expire_days).to.eql(365);
+    pm.expect(body.points_currency).to.eql("CNY");
+    pm.expect(body.updated_at).to.be.a("string");
+    pm.expect('"' + body.version + '"').not.to.eql(${v('loyalty_etag')});
+});`,
+      },
+      {
+        op: 'update_loyalty_settings',
+        name: 'with the ETag read before the change',
+        status: 412,
+        code: 'precondition_failed',
+        headers: { 'If-Match': '{{loyalty_etag}}' },
+        body: { json: { points_per_unit: 3 } },
+      },
+      {
+        op: 'update_loyalty_settings',
+        name: '5000 points per yuan',
+        status: 422,
+        code: 'validation_failed',
+        body: { json: { points_per_unit: 5000 } },
+        test: `
+pm.test("at most 1000 points per yuan", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["points_per_unit out_of_range"]);
+});`,
+      },
+      {
+        op: 'create_customer',
+        name: 'who collects points',
+        status: 201,
+        body: { json: { name: '积分会员 {{run}}' } },
+        test: `${storeId('points_customer_id')}`,
+      },
+      {
+        op: 'create_order',
+        name: 'a silk scarf for ¥355.99',
+        status: 201,
+        body: {
+          json: {
+            customer_id: '{{points_customer_id}}',
+            currency: 'CNY',
+            lines: [{ description: '真丝围巾', quantity: 1, unit_price: 35599 }],
+          },
+        },
+        test: `${storeId('points_order_id')}${set('points_order_number', 'body && body.number')}
+pm.test("¥355.99 to pay", function () {
+    pm.expect(body.total).to.eql(35599);
+});`,
+      },
+      {
+        op: 'pay_order',
+        name: 'which earns points',
+        status: 200,
+        params: { id: '{{points_order_id}}' },
+        body: { json: { method: 'wechat_pay', reference: 'wx-pts-{{run}}' } },
+        test: `
+pm.test("paid", function () {
+    pm.expect(body.status).to.eql("paid");
+});`,
+      },
+      {
+        op: 'get_customer_points',
+        name: 'after the order was paid',
+        status: 200,
+        params: { id: '{{points_customer_id}}' },
+        test: `
+pm.test("355 whole yuan at 2 points each: 711 points, earned by the order", function () {
+    pm.expect(body.customer_id).to.eql(${v('points_customer_id')});
+    pm.expect(body.balance).to.eql(711);
+    pm.expect(body.recent.length).to.eql(1);
+    const earn = body.recent[0];
+    pm.expect(earn.kind).to.eql("earn");
+    pm.expect(earn.points).to.eql(711);
+    pm.expect(earn.balance_after).to.eql(711);
+    pm.expect(earn.reason).to.eql(${v('points_order_number')});
+    pm.expect(earn.order_id).to.eql(${v('points_order_id')});
+});
+pm.test("they expire 365 days after they were earned", function () {
+    const earn = body.recent[0];
+    pm.expect(earn.expires_at).to.be.a("string");
+    pm.expect(Date.parse(earn.expires_at) - Date.parse(earn.created_at)).to.eql(365 * 24 * 3600 * 1000);
+});`,
+      },
+      {
+        op: 'adjust_customer_points',
+        name: '200 points for a complaint',
+        status: 201,
+        params: { id: '{{points_customer_id}}' },
+        location: '/api/v1/customers/{{points_customer_id}}/points/ledger',
+        body: { json: { points: 200, reason: '投诉补偿' } },
+        test: `
+pm.test("added, with the reason, never expiring", function () {
+    pm.expect(body.customer_id).to.eql(${v('points_customer_id')});
+    pm.expect(body.kind).to.eql("adjust");
+    pm.expect(body.points).to.eql(200);
+    pm.expect(body.balance_after).to.eql(911);
+    pm.expect(body.reason).to.eql("投诉补偿");
+    pm.expect(body.order_id).to.eql(null);
+    pm.expect(body.expires_at).to.eql(null);
+});`,
+      },
+      {
+        op: 'redeem_customer_points',
+        name: '500 points for a voucher',
+        status: 201,
+        params: { id: '{{points_customer_id}}' },
+        location: '/api/v1/customers/{{points_customer_id}}/points/ledger',
+        body: { json: { points: 500, reason: '兑换代金券' } },
+        test: `
+pm.test("spent: 411 left", function () {
+    pm.expect(body.kind).to.eql("redeem");
+    pm.expect(body.points).to.eql(-500);
+    pm.expect(body.balance_after).to.eql(411);
+    pm.expect(body.reason).to.eql("兑换代金券");
+});`,
+      },
+      {
+        op: 'redeem_customer_points',
+        name: '1000 points, more than is left',
+        status: 409,
+        code: 'insufficient_points',
+        params: { id: '{{points_customer_id}}' },
+        body: { json: { points: 1000, reason: '兑换电饭煲' } },
+      },
+      {
+        op: 'list_customer_points_ledger',
+        name: 'two at a time, with the total',
+        status: 200,
+        params: { id: '{{points_customer_id}}' },
+        query: { limit: '2', include_total: 'true' },
+        test: `${set('points_cursor', 'body && body.next_cursor')}${set('points_page_one', 'JSON.stringify(body.data)')}
+pm.test("the redemption and the adjustment, newest first; the refused redemption left nothing", function () {
+    pm.expect(body.total).to.eql(3);
+    pm.expect(body.has_more).to.eql(true);
+    pm.expect(body.next_cursor).to.be.a("string");
+    pm.expect(body.data.map(function (e) { return e.kind + " " + e.points + " " + e.balance_after; })).to.eql(["redeem -500 411", "adjust 200 911"]);
+});`,
+      },
+      {
+        op: 'list_customer_points_ledger',
+        name: 'next page, with the cursor',
+        status: 200,
+        params: { id: '{{points_customer_id}}' },
+        query: { limit: '2', cursor: '{{points_cursor}}' },
+        test: `
+pm.test("the earning is the oldest entry, and the last", function () {
+    pm.expect(body.has_more).to.eql(false);
+    pm.expect(body.next_cursor).to.eql(null);
+    pm.expect(body.data.map(function (e) { return e.kind + " " + e.points + " " + e.balance_after; })).to.eql(["earn 711 711"]);
+});
+pm.test("the whole ledger adds up to the balance, 411", function () {
+    const all = JSON.parse(${v('points_page_one')}).concat(body.data);
+    pm.expect(all.reduce(function (sum, e) { return sum + e.points; }, 0)).to.eql(411);
+    all.forEach(function (e, i) {
+        if (i + 1 < all.length) pm.expect(e.balance_after).to.eql(all[i + 1].balance_after + e.points);
+    });
+});`,
+      },
+      {
+        op: 'adjust_customer_points',
+        name: 'taking 412 of the 411',
+        status: 409,
+        code: 'insufficient_points',
+        params: { id: '{{points_customer_id}}' },
+        body: { json: { points: -412, reason: '扣除误发积分' } },
+      },
+      {
+        op: 'request_refund',
+        name: 'the whole scarf',
+        status: 200,
+        params: { id: '{{points_order_id}}' },
+        body: { json: { amount: 35599, reason: '颜色与图片不符' } },
+        test: `
+pm.test("a decision is due", function () {
+    pm.expect(body.status).to.eql("refund_requested");
+});`,
+      },
+      {
+        op: 'approve_refund',
+        name: 'in full',
+        status: 200,
+        params: { id: '{{points_order_id}}' },
+        body: { json: {} },
+        test: `
+pm.test("refunded in full", function () {
+    pm.expect(body.status).to.eql("refunded");
+    pm.expect(body.refunded_total).to.eql(35599);
+});`,
+      },
+      {
+        op: 'get_customer_points',
+        name: 'after the refund',
+        status: 200,
+        params: { id: '{{points_customer_id}}' },
+        test: `
+pm.test("the refund took back the 411 left of the 711 earned: the balance stops at 0", function () {
+    pm.expect(body.balance).to.eql(0);
+    pm.expect(body.recent.map(function (e) { return e.kind; })).to.eql(["reverse", "redeem", "adjust", "earn"]);
+    const reverse = body.recent[0];
+    pm.expect(reverse.points).to.eql(-411);
+    pm.expect(reverse.balance_after).to.eql(0);
+    pm.expect(reverse.reason).to.eql(${v('points_order_number')});
+    pm.expect(reverse.order_id).to.eql(${v('points_order_id')});
+});`,
+      },
+      {
+        op: 'update_loyalty_settings',
+        name: 'back to 1 point per yuan, never expiring',
+        status: 200,
+        body: { json: { points_per_unit: 1, points_expire_days: null } },
+        test: `
+pm.test("as the rest of the collection expects them", function () {
+    pm.expect(body.points_per_unit).to.eql(1);
+    pm.expect(body.points_expire_days).to.eql(null);
+    pm.expect(body.points_currency).to.eql("CNY");
 });`,
       },
     ],
@@ -4831,11 +5077,18 @@ function buildTests(step, answer, name) {
     out.push('});');
   } else if (step.code) fail(`${name}: a success has no problem code`);
   // Headers the document promises for this answer.
+  if (step.location && !Object.keys(answer.headers).some((h) => h.toLowerCase() === 'location')) {
+    fail(`${name}: expects a Location, which the document does not promise for ${status}`);
+  }
   for (const header of Object.keys(answer.headers)) {
     const lower = header.toLowerCase();
     if (lower === 'etag') {
       out.push('pm.test("ETag is the version", function () {');
       out.push('    pm.expect(pm.response.headers.get("ETag")).to.eql(\'"\' + body.version + \'"\');');
+      out.push('});');
+    } else if (lower === 'location' && step.location) {
+      out.push(`pm.test(${J(`Location is ${step.location}`)}, function () {`);
+      out.push(`    pm.expect(pm.response.headers.get("Location")).to.eql(pm.variables.replaceIn(${J(step.location)}));`);
       out.push('});');
     } else if (lower === 'location') {
       out.push('pm.test("Location is the new record\'s URL", function () {');

@@ -38,6 +38,7 @@ mod m20261206_000031_sla;
 mod m20261206_000032_conversations;
 mod m20261206_000033_return_visits;
 mod m20261207_000034_coupons;
+mod m20261207_000035_points;
 
 mod custom_field_owners;
 
@@ -81,6 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000032_conversations::Migration),
             Box::new(m20261206_000033_return_visits::Migration),
             Box::new(m20261207_000034_coupons::Migration),
+            Box::new(m20261207_000035_points::Migration),
         ]
     }
 }

@@ -24,6 +24,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod jobs;
 pub mod leads;
+pub mod loyalty;
 pub mod marketing;
 pub mod orders;
 pub mod page;

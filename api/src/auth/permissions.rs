@@ -20,8 +20,8 @@ const fn p(resource: Resource, action: Action) -> Access {
 use Action::{Delete, Read, Write};
 use Resource::{
     Activities, ApiKeys, AuditEvents, CarePlans, Conversations, Coupons, CustomFields, Customers,
-    Deals, Events, Jobs, Leads, Orders, Privacy, Products, Roles, Segments, Settings, Tasks,
-    Tickets, Users,
+    Deals, Events, Jobs, Leads, Loyalty, Orders, Privacy, Products, Roles, Segments, Settings,
+    Tasks, Tickets, Users,
 };
 
 /// (method, route pattern, access) for every authenticated operation.
@@ -304,6 +304,24 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/coupons/{id}", p(Coupons, Delete)),
     ("POST", "/api/v1/coupons/{id}/issue", p(Coupons, Write)),
     ("GET", "/api/v1/customers/{id}/coupons", p(Coupons, Read)),
+    ("GET", "/api/v1/customers/{id}/points", p(Loyalty, Read)),
+    (
+        "GET",
+        "/api/v1/customers/{id}/points/ledger",
+        p(Loyalty, Read),
+    ),
+    (
+        "POST",
+        "/api/v1/customers/{id}/points/adjustments",
+        p(Loyalty, Write),
+    ),
+    (
+        "POST",
+        "/api/v1/customers/{id}/points/redemptions",
+        p(Loyalty, Write),
+    ),
+    ("GET", "/api/v1/settings/loyalty", p(Settings, Read)),
+    ("PATCH", "/api/v1/settings/loyalty", p(Settings, Write)),
     ("GET", "/api/v1/deals", p(Deals, Read)),
     ("POST", "/api/v1/deals", p(Deals, Write)),
     ("POST", "/api/v1/deals/search", p(Deals, Read)),

@@ -40,6 +40,9 @@ pub enum JobKindDto {
     /// Every quarter hour: makes the return visits `/api/v1/settings/return-visits` calls for, a
     /// task or a `return_visit` ticket, once per occasion.
     ReturnVisits,
+    /// Hourly: expires the points earned and not spent within `points_expire_days` of
+    /// `/api/v1/settings/loyalty` (`points.expire`, the points that expire first spent first).
+    PointsExpiry,
 }
 
 /// Where a job stands.
@@ -56,7 +59,7 @@ pub enum JobStatusDto {
     Failed,
 }
 
-mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders, DealReminders, CarePlans, SlaBreaches, ReturnVisits });
+mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders, DealReminders, CarePlans, SlaBreaches, ReturnVisits, PointsExpiry });
 mirror!(JobStatusDto <=> JobStatus { Queued, Running, Succeeded, Failed });
 
 /// A job: one piece of background or timed work, and how its attempts went.
@@ -212,6 +215,8 @@ pub enum PeriodicJobKind {
     SlaBreaches,
     /// Make the return visits that fell due, now.
     ReturnVisits,
+    /// Expire the points whose time has come, now.
+    PointsExpiry,
 }
 
 impl From<PeriodicJobKind> for JobKind {
@@ -223,6 +228,7 @@ impl From<PeriodicJobKind> for JobKind {
             PeriodicJobKind::CarePlans => JobKind::CarePlans,
             PeriodicJobKind::SlaBreaches => JobKind::SlaBreaches,
             PeriodicJobKind::ReturnVisits => JobKind::ReturnVisits,
+            PeriodicJobKind::PointsExpiry => JobKind::PointsExpiry,
         }
     }
 }

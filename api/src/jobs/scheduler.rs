@@ -197,6 +197,12 @@ async fn work(
             .await?;
             Ok(serde_json::json!({ "visits": made }))
         }
+        JobKind::PointsExpiry => {
+            let expired =
+                rapport_persistence::loyalty::points::expire_due(&state.db, state.clock.now())
+                    .await?;
+            Ok(serde_json::json!({ "points": expired }))
+        }
         JobKind::CarePlans => {
             let made = crate::care::run_due(state, state.clock.now())
                 .await
@@ -228,6 +234,7 @@ async fn give_up(txn: &WriteTxn, job: &Job, reason: &str) -> rapport_persistence
         | JobKind::DealReminders
         | JobKind::CarePlans
         | JobKind::SlaBreaches
-        | JobKind::ReturnVisits => Ok(()),
+        | JobKind::ReturnVisits
+        | JobKind::PointsExpiry => Ok(()),
     }
 }

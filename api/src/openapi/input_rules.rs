@@ -127,6 +127,13 @@ pub fn apply(doc: &mut Value) {
         batch_items(schemas);
         resource_search_sort(schemas);
         one_of_recipients(schemas);
+        if let Some(points) = schemas
+            .get_mut("PointsAdjustment")
+            .and_then(|s| s.pointer_mut("/properties/points"))
+        {
+            // An adjustment moves points one way or the other, never none.
+            points["not"] = json!({"const": 0});
+        }
     }
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
@@ -231,7 +238,7 @@ fn request_schema(schema: &mut Value) {
                     property["description"] = description;
                 }
             }
-            "currency" => {
+            "currency" | "points_currency" => {
                 let mut codes = json!(Currency::codes());
                 if property["type"] == json!(["string", "null"]) {
                     // An optional change: `null` leaves the currency as it is.

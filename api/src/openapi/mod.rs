@@ -84,6 +84,7 @@ fn composed_examples(doc: &mut serde_json::Value) {
         "conversations": [example("ConversationView")],
         "conversation_messages": [example("MessageView")],
         "coupons": [example("WalletCouponView")],
+        "points": [example("PointsEntryView")],
         "audit_events": [example("AuditEventView")],
         "events": [example("EventView")],
     });

@@ -55,11 +55,13 @@ pub enum Resource {
     Conversations,
     /// Coupons, issuing them into customers' wallets, and reading the wallets.
     Coupons,
+    /// Customers' points: their balances and ledgers, adjustments and redemptions.
+    Loyalty,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 22] = [
+    pub const ALL: [Resource; 23] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -82,6 +84,7 @@ impl Resource {
         Resource::Tickets,
         Resource::Conversations,
         Resource::Coupons,
+        Resource::Loyalty,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -109,6 +112,7 @@ impl Resource {
             Resource::Tickets => "tickets",
             Resource::Conversations => "conversations",
             Resource::Coupons => "coupons",
+            Resource::Loyalty => "loyalty",
         }
     }
 

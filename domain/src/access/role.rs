@@ -130,6 +130,7 @@ impl BuiltInRole {
                 all(Tickets, &[Read, Write, Delete]),
                 all(Conversations, &[Read, Write, Delete]),
                 all(Coupons, &[Read, Write, Delete]),
+                all(Loyalty, &[Read, Write]),
                 all(Settings, &[Read, Write]),
                 all(Users, &[Read]),
                 all(Events, &[Read]),
@@ -149,6 +150,7 @@ impl BuiltInRole {
                 .chain(all(Settings, &[Read]))
                 .chain(all(CarePlans, &[Read]))
                 .chain(all(Coupons, &[Read]))
+                .chain(all(Loyalty, &[Read]))
                 .collect(),
             BuiltInRole::Marketing => [
                 all(Customers, &[Read]),
@@ -162,6 +164,7 @@ impl BuiltInRole {
                 all(Leads, &[Read]),
                 all(CarePlans, &[Read, Write, Delete]),
                 all(Coupons, &[Read, Write, Delete]),
+                all(Loyalty, &[Read, Write]),
                 all(Settings, &[Read]),
             ]
             .concat(),
@@ -175,6 +178,7 @@ impl BuiltInRole {
                 all(Activities, &[Read, Write]),
                 all(CarePlans, &[Read]),
                 all(Coupons, &[Read]),
+                all(Loyalty, &[Read]),
                 all(Settings, &[Read]),
                 [Tickets, Conversations]
                     .into_iter()
@@ -196,6 +200,7 @@ impl BuiltInRole {
                 all(Activities, &[Read]),
                 all(Deals, &[Read]),
                 all(Coupons, &[Read]),
+                all(Loyalty, &[Read]),
                 all(Settings, &[Read]),
             ]
             .concat(),

@@ -121,8 +121,78 @@ async fn execute(
     Ok(())
 }
 
+/// The absorbed customer's points join the survivor's: its ledger numbered after the survivor's
+/// entries, its balance added to the survivor's account. (Read here by table name: the points
+/// come after the customers.)
+async fn move_points(conn: &impl ConnectionTrait, survivor: Uuid, absorbed: Uuid) -> Result<()> {
+    let (accounts, entries) = (Alias::new("points_accounts"), Alias::new("points_entries"));
+    let (customer, balance, count) = (
+        Alias::new("customer_id"),
+        Alias::new("balance"),
+        Alias::new("entries"),
+    );
+    let account_of = |who: Uuid| {
+        Query::select()
+            .column(balance.clone())
+            .column(count.clone())
+            .from(accounts.clone())
+            .and_where(Expr::col(customer.clone()).eq(who))
+            .to_owned()
+    };
+    let read = |who: Uuid| {
+        let statement = account_of(who);
+        async move {
+            let backend = conn.get_database_backend();
+            match conn.query_one_raw(backend.build(&statement)).await? {
+                Some(row) => Ok::<_, Error>(Some((
+                    row.try_get_by_index::<i64>(0)?,
+                    row.try_get_by_index::<i64>(1)?,
+                ))),
+                None => Ok(None),
+            }
+        }
+    };
+    let Some((moved_balance, moved_entries)) = read(absorbed).await? else {
+        return Ok(());
+    };
+    let kept = read(survivor).await?;
+    let renumber = Query::update()
+        .table(entries.clone())
+        .value(customer.clone(), survivor)
+        .value(
+            Alias::new("entry_no"),
+            Expr::col(Alias::new("entry_no")).add(kept.map_or(0, |(_, n)| n)),
+        )
+        .and_where(Expr::col(customer.clone()).eq(absorbed))
+        .to_owned();
+    execute(conn, &renumber).await?;
+    let joined = match kept {
+        Some(_) => Query::update()
+            .table(accounts.clone())
+            .value(
+                balance.clone(),
+                Expr::col(balance.clone()).add(moved_balance),
+            )
+            .value(count.clone(), Expr::col(count.clone()).add(moved_entries))
+            .and_where(Expr::col(customer.clone()).eq(survivor))
+            .to_owned(),
+        None => Query::update()
+            .table(accounts.clone())
+            .value(customer.clone(), survivor)
+            .and_where(Expr::col(customer.clone()).eq(absorbed))
+            .to_owned(),
+    };
+    execute(conn, &joined).await?;
+    let gone = Query::delete()
+        .from_table(accounts)
+        .and_where(Expr::col(customer).eq(absorbed))
+        .to_owned();
+    execute(conn, &gone).await
+}
+
 /// Moves every row the absorbed customer owns to the survivor.
 async fn move_owned(conn: &impl ConnectionTrait, survivor: Uuid, absorbed: Uuid) -> Result<()> {
+    move_points(conn, survivor, absorbed).await?;
     for (table, column, keys) in OWNED_SETS {
         // The absorbed customer's rows whose keys the survivor holds already go.
         let kept_as = Alias::new("kept");

@@ -23,8 +23,8 @@ use super::entity::{line, order, refund, shipment_event};
 use super::{active, assembled, scoped};
 use crate::catalogue::{self, Move, Refused};
 use crate::idempotency::{self, IdempotencyKey, Outcome};
-use crate::marketing;
 use crate::{Db, Error, Result, audit, customers, settings};
+use crate::{loyalty, marketing};
 
 /// What an action brings with it, checked.
 #[derive(Debug, Clone)]
@@ -186,6 +186,7 @@ pub async fn act(
                 };
                 marketing::redeem_coupon(&*txn, redemption, now).await?;
             }
+            loyalty::earn_for_order(&*txn, &before, now).await?;
             after.payment = Some(Payment {
                 method,
                 reference,
@@ -221,6 +222,7 @@ pub async fn act(
             return_coupon,
         } => {
             approve_refund(&*txn, &mut after, reference, &restock, now).await?;
+            loyalty::reverse_for_order(&*txn, &after, now).await?;
             if return_coupon {
                 marketing::give_coupon_back(&*txn, after.id, now).await?;
             }

@@ -1,0 +1,3 @@
+//! Loyalty: the points customers earn and spend.
+
+pub mod points;

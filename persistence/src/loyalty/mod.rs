@@ -1,0 +1,5 @@
+//! Loyalty: customers' points.
+
+pub mod points;
+
+pub use points::{earn_for_order, reverse_for_order};
