@@ -414,3 +414,50 @@ async fn a_merge_joins_the_points_of_both_customers() {
         assert_eq!(ledger(&app, &alone).await.len(), 4);
     }
 }
+
+/// Paying earns points, and placing an order for the same customer at the same time holds locks
+/// on the customer and the event feed: neither ever waits for the other in a circle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn payments_and_new_orders_of_one_customer_at_once_all_go_through() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let member = customer(&app).await;
+        let place = || async {
+            app.send(
+                Method::POST,
+                "/api/v1/orders",
+                &app.admin_token,
+                Some(json!({"customer_id": member, "currency": "CNY",
+                    "lines": [{"description": "积分商品", "quantity": 1, "unit_price": 10_000}]})),
+            )
+            .await
+        };
+        let mut pending = Vec::new();
+        for _ in 0..20 {
+            let (status, order) = place().await;
+            assert_eq!(status, StatusCode::CREATED);
+            pending.push(id(&order));
+        }
+        let paths: Vec<String> = pending
+            .iter()
+            .map(|order| format!("/api/v1/orders/{order}/pay"))
+            .collect();
+        let pays = join_all(paths.iter().map(|path| {
+            app.send(
+                Method::POST,
+                path,
+                &app.admin_token,
+                Some(json!({"method": "cash"})),
+            )
+        }));
+        let places = join_all((0..20).map(|_| place()));
+        let (paid, placed) = tokio::join!(pays, places);
+        let odd: Vec<_> = paid
+            .iter()
+            .chain(placed.iter())
+            .filter(|(s, _)| !s.is_success())
+            .collect();
+        assert!(odd.is_empty(), "{backend:?} {odd:?}");
+        assert_eq!(checked_balance(&app, &member).await, 20 * 100);
+    }
+}

@@ -4,7 +4,8 @@
 -- next. Creations and payments therefore alternate; `paid` in the summary counts the pairs
 -- completed. The variants (BENCH_VARIANTS, two ids) and the buyers (BENCH_BUYERS_FILE, one id a
 -- line, each order's buyer drawn at random) come from bench/run, which creates them through the
--- API with stock for every order of the run.
+-- API with stock for every order of the run. With BENCH_COUPON_CODE set (coupon_redeem_pay),
+-- every order takes that coupon code and its payment redeems it.
 dofile(os.getenv("BENCH_LUA") .. "/common.lua")
 local variants = {}
 for id in string.gmatch(os.getenv("BENCH_VARIANTS") or "", "[^,]+") do variants[#variants + 1] = id end
@@ -19,7 +20,8 @@ unidentified = 0
 
 local create_body = '{"customer_id":"%s","currency":"CNY","shipping":1000,"lines":[' ..
   '{"variant_id":"' .. (variants[1] or "") .. '","quantity":1},' ..
-  '{"variant_id":"' .. (variants[2] or "") .. '","quantity":2}],"channel":"web"}'
+  '{"variant_id":"' .. (variants[2] or "") .. '","quantity":2}],"channel":"web"' ..
+  (os.getenv("BENCH_COUPON_CODE") and (',"coupon_code":"' .. os.getenv("BENCH_COUPON_CODE") .. '"') or "") .. '}'
 
 request = function()
   local id = table.remove(waiting, 1)

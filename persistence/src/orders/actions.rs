@@ -116,8 +116,9 @@ async fn locked(
     assembled(conn, row).await
 }
 
-/// Stores `after` (the order's own row), recounts the customer's purchase figures when the money
-/// moved, records the change, remembers the answer for the idempotency key and commits.
+/// Stores `after` (the order's own row), recounts the customer's purchase figures and moves their
+/// points when the money moved, records the change, remembers the answer for the idempotency key
+/// and commits.
 async fn finish(
     txn: crate::db::WriteTxn,
     actor: &Actor,
@@ -129,6 +130,17 @@ async fn finish(
     active(&after).update(&*txn).await?;
     if after.payment != before.payment || after.refunded_total != before.refunded_total {
         customers::recount_purchases(&*txn, actor, after.customer_id).await?;
+        // The points move after the customer's row is locked by the recount, and their event
+        // takes the outbox's lock after it, as a new order's event does after its insert holds
+        // that row: taken the other way round, a payment and an order placed for the same
+        // customer would wait for each other.
+        let now = after.updated_at;
+        if before.payment.is_none() && after.payment.is_some() {
+            loyalty::earn_for_order(&*txn, &after, now).await?;
+        }
+        if after.refunded_total > before.refunded_total {
+            loyalty::reverse_for_order(&*txn, &after, now).await?;
+        }
     }
     let (b, a) = (serde_json::to_value(before)?, serde_json::to_value(&after)?);
     audit::record_change(&*txn, actor, event, "order", after.id, Some(&b), Some(&a)).await?;
@@ -186,7 +198,7 @@ pub async fn act(
                 };
                 marketing::redeem_coupon(&*txn, redemption, now).await?;
             }
-            loyalty::earn_for_order(&*txn, &before, now).await?;
+
             after.payment = Some(Payment {
                 method,
                 reference,
@@ -222,7 +234,6 @@ pub async fn act(
             return_coupon,
         } => {
             approve_refund(&*txn, &mut after, reference, &restock, now).await?;
-            loyalty::reverse_for_order(&*txn, &after, now).await?;
             if return_coupon {
                 marketing::give_coupon_back(&*txn, after.id, now).await?;
             }
