@@ -133,6 +133,6 @@ pub async fn list_customer_coupons(
     let q = query.0;
     let request = page_request(q.limit, q.cursor, q.include_total)?;
     let unused = q.unused.unwrap_or(false);
-    let list = store::wallet(state.db.conn(), None, id.into_inner(), unused, &request).await?;
+    let list = store::wallet(state.db.conn(), id.into_inner(), unused, &request).await?;
     Ok(page(&PageOf::from_page(list, WalletCouponView::from)))
 }

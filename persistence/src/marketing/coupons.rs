@@ -581,16 +581,15 @@ pub struct WalletEntry {
     pub coupon: Coupon,
 }
 
-/// One page of the coupons in customer `customer_id`'s wallet (within `owner`'s scope), newest
+/// One page of the coupons in customer `customer_id`'s wallet (404 for no customer), newest
 /// first, unused only when asked.
 pub async fn wallet(
     conn: &impl ConnectionTrait,
-    owner: Option<Uuid>,
     customer_id: Uuid,
     unused_only: bool,
     request: &PageRequest,
 ) -> Result<Page<WalletEntry>> {
-    customers::get(conn, owner, customer_id).await?;
+    customers::get(conn, None, customer_id).await?;
     let mut select = issued::Entity::find().filter(issued::Column::CustomerId.eq(customer_id));
     if unused_only {
         select = select.filter(issued::Column::Used.eq(false));
@@ -657,16 +656,13 @@ fn entry(m: issued::Model, coupons: &[Coupon]) -> Result<WalletEntry> {
     })
 }
 
-/// A coupon an order may take: its definition, the code given and, for a code of its own, the
-/// issued coupon.
+/// A coupon an order may take: its definition and the code given.
 #[derive(Debug, Clone)]
 pub struct Offer {
     /// The definition.
     pub coupon: Coupon,
     /// The code, in capitals.
     pub code: String,
-    /// The issued coupon whose own code it is.
-    pub issued: Option<IssuedCoupon>,
 }
 
 /// The coupon a code names, or why none applies: a code of its own must be the customer's and
@@ -691,7 +687,6 @@ async fn offer_of(
         return Ok(Ok(Offer {
             coupon,
             code: code.to_owned(),
-            issued: Some(own.into()),
         }));
     }
     match coupon::Entity::find()
@@ -702,7 +697,6 @@ async fn offer_of(
         Some(m) => Ok(Ok(Offer {
             coupon: m.try_into()?,
             code: code.to_owned(),
-            issued: None,
         })),
         None => Ok(Err(Inapplicable::UnknownCode)),
     }
