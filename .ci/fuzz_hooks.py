@@ -308,6 +308,13 @@ def _care_schedule(schedule):
 def before_call(ctx, case, **kwargs):
     if not _positive(case):
         return
+    if case.path == "/api/v1/customers/{id}/membership" and case.method == "GET":
+        # A membership to read exists when the customer has enrolled: the server's state.
+        member = _chatter()
+        if member is not None:
+            requests.post(f"{BASE}/api/v1/customers/{member}/membership", headers=AUTH,
+                          json={"signup_channel": "store"}, timeout=10)
+            case.path_parameters["id"] = member
     if case.query and "cursor" in case.query:
         # Only a cursor the server issued for this list and sort is valid.
         del case.query["cursor"]
@@ -372,6 +379,9 @@ def before_call(ctx, case, **kwargs):
         if isinstance(occurred_at, str):
             # A decision lies in the past.
             case.body["occurred_at"] = (datetime.now(timezone.utc) - timedelta(days=1)).isoformat()
+        if case.path == "/api/v1/customers/{id}/membership" and isinstance(case.body.get("member_since"), str):
+            # A member joined in the past.
+            case.body["member_since"] = (datetime.now(timezone.utc) - timedelta(days=400)).isoformat()
         expires_at = case.body.get("expires_at")
         if isinstance(expires_at, str):
             case.body["expires_at"] = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()

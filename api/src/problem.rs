@@ -98,6 +98,11 @@ error_codes! {
     NotStarted => "not_started", 409, "The coupon cannot be used yet", "优惠券尚未生效";
     AlreadyUsed => "already_used", 409, "The coupon code has been used", "该优惠券码已被使用";
     InsufficientPoints => "insufficient_points", 409, "Not enough points", "积分不足";
+    TierNameTaken => "tier_name_taken", 409, "Tier name already in use", "会员等级名称已被使用";
+    TierRankTaken => "tier_rank_taken", 409, "Tier rank already in use", "会员等级排名已被使用";
+    TooManyTiers => "too_many_tiers", 409, "Too many tiers", "会员等级数量已达上限";
+    AlreadyMember => "already_member", 409, "Already a member", "客户已是会员";
+    MemberNumberTaken => "member_number_taken", 409, "Member number already in use", "会员号已被使用";
     SlaPolicyNameTaken => "sla_policy_name_taken", 409, "SLA policy name already in use", "服务级别策略名称已被使用";
     FilePurged => "file_purged", 409, "The file was forgotten after its retention", "文件已超过保留期限被清除";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";

@@ -275,6 +275,9 @@ pub const IGNORED_COLUMNS: &[&str] = &[
     "last_order_at",
     "last_activity_at",
     "level_id",
+    "tier_id",
+    "member_number",
+    "member_since",
 ];
 
 /// The most columns a mapping names.

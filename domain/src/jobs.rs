@@ -31,6 +31,8 @@ pub enum JobKind {
     ReturnVisits,
     /// Expires the points that were earned and not spent in time.
     PointsExpiry,
+    /// Gives every member the tier their standing within the tier window reaches.
+    TierReview,
 }
 
 names!(JobKind {
@@ -42,6 +44,7 @@ names!(JobKind {
     SlaBreaches => "sla_breaches",
     ReturnVisits => "return_visits",
     PointsExpiry => "points_expiry",
+    TierReview => "tier_review",
 });
 
 impl JobKind {
@@ -58,6 +61,7 @@ impl JobKind {
             JobKind::SlaBreaches => Some(Duration::minutes(1)),
             JobKind::ReturnVisits => Some(Duration::minutes(15)),
             JobKind::PointsExpiry => Some(Duration::hours(1)),
+            JobKind::TierReview => Some(Duration::days(1)),
         }
     }
 
@@ -71,7 +75,8 @@ impl JobKind {
             | JobKind::CarePlans
             | JobKind::SlaBreaches
             | JobKind::ReturnVisits
-            | JobKind::PointsExpiry => 5,
+            | JobKind::PointsExpiry
+            | JobKind::TierReview => 5,
         }
     }
 

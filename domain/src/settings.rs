@@ -495,6 +495,10 @@ pub struct LoyaltySettings {
     pub points_currency: String,
     /// Days after which earned points expire; `None`: never.
     pub points_expire_days: Option<i64>,
+    /// The days back over which points earned and money spent qualify a member for a tier;
+    /// `None`: since they joined.
+    #[serde(default = "default_tier_window_days")]
+    pub tier_window_days: Option<i64>,
     /// When they last changed; `None` while they hold their defaults.
     pub updated_at: Option<DateTime<Utc>>,
     /// Grows by one on every change.
@@ -507,10 +511,16 @@ impl Default for LoyaltySettings {
             points_per_unit: 1,
             points_currency: "CNY".into(),
             points_expire_days: None,
+            tier_window_days: default_tier_window_days(),
             updated_at: None,
             version: 1,
         }
     }
+}
+
+/// A year: what a tier asks for is earned or spent within the last 365 days.
+fn default_tier_window_days() -> Option<i64> {
+    Some(365)
 }
 
 impl SettingsGroup for LoyaltySettings {
@@ -537,6 +547,8 @@ pub struct LoyaltyChanges {
     pub points_currency: Option<String>,
     /// Days after which earned points expire.
     pub points_expire_days: Option<Option<i64>>,
+    /// The days back over which members qualify for tiers.
+    pub tier_window_days: Option<Option<i64>>,
 }
 
 impl LoyaltyChanges {
@@ -564,6 +576,15 @@ impl LoyaltyChanges {
                 "must be between 1 and 3650",
             ));
         }
+        if let Some(Some(days)) = self.tier_window_days
+            && !(1..=3650).contains(&days)
+        {
+            errors.push(FieldError::new(
+                "tier_window_days",
+                "out_of_range",
+                "must be between 1 and 3650",
+            ));
+        }
         errors.into_result(|| self)
     }
 }
@@ -579,6 +600,7 @@ impl SettingsChange<LoyaltySettings> for LoyaltyChanges {
             points_expire_days: self
                 .points_expire_days
                 .unwrap_or(current.points_expire_days),
+            tier_window_days: self.tier_window_days.unwrap_or(current.tier_window_days),
             ..current.clone()
         }
     }

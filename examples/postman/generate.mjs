@@ -2515,6 +2515,432 @@ pm.test("as the rest of the collection expects them", function () {
     ],
   },
   {
+    name: 'Membership tiers',
+    description:
+      'Two tiers of the loyalty programme: silver for members who earned 100 points, with points ×1.5, and gold for members who spent ¥500, with 10% off their orders and points ×2; a second tier of the same name or rank is refused, and so are a rank and a discount out of range. A new customer enrols by the mini program and is given a member number but no tier; 100 points added for joining make them silver, and a ¥600 coat paid as silver earns 900 points (600 × 1.5) and makes them gold, so a ¥100 scarf they order is priced with 10% off, by a discount line of the tier. Gold is changed with `If-Match` (a stale one is 412); raised to ¥10,000 it is out of reach, and the member falls back to silver. Silver deleted, the member holds no tier; the membership ends, and gold is deleted too.\n\n' +
+      'What the folder leaves behind: the customer, no longer a member, with their paid and cancelled orders and their 1000 points. No tier is left, so orders elsewhere in the collection are priced and earn as they would without this folder.',
+    steps: [
+      {
+        op: 'get_loyalty_settings',
+        name: 'what members qualify by',
+        status: 200,
+        test: `
+pm.test("1 point per yuan, and tiers reached within 365 days", function () {
+    pm.expect(body.points_per_unit).to.eql(1);
+    pm.expect(body.points_currency).to.eql("CNY");
+    pm.expect(body.tier_window_days).to.eql(365);
+});`,
+      },
+      {
+        op: 'list_membership_tiers',
+        name: 'as the collection leaves them',
+        status: 200,
+        query: { include_total: 'true' },
+        test: `
+pm.test("there are none", function () {
+    pm.expect(body.data).to.eql([]);
+    pm.expect(body.total).to.eql(0);
+    pm.expect(body.has_more).to.eql(false);
+});`,
+      },
+      {
+        op: 'create_membership_tier',
+        name: 'silver, for 100 points, points ×1.5',
+        status: 201,
+        body: {
+          json: {
+            name: '银卡 {{run}}',
+            rank: 10,
+            qualification: 'points',
+            threshold: 100,
+            benefits: ['生日礼券'],
+            points_multiplier: 1.5,
+            description: '一年内累计 100 积分',
+          },
+        },
+        test: `${storeId('silver_tier_id')}
+pm.test("the tier is what was sent, with no discount", function () {
+    pm.expect(body.name).to.eql(pm.variables.replaceIn("银卡 {{run}}"));
+    pm.expect(body.rank).to.eql(10);
+    pm.expect(body.qualification).to.eql("points");
+    pm.expect(body.threshold).to.eql(100);
+    pm.expect(body.benefits).to.eql(["生日礼券"]);
+    pm.expect(body.points_multiplier).to.eql(1.5);
+    pm.expect(body.discount_percent, "0 when not sent").to.eql(0);
+    pm.expect(body.version).to.eql(1);
+});`,
+      },
+      {
+        op: 'create_membership_tier',
+        name: 'gold, for ¥500 spent, 10% off and points ×2',
+        status: 201,
+        body: {
+          json: {
+            name: '金卡 {{run}}',
+            rank: 20,
+            qualification: 'spend',
+            threshold: 50000,
+            benefits: ['全场 9 折', '积分翻倍'],
+            discount_percent: 10,
+            points_multiplier: 2,
+          },
+        },
+        test: `${storeId('gold_tier_id')}
+pm.test("the tier is what was sent", function () {
+    pm.expect(body.name).to.eql(pm.variables.replaceIn("金卡 {{run}}"));
+    pm.expect(body.rank).to.eql(20);
+    pm.expect(body.qualification).to.eql("spend");
+    pm.expect(body.threshold).to.eql(50000);
+    pm.expect(body.discount_percent).to.eql(10);
+    pm.expect(body.points_multiplier).to.eql(2);
+    pm.expect(body.description, "null when not sent").to.eql(null);
+});`,
+      },
+      {
+        op: 'create_membership_tier',
+        name: 'a second tier named like gold',
+        status: 409,
+        code: 'tier_name_taken',
+        body: { json: { name: '金卡 {{run}}', rank: 30, qualification: 'spend', threshold: 100000 } },
+        test: `
+pm.test("the name is the field in the way", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["name tier_name_taken"]);
+});`,
+      },
+      {
+        op: 'create_membership_tier',
+        name: 'a second tier at gold\'s rank',
+        status: 409,
+        code: 'tier_rank_taken',
+        body: { json: { name: '铂金卡 {{run}}', rank: 20, qualification: 'spend', threshold: 100000 } },
+        test: `
+pm.test("the rank is the field in the way", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["rank tier_rank_taken"]);
+});`,
+      },
+      {
+        op: 'create_membership_tier',
+        name: 'rank 5000 and 95% off',
+        status: 422,
+        code: 'validation_failed',
+        body: {
+          json: { name: '钻石卡 {{run}}', rank: 5000, qualification: 'spend', threshold: 1000000, discount_percent: 95 },
+        },
+        test: `
+pm.test("both fields are named: ranks go to 1000, discounts to 90%", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["rank out_of_range", "discount_percent out_of_range"]);
+});`,
+      },
+      {
+        op: 'list_membership_tiers',
+        name: 'highest rank first',
+        status: 200,
+        query: { sort: '-rank', include_total: 'true' },
+        test: `
+pm.test("gold, then silver; the refused tiers were not created", function () {
+    pm.expect(body.data.map(function (t) { return t.id; })).to.eql([${v('gold_tier_id')}, ${v('silver_tier_id')}]);
+    pm.expect(body.total).to.eql(2);
+});`,
+      },
+      {
+        op: 'get_membership_tier',
+        name: 'gold',
+        status: 200,
+        params: { id: '{{gold_tier_id}}' },
+        test: `${storeEtag('gold_tier_etag')}
+pm.test("it is gold, at version 1", function () {
+    pm.expect(body.id).to.eql(${v('gold_tier_id')});
+    pm.expect(body.benefits).to.eql(["全场 9 折", "积分翻倍"]);
+    pm.expect(pm.response.headers.get("ETag")).to.eql('"1"');
+});`,
+      },
+      {
+        op: 'create_customer',
+        name: 'who joins the programme',
+        status: 201,
+        body: { json: { name: '小程序会员 {{run}}' } },
+        test: `${storeId('tier_member_id')}
+pm.test("not a member yet", function () {
+    pm.expect(body.member_number).to.eql(null);
+    pm.expect(body.tier_id).to.eql(null);
+});`,
+      },
+      {
+        op: 'get_customer_membership',
+        name: 'before enrolling',
+        status: 404,
+        code: 'not_found',
+        params: { id: '{{tier_member_id}}' },
+      },
+      {
+        op: 'enrol_customer',
+        name: 'by the mini program, with a member number drawn',
+        status: 201,
+        params: { id: '{{tier_member_id}}' },
+        location: '/api/v1/customers/{{tier_member_id}}/membership',
+        body: { json: { signup_channel: 'mini_program' } },
+        test: `${set('tier_member_number', 'body && body.member_number')}
+pm.test("a member, with a number of their own", function () {
+    pm.expect(body.customer_id).to.eql(${v('tier_member_id')});
+    pm.expect(body.member_number).to.match(/^M[0-9A-Z]{10}$/);
+    pm.expect(body.signup_channel).to.eql("mini_program");
+    pm.expect(body.member_since).to.be.a("string");
+});
+pm.test("no tier: they have earned and spent nothing", function () {
+    pm.expect(body.tier_id).to.eql(null);
+});`,
+      },
+      {
+        op: 'enrol_customer',
+        name: 'a second time',
+        status: 409,
+        code: 'already_member',
+        params: { id: '{{tier_member_id}}' },
+        body: { json: { signup_channel: 'store' } },
+      },
+      {
+        op: 'adjust_customer_points',
+        name: '100 points for joining',
+        status: 201,
+        params: { id: '{{tier_member_id}}' },
+        location: '/api/v1/customers/{{tier_member_id}}/points/ledger',
+        body: { json: { points: 100, reason: '入会礼' } },
+        test: `
+pm.test("added: 100 points", function () {
+    pm.expect(body.kind).to.eql("adjust");
+    pm.expect(body.balance_after).to.eql(100);
+});`,
+      },
+      {
+        op: 'get_customer_membership',
+        name: 'after 100 points',
+        status: 200,
+        params: { id: '{{tier_member_id}}' },
+        test: `
+pm.test("silver: 100 points reach it", function () {
+    pm.expect(body.tier_id).to.eql(${v('silver_tier_id')});
+    pm.expect(body.member_number).to.eql(${v('tier_member_number')});
+});`,
+      },
+      {
+        op: 'create_order',
+        name: 'a cashmere coat for ¥600, as silver',
+        status: 201,
+        body: {
+          json: {
+            customer_id: '{{tier_member_id}}',
+            currency: 'CNY',
+            lines: [{ description: '羊绒大衣', quantity: 1, unit_price: 60000 }],
+          },
+        },
+        test: `${storeId('tier_coat_order_id')}
+pm.test("silver takes nothing off: no discount line", function () {
+    pm.expect(body.discounts).to.eql([]);
+    pm.expect(body.discount_total).to.eql(0);
+    pm.expect(body.total).to.eql(60000);
+});`,
+      },
+      {
+        op: 'pay_order',
+        name: 'the coat',
+        status: 200,
+        params: { id: '{{tier_coat_order_id}}' },
+        body: { json: { method: 'cash' } },
+        test: `
+pm.test("paid", function () {
+    pm.expect(body.status).to.eql("paid");
+});`,
+      },
+      {
+        op: 'get_customer_points',
+        name: 'after the coat was paid',
+        status: 200,
+        params: { id: '{{tier_member_id}}' },
+        test: `
+pm.test("600 yuan at 1 point each, times silver's 1.5: 900 points more, 1000 in all", function () {
+    pm.expect(body.balance).to.eql(1000);
+    const earn = body.recent[0];
+    pm.expect(earn.kind).to.eql("earn");
+    pm.expect(earn.points).to.eql(900);
+    pm.expect(earn.order_id).to.eql(${v('tier_coat_order_id')});
+});`,
+      },
+      {
+        op: 'get_customer_membership',
+        name: 'after ¥600 spent',
+        status: 200,
+        params: { id: '{{tier_member_id}}' },
+        test: `
+pm.test("gold: ¥600 reaches ¥500, and gold outranks silver", function () {
+    pm.expect(body.tier_id).to.eql(${v('gold_tier_id')});
+});`,
+      },
+      {
+        op: 'create_order',
+        name: 'a wool scarf for ¥100, as gold',
+        status: 201,
+        body: {
+          json: {
+            customer_id: '{{tier_member_id}}',
+            currency: 'CNY',
+            lines: [{ description: '羊毛围巾', quantity: 1, unit_price: 10000 }],
+          },
+        },
+        test: `${storeId('tier_scarf_order_id')}
+pm.test("gold takes 10% off, by a discount line of the tier", function () {
+    pm.expect(body.discounts).to.eql([{
+        source: "tier",
+        source_id: ${v('gold_tier_id')},
+        name: pm.variables.replaceIn("金卡 {{run}}"),
+        code: null,
+        amount: 1000,
+        gift_line_id: null
+    }]);
+    pm.expect(body.lines_total).to.eql(10000);
+    pm.expect(body.discount_total).to.eql(1000);
+    pm.expect(body.subtotal).to.eql(9000);
+    pm.expect(body.total).to.eql(9000);
+});`,
+      },
+      {
+        op: 'cancel_order',
+        name: 'the scarf',
+        status: 200,
+        params: { id: '{{tier_scarf_order_id}}' },
+        test: `
+pm.test("cancelled, its discount kept as it was priced", function () {
+    pm.expect(body.status).to.eql("cancelled");
+    pm.expect(body.discount_total).to.eql(1000);
+});`,
+      },
+      {
+        op: 'search_customers',
+        name: 'gold members',
+        status: 200,
+        body: { json: { filter: { field: 'tier_id', op: 'eq', value: '{{gold_tier_id}}' }, include_total: true } },
+        test: `
+pm.test("the new member is gold's only one", function () {
+    pm.expect(body.data.map(function (c) { return c.id; })).to.eql([${v('tier_member_id')}]);
+    pm.expect(body.total).to.eql(1);
+});
+pm.test("the customer carries their tier and member number", function () {
+    pm.expect(body.data[0].tier_id).to.eql(${v('gold_tier_id')});
+    pm.expect(body.data[0].member_number).to.eql(${v('tier_member_number')});
+    pm.expect(body.data[0].member_since).to.be.a("string");
+});`,
+      },
+      {
+        op: 'update_membership_tier',
+        name: 'gold, with If-Match, a benefit more',
+        status: 200,
+        params: { id: '{{gold_tier_id}}' },
+        headers: { 'If-Match': '{{gold_tier_etag}}' },
+        body: { json: { benefits: ['全场 9 折', '积分翻倍', '专属客服'] } },
+        test: `${storeEtag('gold_tier_fresh_etag')}
+pm.test("the benefits are replaced and the version grows to 2", function () {
+    pm.expect(body.benefits).to.eql(["全场 9 折", "积分翻倍", "专属客服"]);
+    pm.expect(body.threshold, "what was not sent stays").to.eql(50000);
+    pm.expect(body.version).to.eql(2);
+});`,
+      },
+      {
+        op: 'update_membership_tier',
+        name: 'gold, with the ETag read before the change',
+        status: 412,
+        code: 'precondition_failed',
+        params: { id: '{{gold_tier_id}}' },
+        headers: { 'If-Match': '{{gold_tier_etag}}' },
+        body: { json: { threshold: 1000000 } },
+        test: `
+pm.test("nothing changed: the tier is at version 2", function () {
+    pm.expect(body.current_version).to.eql(2);
+});`,
+      },
+      {
+        op: 'update_membership_tier',
+        name: 'gold, with the fresh ETag, raised to ¥10,000',
+        status: 200,
+        params: { id: '{{gold_tier_id}}' },
+        headers: { 'If-Match': '{{gold_tier_fresh_etag}}' },
+        body: { json: { threshold: 1000000 } },
+        test: `${storeEtag('gold_tier_etag')}
+pm.test("the threshold is raised and the version grows to 3", function () {
+    pm.expect(body.threshold).to.eql(1000000);
+    pm.expect(body.version).to.eql(3);
+});`,
+      },
+      {
+        op: 'get_customer_membership',
+        name: 'after gold was raised',
+        status: 200,
+        params: { id: '{{tier_member_id}}' },
+        test: `
+pm.test("back to silver: ¥600 no longer reaches gold, 1000 points still reach silver", function () {
+    pm.expect(body.tier_id).to.eql(${v('silver_tier_id')});
+});`,
+      },
+      {
+        op: 'delete_membership_tier',
+        name: 'silver, which the member holds',
+        status: 204,
+        params: { id: '{{silver_tier_id}}' },
+      },
+      {
+        op: 'get_customer_membership',
+        name: 'after silver was deleted',
+        status: 200,
+        params: { id: '{{tier_member_id}}' },
+        test: `
+pm.test("still a member, with no tier: gold is out of reach", function () {
+    pm.expect(body.member_number).to.eql(${v('tier_member_number')});
+    pm.expect(body.tier_id).to.eql(null);
+});`,
+      },
+      {
+        op: 'end_customer_membership',
+        status: 204,
+        params: { id: '{{tier_member_id}}' },
+      },
+      {
+        op: 'get_customer_membership',
+        name: 'after it ended',
+        status: 404,
+        code: 'not_found',
+        params: { id: '{{tier_member_id}}' },
+      },
+      {
+        op: 'delete_membership_tier',
+        name: 'gold, with If-Match',
+        status: 204,
+        params: { id: '{{gold_tier_id}}' },
+        headers: { 'If-Match': '{{gold_tier_etag}}' },
+      },
+      {
+        op: 'get_membership_tier',
+        name: 'gold, after deletion',
+        status: 404,
+        code: 'not_found',
+        params: { id: '{{gold_tier_id}}' },
+      },
+      {
+        op: 'get_customer',
+        name: 'the former member',
+        status: 200,
+        params: { id: '{{tier_member_id}}' },
+        test: `
+pm.test("no member number, no tier, no date of joining", function () {
+    pm.expect(body.member_number).to.eql(null);
+    pm.expect(body.member_since).to.eql(null);
+    pm.expect(body.tier_id).to.eql(null);
+});
+pm.test("the paid coat counts; the cancelled scarf does not", function () {
+    pm.expect(body.orders_count).to.eql(1);
+    pm.expect(body.total_spent).to.eql(60000);
+});`,
+      },
+    ],
+  },
+  {
     name: 'Following up',
     description:
       'A call logged with the buyer above, a task to call back with a reminder, read against the workspace\'s time zone, completed, and the buyer\'s timeline of activities and orders.',

@@ -39,6 +39,7 @@ mod m20261206_000032_conversations;
 mod m20261206_000033_return_visits;
 mod m20261207_000034_coupons;
 mod m20261207_000035_points;
+mod m20261208_000036_membership;
 
 mod custom_field_owners;
 
@@ -83,6 +84,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000033_return_visits::Migration),
             Box::new(m20261207_000034_coupons::Migration),
             Box::new(m20261207_000035_points::Migration),
+            Box::new(m20261208_000036_membership::Migration),
         ]
     }
 }

@@ -271,6 +271,8 @@ pub(crate) enum Serial {
     CustomerLevels = 7262617703,
     /// Choosing the agent a new ticket goes to, so that tickets opened at once spread evenly.
     TicketAssignment = 7262617704,
+    /// Changing the membership tiers (exclusive) against reviewing a member's tier (shared).
+    MembershipTiers = 7262617705,
 }
 
 /// Waits until no other transaction does this kind of change, and holds the turn until this

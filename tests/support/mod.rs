@@ -299,6 +299,13 @@ impl TestApp {
         .await
     }
 
+    /// What the administrator's request answers, which must be a success.
+    pub async fn ok(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let (status, answer) = self.send(method, path, &self.admin_token, body).await;
+        assert!(status.is_success(), "{path}: {status} {answer}");
+        answer
+    }
+
     /// Runs a periodic job now (`POST /api/v1/jobs`) and waits for it to succeed; what it
     /// reported.
     pub async fn run_job(&self, kind: &str) -> Value {
@@ -527,6 +534,11 @@ pub async fn within_two_seconds(
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+}
+
+/// The `id` of a record as answered.
+pub fn id_of(record: &Value) -> String {
+    record["id"].as_str().expect("an id").to_owned()
 }
 
 /// The `field` of every error a problem lists, in order.

@@ -418,6 +418,9 @@ impl UpdateCustomer {
     "last_order_at": "2026-12-05T09:01:00Z",
     "last_activity_at": "2026-12-05T11:20:00Z",
     "level_id": "0193a5c7-1111-7000-8000-000000000002",
+    "tier_id": "0193a5c7-2222-7000-8000-000000000002",
+    "member_number": "M7K3M9Q2BX4",
+    "member_since": "2026-11-22T08:31:00Z",
     "created_at": "2026-11-22T08:30:00Z",
     "updated_at": "2026-11-22T08:30:00Z",
     "version": 1
@@ -483,6 +486,15 @@ pub struct CustomerView {
     /// The customer level the figures reach (`/api/v1/customer-levels`), assigned whenever they
     /// or the levels change; filterable.
     pub level_id: Option<Uuid>,
+    /// The membership tier a member holds (`/api/v1/membership-tiers`), reviewed whenever what
+    /// they earn or spend changes; filterable.
+    pub tier_id: Option<Uuid>,
+    /// The member number, once the customer enrolled (`/customers/{id}/membership`);
+    /// filterable.
+    pub member_number: Option<String>,
+    /// When they enrolled; filterable.
+    #[serde(serialize_with = "crate::respond::optional_timestamp")]
+    pub member_since: Option<DateTime<Utc>>,
     /// Created.
     #[serde(serialize_with = "crate::respond::timestamp")]
     pub created_at: DateTime<Utc>,
@@ -521,6 +533,9 @@ impl CustomerView {
             last_order_at: c.purchases.last_order_at,
             last_activity_at: c.last_activity_at,
             level_id: c.level_id,
+            tier_id: c.tier_id,
+            member_number: c.member_number,
+            member_since: c.member_since,
             created_at: c.created_at,
             updated_at: c.updated_at,
             version: c.version,

@@ -93,6 +93,9 @@ fn csv_header(definitions: &[Definition]) -> Vec<String> {
             "first_order_at",
             "last_order_at",
             "last_activity_at",
+            "tier_id",
+            "member_number",
+            "member_since",
             "created_at",
             "updated_at",
         ]
@@ -154,6 +157,9 @@ fn write_csv_row(
     time_cell(w, figures.first_order_at)?;
     time_cell(w, figures.last_order_at)?;
     time_cell(w, c.last_activity_at)?;
+    uuid_cell(w, c.tier_id)?;
+    text_cell(w, c.member_number.as_deref())?;
+    time_cell(w, c.member_since)?;
     time_cell(w, Some(c.created_at))?;
     time_cell(w, Some(c.updated_at))?;
     w.write_record(None::<&[u8]>)

@@ -43,6 +43,10 @@ pub enum JobKindDto {
     /// Hourly: expires the points earned and not spent within `points_expire_days` of
     /// `/api/v1/settings/loyalty` (`points.expire`, the points that expire first spent first).
     PointsExpiry,
+    /// Daily: gives every member the tier their standing within `tier_window_days` of
+    /// `/api/v1/settings/loyalty` reaches, so that standing earned before the window falls away
+    /// (`customer.tier_changed`).
+    TierReview,
 }
 
 /// Where a job stands.
@@ -59,7 +63,7 @@ pub enum JobStatusDto {
     Failed,
 }
 
-mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders, DealReminders, CarePlans, SlaBreaches, ReturnVisits, PointsExpiry });
+mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders, DealReminders, CarePlans, SlaBreaches, ReturnVisits, PointsExpiry, TierReview });
 mirror!(JobStatusDto <=> JobStatus { Queued, Running, Succeeded, Failed });
 
 /// A job: one piece of background or timed work, and how its attempts went.
@@ -217,6 +221,8 @@ pub enum PeriodicJobKind {
     ReturnVisits,
     /// Expire the points whose time has come, now.
     PointsExpiry,
+    /// Review every member's tier, now.
+    TierReview,
 }
 
 impl From<PeriodicJobKind> for JobKind {
@@ -229,6 +235,7 @@ impl From<PeriodicJobKind> for JobKind {
             PeriodicJobKind::SlaBreaches => JobKind::SlaBreaches,
             PeriodicJobKind::ReturnVisits => JobKind::ReturnVisits,
             PeriodicJobKind::PointsExpiry => JobKind::PointsExpiry,
+            PeriodicJobKind::TierReview => JobKind::TierReview,
         }
     }
 }

@@ -203,6 +203,15 @@ async fn work(
                     .await?;
             Ok(serde_json::json!({ "points": expired }))
         }
+        JobKind::TierReview => {
+            let moved = rapport_persistence::customers::tiers::review_all(
+                &state.db,
+                rapport_persistence::audit::By::System,
+                state.clock.now(),
+            )
+            .await?;
+            Ok(serde_json::json!({ "members_moved": moved }))
+        }
         JobKind::CarePlans => {
             let made = crate::care::run_due(state, state.clock.now())
                 .await
@@ -235,6 +244,7 @@ async fn give_up(txn: &WriteTxn, job: &Job, reason: &str) -> rapport_persistence
         | JobKind::CarePlans
         | JobKind::SlaBreaches
         | JobKind::ReturnVisits
-        | JobKind::PointsExpiry => Ok(()),
+        | JobKind::PointsExpiry
+        | JobKind::TierReview => Ok(()),
     }
 }

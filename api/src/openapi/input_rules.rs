@@ -39,6 +39,7 @@ fn sortable(path: &str) -> Option<Vec<String>> {
             fixed(rapport_domain::orders::SORTABLE)
         }
         "/api/v1/customer-levels" => fixed(rapport_domain::customers::levels::SORTABLE),
+        "/api/v1/membership-tiers" => fixed(rapport_domain::loyalty::tiers::SORTABLE),
         "/api/v1/activities" => fixed(rapport_domain::activities::SORTABLE),
         "/api/v1/tasks" => fixed(rapport_domain::tasks::SORTABLE),
         "/api/v1/deals" => fixed(rapport_domain::deals::SORTABLE),
@@ -250,7 +251,7 @@ fn request_schema(schema: &mut Value) {
                 property["enum"] = codes;
             }
             // An amount in minor units.
-            "price" | "unit_price" | "shipping" | "min_total_spent" => {
+            "price" | "unit_price" | "shipping" | "min_total_spent" | "threshold" => {
                 if let Some(object) = property.as_object_mut() {
                     object.insert("minimum".into(), json!(0));
                     object.insert("maximum".into(), json!(money::MAX_AMOUNT));
@@ -300,6 +301,15 @@ fn request_schema(schema: &mut Value) {
                     "type": "string",
                     "minLength": 1,
                     "maxLength": custom_fields::MAX_OPTION_LEN,
+                    "pattern": required_text_pattern(),
+                });
+            }
+            // What a membership tier gives, in words.
+            "benefits" => {
+                property["items"] = json!({
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": rapport_domain::loyalty::tiers::MAX_BENEFIT_LEN,
                     "pattern": required_text_pattern(),
                 });
             }

@@ -263,9 +263,13 @@ pub struct UpdateOrder {
 pub enum DiscountSourceDto {
     /// A coupon the order took by its code.
     Coupon,
+    /// The membership tier the customer held when the order was priced
+    /// (`/api/v1/membership-tiers`): its discount percent of what the lines cost after the
+    /// coupon.
+    Tier,
 }
 
-mirror!(DiscountSourceDto <=> DiscountSource { Coupon });
+mirror!(DiscountSourceDto <=> DiscountSource { Coupon, Tier });
 
 /// Money an offer takes off an order: a line of its totals.
 #[derive(Debug, Serialize, ToSchema)]
@@ -276,11 +280,11 @@ mirror!(DiscountSourceDto <=> DiscountSource { Coupon });
 pub struct DiscountView {
     /// Where it comes from.
     pub source: DiscountSourceDto,
-    /// The coupon that gives it.
+    /// The coupon or tier that gives it.
     pub source_id: Uuid,
-    /// The coupon's name.
+    /// The coupon's or tier's name.
     pub name: String,
-    /// The code the order gave.
+    /// The code the order gave, for a coupon.
     pub code: Option<String>,
     /// Minor units off.
     pub amount: i64,

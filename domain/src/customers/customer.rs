@@ -194,6 +194,12 @@ pub struct Customer {
     pub last_activity_at: Option<DateTime<Utc>>,
     /// The customer level their figures reach (see `levels`); assigned, never edited.
     pub level_id: Option<Uuid>,
+    /// The membership tier they hold as a member (see `loyalty::tiers`); assigned, never edited.
+    pub tier_id: Option<Uuid>,
+    /// Their member number, once enrolled in the loyalty programme.
+    pub member_number: Option<String>,
+    /// When they enrolled.
+    pub member_since: Option<DateTime<Utc>>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -300,6 +306,9 @@ impl NewCustomer {
             purchases: Purchases::default(),
             last_activity_at: None,
             level_id: None,
+            tier_id: None,
+            member_number: None,
+            member_since: None,
             created_at: now,
             updated_at: now,
             version: 1,

@@ -63,6 +63,8 @@ pub struct OrderLine {
 pub enum DiscountSource {
     /// A coupon the order took by its code.
     Coupon,
+    /// The membership tier the customer held when the order was priced.
+    Tier,
 }
 
 /// Money an offer takes off an order, shown as its own line of the totals.

@@ -65,6 +65,12 @@ pub mod customer {
         pub last_activity_at: Option<DateTimeUtc>,
         /// The level the figures reach (see `levels.rs`): written only there.
         pub level_id: Option<Uuid>,
+        /// The membership tier (see `tiers.rs`): written only there.
+        pub tier_id: Option<Uuid>,
+        /// The loyalty membership (see `membership.rs`): written only there.
+        pub member_number: Option<String>,
+        pub member_since: Option<DateTimeUtc>,
+        pub signup_channel: Option<String>,
         /// The name reduced for finding duplicates.
         pub name_key: Option<String>,
         pub created_at: DateTimeUtc,
@@ -280,6 +286,9 @@ customer_row!(
     last_order_at: Option<DateTime<Utc>>,
     last_activity_at: Option<DateTime<Utc>>,
     level_id: Option<Uuid>,
+    tier_id: Option<Uuid>,
+    member_number: Option<String>,
+    member_since: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     version: i64,
@@ -332,6 +341,9 @@ impl TryFrom<customer::Model> for CustomerRow {
             last_order_at: m.last_order_at,
             last_activity_at: m.last_activity_at,
             level_id: m.level_id,
+            tier_id: m.tier_id,
+            member_number: m.member_number,
+            member_since: m.member_since,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
@@ -391,6 +403,9 @@ impl TryFrom<CustomerRow> for Customer {
             },
             last_activity_at: m.last_activity_at,
             level_id: m.level_id,
+            tier_id: m.tier_id,
+            member_number: m.member_number,
+            member_since: m.member_since,
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
@@ -398,9 +413,10 @@ impl TryFrom<CustomerRow> for Customer {
     }
 }
 
-/// Every column of a customer, set from the domain value, but its purchase figures and level:
-/// only the recount of its orders writes those (`purchases.rs`, `levels.rs`), so no other write
-/// can carry stale ones.
+/// Every column of a customer, set from the domain value, but its purchase figures, level, tier
+/// and membership: only the recount of its orders writes those (`purchases.rs`, `levels.rs`),
+/// enrolment and tier review the others (`membership.rs`, `tiers.rs`), so no other write can
+/// carry stale ones.
 pub fn active_customer(c: &Customer) -> customer::ActiveModel {
     customer::ActiveModel {
         id: Set(c.id),
@@ -437,6 +453,10 @@ pub fn active_customer(c: &Customer) -> customer::ActiveModel {
         last_order_at: NotSet,
         last_activity_at: NotSet,
         level_id: NotSet,
+        tier_id: NotSet,
+        member_number: NotSet,
+        member_since: NotSet,
+        signup_channel: NotSet,
         created_at: Set(c.created_at),
         updated_at: Set(c.updated_at),
         version: Set(c.version),

@@ -155,54 +155,73 @@ async fn all(conn: &impl ConnectionTrait) -> Result<Vec<CustomerLevel>> {
         .collect())
 }
 
-/// What records a customer's move from level `from` to level `to`: the audit row, and the event
-/// (with the level before as `previous`).
+/// A grade customers are moved between by what they reach: the column holding it, the event a
+/// move is recorded as, and the field the event names.
+pub(super) struct Grade {
+    pub column: customer::Column,
+    pub event: &'static str,
+    pub field: &'static str,
+}
+
+const LEVEL: Grade = Grade {
+    column: customer::Column::LevelId,
+    event: LEVEL_CHANGED,
+    field: "level_id",
+};
+
+/// What records a customer's move from grade `from` to grade `to`: the audit row, and the event
+/// (with the grade before as `previous`).
 fn record_of_move(
-    actor: &Actor,
+    grade: &Grade,
+    by: audit::By<'_>,
     customer_id: Uuid,
     from: Option<Uuid>,
     to: Option<Uuid>,
 ) -> (audit::entity::ActiveModel, (Uuid, Value, Option<Value>)) {
-    let before = json!({"id": customer_id, "level_id": from});
-    let after = json!({"id": customer_id, "level_id": to});
+    let before = json!({"id": customer_id, grade.field: from});
+    let after = json!({"id": customer_id, grade.field: to});
     let trail = audit::entry(
-        actor.into(),
-        LEVEL_CHANGED,
+        by,
+        grade.event,
         "customer",
         customer_id,
         Some(&before),
         Some(&after),
     );
-    (trail, (customer_id, after, Some(json!({"level_id": from}))))
+    (
+        trail,
+        (customer_id, after, Some(json!({grade.field: from}))),
+    )
 }
 
-/// Moves each of `moves` (customer, level held, level reached) to the level reached and records
-/// the moves: one update per level reached, one insert for the audit rows and one for the events.
-async fn record_moves(
+/// Moves each of `moves` (customer, grade held, grade reached) to the grade reached and records
+/// the moves: one update per grade reached, one insert for the audit rows and one for the events.
+pub(super) async fn record_moves(
     conn: &impl ConnectionTrait,
-    actor: &Actor,
+    grade: &Grade,
+    by: audit::By<'_>,
     moves: &[(Uuid, Option<Uuid>, Option<Uuid>)],
 ) -> Result<()> {
     if moves.is_empty() {
         return Ok(());
     }
-    let mut by_level: HashMap<Option<Uuid>, Vec<Uuid>> = HashMap::new();
+    let mut by_grade: HashMap<Option<Uuid>, Vec<Uuid>> = HashMap::new();
     for (id, _, to) in moves {
-        by_level.entry(*to).or_default().push(*id);
+        by_grade.entry(*to).or_default().push(*id);
     }
-    for (level, ids) in by_level {
+    for (to, ids) in by_grade {
         customer::Entity::update_many()
-            .col_expr(customer::Column::LevelId, Expr::val(level))
+            .col_expr(grade.column, Expr::val(to))
             .filter(customer::Column::Id.is_in(ids))
             .exec(conn)
             .await?;
     }
     let (trail, feed): (Vec<_>, Vec<_>) = moves
         .iter()
-        .map(|(id, from, to)| record_of_move(actor, *id, *from, *to))
+        .map(|(id, from, to)| record_of_move(grade, by, *id, *from, *to))
         .unzip();
     insert_rows(conn, Backend::of(conn), trail).await?;
-    events::emit_many(conn, LEVEL_CHANGED, "customer", feed).await
+    events::emit_many(conn, grade.event, "customer", feed).await
 }
 
 /// Gives customer `customer_id` (whose row the caller has locked) the level `figures` reach,
@@ -217,7 +236,7 @@ pub(crate) async fn assign(
     serialise_shared(conn, Serial::CustomerLevels).await?;
     let level = level_for(&all(conn).await?, figures);
     if level != current {
-        record_moves(conn, actor, &[(customer_id, current, level)]).await?;
+        record_moves(conn, &LEVEL, actor.into(), &[(customer_id, current, level)]).await?;
     }
     Ok(level)
 }
@@ -255,7 +274,7 @@ async fn reassign_all(
                 (level != current).then_some((id, current, level))
             })
             .collect();
-        record_moves(conn, actor, &moves).await?;
+        record_moves(conn, &LEVEL, actor.into(), &moves).await?;
         moved += moves.len() as u64;
     }
     Ok(moved)

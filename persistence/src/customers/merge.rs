@@ -312,7 +312,12 @@ pub async fn merge(
     }
     let mut after = merge::merged(&survivor, &absorbed, crate::now());
     move_owned(&*txn, survivor_id, absorbed_id).await?;
-    // The absorbed row goes first, so the survivor can take its email, phone and external id.
+    let memberships = (
+        super::membership::of(&*txn, survivor_id).await?,
+        super::membership::of(&*txn, absorbed_id).await?,
+    );
+    // The absorbed row goes first, so the survivor can take its email, phone, external id and
+    // member number.
     customer::Entity::delete_by_id(absorbed_id)
         .exec(&*txn)
         .await?;
@@ -320,9 +325,15 @@ pub async fn merge(
         .update(&*txn)
         .await
         .map_err(|e| Error::from_db_with(e, UNIQUE))?;
-    // The absorbed customer's orders now count for the survivor.
+    super::membership::carry_over(&*txn, survivor_id, memberships.0, memberships.1).await?;
+    // The absorbed customer's orders and points now count for the survivor.
     (after.purchases, after.level_id) =
         super::purchases::recount(&*txn, actor, survivor_id).await?;
+    after.tier_id = super::tiers::review(&*txn, actor, survivor_id, after.updated_at).await?;
+    if let Some(joined) = super::membership::of(&*txn, survivor_id).await? {
+        after.member_number = Some(joined.member_number);
+        after.member_since = Some(joined.member_since);
+    }
     after.last_activity_at = super::activity::recount(&*txn, survivor_id).await?;
     write_tags(&*txn, survivor_id, &after.tags).await?;
     let (before_json, absorbed_json) = (

@@ -243,13 +243,14 @@ struct Plan {
 
 /// The fields that lead an index `(field, created_at, id)`: a list ordered by creation and
 /// filtered on one of them by equality reads that index (see [`Pin`]).
-const PINNABLE: [&str; 6] = [
+const PINNABLE: [&str; 7] = [
     "owner_id",
     "lifecycle_stage",
     "kind",
     "address.city",
     "address.province",
     "level_id",
+    "tier_id",
 ];
 
 /// The equality a list ordered by creation is pinned to, and the filter without it: the owner of

@@ -362,7 +362,8 @@ async fn staff_entry(
     if let Some(previous) = idempotency::replay(&*txn, idem).await? {
         return Ok(Outcome::Replayed(previous));
     }
-    customers::get(&*txn, None, customer_id).await?;
+    // The customer's row is locked first, as a payment locks it before its points move.
+    customers::lock(&*txn, customer_id).await?;
     let m = Move {
         customer_id,
         kind,
@@ -374,6 +375,10 @@ async fn staff_entry(
     let entry = post(&*txn, m, crate::now())
         .await?
         .map_err(|short| insufficient(short, -points))?;
+    if kind == EntryKind::Adjust {
+        // Points added or taken count towards a tier; spent ones do not.
+        customers::review_tier(&*txn, actor, customer_id, entry.created_at).await?;
+    }
     let after = serde_json::to_value(&entry)?;
     audit::record(
         &*txn,
@@ -406,6 +411,11 @@ pub async fn earn_for_order(
         order.currency.exponent(),
         rules.points_per_unit,
     );
+    // A member earns at the multiplier of the tier they hold when they pay.
+    let points = match customers::tier_held_by(conn, order.customer_id).await? {
+        Some(tier) => tier.multiply(points),
+        None => points,
+    };
     if points <= 0 {
         return Ok(());
     }

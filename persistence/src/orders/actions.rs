@@ -141,6 +141,8 @@ async fn finish(
         if after.refunded_total > before.refunded_total {
             loyalty::reverse_for_order(&*txn, &after, now).await?;
         }
+        // What the customer spent and earned moved: their tier follows.
+        customers::review_tier(&*txn, actor, after.customer_id, now).await?;
     }
     let (b, a) = (serde_json::to_value(before)?, serde_json::to_value(&after)?);
     audit::record_change(&*txn, actor, event, "order", after.id, Some(&b), Some(&a)).await?;

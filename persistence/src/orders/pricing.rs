@@ -1,6 +1,7 @@
 //! Pricing an order: its variant lines priced from the catalogue as sold, its coupon applied (a
-//! sum off, or a gift added as a line and taken off again), and its totals summed here. Placing,
-//! changing and quoting an order all price it this way.
+//! sum off, or a gift added as a line and taken off again), the discount of the customer's
+//! membership tier taken from what is left, and its totals summed here. Placing, changing and
+//! quoting an order all price it this way.
 
 use chrono::{DateTime, Utc};
 use rapport_domain::marketing::coupons::{Benefit, CartLine, Inapplicable};
@@ -14,8 +15,8 @@ use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use crate::catalogue::for_sale;
-use crate::marketing;
 use crate::{Error, Result};
+use crate::{customers, marketing};
 
 fn invalid(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> FieldError {
     FieldError::new(field, code, message)
@@ -246,7 +247,33 @@ pub(super) async fn with_coupon(
     ))
 }
 
-/// [`with_coupon`], refusing an order whose coupon gives nothing (422 at `coupon_code`).
+/// `priced` with the discount of the tier customer `customer_id` holds, when it gives one: its
+/// percent of what the lines cost after the coupon, rounded down, as its own line of the totals.
+async fn with_member_discount(
+    conn: &impl ConnectionTrait,
+    customer_id: Uuid,
+    mut priced: Priced,
+) -> Result<Priced> {
+    let Some(tier) = customers::tier_held_by(conn, customer_id).await? else {
+        return Ok(priced);
+    };
+    let (lines_total, discount_total, _, _) = priced.sums(0)?;
+    let amount = tier.discount_on(lines_total - discount_total);
+    if amount > 0 {
+        priced.discounts.push(Discount {
+            source: DiscountSource::Tier,
+            source_id: tier.id,
+            name: tier.name,
+            code: None,
+            amount,
+            gift_line_id: None,
+        });
+    }
+    Ok(priced)
+}
+
+/// [`with_coupon`] and the member's discount, refusing an order whose coupon gives nothing (422
+/// at `coupon_code`).
 pub(super) async fn with_coupon_or_refuse(
     conn: &impl ConnectionTrait,
     customer_id: Uuid,
@@ -256,7 +283,7 @@ pub(super) async fn with_coupon_or_refuse(
     now: DateTime<Utc>,
 ) -> Result<Priced> {
     match with_coupon(conn, customer_id, currency, lines, code, now).await? {
-        (priced, None) => Ok(priced),
+        (priced, None) => with_member_discount(conn, customer_id, priced).await,
         (_, Some(why)) => Err(Error::field("coupon_code", why.code(), why.message())),
     }
 }
@@ -299,6 +326,7 @@ pub async fn quote(
     let code = checked.coupon_code.as_deref();
     let (priced, refusal) =
         with_coupon(conn, customer.id, checked.currency, lines, code, now).await?;
+    let priced = with_member_discount(conn, customer.id, priced).await?;
     let (lines_total, discount_total, subtotal, total) = priced.sums(checked.shipping)?;
     Ok(Quote {
         currency: checked.currency,
