@@ -225,14 +225,25 @@ pub async fn update_retention_settings(
     Ok(ok_versioned(&RetentionSettingsView::from(changed), version))
 }
 
-/// How the workspace keeps time.
+/// The code of the workspace's default currency: what a new order, product variant, coupon or
+/// deal that names no currency is in.
+pub async fn default_currency(state: &AppState) -> Result<String, ApiError> {
+    let workspace: WorkspaceSettings = settings::load(state.db.conn()).await?;
+    Ok(workspace.default_currency)
+}
+
+/// How the workspace keeps time and money.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "time_zone": "Asia/Shanghai", "updated_at": "2026-12-05T08:00:00Z", "version": 2
+    "time_zone": "Asia/Shanghai", "default_currency": "CNY",
+    "updated_at": "2026-12-05T08:00:00Z", "version": 2
 }))]
 pub struct WorkspaceSettingsView {
     /// The IANA time zone in which "today" and "overdue" are read (default `UTC`).
     pub time_zone: String,
+    /// The currency a new order, product variant, coupon or deal is in when it names none
+    /// (default `CNY`).
+    pub default_currency: String,
     /// When they last changed; `null` while they hold their defaults.
     pub updated_at: Option<DateTime<Utc>>,
     /// Version, for `If-Match`.
@@ -243,6 +254,7 @@ impl From<WorkspaceSettings> for WorkspaceSettingsView {
     fn from(s: WorkspaceSettings) -> Self {
         WorkspaceSettingsView {
             time_zone: s.time_zone,
+            default_currency: s.default_currency,
             updated_at: s.updated_at,
             version: s.version,
         }
@@ -252,17 +264,20 @@ impl From<WorkspaceSettings> for WorkspaceSettingsView {
 /// Changes to the workspace settings: absent parts stay.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"time_zone": "Asia/Shanghai"}))]
+#[schema(example = json!({"time_zone": "Asia/Shanghai", "default_currency": "CNY"}))]
 pub struct UpdateWorkspaceSettings {
     /// An IANA time zone name, such as `Asia/Shanghai` or `UTC` (422 `unknown_time_zone`
     /// otherwise).
     #[schema(min_length = 1, max_length = 64)]
     pub time_zone: Option<String>,
+    /// The ISO 4217 code of the default currency (records made before keep theirs).
+    pub default_currency: Option<String>,
 }
 
 /// Get the workspace settings.
 ///
-/// The time zone in which tasks are "due today" or "overdue".
+/// The time zone in which tasks are "due today" or "overdue", and the currency new records are
+/// in when they name none.
 #[utoipa::path(
     tag = "settings",
     operation_id = "get_workspace_settings",
@@ -284,7 +299,8 @@ pub async fn get_workspace_settings(
 
 /// Change the workspace settings.
 ///
-/// A new time zone applies to the next task list asked for. With `If-Match: "<version>"` the
+/// A new time zone applies to the next task list asked for, a new default currency to the next
+/// record made without one. With `If-Match: "<version>"` the
 /// change applies only to that version.
 #[utoipa::path(
     tag = "settings",
@@ -307,6 +323,7 @@ pub async fn update_workspace_settings(
     let changes = body.checked(|dto| {
         WorkspaceChanges {
             time_zone: dto.time_zone,
+            default_currency: dto.default_currency,
         }
         .check()
     })?;

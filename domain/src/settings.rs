@@ -103,11 +103,15 @@ impl SettingsChange<CommerceSettings> for CommerceChanges {
     }
 }
 
-/// How the workspace keeps time.
+/// How the workspace keeps time and money.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkspaceSettings {
     /// The IANA time zone "today" and "overdue" are read in (`UTC` by default).
     pub time_zone: String,
+    /// The ISO 4217 code of the currency a new order, product variant, coupon or deal is in when
+    /// it names none (`CNY` by default).
+    #[serde(default = "default_currency")]
+    pub default_currency: String,
     /// When they last changed; `None` while they hold their defaults.
     pub updated_at: Option<DateTime<Utc>>,
     /// Grows by one on every change.
@@ -118,10 +122,15 @@ impl Default for WorkspaceSettings {
     fn default() -> Self {
         WorkspaceSettings {
             time_zone: "UTC".into(),
+            default_currency: default_currency(),
             updated_at: None,
             version: 1,
         }
     }
+}
+
+fn default_currency() -> String {
+    "CNY".into()
 }
 
 impl WorkspaceSettings {
@@ -151,6 +160,8 @@ impl SettingsGroup for WorkspaceSettings {
 pub struct WorkspaceChanges {
     /// The IANA time zone.
     pub time_zone: Option<String>,
+    /// The default currency's ISO 4217 code.
+    pub default_currency: Option<String>,
 }
 
 impl WorkspaceChanges {
@@ -163,7 +174,16 @@ impl WorkspaceChanges {
                 .map(|zone| zone.name().to_owned()),
             None => None,
         };
-        errors.into_result(|| WorkspaceChanges { time_zone })
+        let default_currency = match &self.default_currency {
+            Some(code) => errors
+                .take(crate::values::Currency::parse("default_currency", code))
+                .map(|currency| currency.code().to_owned()),
+            None => None,
+        };
+        errors.into_result(|| WorkspaceChanges {
+            time_zone,
+            default_currency,
+        })
     }
 }
 
@@ -174,6 +194,10 @@ impl SettingsChange<WorkspaceSettings> for WorkspaceChanges {
                 .time_zone
                 .clone()
                 .unwrap_or_else(|| current.time_zone.clone()),
+            default_currency: self
+                .default_currency
+                .clone()
+                .unwrap_or_else(|| current.default_currency.clone()),
             ..current.clone()
         }
     }
@@ -656,17 +680,35 @@ mod tests {
     fn a_time_zone_is_an_iana_name() {
         let refused = WorkspaceChanges {
             time_zone: Some("Mars/Olympus".into()),
+            ..WorkspaceChanges::default()
         }
         .check()
         .unwrap_err();
         assert_eq!(refused.0[0].code, "unknown_time_zone");
         let zone = WorkspaceChanges {
             time_zone: Some("Asia/Shanghai".into()),
+            ..WorkspaceChanges::default()
         }
         .check()
         .unwrap()
         .apply(&WorkspaceSettings::default());
         assert_eq!(zone.zone(), Tz::Asia__Shanghai);
         assert_eq!(WorkspaceSettings::default().zone(), Tz::UTC);
+    }
+
+    #[test]
+    fn a_default_currency_is_an_iso_code_and_settings_stored_before_it_read_cny() {
+        let refused = WorkspaceChanges {
+            default_currency: Some("yuan".into()),
+            ..WorkspaceChanges::default()
+        }
+        .check()
+        .unwrap_err();
+        assert_eq!(refused.0[0].code, "invalid_currency");
+        let stored: WorkspaceSettings = serde_json::from_value(
+            serde_json::json!({"time_zone": "UTC", "updated_at": null, "version": 3}),
+        )
+        .unwrap();
+        assert_eq!(stored.default_currency, "CNY");
     }
 }

@@ -3020,8 +3020,9 @@ pm.test("the buyer's calls", function () {
         op: 'get_workspace_settings',
         status: 200,
         test: `${storeEtag('workspace_etag')}
-pm.test("a time zone", function () {
+pm.test("a time zone and the currency records take when they name none", function () {
     pm.expect(body.time_zone).to.be.a("string");
+    pm.expect(body.default_currency).to.eql("CNY");
 });`,
       },
       {
@@ -3032,6 +3033,18 @@ pm.test("a time zone", function () {
         test: `
 pm.test("today is Shanghai's", function () {
     pm.expect(body.time_zone).to.eql("Asia/Shanghai");
+    pm.expect(body.default_currency).to.eql("CNY");
+});`,
+      },
+      {
+        op: 'update_workspace_settings',
+        name: 'with a currency that is no ISO 4217 code',
+        status: 422,
+        code: 'validation_failed',
+        body: { json: { default_currency: 'yuan' } },
+        test: `
+pm.test("the default currency is named", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["default_currency invalid_currency"]);
 });`,
       },
       {

@@ -76,8 +76,8 @@ pub struct CreateVariant {
     /// Price in the currency's minor unit (分 for CNY): 49900 is ¥499.00.
     #[serde(deserialize_with = "whole")]
     pub price: i64,
-    /// ISO 4217 code of the price's currency.
-    pub currency: String,
+    /// ISO 4217 code of the price's currency; the workspace's `default_currency` when absent.
+    pub currency: Option<String>,
     /// Units on hand to start with (default 0), written as the first row of the variant's ledger.
     #[serde(default, deserialize_with = "whole")]
     #[schema(minimum = 0, maximum = 1000000000)]
@@ -89,12 +89,13 @@ pub struct CreateVariant {
 }
 
 impl CreateVariant {
-    fn into_domain(self) -> NewVariant {
+    /// The variant, in `default_currency` when it names none.
+    fn into_domain(self, default_currency: &str) -> NewVariant {
         NewVariant {
             sku: self.sku,
             options: self.options,
             price: self.price,
-            currency: self.currency,
+            currency: self.currency.unwrap_or_else(|| default_currency.to_owned()),
             stock: self.stock,
             low_stock_threshold: self.low_stock_threshold,
         }
@@ -516,6 +517,7 @@ pub async fn create_product(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let definitions = crate::custom_fields::definitions(&state, FieldOwner::Product).await?;
+    let default_currency = crate::settings::default_currency(&state).await?;
     let new = body.checked(|dto| {
         NewProduct {
             name: dto.name,
@@ -529,7 +531,7 @@ pub async fn create_product(
             variants: dto
                 .variants
                 .into_iter()
-                .map(CreateVariant::into_domain)
+                .map(|variant| variant.into_domain(&default_currency))
                 .collect(),
         }
         .check(&definitions)
@@ -672,7 +674,8 @@ pub async fn create_product_variant(
     if_match: IfMatch,
     body: ValidJson<CreateVariant>,
 ) -> Result<HttpResponse, ApiError> {
-    let checked = body.checked(|dto| dto.into_domain().parse())?;
+    let default_currency = crate::settings::default_currency(&state).await?;
+    let checked = body.checked(|dto| dto.into_domain(&default_currency).parse())?;
     let (product, _) =
         products::add_variant(&state.db, &auth.actor, id.into_inner(), checked, if_match.0).await?;
     let location = format!("/api/v1/products/{}", product.id);

@@ -65,8 +65,9 @@ pub struct CreateCoupon {
     pub code: Option<String>,
     /// What it takes off.
     pub kind: CouponKindDto,
-    /// ISO 4217 code of its amounts; it applies to orders in this currency only.
-    pub currency: String,
+    /// ISO 4217 code of its amounts; it applies to orders in this currency only. The
+    /// workspace's `default_currency` when absent.
+    pub currency: Option<String>,
     /// The sum off, minor units (`fixed_amount`, `threshold`).
     #[serde(default, deserialize_with = "optional_whole")]
     #[schema(minimum = 1, maximum = 1000000000000000_i64)]
@@ -116,7 +117,7 @@ impl From<CreateCoupon> for CouponInput {
             description: Some(d.description),
             code: Some(d.code),
             kind: Some(d.kind.into()),
-            currency: Some(d.currency),
+            currency: d.currency,
             amount_off: Some(d.amount_off),
             percent_off: Some(d.percent_off),
             max_discount: Some(d.max_discount),

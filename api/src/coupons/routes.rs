@@ -71,7 +71,12 @@ pub async fn create_coupon(
     body: ValidJson<CreateCoupon>,
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth.actor, &req, &body.raw);
-    let input: CouponInput = body.checked(|dto| Ok(dto.into()))?;
+    let default_currency = crate::settings::default_currency(&state).await?;
+    let input: CouponInput = body.checked(|dto| {
+        let mut input = CouponInput::from(dto);
+        input.currency.get_or_insert(default_currency);
+        Ok(input)
+    })?;
     let outcome = store::create(&state.db, &auth.actor, input, key.as_ref()).await?;
     let replayed = outcome.is_replay();
     let coupon = outcome.into_inner();

@@ -31,8 +31,8 @@ use crate::state::AppState;
 pub struct ValidateCoupon {
     /// The customer the order would be for.
     pub customer_id: Uuid,
-    /// ISO 4217 code of the order.
-    pub currency: String,
+    /// ISO 4217 code of the order; the workspace's `default_currency` when absent.
+    pub currency: Option<String>,
     /// 1 to 200 lines, as an order takes them.
     #[schema(min_items = 1, max_items = 200)]
     pub lines: Vec<CreateOrderLine>,
@@ -146,13 +146,14 @@ pub async fn validate_coupon(
     body: ValidJson<ValidateCoupon>,
 ) -> Result<HttpResponse, ApiError> {
     let definitions = crate::custom_fields::definitions(&state, FieldOwner::Order).await?;
+    let default_currency = crate::settings::default_currency(&state).await?;
     let draft = body.checked(|dto| {
         let mut shape = FieldErrors::new();
         let lines = crate::orders::domain_lines(dto.lines, &mut shape);
         let checked = NewOrder {
             customer_id: dto.customer_id,
             sales_user_id: None,
-            currency: dto.currency,
+            currency: dto.currency.unwrap_or(default_currency),
             lines,
             shipping: dto.shipping,
             channel: None,

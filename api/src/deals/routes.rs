@@ -4,6 +4,7 @@
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use chrono::{DateTime, NaiveDate, Utc};
+use rapport_domain::FieldErrors;
 use rapport_domain::custom_fields::FieldOwner;
 use rapport_domain::deals::{self as rules, Deal, DealChanges, DealStatus, NewDeal};
 use rapport_domain::sort::{SortKey, SortOrder};
@@ -58,9 +59,9 @@ pub struct CreateDeal {
     #[serde(deserialize_with = "crate::extract::whole")]
     #[schema(minimum = 0)]
     pub amount: i64,
-    /// ISO 4217 code.
-    #[schema(value_type = String, example = "CNY")]
-    pub currency: Currency,
+    /// ISO 4217 code; the workspace's `default_currency` when absent.
+    #[schema(value_type = Option<String>, example = "CNY")]
+    pub currency: Option<Currency>,
     /// When it is expected to close.
     pub expected_close_date: Option<NaiveDate>,
     /// The staff member who works it; the caller when absent. Callers whose role reaches only
@@ -277,6 +278,10 @@ pub async fn create_deal(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let definitions = crate::custom_fields::definitions(&state, FieldOwner::Deal).await?;
+    let default_currency = crate::settings::default_currency(&state).await?;
+    // The settings store only codes they checked.
+    let default_currency =
+        Currency::parse("default_currency", &default_currency).map_err(FieldErrors::from)?;
     let new = body.checked(|dto| {
         NewDeal {
             name: dto.name,
@@ -284,7 +289,7 @@ pub async fn create_deal(
             pipeline_id: dto.pipeline_id,
             stage_id: dto.stage_id,
             amount: dto.amount,
-            currency: dto.currency,
+            currency: dto.currency.unwrap_or(default_currency),
             expected_close_date: dto.expected_close_date,
             owner_id: dto.owner_id,
             custom_fields: dto.custom_fields.unwrap_or_default(),

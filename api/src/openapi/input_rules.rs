@@ -239,7 +239,7 @@ fn request_schema(schema: &mut Value) {
                     property["description"] = description;
                 }
             }
-            "currency" | "points_currency" => {
+            "currency" | "points_currency" | "default_currency" => {
                 let mut codes = json!(Currency::codes());
                 if property["type"] == json!(["string", "null"]) {
                     // An optional change: `null` leaves the currency as it is.

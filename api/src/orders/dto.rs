@@ -166,8 +166,9 @@ pub struct CreateOrder {
     pub customer_id: Uuid,
     /// The staff member credited; the customer's owner when absent.
     pub sales_user_id: Option<Uuid>,
-    /// ISO 4217 code of every amount; variant lines must be priced in it.
-    pub currency: String,
+    /// ISO 4217 code of every amount; variant lines must be priced in it. The workspace's
+    /// `default_currency` (`/settings/workspace`) when absent.
+    pub currency: Option<String>,
     /// 1 to 200 lines.
     #[schema(min_items = 1, max_items = 200)]
     pub lines: Vec<CreateOrderLine>,

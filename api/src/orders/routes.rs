@@ -134,13 +134,14 @@ pub async fn create_order(
 ) -> Result<HttpResponse, ApiError> {
     let key = idempotency.scoped(&auth.actor, &req, &body.raw);
     let definitions = crate::custom_fields::definitions(&state, FieldOwner::Order).await?;
+    let default_currency = crate::settings::default_currency(&state).await?;
     let checked = body.checked(|dto| {
         let mut shape = FieldErrors::new();
         let lines = domain_lines(dto.lines, &mut shape);
         let checked = NewOrder {
             customer_id: dto.customer_id,
             sales_user_id: dto.sales_user_id,
-            currency: dto.currency,
+            currency: dto.currency.unwrap_or(default_currency),
             lines,
             shipping: dto.shipping,
             channel: dto.channel,
