@@ -154,6 +154,29 @@ async fn members_reach_tiers_by_points_or_spend_earn_more_and_pay_less() {
         pay_order(&app, &guest, 50_000).await;
         assert_eq!(balance(&app, &member).await, 100 + 750);
         assert_eq!(balance(&app, &guest).await, 100 + 500);
+        // Where the member stands, and what gold still asks for.
+        let progress = app
+            .ok(
+                Method::GET,
+                &format!("/api/v1/customers/{member}/membership"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (
+                &progress["standing"]["points"],
+                &progress["standing"]["spend"]
+            ),
+            (&json!(850), &json!(50_000))
+        );
+        assert!(progress["standing"]["since"].is_string());
+        assert_eq!(
+            (
+                &progress["next_tier"]["tier_id"],
+                &progress["next_tier"]["missing"]
+            ),
+            (&json!(gold), &json!(50_000))
+        );
         // ¥600 more earns at the tier held when paying, then spend reaches gold.
         pay_order(&app, &member, 60_000).await;
         assert_eq!(balance(&app, &member).await, 850 + 900);
@@ -167,6 +190,7 @@ async fn members_reach_tiers_by_points_or_spend_earn_more_and_pay_less() {
             .await;
         assert_eq!(membership["tier_id"], json!(gold));
         assert_eq!(membership["signup_channel"], "store");
+        assert_eq!(membership["next_tier"], Value::Null, "gold is the top");
 
         // Gold's 10 % is a line of the totals; the guest pays in full.
         let order = place(&app, &member, 12_345).await;

@@ -2720,6 +2720,14 @@ pm.test("added: 100 points", function () {
 pm.test("silver: 100 points reach it", function () {
     pm.expect(body.tier_id).to.eql(${v('silver_tier_id')});
     pm.expect(body.member_number).to.eql(${v('tier_member_number')});
+});
+pm.test("gold is next, and asks for all of its ¥500: nothing is spent yet", function () {
+    pm.expect(body.standing.points).to.eql(100);
+    pm.expect(body.standing.spend).to.eql(0);
+    pm.expect(body.standing.since).to.be.a("string");
+    pm.expect(body.next_tier.tier_id).to.eql(${v('gold_tier_id')});
+    pm.expect(body.next_tier.qualification).to.eql("spend");
+    pm.expect(body.next_tier.missing).to.eql(50000);
 });`,
       },
       {
@@ -2773,6 +2781,8 @@ pm.test("600 yuan at 1 point each, times silver's 1.5: 900 points more, 1000 in 
         test: `
 pm.test("gold: ¥600 reaches ¥500, and gold outranks silver", function () {
     pm.expect(body.tier_id).to.eql(${v('gold_tier_id')});
+    pm.expect(body.standing.spend).to.eql(60000);
+    pm.expect(body.next_tier).to.eql(null);
 });`,
       },
       {

@@ -4,7 +4,7 @@
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post};
 use chrono::{DateTime, Utc};
-use rapport_domain::loyalty::tiers::{Membership, SignupChannel, member_number};
+use rapport_domain::loyalty::tiers::{Membership, Progress, SignupChannel, member_number};
 use rapport_domain::{FieldError, FieldErrors};
 use rapport_persistence::customers::membership::{self, Enrolment};
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::Auth;
 use crate::extract::{IdempotencyHeader, ValidJson};
+use crate::loyalty::tiers::QualificationDto;
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -61,6 +62,33 @@ fn joined_at_earliest() -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
+/// What a member earned and spent within the tier window.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StandingView {
+    /// Points earned or added, less taken back, within the window.
+    pub points: i64,
+    /// What paid orders came to, less refunds, within the window (minor units).
+    pub spend: i64,
+    /// When the window began (`tier_window_days` of `/settings/loyalty` back from now); `null`
+    /// for a window of all time.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// The next tier up and what it still asks for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextTierView {
+    /// The tier.
+    pub tier_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// What its threshold measures.
+    pub qualification: QualificationDto,
+    /// Its threshold.
+    pub threshold: i64,
+    /// What the member still needs, in points or minor units.
+    pub missing: i64,
+}
+
 /// A customer's membership of the loyalty programme.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -68,7 +96,10 @@ fn joined_at_earliest() -> DateTime<Utc> {
     "member_number": "M7K3M9Q2BX4",
     "member_since": "2026-12-08T08:30:00Z",
     "signup_channel": "mini_program",
-    "tier_id": "0193a5c7-2222-7000-8000-000000000002"
+    "tier_id": "0193a5c7-2222-7000-8000-000000000002",
+    "standing": {"points": 1200, "spend": 320000, "since": "2025-12-08T08:30:00Z"},
+    "next_tier": {"tier_id": "0193a5c7-3333-7000-8000-000000000003", "name": "金卡",
+        "qualification": "spend", "threshold": 500000, "missing": 180000}
 }))]
 pub struct MembershipView {
     /// The customer.
@@ -82,23 +113,46 @@ pub struct MembershipView {
     /// The tier their standing reaches (`/api/v1/membership-tiers`), if any: reviewed whenever
     /// they pay, are refunded or have points added or taken, and daily.
     pub tier_id: Option<Uuid>,
+    /// What they earned and spent within the tier window.
+    pub standing: StandingView,
+    /// The next tier up, with what it still asks for; `null` at the top.
+    pub next_tier: Option<NextTierView>,
 }
 
-impl From<Membership> for MembershipView {
-    fn from(m: Membership) -> Self {
+impl MembershipView {
+    fn new(m: Membership, progress: Progress) -> Self {
         MembershipView {
             customer_id: m.customer_id,
             member_number: m.member_number,
             member_since: m.member_since,
             signup_channel: m.signup_channel.into(),
             tier_id: m.tier_id,
+            standing: StandingView {
+                points: progress.standing.points,
+                spend: progress.standing.spend,
+                since: progress.since,
+            },
+            next_tier: progress.next.map(|(tier, missing)| NextTierView {
+                tier_id: tier.id,
+                name: tier.name,
+                qualification: tier.qualification.into(),
+                threshold: tier.threshold,
+                missing,
+            }),
         }
     }
 }
 
+/// The view of `membership` with where it stands now.
+async fn view(state: &AppState, membership: Membership) -> Result<MembershipView, ApiError> {
+    let progress = membership::progress(state.db.conn(), &membership, state.clock.now()).await?;
+    Ok(MembershipView::new(membership, progress))
+}
+
 /// Get a customer's membership.
 ///
-/// 404 when the customer has not enrolled.
+/// Their number and tier, what they earned and spent within the tier window, and what the next
+/// tier up still asks for. 404 when the customer has not enrolled.
 #[utoipa::path(
     tag = "membership-tiers",
     operation_id = "get_customer_membership",
@@ -113,7 +167,7 @@ pub async fn get_customer_membership(
     id: Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let found = membership::get(state.db.conn(), auth.owner(), id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(MembershipView::from(found)))
+    Ok(HttpResponse::Ok().json(view(&state, found).await?))
 }
 
 /// Enrol a customer in the loyalty programme.
@@ -185,7 +239,7 @@ pub async fn enrol_customer(
     if outcome.is_replay() {
         response.insert_header(("Idempotent-Replayed", "true"));
     }
-    Ok(response.json(MembershipView::from(outcome.into_inner())))
+    Ok(response.json(view(&state, outcome.into_inner()).await?))
 }
 
 /// End a customer's membership.

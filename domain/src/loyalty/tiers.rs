@@ -112,6 +112,39 @@ pub fn tier_for(tiers: &[MembershipTier], standing: &Standing) -> Option<Uuid> {
         .map(|tier| tier.id)
 }
 
+/// The tier above the one held (or the lowest, for a member who holds none) that `standing`
+/// does not reach yet, with what it still asks for in its own measure: the next step up.
+pub fn next_tier<'a>(
+    tiers: &'a [MembershipTier],
+    held: Option<Uuid>,
+    standing: &Standing,
+) -> Option<(&'a MembershipTier, i64)> {
+    let held_rank = held.and_then(|id| tiers.iter().find(|t| t.id == id).map(|t| t.rank));
+    tiers
+        .iter()
+        .filter(|t| held_rank.is_none_or(|rank| t.rank > rank) && !t.reached_by(standing))
+        .min_by_key(|t| t.rank)
+        .map(|t| {
+            let have = match t.qualification {
+                Qualification::Points => standing.points,
+                Qualification::Spend => standing.spend,
+            };
+            (t, t.threshold - have)
+        })
+}
+
+/// Where a member stands: what they earned and spent within the window that began at `since`
+/// (`None`: since ever), and the next tier with what it still asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// The standing.
+    pub standing: Standing,
+    /// When the window began.
+    pub since: Option<DateTime<Utc>>,
+    /// The next tier up and what it still asks for.
+    pub next: Option<(MembershipTier, i64)>,
+}
+
 /// A tier's definition as sent: every part of a new tier, or the parts a change sets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TierInput {
@@ -390,6 +423,22 @@ mod tests {
         assert_eq!(tier_for(&tiers, &standing(1000, 0)), Some(silver.id));
         assert_eq!(tier_for(&tiers, &standing(0, 500_000)), Some(gold.id));
         assert_eq!(tier_for(&tiers, &standing(5000, 900_000)), Some(gold.id));
+    }
+
+    #[test]
+    fn the_next_tier_is_the_lowest_above_the_one_held_not_reached() {
+        let silver = tier(1, Qualification::Points, 1000);
+        let gold = tier(2, Qualification::Spend, 500_000);
+        let tiers = [gold.clone(), silver.clone()];
+        let standing = Standing {
+            points: 400,
+            spend: 100_000,
+        };
+        let (next, missing) = next_tier(&tiers, None, &standing).unwrap();
+        assert_eq!((next.id, missing), (silver.id, 600));
+        let (next, missing) = next_tier(&tiers, Some(silver.id), &standing).unwrap();
+        assert_eq!((next.id, missing), (gold.id, 400_000));
+        assert!(next_tier(&tiers, Some(gold.id), &standing).is_none());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::access::Actor;
-use rapport_domain::loyalty::tiers::{Membership, SignupChannel, drawn_member_number};
+use rapport_domain::loyalty::tiers::{Membership, Progress, SignupChannel, drawn_member_number};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
@@ -123,6 +123,16 @@ pub async fn get(conn: &impl ConnectionTrait, owner: Option<Uuid>, id: Uuid) -> 
         .await?
         .ok_or(Error::NotFound)?;
     membership_of(&row)?.ok_or(Error::NotFound)
+}
+
+/// Where member `membership` stands at `now`: their standing within the tier window and the
+/// next tier up.
+pub async fn progress(
+    conn: &impl ConnectionTrait,
+    membership: &Membership,
+    now: DateTime<Utc>,
+) -> Result<Progress> {
+    super::tiers::progress(conn, membership.customer_id, membership.tier_id, now).await
 }
 
 /// Enrols customer `id` (within `owner`'s scope) by `actor`; 409 `already_member` when they are

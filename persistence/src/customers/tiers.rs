@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, Utc};
 use rapport_domain::access::Actor;
 use rapport_domain::loyalty::tiers::{
-    MAX_TIERS, MembershipTier, Qualification, Standing, TierInput, tier_for,
+    MAX_TIERS, MembershipTier, Progress, Qualification, Standing, TierInput, next_tier, tier_for,
 };
 use rapport_domain::settings::LoyaltySettings;
 use rapport_domain::sort::SortOrder;
@@ -281,6 +281,25 @@ async fn standings(
             (*id, standing)
         })
         .collect())
+}
+
+/// Where customer `customer_id`, holding tier `held`, stands at `now`: their standing within the
+/// window and the next tier up.
+pub(super) async fn progress(
+    conn: &impl ConnectionTrait,
+    customer_id: Uuid,
+    held: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Progress> {
+    let since = window_start(conn, now).await?;
+    let standing = standings(conn, &[customer_id], since).await?[&customer_id];
+    let tiers = all(conn).await?;
+    let next = next_tier(&tiers, held, &standing).map(|(tier, missing)| (tier.clone(), missing));
+    Ok(Progress {
+        standing,
+        since,
+        next,
+    })
 }
 
 /// Gives member `customer_id` (whose row the caller has locked) the tier their standing at `now`
