@@ -570,6 +570,7 @@ async fn anonymisation_leaves_no_personal_data_anywhere() {
             "Zqx7Lost",
             "Zqx7Reply",
             "Zqx7Thanks",
+            "ZQX7-MEMBER",
         ];
         let response = app
             .request(Method::POST, "/api/v1/customers", token, Some(json!({
@@ -604,6 +605,16 @@ async fn anonymisation_leaves_no_personal_data_anywhere() {
             Some(json!({"tags": ["followed"], "customer_ids": [customer["id"]]})),
         )
         .await;
+        // Their membership: the number on their card is theirs too.
+        let (status, membership) = app
+            .send(
+                Method::POST,
+                &path(&customer, "/membership"),
+                token,
+                Some(json!({"signup_channel": "store", "member_number": "zqx7-member"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{membership}");
         // A ticket of theirs: what they asked, what was answered, what they said of it.
         let (status, ticket) = app
             .send(Method::POST, "/api/v1/tickets", token, Some(json!({

@@ -23,6 +23,7 @@ pub const PERSONAL_FIELDS: &[&str] = &[
     "address",
     "notes",
     "external_id",
+    "member_number",
     "custom_fields",
     "title",
     "marketing_consent",
@@ -39,8 +40,9 @@ pub const PERSONAL_FIELDS: &[&str] = &[
 
 impl Customer {
     /// The customer with every personal field wiped: a placeholder name, no email, phone,
-    /// gender, birthday, address, notes, external id or custom values, and consent withdrawn.
-    /// Kind, stage, tags, owner, source and the record's history stay, so aggregates stay true.
+    /// gender, birthday, address, notes, external id, custom values or membership (its number
+    /// identifies them), and consent withdrawn. Kind, stage, tags, owner, source and the
+    /// record's history stay, so aggregates stay true.
     pub fn anonymised(&self, now: DateTime<Utc>) -> Customer {
         let mut next = Customer {
             name: ANONYMISED_NAME.to_owned(),
@@ -52,6 +54,9 @@ impl Customer {
             external_id: None,
             notes: None,
             custom_fields: Map::new(),
+            tier_id: None,
+            member_number: None,
+            member_since: None,
             marketing_consent: Consent {
                 opted_in: false,
                 channel: None,

@@ -82,6 +82,23 @@ pub(super) async fn of(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<M
     }
 }
 
+/// Wipes customer `id`'s membership, tier included, as their erasure does: no event, since the
+/// erasure is the event.
+pub(super) async fn forget(conn: &impl ConnectionTrait, id: Uuid) -> Result<()> {
+    customer::Entity::update_many()
+        .col_expr(customer::Column::MemberNumber, Expr::val(None::<String>))
+        .col_expr(
+            customer::Column::MemberSince,
+            Expr::val(None::<DateTime<Utc>>),
+        )
+        .col_expr(customer::Column::SignupChannel, Expr::val(None::<String>))
+        .col_expr(customer::Column::TierId, Expr::val(None::<Uuid>))
+        .filter(customer::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// What a merge does with the absorbed customer's membership, read before its row went: a
 /// survivor who is not a member takes it; one who is keeps their number and the earlier start.
 pub(super) async fn carry_over(

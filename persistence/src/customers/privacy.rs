@@ -207,6 +207,7 @@ pub async fn anonymise(
     let now = crate::now();
     let after = before.anonymised(now);
     super::entity::active_customer(&after).update(&*txn).await?;
+    super::membership::forget(&*txn, id).await?;
     let contacts: Vec<Contact> = contact::Entity::find()
         .filter(contact::Column::CustomerId.eq(id))
         .all(&*txn)
