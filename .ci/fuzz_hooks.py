@@ -275,6 +275,53 @@ def _coupon(case):
         body["amount_off"], body["min_order_amount"] = body["min_order_amount"], body["amount_off"]
 
 
+_REWARD_PARTS = {}
+
+
+def _made(key, path, body):
+    """A record made once through the API and remembered: `key` names it."""
+    if key not in _REWARD_PARTS:
+        made = requests.post(BASE + path, headers=AUTH, json=body, timeout=10)
+        if made.status_code != 201:
+            return None
+        _REWARD_PARTS[key] = made.json()["id"]
+    return _REWARD_PARTS[key]
+
+
+def _reward(case):
+    """A reward the server takes: a coupon reward names a coupon that exists, a gift names none
+    (and no variant, which would have to exist); a change leaves what it gives as it is."""
+    body = case.body
+    body.pop("variant_id", None)
+    if case.method == "PATCH":
+        for part in ("kind", "coupon_id"):
+            body.pop(part, None)
+        return
+    if body.get("kind") == "coupon":
+        coupon = _made("coupon", "/api/v1/coupons",
+                       {"name": "Fuzz reward coupon", "kind": "fixed_amount", "amount_off": 100})
+        if coupon is None:
+            body["kind"] = "gift"
+            body.pop("coupon_id", None)
+        else:
+            body["coupon_id"] = coupon
+    else:
+        body.pop("coupon_id", None)
+
+
+def _exchange(case):
+    """An exchange the server can make: of a reward that exists, costing one point, by the one
+    customer generated requests are for, given that point first."""
+    reward = _made("gift", "/api/v1/rewards", {"name": "Fuzz gift", "kind": "gift", "points_cost": 1})
+    chatter = _chatter()
+    if reward is None or chatter is None:
+        return
+    requests.post(f"{BASE}/api/v1/customers/{chatter}/points/adjustments", headers=AUTH,
+                  json={"points": 1, "reason": "fuzz"}, timeout=10)
+    case.path_parameters["id"] = chatter
+    case.body["reward_id"] = reward
+
+
 def _current(case):
     response = requests.get(BASE + case.formatted_path, headers=AUTH, timeout=10)
     return response.json() if response.status_code == 200 else None
@@ -420,6 +467,10 @@ def before_call(ctx, case, **kwargs):
             case.body.pop("coupon_code", None)
         if case.path in ("/api/v1/coupons", "/api/v1/coupons/{id}") and case.method in ("POST", "PATCH"):
             _coupon(case)
+        if case.path in ("/api/v1/rewards", "/api/v1/rewards/{id}") and case.method in ("POST", "PATCH"):
+            _reward(case)
+        if case.path == "/api/v1/customers/{id}/reward-exchanges" and case.method == "POST":
+            _exchange(case)
         if case.path == "/api/v1/coupons/validate":
             # A draft is for a customer that exists, with lines whose total fits.
             chatter = _chatter()

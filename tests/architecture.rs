@@ -75,6 +75,7 @@ const PERSISTENCE: Layers = Layers {
         area("marketing", 2),     // coupons, their wallets and their redemptions
         area("loyalty", 2),       // points accounts and their ledgers
         area("orders", 3),        // orders, their lines, refunds and shipments, and their actions
+        area("rewards", 3),       // the rewards catalogue and exchanges of points for rewards
         area("housekeeping", 3),  // forgetting what outlived its retention, in every area
         area("pipelines", 0),     // pipelines and their stages
         area("deals", 2),         // deals and their stage history
@@ -133,6 +134,7 @@ const API: Layers = Layers {
         area("orders", 2), // orders and their actions, shipped to a customer's kind of address
         area("coupons", 4), // coupons, issued into wallets, tried on draft orders
         area("loyalty", 1), // customers' points and the rules that earn them
+        area("rewards", 1), // the rewards catalogue and exchanges of points for rewards
         area("settings", 0), // the business settings
         area("data_export", 5), // everything held about one customer, from every area
         area("jobs", 5),   // the scheduler, running every kind of job, and the jobs list

@@ -646,3 +646,55 @@ async fn refused_coupon_writes_change_nothing() {
         assert_eq!(status, StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_paid_at_or_above_the_amount_earns_the_coupon() {
+    for backend in backends() {
+        let app = TestApp::spawn(&backend).await;
+        let earned = coupon(
+            &app,
+            json!({"name": "满 100 返 10 元券", "kind": "fixed_amount", "amount_off": 1000,
+                "issued_for_orders_from": 10000}),
+        )
+        .await;
+        assert_eq!(earned["issued_for_orders_from"], 10000);
+        let other_currency = coupon(
+            &app,
+            json!({"name": "USD back", "kind": "fixed_amount", "currency": "USD",
+                "amount_off": 100, "issued_for_orders_from": 1}),
+        )
+        .await;
+        let buyer = customer(&app, "满额返券").await;
+        let below = placed(&app, &buyer, json!([free_line(9999)]), None).await;
+        assert_eq!(pay(&app, &id(&below)).await.0, StatusCode::OK);
+        assert_eq!(
+            wallet(&app, &buyer).await,
+            json!([]),
+            "9,999 is under the amount"
+        );
+        let at = placed(&app, &buyer, json!([free_line(10000)]), None).await;
+        assert_eq!(pay(&app, &id(&at)).await.0, StatusCode::OK);
+        let held = wallet(&app, &buyer).await;
+        assert_eq!(held.as_array().unwrap().len(), 1, "{held}");
+        assert_eq!(held[0]["coupon_id"], earned["id"]);
+        assert!(held[0]["code"].is_string(), "a code of its own");
+        assert_ne!(held[0]["coupon_id"], other_currency["id"]);
+        // Paused, it earns nothing.
+        ok(
+            &app,
+            Method::PATCH,
+            &format!("/api/v1/coupons/{}", id(&earned)),
+            Some(json!({"status": "paused"})),
+        )
+        .await;
+        let more = placed(&app, &buyer, json!([free_line(20000)]), None).await;
+        assert_eq!(pay(&app, &id(&more)).await.0, StatusCode::OK);
+        assert_eq!(wallet(&app, &buyer).await.as_array().unwrap().len(), 1);
+        assert_eq!(get_coupon(&app, &earned).await["issued_count"], 1);
+    }
+}
+
+async fn wallet(app: &TestApp, customer: &str) -> Value {
+    let path = format!("/api/v1/customers/{customer}/coupons");
+    ok(app, Method::GET, &path, None).await["data"].clone()
+}

@@ -26,6 +26,7 @@ use crate::loyalty::PointsEntryView;
 use crate::orders::OrderView;
 use crate::problem::{ApiError, ErrorCode, Problem};
 use crate::records::{AuditEventView, EventView};
+use crate::rewards::RewardExchangeView;
 use crate::state::AppState;
 use crate::tasks::TaskView;
 use crate::tickets::{CommentView, TicketView};
@@ -44,7 +45,7 @@ pub struct SegmentRef {
 #[schema(example = json!({
     "exported_at": "2026-11-22T08:30:00Z",
     "customer": {"id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20", "name": "王芳"},
-    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [], "care_participations": [], "tickets": [], "ticket_comments": [], "conversations": [], "conversation_messages": [], "coupons": [], "points": [],
+    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [], "care_participations": [], "tickets": [], "ticket_comments": [], "conversations": [], "conversation_messages": [], "coupons": [], "points": [], "reward_exchanges": [],
     "audit_events": [], "events": []
 }))]
 pub struct CustomerDataExport {
@@ -82,6 +83,8 @@ pub struct CustomerDataExport {
     pub coupons: Vec<WalletCouponView>,
     /// Their points ledger, oldest first.
     pub points: Vec<PointsEntryView>,
+    /// The rewards they exchanged points for, oldest first.
+    pub reward_exchanges: Vec<RewardExchangeView>,
     /// Every change made to the customer, their contacts, orders, deals, leads, activities,
     /// tasks, care occasions, tickets, ticket comments, conversations and messages, oldest first.
     pub audit_events: Vec<AuditEventView>,
@@ -95,7 +98,7 @@ pub struct CustomerDataExport {
 /// Everything held about the customer as one JSON document, for a customer who asks to see their
 /// data: the record, contacts, consent history, static segments, orders (with who received them
 /// and where), deals, the leads converted into them, activities, tasks, care occasions, tickets
-/// and their comments, conversations and their messages, the coupons issued to them, their points ledger, and the audit trail and the event feed
+/// and their comments, conversations and their messages, the coupons issued to them, their points ledger, the rewards they exchanged points for, and the audit trail and the event feed
 /// about all of these. Served as an attachment. Only for callers who read email and phone
 /// unmasked (403 otherwise); every export is recorded in the audit trail
 /// (`customer.data_exported`).
@@ -137,6 +140,7 @@ pub async fn export_customer_data(
     let messages = rapport_persistence::conversations::messages_of_customer(conn, id).await?;
     let coupons = rapport_persistence::marketing::coupons::of_customer(conn, id).await?;
     let points = rapport_persistence::loyalty::points::of_customer(conn, id).await?;
+    let reward_exchanges = rapport_persistence::rewards::of_customer(conn, id).await?;
     let records: Vec<Uuid> = orders
         .iter()
         .map(|o| o.id)
@@ -170,6 +174,7 @@ pub async fn export_customer_data(
         "conversation_messages": messages.len(),
         "coupons": coupons.len(),
         "points": points.len(),
+        "reward_exchanges": reward_exchanges.len(),
         "audit_events": data.audit.len(),
         "events": data.events.len(),
     });
@@ -220,6 +225,10 @@ pub async fn export_customer_data(
         conversation_messages: messages.into_iter().map(MessageView::from).collect(),
         coupons: coupons.into_iter().map(WalletCouponView::from).collect(),
         points: points.into_iter().map(PointsEntryView::from).collect(),
+        reward_exchanges: reward_exchanges
+            .into_iter()
+            .map(RewardExchangeView::from)
+            .collect(),
         audit_events: data.audit.into_iter().map(AuditEventView::from).collect(),
         events: data.events.into_iter().map(EventView::from).collect(),
     };

@@ -35,6 +35,7 @@ pub mod records;
 pub mod remembered;
 pub mod respond;
 pub mod return_visits;
+pub mod rewards;
 pub mod routes;
 pub mod search;
 pub mod segments;

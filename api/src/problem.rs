@@ -90,7 +90,7 @@ error_codes! {
     ConversationClosed => "conversation_closed", 409, "The conversation is closed", "会话已结束";
     AlreadyTicketed => "already_ticketed", 409, "The conversation was turned into a ticket already", "该会话已转为工单";
     CouponCodeTaken => "coupon_code_taken", 409, "Coupon code already in use", "优惠券码已被使用";
-    CouponInUse => "coupon_in_use", 409, "Orders have taken the coupon", "已有订单使用该优惠券";
+    CouponInUse => "coupon_in_use", 409, "Orders have taken the coupon or rewards offer it", "已有订单或奖品使用该优惠券";
     CouponExhausted => "coupon_exhausted", 409, "Every use of the coupon has been made", "优惠券已被领用完";
     CustomerLimitReached => "customer_limit_reached", 409, "The customer has used the coupon as often as allowed", "该客户已达到优惠券使用上限";
     CouponPaused => "coupon_paused", 409, "The coupon is paused", "优惠券已暂停";
@@ -103,6 +103,10 @@ error_codes! {
     TooManyTiers => "too_many_tiers", 409, "Too many tiers", "会员等级数量已达上限";
     AlreadyMember => "already_member", 409, "Already a member", "客户已是会员";
     MemberNumberTaken => "member_number_taken", 409, "Member number already in use", "会员号已被使用";
+    OutOfStock => "out_of_stock", 409, "The reward is out of stock", "奖品已兑完";
+    RewardPaused => "reward_paused", 409, "The reward is paused", "奖品已暂停兑换";
+    AlreadyFulfilled => "already_fulfilled", 409, "The gift was fulfilled already", "礼品已发放";
+    NotAGift => "not_a_gift", 409, "Only a gift is fulfilled", "只有礼品需要发放";
     SlaPolicyNameTaken => "sla_policy_name_taken", 409, "SLA policy name already in use", "服务级别策略名称已被使用";
     FilePurged => "file_purged", 409, "The file was forgotten after its retention", "文件已超过保留期限被清除";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";

@@ -2951,6 +2951,451 @@ pm.test("the paid coat counts; the cancelled scarf does not", function () {
     ],
   },
   {
+    name: 'Rewards',
+    description:
+      'A rewards catalogue customers exchange their points for: a ¥20 coupon, 300 points with two in stock, and a canvas bag, 100 points with stock not counted; a reward with mistakes (a coupon reward without its coupon, costing 0 points, or naming a coupon that does not exist) is refused. A new customer without points is refused the coupon; given 500 points, they exchange 300 of them for it, and the coupon lands in their wallet with a code of its own while the ledger records the redemption. The exchange took a unit of stock and moved the reward\'s version, so a change with the version read before is 412; with the stock set to 0 the coupon is out of stock and a second exchange changes nothing. The bag is exchanged, found among the gifts still to hand over, and handed over once (a second time is 409 `already_fulfilled`, and a coupon is no gift to hand over). A coupon a reward offers cannot be deleted; a paused reward cannot be exchanged. At the end both rewards are deleted and the customer\'s exchanges keep their names without the rewards; the coupon cannot be deleted while the customer holds the one they bought with points, so it is paused.\n\n' +
+      'What the folder leaves behind: the customer with their points ledger (100 points left) and their two exchanges, whose rewards are gone. No reward is left; the coupon stays, paused, with the one issued to the customer in their wallet.',
+    steps: [
+      {
+        op: 'create_coupon',
+        name: '¥20 off, for exchanging points',
+        status: 201,
+        body: {
+          json: {
+            name: '积分兑换 20 元券 {{run}}',
+            description: '积分兑换，下单立减 20 元',
+            kind: 'fixed_amount',
+            currency: 'CNY',
+            amount_off: 2000,
+          },
+        },
+        test: `${storeId('reward_coupon_id')}
+pm.test("no shared code: each coupon issued gets its own", function () {
+    pm.expect(body.code).to.eql(null);
+    pm.expect(body.kind).to.eql("fixed_amount");
+    pm.expect(body.amount_off).to.eql(2000);
+    pm.expect(body.status).to.eql("active");
+});`,
+      },
+      {
+        op: 'create_reward',
+        name: 'a coupon reward without its coupon, for 0 points',
+        status: 422,
+        code: 'validation_failed',
+        body: { json: { name: '20 元代金券 {{run}}', kind: 'coupon', points_cost: 0 } },
+        test: `
+pm.test("both mistakes are named: the coupon is required, a reward costs 1 point or more", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.have.members(["coupon_id required", "points_cost out_of_range"]);
+    pm.expect(body.errors.length).to.eql(2);
+});`,
+      },
+      {
+        op: 'create_reward',
+        name: 'a coupon reward for a coupon that does not exist',
+        status: 422,
+        code: 'validation_failed',
+        body: {
+          json: { name: '20 元代金券 {{run}}', kind: 'coupon', coupon_id: '0193a5c6-9999-7000-8000-000000000001', points_cost: 300 },
+        },
+        test: `
+pm.test("the coupon is named as not found", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["coupon_id not_found"]);
+});`,
+      },
+      {
+        op: 'create_reward',
+        name: 'the ¥20 coupon for 300 points, two in stock',
+        status: 201,
+        body: {
+          json: {
+            name: '20 元代金券 {{run}}',
+            description: '积分兑换，下单立减 20 元',
+            kind: 'coupon',
+            coupon_id: '{{reward_coupon_id}}',
+            points_cost: 300,
+            stock: 2,
+          },
+        },
+        test: `${storeId('coupon_reward_id')}
+pm.test("the reward is what was sent, offered and untouched", function () {
+    pm.expect(body.name).to.eql(pm.variables.replaceIn("20 元代金券 {{run}}"));
+    pm.expect(body.kind).to.eql("coupon");
+    pm.expect(body.coupon_id).to.eql(${v('reward_coupon_id')});
+    pm.expect(body.variant_id).to.eql(null);
+    pm.expect(body.points_cost).to.eql(300);
+    pm.expect(body.stock).to.eql(2);
+    pm.expect(body.exchanged_count).to.eql(0);
+    pm.expect(body.status, "active when not sent").to.eql("active");
+    pm.expect(body.available).to.eql(true);
+    pm.expect(body.version).to.eql(1);
+});`,
+      },
+      {
+        op: 'create_reward',
+        name: 'a canvas bag for 100 points, stock not counted',
+        status: 201,
+        body: { json: { name: '帆布袋 {{run}}', kind: 'gift', points_cost: 100 } },
+        test: `${storeId('gift_reward_id')}
+pm.test("a gift without a coupon, its stock not counted", function () {
+    pm.expect(body.kind).to.eql("gift");
+    pm.expect(body.coupon_id).to.eql(null);
+    pm.expect(body.points_cost).to.eql(100);
+    pm.expect(body.stock).to.eql(null);
+    pm.expect(body.description).to.eql(null);
+    pm.expect(body.available).to.eql(true);
+});`,
+      },
+      {
+        op: 'list_rewards',
+        name: 'gifts available for 150 points or less',
+        status: 200,
+        query: { kind: 'gift', available: 'true', max_points: '150', sort: 'points_cost', limit: '200' },
+        test: `
+pm.test("the bag is among them, the coupon reward is not", function () {
+    const ids = body.data.map(function (r) { return r.id; });
+    pm.expect(ids).to.include(${v('gift_reward_id')});
+    pm.expect(ids).not.to.include(${v('coupon_reward_id')});
+});
+pm.test("every one is an available gift costing at most 150 points, cheapest first", function () {
+    body.data.forEach(function (r, i) {
+        pm.expect(r.kind).to.eql("gift");
+        pm.expect(r.available).to.eql(true);
+        pm.expect(r.points_cost).to.be.at.most(150);
+        if (i > 0) pm.expect(r.points_cost).to.be.at.least(body.data[i - 1].points_cost);
+    });
+});`,
+      },
+      {
+        op: 'create_customer',
+        name: 'who exchanges points',
+        status: 201,
+        body: { json: { name: '兑换会员 {{run}}' } },
+        test: `${storeId('exchange_customer_id')}`,
+      },
+      {
+        op: 'exchange_reward',
+        name: 'the coupon, without points',
+        status: 409,
+        code: 'insufficient_points',
+        params: { id: '{{exchange_customer_id}}' },
+        body: { json: { reward_id: '{{coupon_reward_id}}' } },
+      },
+      {
+        op: 'adjust_customer_points',
+        name: '500 points to exchange',
+        status: 201,
+        params: { id: '{{exchange_customer_id}}' },
+        location: '/api/v1/customers/{{exchange_customer_id}}/points/ledger',
+        body: { json: { points: 500, reason: '积分兑换活动赠送' } },
+        test: `
+pm.test("added: 500 points", function () {
+    pm.expect(body.kind).to.eql("adjust");
+    pm.expect(body.points).to.eql(500);
+    pm.expect(body.balance_after).to.eql(500);
+});`,
+      },
+      {
+        op: 'exchange_reward',
+        name: 'the coupon, for 300 of the 500 points',
+        status: 201,
+        params: { id: '{{exchange_customer_id}}' },
+        location: '/api/v1/customers/{{exchange_customer_id}}/reward-exchanges',
+        body: { json: { reward_id: '{{coupon_reward_id}}' } },
+        test: `${storeId('coupon_exchange_id')}${set('reward_coupon_code', 'body && body.coupon_code')}${set('reward_issued_coupon_id', 'body && body.issued_coupon_id')}${set('reward_points_entry_id', 'body && body.points_entry_id')}
+pm.test("the customer spent 300 points on the coupon", function () {
+    pm.expect(body.customer_id).to.eql(${v('exchange_customer_id')});
+    pm.expect(body.reward_id).to.eql(${v('coupon_reward_id')});
+    pm.expect(body.reward_name).to.eql(pm.variables.replaceIn("20 元代金券 {{run}}"));
+    pm.expect(body.kind).to.eql("coupon");
+    pm.expect(body.points).to.eql(300);
+    pm.expect(body.points_entry_id).to.be.a("string");
+});
+pm.test("a coupon issued with a code of its own, nothing to hand over", function () {
+    pm.expect(body.coupon_code).to.be.a("string").and.not.empty;
+    pm.expect(body.issued_coupon_id).to.be.a("string");
+    pm.expect(body.fulfilled_at).to.eql(null);
+    pm.expect(body.fulfilment_note).to.eql(null);
+});`,
+      },
+      {
+        op: 'list_customer_points_ledger',
+        name: 'after the exchange',
+        status: 200,
+        params: { id: '{{exchange_customer_id}}' },
+        test: `
+pm.test("the newest entry is the exchange's redemption: 300 points, 200 left", function () {
+    const entry = body.data[0];
+    pm.expect(entry.id).to.eql(${v('reward_points_entry_id')});
+    pm.expect(entry.kind).to.eql("redeem");
+    pm.expect(entry.points).to.eql(-300);
+    pm.expect(entry.balance_after).to.eql(200);
+});
+pm.test("the refused exchange left nothing: two entries", function () {
+    pm.expect(body.data.map(function (e) { return e.kind + " " + e.points; })).to.eql(["redeem -300", "adjust 500"]);
+});`,
+      },
+      {
+        op: 'list_customer_coupons',
+        name: 'after the exchange',
+        status: 200,
+        params: { id: '{{exchange_customer_id}}' },
+        test: `
+pm.test("the wallet holds the coupon, by the code the exchange gave", function () {
+    pm.expect(body.data.length).to.eql(1);
+    const coupon = body.data[0];
+    pm.expect(coupon.code).to.eql(${v('reward_coupon_code')});
+    pm.expect(coupon.id).to.eql(${v('reward_issued_coupon_id')});
+    pm.expect(coupon.coupon_id).to.eql(${v('reward_coupon_id')});
+    pm.expect(coupon.amount_off).to.eql(2000);
+    pm.expect(coupon.used).to.eql(false);
+});`,
+      },
+      {
+        op: 'get_reward',
+        name: 'the coupon reward, after the exchange',
+        status: 200,
+        params: { id: '{{coupon_reward_id}}' },
+        test: `
+pm.test("one unit taken, one exchange counted, the version moved to 2", function () {
+    pm.expect(body.stock).to.eql(1);
+    pm.expect(body.exchanged_count).to.eql(1);
+    pm.expect(body.version).to.eql(2);
+    pm.expect(body.available).to.eql(true);
+});`,
+      },
+      {
+        op: 'update_reward',
+        name: 'with the version read before the exchange',
+        status: 412,
+        code: 'precondition_failed',
+        params: { id: '{{coupon_reward_id}}' },
+        headers: { 'If-Match': '"1"' },
+        body: { json: { stock: 10 } },
+        test: `
+pm.test("nothing changed: the reward is at version 2", function () {
+    pm.expect(body.current_version).to.eql(2);
+});`,
+      },
+      {
+        op: 'update_reward',
+        name: 'the coupon reward, stock set to 0',
+        status: 200,
+        params: { id: '{{coupon_reward_id}}' },
+        body: { json: { stock: 0 } },
+        test: `
+pm.test("still active, but out of stock: not available", function () {
+    pm.expect(body.stock).to.eql(0);
+    pm.expect(body.status).to.eql("active");
+    pm.expect(body.available).to.eql(false);
+    pm.expect(body.exchanged_count).to.eql(1);
+    pm.expect(body.version).to.eql(3);
+});`,
+      },
+      {
+        op: 'exchange_reward',
+        name: 'the coupon, out of stock',
+        status: 409,
+        code: 'out_of_stock',
+        params: { id: '{{exchange_customer_id}}' },
+        body: { json: { reward_id: '{{coupon_reward_id}}' } },
+      },
+      {
+        op: 'get_customer_points',
+        name: 'after the refused exchange',
+        status: 200,
+        params: { id: '{{exchange_customer_id}}' },
+        test: `
+pm.test("the balance is still 200", function () {
+    pm.expect(body.balance).to.eql(200);
+    pm.expect(body.recent.length).to.eql(2);
+});`,
+      },
+      {
+        op: 'exchange_reward',
+        name: 'the canvas bag, for 100 points',
+        status: 201,
+        params: { id: '{{exchange_customer_id}}' },
+        location: '/api/v1/customers/{{exchange_customer_id}}/reward-exchanges',
+        body: { json: { reward_id: '{{gift_reward_id}}' } },
+        test: `${storeId('gift_exchange_id')}
+pm.test("a gift to hand over, no coupon", function () {
+    pm.expect(body.kind).to.eql("gift");
+    pm.expect(body.reward_id).to.eql(${v('gift_reward_id')});
+    pm.expect(body.points).to.eql(100);
+    pm.expect(body.issued_coupon_id).to.eql(null);
+    pm.expect(body.coupon_code).to.eql(null);
+    pm.expect(body.fulfilled_at).to.eql(null);
+});`,
+      },
+      {
+        op: 'list_reward_exchanges',
+        name: 'gifts still to hand over',
+        status: 200,
+        query: { fulfilled: 'false', limit: '200' },
+        test: `
+pm.test("the bag is among them, the coupon is not", function () {
+    const ids = body.data.map(function (e) { return e.id; });
+    pm.expect(ids).to.include(${v('gift_exchange_id')});
+    pm.expect(ids).not.to.include(${v('coupon_exchange_id')});
+});
+pm.test("every one is a gift not handed over", function () {
+    body.data.forEach(function (e) {
+        pm.expect(e.kind).to.eql("gift");
+        pm.expect(e.fulfilled_at).to.eql(null);
+    });
+});`,
+      },
+      {
+        op: 'fulfil_reward_exchange',
+        name: 'the bag, collected in the shop',
+        status: 200,
+        params: { id: '{{gift_exchange_id}}' },
+        body: { json: { note: '门店自提' } },
+        test: `
+pm.test("handed over, with how", function () {
+    pm.expect(body.id).to.eql(${v('gift_exchange_id')});
+    pm.expect(body.fulfilled_at).to.be.a("string");
+    pm.expect(body.fulfilment_note).to.eql("门店自提");
+});`,
+      },
+      {
+        op: 'fulfil_reward_exchange',
+        name: 'the bag, a second time',
+        status: 409,
+        code: 'already_fulfilled',
+        params: { id: '{{gift_exchange_id}}' },
+        body: { json: { note: '快递寄出' } },
+      },
+      {
+        op: 'fulfil_reward_exchange',
+        name: 'the coupon',
+        status: 409,
+        code: 'not_a_gift',
+        params: { id: '{{coupon_exchange_id}}' },
+        body: { json: {} },
+      },
+      {
+        op: 'list_reward_exchanges',
+        name: 'the bag\'s, handed over',
+        status: 200,
+        query: { reward_id: '{{gift_reward_id}}', fulfilled: 'true', include_total: 'true' },
+        test: `
+pm.test("the one exchange of the bag, handed over", function () {
+    pm.expect(body.data.map(function (e) { return e.id; })).to.eql([${v('gift_exchange_id')}]);
+    pm.expect(body.total).to.eql(1);
+    pm.expect(body.data[0].fulfilment_note).to.eql("门店自提");
+});`,
+      },
+      {
+        op: 'list_customer_reward_exchanges',
+        name: 'newest first',
+        status: 200,
+        params: { id: '{{exchange_customer_id}}' },
+        query: { include_total: 'true' },
+        test: `
+pm.test("the bag, then the coupon; the refused exchanges left nothing", function () {
+    pm.expect(body.data.map(function (e) { return e.id; })).to.eql([${v('gift_exchange_id')}, ${v('coupon_exchange_id')}]);
+    pm.expect(body.data.map(function (e) { return e.points; })).to.eql([100, 300]);
+    pm.expect(body.total).to.eql(2);
+});`,
+      },
+      {
+        op: 'delete_coupon',
+        name: 'the coupon a reward offers',
+        status: 409,
+        code: 'coupon_in_use',
+        params: { id: '{{reward_coupon_id}}' },
+      },
+      {
+        op: 'update_reward',
+        name: 'the bag, paused',
+        status: 200,
+        params: { id: '{{gift_reward_id}}' },
+        body: { json: { status: 'paused' } },
+        test: `
+pm.test("paused: not available, though its stock is not counted", function () {
+    pm.expect(body.status).to.eql("paused");
+    pm.expect(body.available).to.eql(false);
+    pm.expect(body.exchanged_count).to.eql(1);
+});`,
+      },
+      {
+        op: 'exchange_reward',
+        name: 'the paused bag, with 100 points left',
+        status: 409,
+        code: 'reward_paused',
+        params: { id: '{{exchange_customer_id}}' },
+        body: { json: { reward_id: '{{gift_reward_id}}' } },
+      },
+      {
+        op: 'delete_reward',
+        name: 'the coupon reward',
+        status: 204,
+        params: { id: '{{coupon_reward_id}}' },
+      },
+      {
+        op: 'delete_reward',
+        name: 'the bag',
+        status: 204,
+        params: { id: '{{gift_reward_id}}' },
+      },
+      {
+        op: 'get_reward',
+        name: 'the coupon reward, after deletion',
+        status: 404,
+        code: 'not_found',
+        params: { id: '{{coupon_reward_id}}' },
+      },
+      {
+        op: 'list_customer_reward_exchanges',
+        name: 'after the rewards were deleted',
+        status: 200,
+        params: { id: '{{exchange_customer_id}}' },
+        test: `
+pm.test("both exchanges stay, named as they were, without their rewards", function () {
+    pm.expect(body.data.map(function (e) { return e.id; })).to.eql([${v('gift_exchange_id')}, ${v('coupon_exchange_id')}]);
+    pm.expect(body.data.map(function (e) { return e.reward_id; })).to.eql([null, null]);
+    pm.expect(body.data.map(function (e) { return e.reward_name; })).to.eql([pm.variables.replaceIn("帆布袋 {{run}}"), pm.variables.replaceIn("20 元代金券 {{run}}")]);
+});`,
+      },
+      {
+        op: 'delete_coupon',
+        name: 'the coupon, no reward offering it, held unused as bought with points',
+        status: 409,
+        code: 'coupon_in_use',
+        params: { id: '{{reward_coupon_id}}' },
+        test: `
+pm.test("what was paid for with points stays the customer's", function () {
+    pm.expect(body.detail).to.include("bought with points");
+});`,
+      },
+      {
+        op: 'update_coupon',
+        name: 'the coupon, paused instead',
+        status: 200,
+        params: { id: '{{reward_coupon_id}}' },
+        body: { json: { status: 'paused' } },
+        test: `
+pm.test("paused", function () {
+    pm.expect(body.status).to.eql("paused");
+    pm.expect(body.issued_count).to.eql(1);
+});`,
+      },
+      {
+        op: 'list_customer_coupons',
+        name: 'after the coupon was paused',
+        status: 200,
+        params: { id: '{{exchange_customer_id}}' },
+        test: `
+pm.test("the wallet still holds the coupon bought with points", function () {
+    pm.expect(body.data.map(function (c) { return c.id; })).to.eql([${v('reward_issued_coupon_id')}]);
+    pm.expect(body.data[0].code).to.eql(${v('reward_coupon_code')});
+    pm.expect(body.data[0].coupon_status).to.eql("paused");
+});`,
+      },
+    ],
+  },
+  {
     name: 'Following up',
     description:
       'A call logged with the buyer above, a task to call back with a reminder, read against the workspace\'s time zone, completed, and the buyer\'s timeline of activities and orders.',

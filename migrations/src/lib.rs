@@ -40,6 +40,8 @@ mod m20261206_000033_return_visits;
 mod m20261207_000034_coupons;
 mod m20261207_000035_points;
 mod m20261208_000036_membership;
+mod m20261209_000037_rewards;
+mod m20261209_000038_earned_coupons;
 
 mod custom_field_owners;
 
@@ -85,6 +87,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000034_coupons::Migration),
             Box::new(m20261207_000035_points::Migration),
             Box::new(m20261208_000036_membership::Migration),
+            Box::new(m20261209_000037_rewards::Migration),
+            Box::new(m20261209_000038_earned_coupons::Migration),
         ]
     }
 }

@@ -30,6 +30,7 @@ pub mod orders;
 pub mod page;
 pub mod pipelines;
 pub mod return_visits;
+pub mod rewards;
 pub mod segments;
 pub mod settings;
 pub mod sla;

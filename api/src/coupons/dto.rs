@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use rapport_domain::marketing::coupons::{
-    Coupon, CouponInput, CouponKind, CouponStatus, IssuedCoupon,
+    Coupon, CouponInput, CouponKind, CouponStatus, IssuedCoupon, TermsInput,
 };
 use rapport_persistence::marketing::coupons::WalletEntry;
 use serde::{Deserialize, Serialize};
@@ -99,6 +99,12 @@ pub struct CreateCoupon {
     #[serde(default, deserialize_with = "optional_whole")]
     #[schema(minimum = 1, maximum = 1000000)]
     pub per_customer_limit: Option<i64>,
+    /// An order paid at or above this total (minor units, in the coupon's currency) earns its
+    /// customer one of this coupon, into their wallet, while the coupon is active and within its
+    /// window.
+    #[serde(default, deserialize_with = "optional_whole")]
+    #[schema(minimum = 1, maximum = 1000000000000000_i64)]
+    pub issued_for_orders_from: Option<i64>,
     /// The products whose lines it applies to, at most 100; with `category_ids` also empty, it
     /// applies to every line.
     #[schema(max_items = 100)]
@@ -116,20 +122,23 @@ impl From<CreateCoupon> for CouponInput {
             name: Some(d.name),
             description: Some(d.description),
             code: Some(d.code),
-            kind: Some(d.kind.into()),
-            currency: d.currency,
-            amount_off: Some(d.amount_off),
-            percent_off: Some(d.percent_off),
-            max_discount: Some(d.max_discount),
-            min_order_amount: Some(d.min_order_amount),
-            gift_variant_id: Some(d.gift_variant_id),
-            valid_from: Some(d.valid_from),
-            valid_until: Some(d.valid_until),
+            terms: TermsInput {
+                kind: Some(d.kind.into()),
+                currency: d.currency,
+                amount_off: Some(d.amount_off),
+                percent_off: Some(d.percent_off),
+                max_discount: Some(d.max_discount),
+                min_order_amount: Some(d.min_order_amount),
+                gift_variant_id: Some(d.gift_variant_id),
+                valid_from: Some(d.valid_from),
+                valid_until: Some(d.valid_until),
+                product_ids: d.product_ids,
+                category_ids: d.category_ids,
+                status: d.status.map(Into::into),
+            },
             total_limit: Some(d.total_limit),
             per_customer_limit: Some(d.per_customer_limit),
-            product_ids: d.product_ids,
-            category_ids: d.category_ids,
-            status: d.status.map(Into::into),
+            issued_for_orders_from: Some(d.issued_for_orders_from),
         }
     }
 }
@@ -191,6 +200,10 @@ pub struct UpdateCoupon {
     #[serde(default, deserialize_with = "nullable_whole")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub per_customer_limit: Option<Option<i64>>,
+    /// The order total that earns one, or `null` for none.
+    #[serde(default, deserialize_with = "nullable_whole")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1000000000000000_i64)]
+    pub issued_for_orders_from: Option<Option<i64>>,
     /// The products it applies to, replaced as a whole.
     #[schema(max_items = 100)]
     pub product_ids: Option<Vec<Uuid>>,
@@ -207,20 +220,23 @@ impl From<UpdateCoupon> for CouponInput {
             name: d.name,
             description: d.description,
             code: d.code,
-            kind: d.kind.map(Into::into),
-            currency: d.currency,
-            amount_off: d.amount_off,
-            percent_off: d.percent_off,
-            max_discount: d.max_discount,
-            min_order_amount: d.min_order_amount,
-            gift_variant_id: d.gift_variant_id,
-            valid_from: d.valid_from,
-            valid_until: d.valid_until,
+            terms: TermsInput {
+                kind: d.kind.map(Into::into),
+                currency: d.currency,
+                amount_off: d.amount_off,
+                percent_off: d.percent_off,
+                max_discount: d.max_discount,
+                min_order_amount: d.min_order_amount,
+                gift_variant_id: d.gift_variant_id,
+                valid_from: d.valid_from,
+                valid_until: d.valid_until,
+                product_ids: d.product_ids,
+                category_ids: d.category_ids,
+                status: d.status.map(Into::into),
+            },
             total_limit: d.total_limit,
             per_customer_limit: d.per_customer_limit,
-            product_ids: d.product_ids,
-            category_ids: d.category_ids,
-            status: d.status.map(Into::into),
+            issued_for_orders_from: d.issued_for_orders_from,
         }
     }
 }
@@ -233,7 +249,8 @@ impl From<UpdateCoupon> for CouponInput {
     "amount_off": 5000, "percent_off": null, "max_discount": null, "min_order_amount": 30000,
     "gift_variant_id": null,
     "valid_from": "2026-12-01T00:00:00Z", "valid_until": "2027-01-01T00:00:00Z",
-    "total_limit": 1000, "per_customer_limit": 1, "product_ids": [], "category_ids": [],
+    "total_limit": 1000, "per_customer_limit": 1, "issued_for_orders_from": null,
+    "product_ids": [], "category_ids": [],
     "status": "active", "redeemed_count": 37, "issued_count": 1342,
     "created_at": "2026-11-28T09:00:00Z", "updated_at": "2026-11-28T09:00:00Z", "version": 1
 }))]
@@ -268,6 +285,8 @@ pub struct CouponView {
     pub total_limit: Option<i64>,
     /// Redemptions allowed per customer.
     pub per_customer_limit: Option<i64>,
+    /// An order paid at or above this total earns its customer one, into their wallet.
+    pub issued_for_orders_from: Option<i64>,
     /// The products it applies to.
     pub product_ids: Vec<Uuid>,
     /// The categories it applies to.
@@ -287,12 +306,13 @@ pub struct CouponView {
 }
 
 impl From<Coupon> for CouponView {
-    fn from(c: Coupon) -> Self {
+    fn from(coupon: Coupon) -> Self {
+        let c = coupon.terms;
         CouponView {
-            id: c.id,
-            name: c.name,
-            description: c.description,
-            code: c.code,
+            id: coupon.id,
+            name: coupon.name,
+            description: coupon.description,
+            code: coupon.code,
             kind: c.kind.into(),
             currency: c.currency.code().to_owned(),
             amount_off: c.amount_off,
@@ -302,16 +322,17 @@ impl From<Coupon> for CouponView {
             gift_variant_id: c.gift_variant_id,
             valid_from: c.valid_from,
             valid_until: c.valid_until,
-            total_limit: c.total_limit,
-            per_customer_limit: c.per_customer_limit,
+            total_limit: coupon.total_limit,
+            per_customer_limit: coupon.per_customer_limit,
+            issued_for_orders_from: coupon.issued_for_orders_from,
             product_ids: c.product_ids,
             category_ids: c.category_ids,
             status: c.status.into(),
-            redeemed_count: c.redeemed_count,
-            issued_count: c.issued_count,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-            version: c.version,
+            redeemed_count: coupon.redeemed_count,
+            issued_count: coupon.issued_count,
+            created_at: coupon.created_at,
+            updated_at: coupon.updated_at,
+            version: coupon.version,
         }
     }
 }
@@ -427,13 +448,13 @@ impl From<WalletEntry> for WalletCouponView {
             customer_id,
             code: code.or(c.code),
             name: c.name,
-            kind: c.kind.into(),
-            currency: c.currency.code().to_owned(),
-            amount_off: c.amount_off,
-            percent_off: c.percent_off,
-            min_order_amount: c.min_order_amount,
-            valid_until: c.valid_until,
-            coupon_status: c.status.into(),
+            kind: c.terms.kind.into(),
+            currency: c.terms.currency.code().to_owned(),
+            amount_off: c.terms.amount_off,
+            percent_off: c.terms.percent_off,
+            min_order_amount: c.terms.min_order_amount,
+            valid_until: c.terms.valid_until,
+            coupon_status: c.terms.status.into(),
             used,
             issued_at,
             used_at,

@@ -74,7 +74,7 @@ pub async fn create_coupon(
     let default_currency = crate::settings::default_currency(&state).await?;
     let input: CouponInput = body.checked(|dto| {
         let mut input = CouponInput::from(dto);
-        input.currency.get_or_insert(default_currency);
+        input.terms.currency.get_or_insert(default_currency);
         Ok(input)
     })?;
     let outcome = store::create(&state.db, &auth.actor, input, key.as_ref()).await?;
@@ -148,8 +148,8 @@ pub async fn update_coupon(
 
 /// Delete a coupon.
 ///
-/// With the coupons issued of it. A coupon an order has taken stays (409 `coupon_in_use`):
-/// pause it instead. Emits `coupon.deleted`.
+/// With the coupons issued of it. A coupon an order has taken, a reward offers, or a customer
+/// bought with points and holds unused stays (409 `coupon_in_use`): pause it instead. Emits `coupon.deleted`.
 #[utoipa::path(
     tag = "coupons",
     operation_id = "delete_coupon",
@@ -159,7 +159,7 @@ pub async fn update_coupon(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 409, description = "`coupon_in_use`: orders have taken the coupon", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`coupon_in_use`: orders have taken the coupon, rewards offer it, or customers hold it bought with points", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -85,6 +85,7 @@ fn composed_examples(doc: &mut serde_json::Value) {
         "conversation_messages": [example("MessageView")],
         "coupons": [example("WalletCouponView")],
         "points": [example("PointsEntryView")],
+        "reward_exchanges": [example("RewardExchangeView")],
         "audit_events": [example("AuditEventView")],
         "events": [example("EventView")],
     });

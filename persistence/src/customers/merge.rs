@@ -99,6 +99,7 @@ pub const OWNED_ROWS: &[(&str, &str)] = &[
     ("conversations", "customer_id"),
     ("issued_coupons", "customer_id"),
     ("coupon_redemptions", "customer_id"),
+    ("reward_exchanges", "customer_id"),
 ];
 
 /// Tables that hold a set per customer, one row per (customer, key): the survivor keeps the

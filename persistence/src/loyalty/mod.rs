@@ -2,4 +2,4 @@
 
 pub mod points;
 
-pub use points::{earn_for_order, reverse_for_order};
+pub use points::{earn_for_order, reverse_for_order, spend as spend_points};

@@ -395,6 +395,26 @@ async fn staff_entry(
     Ok(Outcome::Done(entry))
 }
 
+/// Spends `points` of customer `customer_id`'s balance at `now` in the caller's transaction,
+/// which has locked the customer's row: the entry, or the balance there is when it is short.
+pub async fn spend(
+    conn: &impl ConnectionTrait,
+    customer_id: Uuid,
+    points: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<std::result::Result<PointsEntry, i64>> {
+    let m = Move {
+        customer_id,
+        kind: EntryKind::Redeem,
+        points: -points,
+        reason: Some(reason),
+        order_id: None,
+        expires_at: None,
+    };
+    Ok(post(conn, m, now).await?.map_err(|Short(balance)| balance))
+}
+
 /// Credits the points paid order `order` earns under the loyalty settings, in the payment's
 /// transaction at `now`: none for an order in another currency than the points are kept in.
 pub async fn earn_for_order(

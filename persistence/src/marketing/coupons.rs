@@ -55,6 +55,7 @@ mod entity {
             pub valid_until: Option<DateTimeUtc>,
             pub total_limit: Option<i64>,
             pub per_customer_limit: Option<i64>,
+            pub issued_for_orders_from: Option<i64>,
             #[sea_orm(column_type = "Json")]
             pub product_ids: Json,
             #[sea_orm(column_type = "Json")]
@@ -132,33 +133,18 @@ const UNIQUE: &[UniqueRule] = &[UniqueRule {
     message: "another coupon has this code",
 }];
 
-fn ids_of(json: serde_json::Value) -> Result<Vec<Uuid>> {
-    Ok(serde_json::from_value(json)?)
-}
-
 impl TryFrom<coupon::Model> for Coupon {
     type Error = Error;
     fn try_from(m: coupon::Model) -> Result<Self> {
-        let unknown = |what: &str| Error::Internal(format!("stored coupon {what} is unknown"));
         Ok(Coupon {
             id: m.id,
-            name: m.name,
-            description: m.description,
-            code: m.code,
-            kind: CouponKind::from_name(&m.kind).ok_or_else(|| unknown("kind"))?,
-            currency: Currency::parse("currency", &m.currency).map_err(|_| unknown("currency"))?,
-            amount_off: m.amount_off,
-            percent_off: m.percent_off,
-            max_discount: m.max_discount,
-            min_order_amount: m.min_order_amount,
-            gift_variant_id: m.gift_variant_id,
-            valid_from: m.valid_from,
-            valid_until: m.valid_until,
+            name: m.name.clone(),
+            description: m.description.clone(),
+            code: m.code.clone(),
+            terms: terms_of!(m, "coupon"),
             total_limit: m.total_limit,
             per_customer_limit: m.per_customer_limit,
-            product_ids: ids_of(m.product_ids)?,
-            category_ids: ids_of(m.category_ids)?,
-            status: CouponStatus::from_name(&m.status).ok_or_else(|| unknown("status"))?,
+            issued_for_orders_from: m.issued_for_orders_from,
             redeemed_count: m.redeemed_count,
             issued_count: m.issued_count,
             created_at: m.created_at,
@@ -170,31 +156,23 @@ impl TryFrom<coupon::Model> for Coupon {
 
 /// The definition's row; the counters are left out, for only redemptions and issues move them.
 fn definition(c: &Coupon) -> Result<coupon::ActiveModel> {
-    Ok(coupon::ActiveModel {
+    let mut row = coupon::ActiveModel {
         id: Set(c.id),
         name: Set(c.name.clone()),
         description: Set(c.description.clone()),
         code: Set(c.code.clone()),
-        kind: Set(c.kind.as_str().to_owned()),
-        currency: Set(c.currency.code().to_owned()),
-        amount_off: Set(c.amount_off),
-        percent_off: Set(c.percent_off),
-        max_discount: Set(c.max_discount),
-        min_order_amount: Set(c.min_order_amount),
-        gift_variant_id: Set(c.gift_variant_id),
-        valid_from: Set(c.valid_from),
-        valid_until: Set(c.valid_until),
         total_limit: Set(c.total_limit),
         per_customer_limit: Set(c.per_customer_limit),
-        product_ids: Set(serde_json::to_value(&c.product_ids)?),
-        category_ids: Set(serde_json::to_value(&c.category_ids)?),
-        status: Set(c.status.as_str().to_owned()),
+        issued_for_orders_from: Set(c.issued_for_orders_from),
         redeemed_count: NotSet,
         issued_count: NotSet,
         created_at: Set(c.created_at),
         updated_at: Set(c.updated_at),
         version: Set(c.version),
-    })
+        ..Default::default()
+    };
+    set_terms!(row, &c.terms);
+    Ok(row)
 }
 
 impl From<issued::Model> for IssuedCoupon {
@@ -215,7 +193,7 @@ impl From<issued::Model> for IssuedCoupon {
 /// A definition's references checked: the gift is a variant of the catalogue, and the shared
 /// code is no issued coupon's own code.
 async fn check_references(conn: &impl ConnectionTrait, c: &Coupon) -> Result<()> {
-    if let Some(variant) = c.gift_variant_id
+    if let Some(variant) = c.terms.gift_variant_id
         && catalogue::for_sale(conn, &[variant]).await?.is_empty()
     {
         return Err(Error::field(
@@ -317,7 +295,7 @@ pub async fn update(
     if unchanged == before {
         return Ok(before);
     }
-    if after.code != before.code || after.gift_variant_id != before.gift_variant_id {
+    if after.code != before.code || after.terms.gift_variant_id != before.terms.gift_variant_id {
         check_references(&*txn, &after).await?;
     }
     after.redeemed_count = before.redeemed_count;
@@ -344,16 +322,34 @@ pub async fn update(
 }
 
 /// Removes a coupon at `expected_version` (when given), with its wallets' coupons; one that an
-/// order has taken stays (409 `coupon_in_use`): pause it instead.
+/// order has taken, a reward offers, or a customer bought with points and holds unused stays (409
+/// `coupon_in_use`): pause it instead.
 pub async fn delete(db: &Db, actor: &Actor, id: Uuid, expected_version: Option<i64>) -> Result<()> {
     let txn = db.begin_write().await?;
-    let taken = orders_taking(&*txn, id).await?;
-    if taken > 0 {
-        return Err(Error::Conflict {
-            code: "coupon_in_use",
-            field: None,
-            message: format!("{taken} orders have taken this coupon; pause it instead"),
-        });
+    for (table, whose) in [("orders", "orders have"), ("rewards", "rewards offer")] {
+        let taken = taking(&*txn, table, id).await?;
+        if taken > 0 {
+            return Err(in_use(&format!("{taken} {whose} this coupon")));
+        }
+    }
+    // Coupons customers paid points for stay theirs until used.
+    let bought = issued::Entity::find()
+        .filter(issued::Column::CouponId.eq(id))
+        .filter(issued::Column::Used.eq(false))
+        .filter(
+            issued::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(sea_orm::sea_query::Alias::new("issued_coupon_id"))
+                    .from(sea_orm::sea_query::Alias::new("reward_exchanges"))
+                    .to_owned(),
+            ),
+        )
+        .count(&*txn)
+        .await?;
+    if bought > 0 {
+        return Err(in_use(&format!(
+            "customers hold {bought} of this coupon, unused, bought with points"
+        )));
     }
     audit::delete_recorded::<_, Coupon>(
         &*txn,
@@ -369,13 +365,21 @@ pub async fn delete(db: &Db, actor: &Actor, id: Uuid, expected_version: Option<i
     Ok(())
 }
 
-/// How many orders have taken coupon `id` (read here, not through the orders, which redeem
-/// coupons and so come after them).
-async fn orders_taking(conn: &impl ConnectionTrait, id: Uuid) -> Result<i64> {
+fn in_use(why: &str) -> Error {
+    Error::Conflict {
+        code: "coupon_in_use",
+        field: None,
+        message: format!("{why}; pause it instead"),
+    }
+}
+
+/// How many rows of `table` (orders that have taken it, rewards that offer it) name coupon `id`;
+/// read here, not through their areas, which come after coupons.
+async fn taking(conn: &impl ConnectionTrait, table: &str, id: Uuid) -> Result<i64> {
     use sea_orm::sea_query::{Alias, Func, Query};
     let statement = Query::select()
         .expr(Func::count(Expr::col(Alias::new("id"))))
-        .from(Alias::new("orders"))
+        .from(Alias::new(table))
         .and_where(Expr::col(Alias::new("coupon_id")).eq(id))
         .to_owned();
     let row = conn.query_one(&statement).await?;
@@ -508,49 +512,13 @@ pub async fn issue(
         .into_iter()
         .map(|m| m.customer_id)
         .collect();
-    let now = crate::now();
     let fresh: Vec<Uuid> = ids
         .iter()
         .copied()
         .filter(|c| !holding.contains(c))
         .collect();
-    let rows: Vec<issued::ActiveModel> = fresh
-        .iter()
-        .map(|customer| issued::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            coupon_id: Set(id),
-            customer_id: Set(*customer),
-            code: Set(coupon
-                .code
-                .is_none()
-                .then(|| generated_code(Uuid::new_v4().as_u128()))),
-            used: Set(false),
-            issued_at: Set(now),
-            used_at: Set(None),
-            order_id: Set(None),
-        })
-        .collect();
-    let feed: Vec<_> = rows
-        .iter()
-        .map(|r| {
-            let customer = *r.customer_id.as_ref();
-            let data = json!({
-                "customer_id": customer, "coupon_id": id,
-                "issued_coupon_id": r.id.as_ref(), "code": r.code.as_ref(),
-            });
-            (customer, data, None)
-        })
-        .collect();
-    insert_rows(&*txn, Backend::of(&*txn), rows).await?;
+    put_in_wallets(&*txn, &coupon, &fresh, crate::now()).await?;
     let issued = fresh.len() as u64;
-    coupon::Entity::update_many()
-        .col_expr(
-            coupon::Column::IssuedCount,
-            Expr::col(coupon::Column::IssuedCount).add(issued as i64),
-        )
-        .filter(coupon::Column::Id.eq(id))
-        .exec(&*txn)
-        .await?;
     audit::note_in(
         &*txn,
         actor.into(),
@@ -562,7 +530,6 @@ pub async fn issue(
         },
     )
     .await?;
-    events::emit_many(&*txn, "coupon.issued", "customer", feed).await?;
     let outcome = Issued {
         issued,
         skipped: ids.len() as u64 - issued,
@@ -570,6 +537,142 @@ pub async fn issue(
     idempotency::remember(&*txn, idem, 200, &outcome).await?;
     txn.commit().await?;
     Ok(Outcome::Done(outcome))
+}
+
+/// Puts one of `coupon` in the wallet of each of `customers` at `now` (a code of their own when
+/// it has no shared one), counts them issued, and emits `coupon.issued` for each.
+async fn put_in_wallets(
+    conn: &impl ConnectionTrait,
+    coupon: &Coupon,
+    customers: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<Vec<IssuedCoupon>> {
+    let held: Vec<IssuedCoupon> = customers
+        .iter()
+        .map(|customer| IssuedCoupon {
+            id: Uuid::now_v7(),
+            coupon_id: coupon.id,
+            customer_id: *customer,
+            code: coupon
+                .code
+                .is_none()
+                .then(|| generated_code(Uuid::new_v4().as_u128())),
+            used: false,
+            issued_at: now,
+            used_at: None,
+            order_id: None,
+        })
+        .collect();
+    let rows: Vec<issued::ActiveModel> = held
+        .iter()
+        .map(|h| issued::ActiveModel {
+            id: Set(h.id),
+            coupon_id: Set(h.coupon_id),
+            customer_id: Set(h.customer_id),
+            code: Set(h.code.clone()),
+            used: Set(false),
+            issued_at: Set(now),
+            used_at: Set(None),
+            order_id: Set(None),
+        })
+        .collect();
+    let feed: Vec<_> = held
+        .iter()
+        .map(|h| {
+            let data = json!({
+                "customer_id": h.customer_id, "coupon_id": h.coupon_id,
+                "issued_coupon_id": h.id, "code": h.code,
+            });
+            (h.customer_id, data, None)
+        })
+        .collect();
+    insert_rows(conn, Backend::of(conn), rows).await?;
+    coupon::Entity::update_many()
+        .col_expr(
+            coupon::Column::IssuedCount,
+            Expr::col(coupon::Column::IssuedCount).add(held.len() as i64),
+        )
+        .filter(coupon::Column::Id.eq(coupon.id))
+        .exec(conn)
+        .await?;
+    events::emit_many(conn, "coupon.issued", "customer", feed).await?;
+    Ok(held)
+}
+
+/// Puts one of coupon `id` in customer `customer_id`'s wallet at `now`, in the caller's
+/// transaction, whatever they hold already: for a reward they paid for. A coupon that is paused
+/// or whose window has closed is 409 (`coupon_paused`, `coupon_expired`).
+pub async fn give(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    customer_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<IssuedCoupon> {
+    let coupon = get(conn, id).await?;
+    match coupon.usable_at(now) {
+        Ok(()) | Err(Inapplicable::NotStarted) => {}
+        Err(why) => {
+            return Err(Error::Conflict {
+                code: why.code(),
+                field: None,
+                message: format!("the reward's coupon cannot be given: {}", why.message()),
+            });
+        }
+    }
+    let mut held = put_in_wallets(conn, &coupon, &[customer_id], now)
+        .await?
+        .pop()
+        .ok_or_else(|| Error::Internal("a coupon was not put in the wallet".into()))?;
+    // The code to use: its own, or the coupon's shared one.
+    held.code = held.code.or(coupon.code);
+    Ok(held)
+}
+
+/// Puts in the wallet of paid order `order`'s customer, in the payment's transaction at `now`,
+/// one of every coupon an order of its total earns (`issued_for_orders_from`): active, in the
+/// order's currency, within its window. Emits `coupon.issued` for each.
+pub async fn issue_for_order(
+    conn: &impl ConnectionTrait,
+    order: &rapport_domain::orders::Order,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let earned = coupon::Entity::find()
+        .filter(coupon::Column::IssuedForOrdersFrom.lte(order.total))
+        .filter(coupon::Column::Currency.eq(order.currency.code()))
+        .filter(coupon::Column::Status.eq(CouponStatus::Active.as_str()))
+        .order_by_asc(coupon::Column::Id)
+        .all(conn)
+        .await?;
+    for row in earned {
+        let coupon = Coupon::try_from(row)?;
+        if coupon.usable_at(now).is_ok() {
+            put_in_wallets(conn, &coupon, &[order.customer_id], now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The code each of the issued coupons `ids` is used with (its own, or its coupon's shared
+/// one), by issued coupon id.
+pub async fn issued_codes(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<(Uuid, String)>> {
+    let held = issued::Entity::find()
+        .filter(issued::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    let coupons = coupons_of(conn, &held).await?;
+    Ok(held
+        .into_iter()
+        .filter_map(|m| {
+            let shared = coupons
+                .iter()
+                .find(|c| c.id == m.coupon_id)
+                .and_then(|c| c.code.clone());
+            m.code.or(shared).map(|code| (m.id, code))
+        })
+        .collect())
 }
 
 /// A coupon in a wallet with the coupon it is of.

@@ -137,6 +137,7 @@ async fn finish(
         let now = after.updated_at;
         if before.payment.is_none() && after.payment.is_some() {
             loyalty::earn_for_order(&*txn, &after, now).await?;
+            marketing::issue_coupons_for_order(&*txn, &after, now).await?;
         }
         if after.refunded_total > before.refunded_total {
             loyalty::reverse_for_order(&*txn, &after, now).await?;
