@@ -465,7 +465,9 @@ def before_call(ctx, case, **kwargs):
         if placing or changing:
             # Which coupon codes exist, and whether one applies, is the server's state.
             case.body.pop("coupon_code", None)
-        if case.path in ("/api/v1/coupons", "/api/v1/coupons/{id}") and case.method in ("POST", "PATCH"):
+        if case.path in ("/api/v1/coupons", "/api/v1/coupons/{id}", "/api/v1/promotions",
+                         "/api/v1/promotions/{id}") and case.method in ("POST", "PATCH"):
+            # A promotion takes a coupon's terms.
             _coupon(case)
         if case.path in ("/api/v1/rewards", "/api/v1/rewards/{id}") and case.method in ("POST", "PATCH"):
             _reward(case)

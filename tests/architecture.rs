@@ -135,6 +135,7 @@ const API: Layers = Layers {
         area("coupons", 4), // coupons, issued into wallets, tried on draft orders
         area("loyalty", 1), // customers' points and the rules that earn them
         area("rewards", 1), // the rewards catalogue and exchanges of points for rewards
+        area("promotions", 1), // promotions without codes, applied when orders are priced
         area("settings", 0), // the business settings
         area("data_export", 5), // everything held about one customer, from every area
         area("jobs", 5),   // the scheduler, running every kind of job, and the jobs list

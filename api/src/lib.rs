@@ -30,6 +30,7 @@ pub mod openapi;
 pub mod orders;
 pub mod pipelines;
 pub mod problem;
+pub mod promotions;
 pub mod rate_limit;
 pub mod records;
 pub mod remembered;

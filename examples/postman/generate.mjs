@@ -2271,6 +2271,438 @@ pm.test("the wallet is empty: the issued coupon went with it", function () {
     ],
   },
   {
+    name: 'Promotions',
+    description:
+      'Promotions price orders by themselves, without a code. A tea shop runs four: 10% off its tea category, ¥50 off a spend of ¥300, a bamboo spoon given with a spend of ¥150, and ¥10 off starting a week from now (not in force yet, so not among those that price orders now); a promotion with mistakes (a threshold without its minimum spend, with a percentage it cannot have) is refused. Drafts priced without a coupon show that only one promotion applies, the one taking the most off: a tea and a cup get the 10% (¥12 of ¥150), three teas the ¥50 rather than 10% (¥36), and five cups the spoon, added as the last line at its price of ¥8 and taken off again. An order of five cups takes the spoon; the gift promotion is then changed with `If-Match` (a stale one is 412) and deleted, and the order keeps the discount it was priced with, before and after it is paid (which takes the spoon from stock). The tea promotion paused, a tea and a cup cost the full price. At the end every promotion left is deleted, so orders of the folders after this one are priced without them.\n\n' +
+      'What the folder leaves behind: the tea category, the three products and the customer with their paid order; no promotion.',
+    steps: [
+      {
+        op: 'create_category',
+        name: 'tea, for a promotion',
+        status: 201,
+        body: { json: { name: '茶 {{run}}' } },
+        test: `${storeId('promo_tea_category_id')}`,
+      },
+      {
+        op: 'create_product',
+        name: 'a tea in the category',
+        status: 201,
+        body: {
+          json: {
+            name: '龙井 {{run}}',
+            category_id: '{{promo_tea_category_id}}',
+            variants: [{ sku: 'LONGJING-{{run}}', price: 12000, currency: 'CNY', stock: 100 }],
+          },
+        },
+        test: `${storeId('promo_tea_product_id')}${set('promo_tea_variant_id', 'body && body.variants[0].id')}
+pm.test("in the tea category", function () {
+    pm.expect(body.category_id).to.eql(${v('promo_tea_category_id')});
+});`,
+      },
+      {
+        op: 'create_product',
+        name: 'a cup, in no category',
+        status: 201,
+        body: {
+          json: {
+            name: '青瓷茶杯 {{run}}',
+            variants: [{ sku: 'CUP-{{run}}', price: 3000, currency: 'CNY', stock: 100 }],
+          },
+        },
+        test: `${storeId('promo_cup_product_id')}${set('promo_cup_variant_id', 'body && body.variants[0].id')}`,
+      },
+      {
+        op: 'create_product',
+        name: 'a bamboo spoon to give away',
+        status: 201,
+        body: {
+          json: {
+            name: '竹茶匙 {{run}}',
+            variants: [{ sku: 'SPOON-{{run}}', price: 800, currency: 'CNY', stock: 100 }],
+          },
+        },
+        test: `${storeId('promo_spoon_product_id')}${set('promo_spoon_variant_id', 'body && body.variants[0].id')}`,
+      },
+      {
+        op: 'create_customer',
+        name: 'who buys in the tea shop',
+        status: 201,
+        body: { json: { name: '促销顾客 {{run}}' } },
+        test: `${storeId('promo_buyer_id')}`,
+      },
+      {
+        op: 'create_promotion',
+        name: 'a threshold without its minimum, with a percentage',
+        status: 422,
+        code: 'validation_failed',
+        body: { json: { name: '满减 {{run}}', kind: 'threshold', amount_off: 5000, percent_off: 10 } },
+        test: `
+pm.test("the minimum spend is required, a percentage not allowed", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; }).sort()).to.eql(["min_order_amount required", "percent_off not_allowed"]);
+});`,
+      },
+      {
+        op: 'create_promotion',
+        name: '10% off the tea category',
+        status: 201,
+        body: {
+          json: {
+            name: '茶叶 9 折 {{run}}',
+            description: '茶叶类商品一律 9 折',
+            kind: 'percentage',
+            percent_off: 10,
+            category_ids: ['{{promo_tea_category_id}}'],
+          },
+        },
+        test: `${storeId('promo_tea_id')}${storeEtag('promo_tea_etag')}
+pm.test("in force at once, in the workspace's currency", function () {
+    pm.expect(body.kind).to.eql("percentage");
+    pm.expect(body.percent_off).to.eql(10);
+    pm.expect(body.amount_off).to.eql(null);
+    pm.expect(body.currency).to.eql("CNY");
+    pm.expect(body.category_ids).to.eql([${v('promo_tea_category_id')}]);
+    pm.expect(body.product_ids).to.eql([]);
+    pm.expect(body.status).to.eql("active");
+    pm.expect(body.in_force).to.eql(true);
+    pm.expect(body.version).to.eql(1);
+});`,
+      },
+      {
+        op: 'create_promotion',
+        name: 'spend ¥300, get ¥50 off',
+        status: 201,
+        body: { json: { name: '满 300 减 50 {{run}}', kind: 'threshold', amount_off: 5000, min_order_amount: 30000 } },
+        test: `${storeId('promo_threshold_id')}
+pm.test("on every line, in force", function () {
+    pm.expect(body.amount_off).to.eql(5000);
+    pm.expect(body.min_order_amount).to.eql(30000);
+    pm.expect(body.category_ids).to.eql([]);
+    pm.expect(body.in_force).to.eql(true);
+});`,
+      },
+      {
+        op: 'create_promotion',
+        name: 'spend ¥150, get a spoon',
+        status: 201,
+        body: {
+          json: {
+            name: '满 150 送茶匙 {{run}}',
+            kind: 'gift',
+            gift_variant_id: '{{promo_spoon_variant_id}}',
+            min_order_amount: 15000,
+          },
+        },
+        test: `${storeId('promo_gift_id')}${storeEtag('promo_gift_etag')}
+pm.test("the spoon is the gift", function () {
+    pm.expect(body.kind).to.eql("gift");
+    pm.expect(body.gift_variant_id).to.eql(${v('promo_spoon_variant_id')});
+    pm.expect(body.amount_off).to.eql(null);
+    pm.expect(body.in_force).to.eql(true);
+});`,
+      },
+      {
+        op: 'create_promotion',
+        name: '¥10 off from next week',
+        status: 201,
+        pre: `// A week from now: the promotion is not in force yet.
+${set('promo_next_week', 'new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString().replace(/\\.\\d+Z$/, "Z")')}`,
+        body: { json: { name: '下周特惠 {{run}}', kind: 'fixed_amount', amount_off: 1000, valid_from: '{{promo_next_week}}' } },
+        test: `${storeId('promo_future_id')}
+pm.test("active, but not in force before it starts", function () {
+    pm.expect(body.status).to.eql("active");
+    pm.expect(Date.parse(body.valid_from)).to.eql(Date.parse(${v('promo_next_week')}));
+    pm.expect(body.in_force).to.eql(false);
+});`,
+      },
+      {
+        op: 'list_promotions',
+        name: 'those in force now',
+        status: 200,
+        query: { active: 'true', limit: '200' },
+        test: `
+pm.test("the three running, not the one of next week", function () {
+    var ids = body.data.map(function (p) { return p.id; });
+    pm.expect(ids).to.include.members([${v('promo_tea_id')}, ${v('promo_threshold_id')}, ${v('promo_gift_id')}]);
+    pm.expect(ids).not.to.include(${v('promo_future_id')});
+});
+pm.test("every one is in force", function () {
+    body.data.forEach(function (p) {
+        pm.expect(p.status).to.eql("active");
+        pm.expect(p.in_force).to.eql(true);
+    });
+});`,
+      },
+      {
+        op: 'validate_coupon',
+        name: 'no coupon, a tea and a cup',
+        status: 200,
+        body: {
+          json: {
+            customer_id: '{{promo_buyer_id}}',
+            currency: 'CNY',
+            lines: [
+              { variant_id: '{{promo_tea_variant_id}}', quantity: 1 },
+              { variant_id: '{{promo_cup_variant_id}}', quantity: 1 },
+            ],
+          },
+        },
+        test: `
+pm.test("10% off the tea only (¥12) beats the spoon (¥8); ¥300 is not reached", function () {
+    pm.expect(body.coupon).to.eql(null);
+    pm.expect(body.lines.length).to.eql(2);
+    pm.expect(body.discounts).to.eql([{
+        source: "promotion",
+        source_id: ${v('promo_tea_id')},
+        name: pm.variables.replaceIn("茶叶 9 折 {{run}}"),
+        code: null,
+        amount: 1200,
+        gift_line_id: null
+    }]);
+    pm.expect(body.lines_total).to.eql(15000);
+    pm.expect(body.discount_total).to.eql(1200);
+    pm.expect(body.total).to.eql(13800);
+});`,
+      },
+      {
+        op: 'validate_coupon',
+        name: 'no coupon, three teas',
+        status: 200,
+        body: {
+          json: {
+            customer_id: '{{promo_buyer_id}}',
+            currency: 'CNY',
+            lines: [{ variant_id: '{{promo_tea_variant_id}}', quantity: 3 }],
+          },
+        },
+        test: `
+pm.test("only one promotion: ¥50 off ¥360 beats 10% (¥36)", function () {
+    pm.expect(body.discounts.map(function (d) { return [d.source, d.source_id, d.amount]; })).to.eql([["promotion", ${v('promo_threshold_id')}, 5000]]);
+    pm.expect(body.lines_total).to.eql(36000);
+    pm.expect(body.discount_total).to.eql(5000);
+    pm.expect(body.total).to.eql(31000);
+});`,
+      },
+      {
+        op: 'validate_coupon',
+        name: 'no coupon, five cups',
+        status: 200,
+        body: {
+          json: {
+            customer_id: '{{promo_buyer_id}}',
+            currency: 'CNY',
+            lines: [{ variant_id: '{{promo_cup_variant_id}}', quantity: 5 }],
+          },
+        },
+        test: `
+pm.test("the spoon is added as the last line, at its price", function () {
+    pm.expect(body.lines.length).to.eql(2);
+    pm.expect(body.lines[1].variant_id).to.eql(${v('promo_spoon_variant_id')});
+    pm.expect(body.lines[1].quantity).to.eql(1);
+    pm.expect(body.lines[1].unit_price).to.eql(800);
+});
+pm.test("and taken off again: the customer pays for the cups", function () {
+    pm.expect(body.discounts).to.eql([{
+        source: "promotion",
+        source_id: ${v('promo_gift_id')},
+        name: pm.variables.replaceIn("满 150 送茶匙 {{run}}"),
+        code: null,
+        amount: 800,
+        gift_line_id: body.lines[1].id
+    }]);
+    pm.expect(body.lines_total).to.eql(15800);
+    pm.expect(body.discount_total).to.eql(800);
+    pm.expect(body.total).to.eql(15000);
+});`,
+      },
+      {
+        op: 'create_order',
+        name: 'five cups, with the spoon',
+        status: 201,
+        body: {
+          json: {
+            customer_id: '{{promo_buyer_id}}',
+            currency: 'CNY',
+            lines: [{ variant_id: '{{promo_cup_variant_id}}', quantity: 5 }],
+            channel: 'store',
+          },
+        },
+        test: `${storeId('promo_order_id')}${set('promo_order_discounts', 'body && JSON.stringify(body.discounts)')}
+pm.test("priced as the draft was: the spoon given", function () {
+    pm.expect(body.status).to.eql("pending");
+    pm.expect(body.coupon_id).to.eql(null);
+    pm.expect(body.lines.map(function (l) { return [l.variant_id, l.quantity, l.line_total]; })).to.eql([
+        [${v('promo_cup_variant_id')}, 5, 15000],
+        [${v('promo_spoon_variant_id')}, 1, 800]
+    ]);
+    pm.expect(body.discounts).to.eql([{
+        source: "promotion",
+        source_id: ${v('promo_gift_id')},
+        name: pm.variables.replaceIn("满 150 送茶匙 {{run}}"),
+        code: null,
+        amount: 800,
+        gift_line_id: body.lines[1].id
+    }]);
+    pm.expect(body.total).to.eql(15000);
+});`,
+      },
+      {
+        op: 'update_promotion',
+        name: 'with If-Match, the gift from ¥200',
+        status: 200,
+        params: { id: '{{promo_gift_id}}' },
+        headers: { 'If-Match': '{{promo_gift_etag}}' },
+        body: { json: { name: '满 200 送茶匙 {{run}}', min_order_amount: 20000 } },
+        test: `
+pm.test("renamed and raised, a new version", function () {
+    pm.expect(body.name).to.eql(pm.variables.replaceIn("满 200 送茶匙 {{run}}"));
+    pm.expect(body.min_order_amount).to.eql(20000);
+    pm.expect(body.gift_variant_id).to.eql(${v('promo_spoon_variant_id')});
+    pm.expect('"' + body.version + '"').not.to.eql(${v('promo_gift_etag')});
+});`,
+      },
+      {
+        op: 'update_promotion',
+        name: 'with the ETag read before the change',
+        status: 412,
+        code: 'precondition_failed',
+        params: { id: '{{promo_gift_id}}' },
+        headers: { 'If-Match': '{{promo_gift_etag}}' },
+        body: { json: { status: 'paused' } },
+      },
+      {
+        op: 'delete_promotion',
+        name: 'the gift',
+        status: 204,
+        params: { id: '{{promo_gift_id}}' },
+      },
+      {
+        op: 'get_order',
+        name: 'after its promotion was changed and deleted',
+        status: 200,
+        params: { id: '{{promo_order_id}}' },
+        test: `
+pm.test("the order keeps the discount it was priced with, under the old name", function () {
+    pm.expect(body.discounts).to.eql(JSON.parse(${v('promo_order_discounts')}));
+    pm.expect(body.discounts[0].name).to.eql(pm.variables.replaceIn("满 150 送茶匙 {{run}}"));
+    pm.expect(body.lines.length).to.eql(2);
+    pm.expect(body.total).to.eql(15000);
+});`,
+      },
+      {
+        op: 'pay_order',
+        name: 'the cups and the spoon',
+        status: 200,
+        params: { id: '{{promo_order_id}}' },
+        body: { json: { method: 'wechat_pay', reference: 'wx-promo-{{run}}' } },
+        test: `
+pm.test("paid what the discount left, the discount unchanged", function () {
+    pm.expect(body.status).to.eql("paid");
+    pm.expect(body.discounts).to.eql(JSON.parse(${v('promo_order_discounts')}));
+    pm.expect(body.total).to.eql(15000);
+    pm.expect(body.refundable).to.eql(15000);
+});`,
+      },
+      {
+        op: 'get_product',
+        name: 'the spoon, after the order was paid',
+        status: 200,
+        params: { id: '{{promo_spoon_product_id}}' },
+        test: `
+pm.test("the spoon given away left the stock", function () {
+    pm.expect(body.variants[0].stock).to.eql(99);
+});`,
+      },
+      {
+        op: 'update_promotion',
+        name: 'with If-Match, the tea promotion paused',
+        status: 200,
+        params: { id: '{{promo_tea_id}}' },
+        headers: { 'If-Match': '{{promo_tea_etag}}' },
+        body: { json: { status: 'paused' } },
+        test: `
+pm.test("paused: no longer in force", function () {
+    pm.expect(body.status).to.eql("paused");
+    pm.expect(body.in_force).to.eql(false);
+    pm.expect(body.percent_off).to.eql(10);
+});`,
+      },
+      {
+        op: 'list_promotions',
+        name: 'the paused ones',
+        status: 200,
+        query: { status: 'paused', limit: '200' },
+        test: `
+pm.test("the tea promotion is among them", function () {
+    pm.expect(body.data.map(function (p) { return p.id; })).to.include(${v('promo_tea_id')});
+    body.data.forEach(function (p) {
+        pm.expect(p.status).to.eql("paused");
+        pm.expect(p.in_force).to.eql(false);
+    });
+});`,
+      },
+      {
+        op: 'validate_coupon',
+        name: 'no coupon, a tea and a cup, the tea promotion paused',
+        status: 200,
+        body: {
+          json: {
+            customer_id: '{{promo_buyer_id}}',
+            currency: 'CNY',
+            lines: [
+              { variant_id: '{{promo_tea_variant_id}}', quantity: 1 },
+              { variant_id: '{{promo_cup_variant_id}}', quantity: 1 },
+            ],
+          },
+        },
+        test: `
+pm.test("full price: no promotion fits, and the spoon is gone", function () {
+    pm.expect(body.lines.length).to.eql(2);
+    pm.expect(body.discounts).to.eql([]);
+    pm.expect(body.discount_total).to.eql(0);
+    pm.expect(body.total).to.eql(15000);
+});`,
+      },
+      {
+        op: 'delete_promotion',
+        name: 'spend ¥300, get ¥50 off',
+        status: 204,
+        params: { id: '{{promo_threshold_id}}' },
+      },
+      {
+        op: 'delete_promotion',
+        name: 'the paused tea promotion',
+        status: 204,
+        params: { id: '{{promo_tea_id}}' },
+      },
+      {
+        op: 'delete_promotion',
+        name: 'the one of next week',
+        status: 204,
+        params: { id: '{{promo_future_id}}' },
+      },
+      {
+        op: 'get_promotion',
+        name: 'deleted',
+        status: 404,
+        code: 'not_found',
+        params: { id: '{{promo_tea_id}}' },
+      },
+      {
+        op: 'list_promotions',
+        name: 'those in force, at the end',
+        status: 200,
+        query: { active: 'true', limit: '200' },
+        test: `
+pm.test("none of the folder's promotions is left to price later orders", function () {
+    var ids = body.data.map(function (p) { return p.id; });
+    [${v('promo_tea_id')}, ${v('promo_threshold_id')}, ${v('promo_gift_id')}, ${v('promo_future_id')}].forEach(function (id) {
+        pm.expect(ids).not.to.include(id);
+    });
+});`,
+      },
+    ],
+  },
+  {
     name: 'Loyalty points',
     description:
       'A customer earns points by paying an order, 2 points per yuan kept for a year under settings changed for the purpose with `If-Match`; staff add points for a complaint, the customer redeems some for a voucher and is refused more than is left, and the ledger pages through every move, newest first, adding up to the balance. Taking more than the balance is refused too; a full refund then takes back what is left of the order\'s points, never below zero. At the end the settings go back to 1 point per yuan, never expiring, so orders paid elsewhere in the collection earn as they would without this folder.\n\n' +

@@ -42,6 +42,7 @@ mod m20261207_000035_points;
 mod m20261208_000036_membership;
 mod m20261209_000037_rewards;
 mod m20261209_000038_earned_coupons;
+mod m20261210_000039_promotions;
 
 mod custom_field_owners;
 
@@ -89,6 +90,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000036_membership::Migration),
             Box::new(m20261209_000037_rewards::Migration),
             Box::new(m20261209_000038_earned_coupons::Migration),
+            Box::new(m20261210_000039_promotions::Migration),
         ]
     }
 }

@@ -304,6 +304,11 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/coupons/{id}", p(Coupons, Delete)),
     ("POST", "/api/v1/coupons/{id}/issue", p(Coupons, Write)),
     ("GET", "/api/v1/customers/{id}/coupons", p(Coupons, Read)),
+    ("GET", "/api/v1/promotions", p(Coupons, Read)),
+    ("POST", "/api/v1/promotions", p(Coupons, Write)),
+    ("GET", "/api/v1/promotions/{id}", p(Coupons, Read)),
+    ("PATCH", "/api/v1/promotions/{id}", p(Coupons, Write)),
+    ("DELETE", "/api/v1/promotions/{id}", p(Coupons, Delete)),
     ("GET", "/api/v1/customers/{id}/points", p(Loyalty, Read)),
     (
         "GET",

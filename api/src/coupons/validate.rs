@@ -128,10 +128,11 @@ impl From<Quote> for QuoteView {
 
 /// Validate a coupon.
 ///
-/// Prices a draft order as placing it would (variant lines from the catalogue, the coupon's
-/// discount or gift, the totals) and says whether the coupon applies and, if not, why. Nothing is
-/// stored and the coupon is not used: its limits are read as they stand now, and paying the order
-/// decides.
+/// Prices a draft order as placing it would (variant lines from the catalogue, the promotion in
+/// force that takes the most off, the coupon's discount or gift, the member's tier discount, the
+/// totals) and says whether the coupon applies and, if not, why; without a coupon, it shows what
+/// the promotions give. Nothing is stored and the coupon is not used: its limits are read as they
+/// stand now, and paying the order decides.
 #[utoipa::path(
     tag = "coupons",
     operation_id = "validate_coupon",

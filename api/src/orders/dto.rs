@@ -262,6 +262,9 @@ pub struct UpdateOrder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DiscountSourceDto {
+    /// The promotion (`/api/v1/promotions`) that gave the order the most when it was priced,
+    /// without a code.
+    Promotion,
     /// A coupon the order took by its code.
     Coupon,
     /// The membership tier the customer held when the order was priced
@@ -270,7 +273,7 @@ pub enum DiscountSourceDto {
     Tier,
 }
 
-mirror!(DiscountSourceDto <=> DiscountSource { Coupon, Tier });
+mirror!(DiscountSourceDto <=> DiscountSource { Promotion, Coupon, Tier });
 
 /// Money an offer takes off an order: a line of its totals.
 #[derive(Debug, Serialize, ToSchema)]
@@ -281,15 +284,16 @@ mirror!(DiscountSourceDto <=> DiscountSource { Coupon, Tier });
 pub struct DiscountView {
     /// Where it comes from.
     pub source: DiscountSourceDto,
-    /// The coupon or tier that gives it.
+    /// The promotion, coupon or tier that gives it.
     pub source_id: Uuid,
-    /// The coupon's or tier's name.
+    /// The promotion's, coupon's or tier's name.
     pub name: String,
     /// The code the order gave, for a coupon.
     pub code: Option<String>,
     /// Minor units off.
     pub amount: i64,
-    /// The line the coupon added as a gift (priced, and taken off again by this discount).
+    /// The line the promotion or coupon added as a gift (priced, and taken off again by this
+    /// discount).
     pub gift_line_id: Option<Uuid>,
 }
 

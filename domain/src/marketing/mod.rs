@@ -4,3 +4,4 @@
 
 pub mod coupons;
 pub mod offers;
+pub mod promotions;

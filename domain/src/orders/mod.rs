@@ -61,6 +61,8 @@ pub struct OrderLine {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DiscountSource {
+    /// The promotion that gave the order the most when it was priced, without a code.
+    Promotion,
     /// A coupon the order took by its code.
     Coupon,
     /// The membership tier the customer held when the order was priced.

@@ -46,9 +46,11 @@ macro_rules! set_terms {
 }
 
 pub mod coupons;
+pub mod promotions;
 
 pub use coupons::{
     Redemption as CouponRedemption, benefit as coupon_benefit, get as coupon, give as give_coupon,
     give_back as give_coupon_back, issue_for_order as issue_coupons_for_order, issued_codes,
     redeem as redeem_coupon,
 };
+pub use promotions::in_force as promotions_in_force;

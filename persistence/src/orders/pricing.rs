@@ -1,10 +1,12 @@
-//! Pricing an order: its variant lines priced from the catalogue as sold, its coupon applied (a
-//! sum off, or a gift added as a line and taken off again), the discount of the customer's
-//! membership tier taken from what is left, and its totals summed here. Placing, changing and
+//! Pricing an order: its variant lines priced from the catalogue as sold, the promotion in force
+//! that gives it the most and its coupon applied (each a sum off, or a gift added as a line and
+//! taken off again), the discount of the customer's membership tier taken from what is left, and
+//! its totals summed here. Placing, changing and
 //! quoting an order all price it this way.
 
 use chrono::{DateTime, Utc};
-use rapport_domain::marketing::coupons::{Benefit, CartLine, Inapplicable};
+use rapport_domain::marketing::offers::{Benefit, CartLine, Inapplicable};
+use rapport_domain::marketing::promotions::best;
 use rapport_domain::orders::{
     Discount, DiscountSource, NewLine, Order, OrderLine, Pricing, totals,
 };
@@ -104,10 +106,10 @@ pub(super) async fn priced_lines(
     Ok(lines)
 }
 
-/// An order's lines with what its coupon gives.
+/// An order's lines with what its offers give.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Priced {
-    /// The lines, a gift last.
+    /// The lines, gifts last.
     pub lines: Vec<OrderLine>,
     /// The discounts.
     pub discounts: Vec<Discount>,
@@ -150,7 +152,7 @@ impl Priced {
     }
 }
 
-/// The lines an order bought, without the gift a coupon added.
+/// The lines an order bought, without the gifts its offers added.
 pub(super) fn bought(order: &Order) -> Vec<OrderLine> {
     let gifts: Vec<Uuid> = order
         .discounts
@@ -165,26 +167,35 @@ pub(super) fn bought(order: &Order) -> Vec<OrderLine> {
         .collect()
 }
 
-/// `lines` (none of them a gift) with what the coupon of `code` gives an order of `customer_id`
-/// in `currency` at `now`; when it gives nothing, the lines alone and why.
-pub(super) async fn with_coupon(
+/// One unit of `variant` as a line given free with an order in `currency`, or why it cannot be:
+/// no longer for sale, or sold in another currency.
+async fn gift_line(
     conn: &impl ConnectionTrait,
-    customer_id: Uuid,
+    variant: Uuid,
     currency: Currency,
-    lines: Vec<OrderLine>,
-    code: Option<&str>,
-    now: DateTime<Utc>,
-) -> Result<(Priced, Option<Inapplicable>)> {
-    let plain = |lines| Priced {
-        lines,
-        ..Priced::default()
-    };
-    let Some(code) = code else {
-        return Ok((plain(lines), None));
-    };
-    let products: Vec<Uuid> = lines.iter().filter_map(|l| l.variant_id).collect();
-    let catalogue = for_sale(conn, &products).await?;
-    let cart: Vec<CartLine> = lines
+) -> Result<std::result::Result<OrderLine, Inapplicable>> {
+    Ok(match for_sale(conn, &[variant]).await?.remove(&variant) {
+        Some(item) if item.active && item.currency == currency => Ok(OrderLine {
+            id: Uuid::now_v7(),
+            variant_id: Some(item.variant_id),
+            product_id: Some(item.product_id),
+            sku: Some(item.sku.clone()),
+            name: item.name.clone(),
+            quantity: 1,
+            unit_price: item.price,
+            line_total: item.price,
+            restocked: 0,
+        }),
+        Some(item) if item.active => Err(Inapplicable::CurrencyMismatch),
+        _ => Err(Inapplicable::GiftUnavailable),
+    })
+}
+
+/// `lines` as an offer sees them: each with its product's category.
+async fn cart(conn: &impl ConnectionTrait, lines: &[OrderLine]) -> Result<Vec<CartLine>> {
+    let variants: Vec<Uuid> = lines.iter().filter_map(|l| l.variant_id).collect();
+    let catalogue = for_sale(conn, &variants).await?;
+    Ok(lines
         .iter()
         .map(|l| CartLine {
             product_id: l.product_id,
@@ -194,56 +205,144 @@ pub(super) async fn with_coupon(
                 .and_then(|item| item.category_id),
             line_total: l.line_total,
         })
+        .collect())
+}
+
+/// `priced` with what `benefit` of an offer gives: a sum off, or a gift added as a line and
+/// taken off again; `discount` is the offer's line of the totals, its amount and gift filled in
+/// here. `None` when the gift cannot be given, with why.
+async fn with_benefit(
+    conn: &impl ConnectionTrait,
+    currency: Currency,
+    mut priced: Priced,
+    benefit: Benefit,
+    mut discount: Discount,
+) -> Result<std::result::Result<Priced, Inapplicable>> {
+    match benefit {
+        Benefit::Amount(amount) => discount.amount = amount,
+        Benefit::Gift(variant) => match gift_line(conn, variant, currency).await? {
+            Ok(line) => {
+                discount.amount = line.line_total;
+                discount.gift_line_id = Some(line.id);
+                priced.lines.push(line);
+            }
+            Err(why) => return Ok(Err(why)),
+        },
+    }
+    priced.discounts.push(discount);
+    Ok(Ok(priced))
+}
+
+/// `lines` (none of them a gift) with the promotion in force at `now` that gives them the most,
+/// if any fits: its own line of the totals, and its gift as a line.
+async fn with_promotion(
+    conn: &impl ConnectionTrait,
+    currency: Currency,
+    lines: Vec<OrderLine>,
+    now: DateTime<Utc>,
+) -> Result<Priced> {
+    let plain = Priced {
+        lines,
+        ..Priced::default()
+    };
+    let promotions = marketing::promotions_in_force(conn, currency, now).await?;
+    if promotions.is_empty() {
+        return Ok(plain);
+    }
+    let cart = cart(conn, &plain.lines).await?;
+    let gifts: Vec<Uuid> = promotions
+        .iter()
+        .filter_map(|p| p.terms.gift_variant_id)
         .collect();
+    let gift_prices = for_sale(conn, &gifts).await?;
+    let worth = |variant: Uuid| {
+        gift_prices
+            .get(&variant)
+            .filter(|item| item.active && item.currency == currency)
+            .map(|item| item.price)
+    };
+    let Some((promotion, benefit)) = best(&promotions, currency, &cart, now, worth) else {
+        return Ok(plain);
+    };
+    let discount = Discount {
+        source: DiscountSource::Promotion,
+        source_id: promotion.id,
+        name: promotion.name.clone(),
+        code: None,
+        amount: 0,
+        gift_line_id: None,
+    };
+    Ok(
+        with_benefit(conn, currency, plain.clone(), benefit, discount)
+            .await?
+            .unwrap_or(plain),
+    )
+}
+
+/// `priced` (its lines, perhaps a promotion's gift last) with what the coupon of `code` gives an
+/// order of `customer_id` in `currency` at `now`, counting the lines bought and not a gift; when
+/// it gives nothing, `priced` as it was and why.
+async fn with_coupon(
+    conn: &impl ConnectionTrait,
+    customer_id: Uuid,
+    currency: Currency,
+    priced: Priced,
+    code: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(Priced, Option<Inapplicable>)> {
+    let Some(code) = code else {
+        return Ok((priced, None));
+    };
+    let gifts: Vec<Uuid> = priced
+        .discounts
+        .iter()
+        .filter_map(|d| d.gift_line_id)
+        .collect();
+    let bought: Vec<OrderLine> = priced
+        .lines
+        .iter()
+        .filter(|l| !gifts.contains(&l.id))
+        .cloned()
+        .collect();
+    let cart = cart(conn, &bought).await?;
     let (offer, benefit) =
         match marketing::coupon_benefit(conn, customer_id, code, currency, &cart, now).await? {
             Ok(found) => found,
-            Err(why) => return Ok((plain(lines), Some(why))),
+            Err(why) => return Ok((priced, Some(why))),
         };
-    let mut lines = lines;
-    let (amount, gift_line_id) = match benefit {
-        Benefit::Amount(amount) => (amount, None),
-        Benefit::Gift(variant) => {
-            let gift = for_sale(conn, &[variant]).await?.remove(&variant);
-            match gift {
-                Some(item) if item.active && item.currency == currency => {
-                    let line = OrderLine {
-                        id: Uuid::now_v7(),
-                        variant_id: Some(item.variant_id),
-                        product_id: Some(item.product_id),
-                        sku: Some(item.sku.clone()),
-                        name: item.name.clone(),
-                        quantity: 1,
-                        unit_price: item.price,
-                        line_total: item.price,
-                        restocked: 0,
-                    };
-                    let id = line.id;
-                    lines.push(line);
-                    (item.price, Some(id))
-                }
-                Some(item) if item.active => {
-                    return Ok((plain(lines), Some(Inapplicable::CurrencyMismatch)));
-                }
-                _ => return Ok((plain(lines), Some(Inapplicable::GiftUnavailable))),
-            }
-        }
-    };
     let discount = Discount {
         source: DiscountSource::Coupon,
         source_id: offer.coupon.id,
         name: offer.coupon.name.clone(),
         code: Some(offer.code.clone()),
-        amount,
-        gift_line_id,
+        amount: 0,
+        gift_line_id: None,
     };
+    match with_benefit(conn, currency, priced.clone(), benefit, discount).await? {
+        Ok(mut with) => {
+            with.coupon = Some((offer.coupon.id, offer.code));
+            Ok((with, None))
+        }
+        Err(why) => Ok((priced, Some(why))),
+    }
+}
+
+/// `lines` (none of them a gift) priced with every offer for an order of `customer_id` in
+/// `currency` at `now`: the promotion that gives the most, the coupon of `code`, and the member's
+/// tier discount; and why the coupon gives nothing, when it does not.
+async fn with_offers(
+    conn: &impl ConnectionTrait,
+    customer_id: Uuid,
+    currency: Currency,
+    lines: Vec<OrderLine>,
+    code: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(Priced, Option<Inapplicable>)> {
+    let priced = with_promotion(conn, currency, lines, now).await?;
+    let (priced, refusal) = with_coupon(conn, customer_id, currency, priced, code, now).await?;
     Ok((
-        Priced {
-            lines,
-            discounts: vec![discount],
-            coupon: Some((offer.coupon.id, offer.code)),
-        },
-        None,
+        with_member_discount(conn, customer_id, priced).await?,
+        refusal,
     ))
 }
 
@@ -272,8 +371,7 @@ async fn with_member_discount(
     Ok(priced)
 }
 
-/// [`with_coupon`] and the member's discount, refusing an order whose coupon gives nothing (422
-/// at `coupon_code`).
+/// [`with_offers`], refusing an order whose coupon gives nothing (422 at `coupon_code`).
 pub(super) async fn with_coupon_or_refuse(
     conn: &impl ConnectionTrait,
     customer_id: Uuid,
@@ -282,8 +380,8 @@ pub(super) async fn with_coupon_or_refuse(
     code: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Priced> {
-    match with_coupon(conn, customer_id, currency, lines, code, now).await? {
-        (priced, None) => with_member_discount(conn, customer_id, priced).await,
+    match with_offers(conn, customer_id, currency, lines, code, now).await? {
+        (priced, None) => Ok(priced),
         (_, Some(why)) => Err(Error::field("coupon_code", why.code(), why.message())),
     }
 }
@@ -325,8 +423,7 @@ pub async fn quote(
     let lines = priced_lines(conn, checked.currency, &checked.lines).await?;
     let code = checked.coupon_code.as_deref();
     let (priced, refusal) =
-        with_coupon(conn, customer.id, checked.currency, lines, code, now).await?;
-    let priced = with_member_discount(conn, customer.id, priced).await?;
+        with_offers(conn, customer.id, checked.currency, lines, code, now).await?;
     let (lines_total, discount_total, subtotal, total) = priced.sums(checked.shipping)?;
     Ok(Quote {
         currency: checked.currency,
