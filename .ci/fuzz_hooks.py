@@ -322,6 +322,43 @@ def _exchange(case):
     case.body["reward_id"] = reward
 
 
+def _tracked_campaign():
+    """A running campaign whose audience is the one customer generated requests are for, made
+    once: tracking events are about its members."""
+    chatter = _chatter()
+    if chatter is None:
+        return None
+    segment = _made("chatter_segment", "/api/v1/segments", {
+        "name": "Fuzz chatter " + uuid.uuid4().hex[:8], "kind": "dynamic",
+        "filter": {"field": "name", "op": "eq", "value": "Fuzz chatter"}})
+    if segment is None:
+        return None
+    start = (datetime.now(timezone.utc) - timedelta(hours=1)).isoformat()
+    campaign = _made("campaign", "/api/v1/campaigns", {
+        "name": "Fuzz campaign", "campaign_type": "sms", "segment_id": segment, "starts_at": start})
+    if campaign is not None and "published" not in _REWARD_PARTS:
+        requests.post(f"{BASE}/api/v1/campaigns/{campaign}/publish", headers=AUTH, timeout=10)
+        _REWARD_PARTS["published"] = campaign
+    return campaign
+
+
+def _campaign(case):
+    """A campaign the server takes: its segment and coupon exist (the server's state, so none is
+    named), it ends after it starts; a change leaves what a published campaign keeps fixed."""
+    body = case.body
+    body.pop("segment_id", None)
+    body.pop("coupon_id", None)
+    if case.method == "PATCH":
+        for part in ("campaign_type", "currency", "starts_at"):
+            body.pop(part, None)
+        if isinstance(body.get("ends_at"), str):
+            body["ends_at"] = "2099-01-01T00:00:00Z"
+        return
+    if isinstance(body.get("ends_at"), str):
+        body["starts_at"] = "2026-01-01T00:00:00Z"
+        body["ends_at"] = "2099-01-01T00:00:00Z"
+
+
 def _current(case):
     response = requests.get(BASE + case.formatted_path, headers=AUTH, timeout=10)
     return response.json() if response.status_code == 200 else None
@@ -463,8 +500,10 @@ def before_call(ctx, case, **kwargs):
             if isinstance(case.body.get("sales_user_id"), str):
                 case.body["sales_user_id"] = ADMIN_ID
         if placing or changing:
-            # Which coupon codes exist, and whether one applies, is the server's state.
+            # Which coupon codes and campaigns exist, and whether a code applies, is the server's
+            # state.
             case.body.pop("coupon_code", None)
+            case.body.pop("campaign_id", None)
         if case.path in ("/api/v1/coupons", "/api/v1/coupons/{id}", "/api/v1/promotions",
                          "/api/v1/promotions/{id}") and case.method in ("POST", "PATCH"):
             # A promotion takes a coupon's terms.
@@ -473,6 +512,18 @@ def before_call(ctx, case, **kwargs):
             _reward(case)
         if case.path == "/api/v1/customers/{id}/reward-exchanges" and case.method == "POST":
             _exchange(case)
+        if case.path in ("/api/v1/campaigns", "/api/v1/campaigns/{id}") and case.method in ("POST", "PATCH"):
+            _campaign(case)
+        if case.path == "/api/v1/campaigns/{id}/events" and isinstance(case.body.get("events"), list):
+            # Events are about a published campaign's members, stamped in the past.
+            campaign = _tracked_campaign()
+            chatter = _chatter()
+            if campaign is not None:
+                case.path_parameters["id"] = campaign
+                for item in case.body["events"]:
+                    if isinstance(item, dict):
+                        item["customer_id"] = chatter
+                        item["occurred_at"] = (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()
         if case.path == "/api/v1/coupons/validate":
             # A draft is for a customer that exists, with lines whose total fits.
             chatter = _chatter()

@@ -136,6 +136,7 @@ const API: Layers = Layers {
         area("loyalty", 1), // customers' points and the rules that earn them
         area("rewards", 1), // the rewards catalogue and exchanges of points for rewards
         area("promotions", 1), // promotions without codes, applied when orders are priced
+        area("campaigns", 4), // campaigns, their frozen audiences, tracking and results
         area("settings", 0), // the business settings
         area("data_export", 5), // everything held about one customer, from every area
         area("jobs", 5),   // the scheduler, running every kind of job, and the jobs list
@@ -149,7 +150,7 @@ const API: Layers = Layers {
         area("tasks", 1),  // staff's tasks, overdue and due today
         area("conversations", 3), // live chat, its stream of new messages, chats into tickets
         area("return_visits", 3), // the rules for calling customers back
-        area("timeline", 4), // a customer's activities and orders, newest first
+        area("timeline", 5), // a customer's activities and orders, newest first
     ],
 };
 

@@ -8,6 +8,7 @@ pub mod activities;
 pub mod api_keys;
 pub mod auth;
 pub mod batch;
+pub mod campaigns;
 pub mod care;
 pub mod catalogue;
 pub mod clock;

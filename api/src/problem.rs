@@ -107,6 +107,8 @@ error_codes! {
     RewardPaused => "reward_paused", 409, "The reward is paused", "奖品已暂停兑换";
     AlreadyFulfilled => "already_fulfilled", 409, "The gift was fulfilled already", "礼品已发放";
     NotAGift => "not_a_gift", 409, "Only a gift is fulfilled", "只有礼品需要发放";
+    NoAudience => "no_audience", 409, "The campaign has no audience", "活动尚未指定目标分群";
+    NotPublished => "not_published", 409, "The campaign is not published", "活动尚未发布";
     SlaPolicyNameTaken => "sla_policy_name_taken", 409, "SLA policy name already in use", "服务级别策略名称已被使用";
     FilePurged => "file_purged", 409, "The file was forgotten after its retention", "文件已超过保留期限被清除";
     IdempotencyKeyInUse => "idempotency_key_in_use", 409, "Idempotency key in use", "幂等键正在使用中";

@@ -1,5 +1,5 @@
 //! `GET /customers/{id}/timeline`: everything that happened with a customer, newest first, across
-//! the areas that record it (activities, orders, deals, tickets and conversations), so it sits
+//! the areas that record it (activities, orders, deals, tickets, conversations and campaigns), so it sits
 //! above them. Each
 //! kind shows only to callers whose role may read that area.
 
@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::activities::ActivityView;
 use crate::auth::Auth;
+use crate::campaigns::CampaignTouchView;
 use crate::conversations::ConversationView;
 use crate::deals::DealView;
 use crate::extract::{ValidQuery, page_request};
@@ -38,6 +39,9 @@ pub enum TimelineKindDto {
     Ticket,
     /// A conversation (`conversation` holds it), at the time it was opened.
     Conversation,
+    /// A campaign's tracking event about the customer (`campaign_touch` holds it), at the time
+    /// it happened.
+    CampaignTouch,
 }
 
 /// One thing that happened with the customer: its kind, its time, and the record itself under
@@ -56,8 +60,8 @@ pub enum TimelineKindDto {
 pub struct TimelineEntryView {
     /// What kind of record.
     pub kind: TimelineKindDto,
-    /// When it happened: an activity's `occurred_at`, an order's, a deal's, a ticket's or a
-    /// conversation's `created_at`.
+    /// When it happened: an activity's or a tracking event's `occurred_at`, an order's, a
+    /// deal's, a ticket's or a conversation's `created_at`.
     pub at: DateTime<Utc>,
     /// The activity, when `kind` is `activity`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,6 +78,9 @@ pub struct TimelineEntryView {
     /// The conversation, when `kind` is `conversation`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub conversation: Option<ConversationView>,
+    /// The tracking event, when `kind` is `campaign_touch`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_touch: Option<CampaignTouchView>,
 }
 
 impl TimelineEntryView {
@@ -87,6 +94,7 @@ impl TimelineEntryView {
             deal: None,
             ticket: None,
             conversation: None,
+            campaign_touch: None,
         }
     }
 }
@@ -99,6 +107,7 @@ fn readable(auth: &Auth, kind: TimelineKind) -> bool {
         TimelineKind::Deal => Resource::Deals,
         TimelineKind::Ticket => Resource::Tickets,
         TimelineKind::Conversation => Resource::Conversations,
+        TimelineKind::CampaignTouch => Resource::Campaigns,
     };
     auth.actor
         .scope_for(Permission::new(resource, Action::Read))
@@ -110,10 +119,10 @@ fn readable(auth: &Auth, kind: TimelineKind) -> bool {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TimelineQuery {
-    /// Comma-separated kinds to show: `activity`, `order`, `deal`, `ticket`, `conversation`
-    /// (default every kind the caller may read).
+    /// Comma-separated kinds to show: `activity`, `order`, `deal`, `ticket`, `conversation`,
+    /// `campaign_touch` (default every kind the caller may read).
     #[param(
-        pattern = "^(activity|order|deal|ticket|conversation)(,(activity|order|deal|ticket|conversation))*$",
+        pattern = "^(activity|order|deal|ticket|conversation|campaign_touch)(,(activity|order|deal|ticket|conversation|campaign_touch))*$",
         example = "activity,order"
     )]
     pub kinds: Option<String>,
@@ -128,9 +137,10 @@ pub struct TimelineQuery {
 
 /// A customer's timeline.
 ///
-/// Their activities, orders, deals, tickets and conversations, newest first, keyset paged. Each
-/// kind shows only when the caller's role may read it (`activities:read`, `orders:read`,
-/// `deals:read`, `tickets:read`, `conversations:read`), whether or not `kinds` names it. A customer the caller may not reach is 404.
+/// Their activities, orders, deals, tickets, conversations and the campaigns' tracking events
+/// about them, newest first, keyset paged. Each kind shows only when the caller's role may read it
+/// (`activities:read`, `orders:read`, `deals:read`, `tickets:read`, `conversations:read`,
+/// `campaigns:read`), whether or not `kinds` names it. A customer the caller may not reach is 404.
 #[utoipa::path(
     tag = "customers",
     operation_id = "get_customer_timeline",
@@ -156,7 +166,7 @@ pub async fn get_customer_timeline(
                     ApiError::bad_parameter(
                         "kinds",
                         "invalid_kind",
-                        "must name kinds among `activity`, `order`, `deal`, `ticket` and `conversation`, separated by commas",
+                        "must name kinds among `activity`, `order`, `deal`, `ticket`, `conversation` and `campaign_touch`, separated by commas",
                     )
                 })
             })
@@ -199,6 +209,10 @@ pub async fn get_customer_timeline(
             Entry::Conversation(c) => TimelineEntryView {
                 conversation: Some(c.into()),
                 ..TimelineEntryView::empty(TimelineKindDto::Conversation, at)
+            },
+            Entry::CampaignTouch(t) => TimelineEntryView {
+                campaign_touch: Some(t.into()),
+                ..TimelineEntryView::empty(TimelineKindDto::CampaignTouch, at)
             },
         }
     })))

@@ -33,6 +33,8 @@ pub enum JobKind {
     PointsExpiry,
     /// Gives every member the tier their standing within the tier window reaches.
     TierReview,
+    /// Starts the scheduled campaigns whose start came and completes those whose end came.
+    Campaigns,
 }
 
 names!(JobKind {
@@ -45,6 +47,7 @@ names!(JobKind {
     ReturnVisits => "return_visits",
     PointsExpiry => "points_expiry",
     TierReview => "tier_review",
+    Campaigns => "campaigns",
 });
 
 impl JobKind {
@@ -62,6 +65,7 @@ impl JobKind {
             JobKind::ReturnVisits => Some(Duration::minutes(15)),
             JobKind::PointsExpiry => Some(Duration::hours(1)),
             JobKind::TierReview => Some(Duration::days(1)),
+            JobKind::Campaigns => Some(Duration::minutes(1)),
         }
     }
 
@@ -76,7 +80,8 @@ impl JobKind {
             | JobKind::SlaBreaches
             | JobKind::ReturnVisits
             | JobKind::PointsExpiry
-            | JobKind::TierReview => 5,
+            | JobKind::TierReview
+            | JobKind::Campaigns => 5,
         }
     }
 

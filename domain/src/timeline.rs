@@ -17,6 +17,8 @@ pub enum TimelineKind {
     Ticket,
     /// A conversation, at the time it was opened.
     Conversation,
+    /// A campaign's tracking event about the customer, at the time it happened.
+    CampaignTouch,
 }
 
 names!(TimelineKind {
@@ -25,4 +27,5 @@ names!(TimelineKind {
     Deal => "deal",
     Ticket => "ticket",
     Conversation => "conversation",
+    CampaignTouch => "campaign_touch",
 });

@@ -2703,6 +2703,548 @@ pm.test("none of the folder's promotions is left to price later orders", functio
     ],
   },
   {
+    name: 'Campaigns',
+    description:
+      'A winter SMS campaign to the customers tagged for it. Two customers carry the campaign\'s tag and a third another one; a dynamic segment of the tag is the audience and a ¥10 coupon with a shared code is credited to the campaign. A campaign with mistakes (a negative cost, an end before its start) is refused, each mistake named. The campaign, a draft that started an hour ago, cannot be published without an audience (409 `no_audience`) nor tracked (409 `not_published`); given the segment with `If-Match` it is published, active at once, and its audience freezes: the two tagged customers. Once published, its segment cannot change (422 `not_allowed`), a stale `If-Match` is 412, and publishing again is 409 `invalid_transition`. Tracking events arrive in a batch: each `event_id` counts once (a repeat, in the same batch or a later one, is a duplicate), and a customer outside the audience is refused. One member buys with the campaign named on the order, the third customer with the campaign\'s coupon; the stats count both orders, the reach, the responses and the return on the cost. The member\'s timeline shows the campaign\'s touches by the campaign\'s name. The campaign cannot be deleted while it runs; it is completed (and then cannot be cancelled). A second campaign starting next year is scheduled when published, cancelled and deleted.\n\n' +
+      'What the folder leaves behind: the completed campaign, its three customers with their paid orders, the coupon and the segment.',
+    steps: [
+      {
+        op: 'create_customer',
+        name: 'the first in the campaign\'s tag',
+        status: 201,
+        body: { json: { name: '林晓梅 {{run}}', tags: ['camp{{run}}'] } },
+        test: `${storeId('camp_first_id')}`,
+      },
+      {
+        op: 'create_customer',
+        name: 'the second in the campaign\'s tag',
+        status: 201,
+        body: { json: { name: '陈志强 {{run}}', tags: ['camp{{run}}'] } },
+        test: `${storeId('camp_second_id')}`,
+      },
+      {
+        op: 'create_customer',
+        name: 'one with another tag',
+        status: 201,
+        body: { json: { name: '黄丽娟 {{run}}', tags: ['other{{run}}'] } },
+        test: `${storeId('camp_other_id')}`,
+      },
+      {
+        op: 'create_segment',
+        name: 'the campaign\'s audience',
+        status: 201,
+        body: {
+          json: {
+            name: '活动 {{run}}',
+            kind: 'dynamic',
+            filter: { field: 'tags', op: 'contains', value: 'camp{{run}}' },
+          },
+        },
+        test: `${storeId('camp_segment_id')}`,
+      },
+      {
+        op: 'create_coupon',
+        name: '¥10 off, credited to the campaign',
+        status: 201,
+        body: {
+          json: {
+            name: '活动立减 10 元 {{run}}',
+            code: 'camp{{run}}',
+            kind: 'fixed_amount',
+            currency: 'CNY',
+            amount_off: 1000,
+          },
+        },
+        test: `${storeId('camp_coupon_id')}
+pm.test("the shared code in capitals", function () {
+    pm.expect(body.code).to.eql(pm.variables.replaceIn("CAMP{{run}}"));
+});`,
+      },
+      {
+        op: 'create_campaign',
+        name: 'with a negative cost, ending before it starts',
+        status: 422,
+        code: 'validation_failed',
+        pre: `// An hour ago and two hours ago, without milliseconds.
+${set('camp_starts_at', 'new Date(Date.now() - 3600 * 1000).toISOString().replace(/\\.\\d+Z$/, "Z")')}
+${set('camp_before_start', 'new Date(Date.now() - 2 * 3600 * 1000).toISOString().replace(/\\.\\d+Z$/, "Z")')}`,
+        body: {
+          json: {
+            name: '冬季回馈 {{run}}',
+            campaign_type: 'sms',
+            cost: -1,
+            starts_at: '{{camp_starts_at}}',
+            ends_at: '{{camp_before_start}}',
+          },
+        },
+        test: `
+pm.test("both mistakes named", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; }).sort()).to.eql(["cost out_of_range", "ends_at out_of_range"]);
+});`,
+      },
+      {
+        op: 'create_campaign',
+        name: 'for a segment that does not exist',
+        status: 422,
+        code: 'validation_failed',
+        body: {
+          json: {
+            name: '冬季回馈 {{run}}',
+            campaign_type: 'sms',
+            segment_id: '00000000-0000-7000-8000-000000000000',
+            starts_at: '{{camp_starts_at}}',
+          },
+        },
+        test: `
+pm.test("the segment named", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["segment_id not_found"]);
+});`,
+      },
+      {
+        op: 'create_campaign',
+        name: 'an SMS campaign with the coupon, started an hour ago, no audience yet',
+        status: 201,
+        body: {
+          json: {
+            name: '冬季回馈 {{run}}',
+            description: '冬季老客短信回馈，附 10 元立减券',
+            campaign_type: 'sms',
+            coupon_id: '{{camp_coupon_id}}',
+            budget: 80000,
+            cost: 50000,
+            goal: '唤醒老客复购',
+            starts_at: '{{camp_starts_at}}',
+          },
+        },
+        test: `${storeId('campaign_id')}${storeEtag('campaign_etag')}
+pm.test("a draft in the workspace's currency, nobody in it yet", function () {
+    pm.expect(body.status).to.eql("draft");
+    pm.expect(body.campaign_type).to.eql("sms");
+    pm.expect(body.currency).to.eql("CNY");
+    pm.expect(body.segment_id).to.eql(null);
+    pm.expect(body.coupon_id).to.eql(${v('camp_coupon_id')});
+    pm.expect(body.budget).to.eql(80000);
+    pm.expect(body.cost).to.eql(50000);
+    pm.expect(Date.parse(body.starts_at)).to.eql(Date.parse(${v('camp_starts_at')}));
+    pm.expect(body.ends_at).to.eql(null);
+    pm.expect(body.published_at).to.eql(null);
+    pm.expect(body.ended_at).to.eql(null);
+    pm.expect(body.member_count).to.eql(0);
+    pm.expect(body.version).to.eql(1);
+});`,
+      },
+      {
+        op: 'publish_campaign',
+        name: 'without an audience',
+        status: 409,
+        code: 'no_audience',
+        params: { id: '{{campaign_id}}' },
+      },
+      {
+        op: 'track_campaign',
+        name: 'a draft',
+        status: 409,
+        code: 'not_published',
+        params: { id: '{{campaign_id}}' },
+        pre: `// Ten minutes ago: events cannot happen in the future.
+${set('camp_event_at', 'new Date(Date.now() - 600 * 1000).toISOString().replace(/\\.\\d+Z$/, "Z")')}`,
+        body: {
+          json: {
+            events: [{ event_id: 'sms-{{run}}-early', customer_id: '{{camp_first_id}}', kind: 'sent', occurred_at: '{{camp_event_at}}' }],
+          },
+        },
+      },
+      {
+        op: 'update_campaign',
+        name: 'with If-Match, the segment as its audience',
+        status: 200,
+        params: { id: '{{campaign_id}}' },
+        headers: { 'If-Match': '{{campaign_etag}}' },
+        body: { json: { segment_id: '{{camp_segment_id}}' } },
+        test: `
+pm.test("still a draft, now with its segment", function () {
+    pm.expect(body.segment_id).to.eql(${v('camp_segment_id')});
+    pm.expect(body.status).to.eql("draft");
+    pm.expect(body.version).to.eql(2);
+});`,
+      },
+      {
+        op: 'publish_campaign',
+        name: 'started an hour ago',
+        status: 200,
+        params: { id: '{{campaign_id}}' },
+        test: `
+pm.test("active at once; the audience froze with the segment's two customers", function () {
+    pm.expect(body.status).to.eql("active");
+    pm.expect(body.published_at).to.be.a("string");
+    pm.expect(body.ended_at).to.eql(null);
+    pm.expect(body.member_count).to.eql(2);
+});`,
+      },
+      {
+        op: 'list_campaign_members',
+        name: 'as the audience froze',
+        status: 200,
+        params: { id: '{{campaign_id}}' },
+        query: { include_total: 'true' },
+        test: `
+pm.test("the two tagged customers, not the third; nothing sent yet", function () {
+    pm.expect(body.data.map(function (m) { return m.customer_id; }).sort()).to.eql([${v('camp_first_id')}, ${v('camp_second_id')}].sort());
+    pm.expect(body.total).to.eql(2);
+    body.data.forEach(function (m) {
+        pm.expect(m.added_at).to.be.a("string");
+        pm.expect(m.sent_at == null).to.eql(true);
+        pm.expect(m.converted_at == null).to.eql(true);
+    });
+});`,
+      },
+      {
+        op: 'update_campaign',
+        name: 'the segment, once published',
+        status: 422,
+        code: 'validation_failed',
+        params: { id: '{{campaign_id}}' },
+        body: { json: { segment_id: null } },
+        test: `
+pm.test("the audience cannot change any more", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["segment_id not_allowed"]);
+});`,
+      },
+      {
+        op: 'update_campaign',
+        name: 'with the ETag read before the changes',
+        status: 412,
+        code: 'precondition_failed',
+        params: { id: '{{campaign_id}}' },
+        headers: { 'If-Match': '{{campaign_etag}}' },
+        body: { json: { cost: 60000 } },
+      },
+      {
+        op: 'update_campaign',
+        name: 'its goal, while it runs',
+        status: 200,
+        params: { id: '{{campaign_id}}' },
+        body: { json: { goal: '唤醒 90 天未购的老客' } },
+        test: `
+pm.test("the goal changed; still active, the cost as it was", function () {
+    pm.expect(body.goal).to.eql("唤醒 90 天未购的老客");
+    pm.expect(body.status).to.eql("active");
+    pm.expect(body.cost).to.eql(50000);
+    pm.expect(body.segment_id).to.eql(${v('camp_segment_id')});
+});`,
+      },
+      {
+        op: 'publish_campaign',
+        name: 'again',
+        status: 409,
+        code: 'invalid_transition',
+        params: { id: '{{campaign_id}}' },
+      },
+      {
+        op: 'track_campaign',
+        name: 'sent and delivered to both, opened and clicked by the first, one event twice',
+        status: 200,
+        params: { id: '{{campaign_id}}' },
+        body: {
+          json: {
+            events: [
+              { event_id: 'sms-{{run}}-1-sent', customer_id: '{{camp_first_id}}', kind: 'sent', occurred_at: '{{camp_event_at}}' },
+              { event_id: 'sms-{{run}}-2-sent', customer_id: '{{camp_second_id}}', kind: 'sent', occurred_at: '{{camp_event_at}}' },
+              { event_id: 'sms-{{run}}-1-delivered', customer_id: '{{camp_first_id}}', kind: 'delivered', occurred_at: '{{camp_event_at}}' },
+              { event_id: 'sms-{{run}}-2-delivered', customer_id: '{{camp_second_id}}', kind: 'delivered', occurred_at: '{{camp_event_at}}' },
+              { event_id: 'sms-{{run}}-1-opened', customer_id: '{{camp_first_id}}', kind: 'opened', occurred_at: '{{camp_event_at}}' },
+              { event_id: 'sms-{{run}}-1-opened', customer_id: '{{camp_first_id}}', kind: 'opened', occurred_at: '{{camp_event_at}}' },
+              { event_id: 'sms-{{run}}-1-clicked', customer_id: '{{camp_first_id}}', kind: 'clicked', occurred_at: '{{camp_event_at}}' },
+            ],
+          },
+        },
+        test: `
+pm.test("six taken, the repeated open once", function () {
+    pm.expect(body.accepted).to.eql(6);
+    pm.expect(body.duplicates).to.eql(1);
+});`,
+      },
+      {
+        op: 'track_campaign',
+        name: 'the same batch again',
+        status: 200,
+        params: { id: '{{campaign_id}}' },
+        body: {
+          json: {
+            events: [
+              { event_id: 'sms-{{run}}-1-sent', customer_id: '{{camp_first_id}}', kind: 'sent', occurred_at: '{{camp_event_at}}' },
+              { event_id: 'sms-{{run}}-2-sent', customer_id: '{{camp_second_id}}', kind: 'sent', occurred_at: '{{camp_event_at}}' },
+              { event_id: 'sms-{{run}}-1-delivered', customer_id: '{{camp_first_id}}', kind: 'delivered', occurred_at: '{{camp_event_at}}' },
+              { event_id: 'sms-{{run}}-2-delivered', customer_id: '{{camp_second_id}}', kind: 'delivered', occurred_at: '{{camp_event_at}}' },
+              { event_id: 'sms-{{run}}-1-opened', customer_id: '{{camp_first_id}}', kind: 'opened', occurred_at: '{{camp_event_at}}' },
+              { event_id: 'sms-{{run}}-1-opened', customer_id: '{{camp_first_id}}', kind: 'opened', occurred_at: '{{camp_event_at}}' },
+              { event_id: 'sms-{{run}}-1-clicked', customer_id: '{{camp_first_id}}', kind: 'clicked', occurred_at: '{{camp_event_at}}' },
+            ],
+          },
+        },
+        test: `
+pm.test("every event seen before: nothing taken", function () {
+    pm.expect(body.accepted).to.eql(0);
+    pm.expect(body.duplicates).to.eql(7);
+});`,
+      },
+      {
+        op: 'track_campaign',
+        name: 'for a customer outside the audience',
+        status: 422,
+        code: 'validation_failed',
+        params: { id: '{{campaign_id}}' },
+        body: {
+          json: {
+            events: [{ event_id: 'sms-{{run}}-3-sent', customer_id: '{{camp_other_id}}', kind: 'sent', occurred_at: '{{camp_event_at}}' }],
+          },
+        },
+        test: `
+pm.test("the event's customer named", function () {
+    pm.expect(body.errors.map(function (e) { return e.field + " " + e.code; })).to.eql(["events[0].customer_id not_a_member"]);
+});`,
+      },
+      {
+        op: 'list_campaign_members',
+        name: 'after the events',
+        status: 200,
+        params: { id: '{{campaign_id}}' },
+        test: `
+pm.test("the first opened and clicked, the second was only delivered to", function () {
+    var byId = {};
+    body.data.forEach(function (m) { byId[m.customer_id] = m; });
+    var first = byId[${v('camp_first_id')}], second = byId[${v('camp_second_id')}];
+    pm.expect(Date.parse(first.sent_at)).to.eql(Date.parse(${v('camp_event_at')}));
+    pm.expect(Date.parse(first.clicked_at)).to.eql(Date.parse(${v('camp_event_at')}));
+    pm.expect(first.opened_at).to.be.a("string");
+    pm.expect(second.delivered_at).to.be.a("string");
+    pm.expect(second.opened_at).to.eql(null);
+    pm.expect(second.clicked_at).to.eql(null);
+});`,
+      },
+      {
+        op: 'create_order',
+        name: 'by the first member, credited to the campaign',
+        status: 201,
+        body: {
+          json: {
+            customer_id: '{{camp_first_id}}',
+            currency: 'CNY',
+            lines: [{ description: '羊绒围巾', quantity: 1, unit_price: 30000 }],
+            campaign_id: '{{campaign_id}}',
+            channel: 'store',
+          },
+        },
+        test: `${storeId('camp_member_order_id')}
+pm.test("the order names the campaign", function () {
+    pm.expect(body.campaign_id).to.eql(${v('campaign_id')});
+    pm.expect(body.total).to.eql(30000);
+});`,
+      },
+      {
+        op: 'pay_order',
+        name: 'the member\'s order',
+        status: 200,
+        params: { id: '{{camp_member_order_id}}' },
+        body: { json: { method: 'wechat_pay', reference: 'wx-camp-{{run}}-1' } },
+        test: `
+pm.test("paid, still credited to the campaign", function () {
+    pm.expect(body.status).to.eql("paid");
+    pm.expect(body.campaign_id).to.eql(${v('campaign_id')});
+});`,
+      },
+      {
+        op: 'create_order',
+        name: 'by the third customer, with the campaign\'s coupon',
+        status: 201,
+        body: {
+          json: {
+            customer_id: '{{camp_other_id}}',
+            currency: 'CNY',
+            lines: [{ description: '羊毛大衣', quantity: 1, unit_price: 50000 }],
+            coupon_code: 'CAMP{{run}}',
+            channel: 'mini_program',
+          },
+        },
+        test: `${storeId('camp_coupon_order_id')}
+pm.test("¥10 off, not named for the campaign", function () {
+    pm.expect(body.coupon_id).to.eql(${v('camp_coupon_id')});
+    pm.expect(body.campaign_id).to.eql(null);
+    pm.expect(body.discount_total).to.eql(1000);
+    pm.expect(body.total).to.eql(49000);
+});`,
+      },
+      {
+        op: 'pay_order',
+        name: 'the order with the coupon',
+        status: 200,
+        params: { id: '{{camp_coupon_order_id}}' },
+        body: { json: { method: 'alipay', reference: 'ali-camp-{{run}}-2' } },
+        test: `
+pm.test("paid", function () {
+    pm.expect(body.status).to.eql("paid");
+    pm.expect(body.total).to.eql(49000);
+});`,
+      },
+      {
+        op: 'get_campaign_stats',
+        name: 'after the events and the orders',
+        status: 200,
+        params: { id: '{{campaign_id}}' },
+        test: `
+pm.test("reach and responses of the members", function () {
+    pm.expect(body.campaign_id).to.eql(${v('campaign_id')});
+    pm.expect(body.currency).to.eql("CNY");
+    pm.expect([body.audience, body.sent, body.delivered, body.opened, body.clicked]).to.eql([2, 2, 2, 1, 1]);
+    pm.expect(body.reached).to.eql(2);
+    pm.expect(body.responded).to.eql(1);
+    pm.expect(body.response_rate).to.eql(0.5);
+});
+pm.test("the member's credited order converted; the coupon's order counts in the revenue", function () {
+    pm.expect(body.converted).to.eql(1);
+    pm.expect(body.conversion_rate).to.eql(0.5);
+    pm.expect(body.orders).to.eql(2);
+    pm.expect(body.revenue).to.eql(79000);
+});
+pm.test("a return of 58% on the cost", function () {
+    pm.expect(body.cost).to.eql(50000);
+    pm.expect(body.budget).to.eql(80000);
+    pm.expect(body.roi).to.eql(0.58);
+});`,
+      },
+      {
+        op: 'get_customer_timeline',
+        name: 'the first member\'s campaign touches',
+        status: 200,
+        params: { id: '{{camp_first_id}}' },
+        query: { kinds: 'campaign_touch', include_total: 'true' },
+        test: `
+pm.test("sent, delivered, opened and clicked, by the campaign's name", function () {
+    pm.expect(body.total).to.eql(4);
+    pm.expect(body.data.map(function (e) { return e.campaign_touch.kind; }).sort()).to.eql(["clicked", "delivered", "opened", "sent"]);
+    body.data.forEach(function (e) {
+        pm.expect(e.kind).to.eql("campaign_touch");
+        pm.expect(e.campaign_touch.campaign_id).to.eql(${v('campaign_id')});
+        pm.expect(e.campaign_touch.campaign_name).to.eql(pm.variables.replaceIn("冬季回馈 {{run}}"));
+        pm.expect(e.campaign_touch.customer_id).to.eql(${v('camp_first_id')});
+        pm.expect(Date.parse(e.campaign_touch.occurred_at)).to.eql(Date.parse(${v('camp_event_at')}));
+    });
+});`,
+      },
+      {
+        op: 'delete_campaign',
+        name: 'while it runs',
+        status: 409,
+        code: 'invalid_transition',
+        params: { id: '{{campaign_id}}' },
+      },
+      {
+        op: 'complete_campaign',
+        name: 'the winter campaign',
+        status: 200,
+        params: { id: '{{campaign_id}}' },
+        test: `
+pm.test("completed, with when it ended", function () {
+    pm.expect(body.status).to.eql("completed");
+    pm.expect(body.ended_at).to.be.a("string");
+    pm.expect(body.member_count).to.eql(2);
+});`,
+      },
+      {
+        op: 'cancel_campaign',
+        name: 'a completed one',
+        status: 409,
+        code: 'invalid_transition',
+        params: { id: '{{campaign_id}}' },
+      },
+      {
+        op: 'create_campaign',
+        name: 'an event next year',
+        status: 201,
+        pre: `// A year from now.
+${set('camp_next_year', 'new Date(Date.now() + 365 * 24 * 3600 * 1000).toISOString().replace(/\\.\\d+Z$/, "Z")')}`,
+        body: {
+          json: {
+            name: '新春茶会 {{run}}',
+            campaign_type: 'event',
+            segment_id: '{{camp_segment_id}}',
+            starts_at: '{{camp_next_year}}',
+          },
+        },
+        test: `${storeId('campaign_later_id')}
+pm.test("a draft costing nothing so far", function () {
+    pm.expect(body.status).to.eql("draft");
+    pm.expect(body.cost).to.eql(0);
+    pm.expect(body.budget).to.eql(null);
+});`,
+      },
+      {
+        op: 'publish_campaign',
+        name: 'the event next year',
+        status: 200,
+        params: { id: '{{campaign_later_id}}' },
+        test: `
+pm.test("scheduled until it starts, its audience frozen", function () {
+    pm.expect(body.status).to.eql("scheduled");
+    pm.expect(body.member_count).to.eql(2);
+});`,
+      },
+      {
+        op: 'cancel_campaign',
+        name: 'the scheduled event',
+        status: 200,
+        params: { id: '{{campaign_later_id}}' },
+        test: `
+pm.test("cancelled", function () {
+    pm.expect(body.status).to.eql("cancelled");
+});`,
+      },
+      {
+        op: 'delete_campaign',
+        name: 'the cancelled event',
+        status: 204,
+        params: { id: '{{campaign_later_id}}' },
+      },
+      {
+        op: 'get_campaign',
+        name: 'deleted',
+        status: 404,
+        code: 'not_found',
+        params: { id: '{{campaign_later_id}}' },
+      },
+      {
+        op: 'get_campaign',
+        name: 'the completed campaign',
+        status: 200,
+        params: { id: '{{campaign_id}}' },
+        test: `
+pm.test("completed, its audience and coupon kept", function () {
+    pm.expect(body.status).to.eql("completed");
+    pm.expect(body.segment_id).to.eql(${v('camp_segment_id')});
+    pm.expect(body.coupon_id).to.eql(${v('camp_coupon_id')});
+    pm.expect(body.goal).to.eql("唤醒 90 天未购的老客");
+});`,
+      },
+      {
+        op: 'list_campaigns',
+        name: 'the completed SMS campaigns, latest start first',
+        status: 200,
+        query: { status: 'completed', campaign_type: 'sms', sort: '-starts_at', limit: '200' },
+        test: `
+pm.test("the winter campaign is among them; the deleted event is not", function () {
+    var ids = body.data.map(function (c) { return c.id; });
+    pm.expect(ids).to.include(${v('campaign_id')});
+    pm.expect(ids).not.to.include(${v('campaign_later_id')});
+    body.data.forEach(function (c, i) {
+        pm.expect(c.status).to.eql("completed");
+        pm.expect(c.campaign_type).to.eql("sms");
+        if (i > 0) pm.expect(Date.parse(c.starts_at) <= Date.parse(body.data[i - 1].starts_at)).to.eql(true);
+    });
+});`,
+      },
+    ],
+  },
+  {
     name: 'Loyalty points',
     description:
       'A customer earns points by paying an order, 2 points per yuan kept for a year under settings changed for the purpose with `If-Match`; staff add points for a complaint, the customer redeems some for a voucher and is refused more than is left, and the ledger pages through every move, newest first, adding up to the balance. Taking more than the balance is refused too; a full refund then takes back what is left of the order\'s points, never below zero. At the end the settings go back to 1 point per yuan, never expiring, so orders paid elsewhere in the collection earn as they would without this folder.\n\n' +

@@ -43,6 +43,7 @@ mod m20261208_000036_membership;
 mod m20261209_000037_rewards;
 mod m20261209_000038_earned_coupons;
 mod m20261210_000039_promotions;
+mod m20261210_000040_campaigns;
 
 mod custom_field_owners;
 
@@ -91,6 +92,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000037_rewards::Migration),
             Box::new(m20261209_000038_earned_coupons::Migration),
             Box::new(m20261210_000039_promotions::Migration),
+            Box::new(m20261210_000040_campaigns::Migration),
         ]
     }
 }

@@ -1,7 +1,6 @@
-//! A customer's timeline: their activities (at the time they happened), orders (at the time
-//! they were placed), deals, tickets and conversations (at the time they were opened), newest
-//! first, keyset
-//! paged over all of them at once. Each kind's rows come
+//! A customer's timeline: their activities and campaigns' tracking events (at the time they
+//! happened), orders (at the time they were placed), deals, tickets and conversations (at the
+//! time they were opened), newest first, keyset paged over all of them at once. Each kind's rows come
 //! from its own `(customer_id, time, id)` index, at most a page of each, and are merged by time;
 //! then the page's records are read whole from their areas.
 
@@ -18,6 +17,7 @@ use sea_orm::sea_query::{
 };
 use uuid::Uuid;
 
+use crate::marketing::{self, CampaignTouch};
 use crate::page::{self, CursorValue, Page, PageRequest};
 use crate::{Error, Result, activities, conversations, customers, deals, orders, tickets};
 
@@ -34,6 +34,8 @@ pub enum Entry {
     Ticket(Ticket),
     /// A conversation.
     Conversation(Conversation),
+    /// A campaign's tracking event.
+    CampaignTouch(CampaignTouch),
 }
 
 impl Entry {
@@ -45,6 +47,7 @@ impl Entry {
             Entry::Deal(d) => d.created_at,
             Entry::Ticket(t) => t.created_at,
             Entry::Conversation(c) => c.created_at,
+            Entry::CampaignTouch(t) => t.occurred_at,
         }
     }
 
@@ -56,6 +59,7 @@ impl Entry {
             Entry::Deal(d) => d.id,
             Entry::Ticket(t) => t.id,
             Entry::Conversation(c) => c.id,
+            Entry::CampaignTouch(t) => t.id,
         }
     }
 }
@@ -71,6 +75,7 @@ fn source(kind: TimelineKind) -> (&'static str, &'static str) {
         TimelineKind::Deal => ("deals", "created_at"),
         TimelineKind::Ticket => ("tickets", "created_at"),
         TimelineKind::Conversation => ("conversations", "created_at"),
+        TimelineKind::CampaignTouch => ("campaign_events", "occurred_at"),
     }
 }
 
@@ -185,6 +190,9 @@ pub async fn page(
     }
     for c in conversations::with_ids(conn, &ids_of(TimelineKind::Conversation)).await? {
         found.insert(c.id, Entry::Conversation(c));
+    }
+    for t in marketing::campaign_touches(conn, &ids_of(TimelineKind::CampaignTouch)).await? {
+        found.insert(t.id, Entry::CampaignTouch(t));
     }
     let items: Vec<Entry> = rows.iter().filter_map(|(_, id)| found.remove(id)).collect();
     let next_cursor = match (has_more, items.last()) {

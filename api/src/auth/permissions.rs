@@ -19,9 +19,9 @@ const fn p(resource: Resource, action: Action) -> Access {
 
 use Action::{Delete, Read, Write};
 use Resource::{
-    Activities, ApiKeys, AuditEvents, CarePlans, Conversations, Coupons, CustomFields, Customers,
-    Deals, Events, Jobs, Leads, Loyalty, Orders, Privacy, Products, Roles, Segments, Settings,
-    Tasks, Tickets, Users,
+    Activities, ApiKeys, AuditEvents, Campaigns, CarePlans, Conversations, Coupons, CustomFields,
+    Customers, Deals, Events, Jobs, Leads, Loyalty, Orders, Privacy, Products, Roles, Segments,
+    Settings, Tasks, Tickets, Users,
 };
 
 /// (method, route pattern, access) for every authenticated operation.
@@ -304,6 +304,25 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/coupons/{id}", p(Coupons, Delete)),
     ("POST", "/api/v1/coupons/{id}/issue", p(Coupons, Write)),
     ("GET", "/api/v1/customers/{id}/coupons", p(Coupons, Read)),
+    ("GET", "/api/v1/campaigns", p(Campaigns, Read)),
+    ("POST", "/api/v1/campaigns", p(Campaigns, Write)),
+    ("GET", "/api/v1/campaigns/{id}", p(Campaigns, Read)),
+    ("PATCH", "/api/v1/campaigns/{id}", p(Campaigns, Write)),
+    ("DELETE", "/api/v1/campaigns/{id}", p(Campaigns, Delete)),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/publish",
+        p(Campaigns, Write),
+    ),
+    (
+        "POST",
+        "/api/v1/campaigns/{id}/complete",
+        p(Campaigns, Write),
+    ),
+    ("POST", "/api/v1/campaigns/{id}/cancel", p(Campaigns, Write)),
+    ("GET", "/api/v1/campaigns/{id}/members", p(Campaigns, Read)),
+    ("POST", "/api/v1/campaigns/{id}/events", p(Campaigns, Write)),
+    ("GET", "/api/v1/campaigns/{id}/stats", p(Campaigns, Read)),
     ("GET", "/api/v1/promotions", p(Coupons, Read)),
     ("POST", "/api/v1/promotions", p(Coupons, Write)),
     ("GET", "/api/v1/promotions/{id}", p(Coupons, Read)),

@@ -164,6 +164,7 @@ pub async fn validate_coupon(
             ship_to: Default::default(),
             custom_fields: Map::new(),
             coupon_code: dto.coupon_code,
+            campaign_id: None,
         }
         // Required custom fields are an order's to give when it is placed, not a draft's.
         .check(

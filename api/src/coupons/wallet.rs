@@ -2,12 +2,9 @@
 
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get, post};
-use rapport_domain::custom_fields::FieldOwner;
 use rapport_domain::marketing::coupons::MAX_ISSUE;
 use rapport_domain::{FieldError, FieldErrors};
-use rapport_persistence::customers::Selection;
 use rapport_persistence::marketing::coupons::{self as store, Recipients};
-use rapport_persistence::segments;
 use uuid::Uuid;
 
 use super::dto::{IssueCoupon, IssueOutcome, WalletCouponView, WalletQuery};
@@ -74,30 +71,9 @@ pub async fn issue_coupon(
             store::issue(&state.db, &auth.actor, id, recipients, key.as_ref()).await?
         }
         Whom::Segment(segment_id) => {
-            let segment =
-                segments::get(state.db.conn(), segment_id)
-                    .await
-                    .map_err(|e| match e {
-                        rapport_persistence::Error::NotFound => {
-                            ApiError::validation(FieldErrors::from(FieldError::new(
-                                "segment_id",
-                                "not_found",
-                                "no segment has this id",
-                            )))
-                        }
-                        other => other.into(),
-                    })?;
-            let definitions =
-                crate::custom_fields::definitions(&state, FieldOwner::Customer).await?;
-            let (filter, members_of) =
-                crate::segments::membership(&segment, &definitions, auth.disclosure())?;
-            let within = members_of.map(segments::members);
-            let selection = match (&filter, &within) {
-                (Some(filter), _) => Selection::Filter(filter),
-                (None, Some(subset)) => Selection::Within(subset),
-                (None, None) => Selection::Ids(&[]),
-            };
-            let recipients = Recipients::Selection(selection);
+            let audience =
+                crate::segments::audience(&state, &auth, segment_id, "segment_id").await?;
+            let recipients = Recipients::Selection(audience.selection());
             store::issue(&state.db, &auth.actor, id, recipients, key.as_ref()).await?
         }
     };

@@ -47,6 +47,9 @@ pub enum JobKindDto {
     /// `/api/v1/settings/loyalty` reaches, so that standing earned before the window falls away
     /// (`customer.tier_changed`).
     TierReview,
+    /// Every minute: starts the scheduled campaigns whose `starts_at` came and completes those
+    /// whose `ends_at` came (`campaign.active`, `campaign.completed`).
+    Campaigns,
 }
 
 /// Where a job stands.
@@ -63,7 +66,7 @@ pub enum JobStatusDto {
     Failed,
 }
 
-mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders, DealReminders, CarePlans, SlaBreaches, ReturnVisits, PointsExpiry, TierReview });
+mirror!(JobKindDto <=> JobKind { Import, Housekeeping, TaskReminders, DealReminders, CarePlans, SlaBreaches, ReturnVisits, PointsExpiry, TierReview, Campaigns });
 mirror!(JobStatusDto <=> JobStatus { Queued, Running, Succeeded, Failed });
 
 /// A job: one piece of background or timed work, and how its attempts went.
@@ -223,6 +226,8 @@ pub enum PeriodicJobKind {
     PointsExpiry,
     /// Review every member's tier, now.
     TierReview,
+    /// Start and complete the campaigns whose time came, now.
+    Campaigns,
 }
 
 impl From<PeriodicJobKind> for JobKind {
@@ -236,6 +241,7 @@ impl From<PeriodicJobKind> for JobKind {
             PeriodicJobKind::ReturnVisits => JobKind::ReturnVisits,
             PeriodicJobKind::PointsExpiry => JobKind::PointsExpiry,
             PeriodicJobKind::TierReview => JobKind::TierReview,
+            PeriodicJobKind::Campaigns => JobKind::Campaigns,
         }
     }
 }

@@ -212,6 +212,12 @@ async fn work(
             .await?;
             Ok(serde_json::json!({ "members_moved": moved }))
         }
+        JobKind::Campaigns => {
+            let moved =
+                rapport_persistence::marketing::campaigns::run_due(&state.db, state.clock.now())
+                    .await?;
+            Ok(serde_json::json!({ "campaigns_moved": moved }))
+        }
         JobKind::CarePlans => {
             let made = crate::care::run_due(state, state.clock.now())
                 .await
@@ -245,6 +251,7 @@ async fn give_up(txn: &WriteTxn, job: &Job, reason: &str) -> rapport_persistence
         | JobKind::SlaBreaches
         | JobKind::ReturnVisits
         | JobKind::PointsExpiry
-        | JobKind::TierReview => Ok(()),
+        | JobKind::TierReview
+        | JobKind::Campaigns => Ok(()),
     }
 }

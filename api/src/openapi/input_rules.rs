@@ -52,6 +52,7 @@ fn sortable(path: &str) -> Option<Vec<String>> {
             fixed(rapport_domain::conversations::SORTABLE)
         }
         "/api/v1/coupons" => fixed(rapport_domain::marketing::coupons::SORTABLE),
+        "/api/v1/campaigns" => fixed(rapport_domain::marketing::campaigns::SORTABLE),
         "/api/v1/promotions" => fixed(rapport_domain::marketing::promotions::SORTABLE),
         "/api/v1/rewards" => fixed(rapport_domain::loyalty::rewards::SORTABLE),
         _ => None,

@@ -207,6 +207,8 @@ pub struct CreateOrder {
         example = "WINTER50"
     )]
     pub coupon_code: Option<String>,
+    /// The campaign it is credited to (`/api/v1/campaigns`), which must exist.
+    pub campaign_id: Option<Uuid>,
 }
 
 /// Changes to an order: absent parts stay, `null` clears. `lines` replaces every line, priced
@@ -256,6 +258,11 @@ pub struct UpdateOrder {
     #[serde(default, deserialize_with = "crate::extract::nullable")]
     #[schema(value_type = Option<String>, min_length = 4, max_length = 32, pattern = "^[A-Za-z0-9_-]{4,32}$")]
     pub coupon_code: Option<Option<String>>,
+    /// The campaign it is credited to, or `null` for none; like `custom_fields`, it changes at
+    /// any status.
+    #[serde(default, deserialize_with = "crate::extract::nullable")]
+    #[schema(value_type = Option<Uuid>)]
+    pub campaign_id: Option<Option<Uuid>>,
 }
 
 /// Where a discount comes from.
@@ -506,6 +513,7 @@ impl From<Refund> for RefundView {
     "total": 95800,
     "coupon_code": "WINTER50",
     "coupon_id": "0193a5c6-9999-7000-8000-000000000001",
+    "campaign_id": null,
     "channel": "mini_program",
     "external_id": "shop-order-55120",
     "note": null,
@@ -566,6 +574,8 @@ pub struct OrderView {
     pub coupon_code: Option<String>,
     /// Its coupon.
     pub coupon_id: Option<Uuid>,
+    /// The campaign it is credited to.
+    pub campaign_id: Option<Uuid>,
     /// Where it was placed.
     pub channel: Option<String>,
     /// The order's id in a shop or ERP.
@@ -626,6 +636,7 @@ impl OrderView {
             total: o.total,
             coupon_code: o.coupon_code,
             coupon_id: o.coupon_id,
+            campaign_id: o.campaign_id,
             channel: o.channel,
             external_id: o.external_id,
             note: o.note,

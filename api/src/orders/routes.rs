@@ -151,6 +151,7 @@ pub async fn create_order(
             ship_to: dto.ship_to.unwrap_or_default().into(),
             custom_fields: dto.custom_fields.unwrap_or_default(),
             coupon_code: dto.coupon_code,
+            campaign_id: dto.campaign_id,
         }
         .check(&definitions);
         shape.then(checked)
@@ -238,6 +239,7 @@ pub async fn update_order(
             ship_to: dto.ship_to.map(Into::into),
             custom_fields: dto.custom_fields,
             coupon_code: dto.coupon_code,
+            campaign_id: dto.campaign_id,
         }
         .check(&definitions);
         shape.then(checked)

@@ -57,11 +57,13 @@ pub enum Resource {
     Coupons,
     /// Customers' points: their balances and ledgers, adjustments and redemptions.
     Loyalty,
+    /// Marketing campaigns: their audiences, tracking events and results.
+    Campaigns,
 }
 
 impl Resource {
     /// Every resource, in a stable order.
-    pub const ALL: [Resource; 23] = [
+    pub const ALL: [Resource; 24] = [
         Resource::Customers,
         Resource::Users,
         Resource::Roles,
@@ -85,6 +87,7 @@ impl Resource {
         Resource::Conversations,
         Resource::Coupons,
         Resource::Loyalty,
+        Resource::Campaigns,
     ];
 
     /// The resource's name in permission strings (`api_keys`).
@@ -113,6 +116,7 @@ impl Resource {
             Resource::Conversations => "conversations",
             Resource::Coupons => "coupons",
             Resource::Loyalty => "loyalty",
+            Resource::Campaigns => "campaigns",
         }
     }
 

@@ -131,6 +131,7 @@ impl BuiltInRole {
                 all(Conversations, &[Read, Write, Delete]),
                 all(Coupons, &[Read, Write, Delete]),
                 all(Loyalty, &[Read, Write]),
+                all(Campaigns, &[Read, Write, Delete]),
                 all(Settings, &[Read, Write]),
                 all(Users, &[Read]),
                 all(Events, &[Read]),
@@ -151,6 +152,7 @@ impl BuiltInRole {
                 .chain(all(CarePlans, &[Read]))
                 .chain(all(Coupons, &[Read]))
                 .chain(all(Loyalty, &[Read]))
+                .chain(all(Campaigns, &[Read]))
                 .collect(),
             BuiltInRole::Marketing => [
                 all(Customers, &[Read]),
@@ -165,6 +167,7 @@ impl BuiltInRole {
                 all(CarePlans, &[Read, Write, Delete]),
                 all(Coupons, &[Read, Write, Delete]),
                 all(Loyalty, &[Read, Write]),
+                all(Campaigns, &[Read, Write, Delete]),
                 all(Settings, &[Read]),
             ]
             .concat(),
@@ -179,6 +182,7 @@ impl BuiltInRole {
                 all(CarePlans, &[Read]),
                 all(Coupons, &[Read]),
                 all(Loyalty, &[Read]),
+                all(Campaigns, &[Read]),
                 all(Settings, &[Read]),
                 [Tickets, Conversations]
                     .into_iter()
@@ -201,6 +205,7 @@ impl BuiltInRole {
                 all(Deals, &[Read]),
                 all(Coupons, &[Read]),
                 all(Loyalty, &[Read]),
+                all(Campaigns, &[Read]),
                 all(Settings, &[Read]),
             ]
             .concat(),

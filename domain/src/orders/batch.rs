@@ -292,6 +292,7 @@ impl OrderItem {
                 ship_to: self.ship_to.clone(),
                 custom_fields: None,
                 coupon_code: None,
+                campaign_id: None,
             }
             .check(&[])
             .map_err(|e| e.0),
@@ -327,6 +328,7 @@ impl OrderItem {
                 ship_to: self.ship_to.unwrap_or_default(),
                 custom_fields: self.custom_fields.unwrap_or_default(),
                 coupon_code: None,
+                campaign_id: None,
             }
             .check(definitions)
             .map_err(|e| e.0),

@@ -128,6 +128,8 @@ pub struct Order {
     pub coupon_code: Option<String>,
     /// The coupon of that code.
     pub coupon_id: Option<Uuid>,
+    /// The campaign it is credited to.
+    pub campaign_id: Option<Uuid>,
     /// Where it was placed (`web`, `store`, `mini_program`, …).
     pub channel: Option<String>,
     /// The order's id in a shop or ERP.
@@ -238,6 +240,8 @@ pub struct NewOrder {
     pub custom_fields: Map<String, Value>,
     /// A coupon code.
     pub coupon_code: Option<String>,
+    /// The campaign it is credited to.
+    pub campaign_id: Option<Uuid>,
 }
 
 /// A new order checked; variant lines still to be priced from the catalogue.
@@ -267,6 +271,8 @@ pub struct CheckedOrder {
     pub custom_fields: Map<String, Value>,
     /// The coupon code, in capitals.
     pub coupon_code: Option<String>,
+    /// The campaign it is credited to.
+    pub campaign_id: Option<Uuid>,
 }
 
 fn quantity(field: &str, value: i64) -> Result<i64, FieldError> {
@@ -362,6 +368,9 @@ pub struct OrderChanges {
     pub custom_fields: Option<Map<String, Value>>,
     /// The coupon code, or `Some(None)` to take the coupon off.
     pub coupon_code: Option<Option<String>>,
+    /// The campaign it is credited to, or `Some(None)` for none; like the custom fields, it
+    /// changes at any status.
+    pub campaign_id: Option<Option<Uuid>>,
 }
 
 /// A coupon code as sent for an order, in capitals.
@@ -409,6 +418,7 @@ impl OrderChanges {
             ship_to,
             custom_fields,
             coupon_code: coupon,
+            campaign_id: self.campaign_id,
         })
     }
 
@@ -425,6 +435,7 @@ impl OrderChanges {
             ship_to,
             custom_fields: _,
             coupon_code,
+            campaign_id: _,
         } = self;
         sales_user_id.is_some()
             || lines.is_some()
@@ -485,6 +496,7 @@ impl NewOrder {
                     ship_to,
                     custom_fields,
                     coupon_code,
+                    campaign_id: self.campaign_id,
                 })
             }
             _ => Err(errors),
@@ -595,6 +607,7 @@ mod tests {
             ship_to: Address::default(),
             custom_fields: Map::new(),
             coupon_code: None,
+            campaign_id: None,
         }
         .check(&[])
         .unwrap_err();

@@ -100,12 +100,14 @@ pub const OWNED_ROWS: &[(&str, &str)] = &[
     ("issued_coupons", "customer_id"),
     ("coupon_redemptions", "customer_id"),
     ("reward_exchanges", "customer_id"),
+    ("campaign_events", "customer_id"),
 ];
 
 /// Tables that hold a set per customer, one row per (customer, key): the survivor keeps the
 /// union, its own row where both have one. (table, customer column, key columns).
 pub const OWNED_SETS: &[(&str, &str, &[&str])] = &[
     ("segment_members", "customer_id", &["segment_id"]),
+    ("campaign_members", "customer_id", &["campaign_id"]),
     (
         "care_participations",
         "customer_id",

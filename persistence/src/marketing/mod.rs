@@ -1,4 +1,5 @@
-//! Marketing: coupons (their wallets and redemptions) and promotions, which share their terms.
+//! Marketing: campaigns (their audiences, tracking and results), coupons (their wallets and
+//! redemptions) and promotions, which share their terms.
 
 /// The [`Terms`](rapport_domain::marketing::offers::Terms) kept in the columns of row `$m`
 /// (a coupon's or a promotion's, `$what` in the error).
@@ -45,9 +46,13 @@ macro_rules! set_terms {
     }};
 }
 
+pub mod campaigns;
 pub mod coupons;
 pub mod promotions;
 
+pub use campaigns::{
+    Touch as CampaignTouch, credited as credited_campaign, touches_with_ids as campaign_touches,
+};
 pub use coupons::{
     Redemption as CouponRedemption, benefit as coupon_benefit, get as coupon, give as give_coupon,
     give_back as give_coupon_back, issue_for_order as issue_coupons_for_order, issued_codes,

@@ -43,6 +43,7 @@ pub mod order {
         pub custom_fields: Json,
         pub coupon_code: Option<String>,
         pub coupon_id: Option<Uuid>,
+        pub campaign_id: Option<Uuid>,
         pub discount_total: i64,
         #[sea_orm(column_type = "Json")]
         pub discounts: Json,

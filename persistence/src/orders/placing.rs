@@ -12,7 +12,7 @@ use super::entity::{line, order};
 use super::pricing::{Priced, bought, priced_lines, with_coupon_or_refuse};
 use crate::error::UniqueRule;
 use crate::idempotency::{self, IdempotencyKey, Outcome};
-use crate::{Db, Error, Result, access, audit, customers};
+use crate::{Db, Error, Result, access, audit, customers, marketing};
 
 const UNIQUE: &[UniqueRule] = &[UniqueRule {
     needles: &["orders_external_id_unique", "orders.external_id"],
@@ -88,6 +88,9 @@ pub(super) async fn priced_order(
         Some(user) => Some(access::named_user(conn, "sales_user_id", user).await?),
         None => customer.owner_id,
     };
+    if let Some(campaign) = checked.campaign_id {
+        marketing::credited_campaign(conn, campaign).await?;
+    }
     let lines = priced_lines(conn, checked.currency, &checked.lines).await?;
     let priced = with_coupon_or_refuse(
         conn,
@@ -113,6 +116,7 @@ pub(super) async fn priced_order(
         discounts: Vec::new(),
         coupon_code: None,
         coupon_id: None,
+        campaign_id: checked.campaign_id,
         channel: checked.channel,
         external_id: checked.external_id,
         note: checked.note,
@@ -277,6 +281,12 @@ pub(super) async fn changed(
     }
     if let Some(values) = changes.custom_fields {
         after.custom_fields = rapport_domain::custom_fields::merge(&before.custom_fields, values);
+    }
+    if let Some(campaign) = changes.campaign_id {
+        if let Some(id) = campaign {
+            marketing::credited_campaign(conn, id).await?;
+        }
+        after.campaign_id = campaign;
     }
     let lines_changed = after.lines != before.lines;
     Ok((after, lines_changed))
