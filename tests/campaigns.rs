@@ -294,6 +294,14 @@ async fn publishing_freezes_the_audience_and_the_results_add_up_by_hand() {
             timeline["data"][0]["campaign_touch"]["campaign_name"],
             "冬季回馈"
         );
+        let export = app
+            .ok(
+                Method::GET,
+                &format!("/api/v1/customers/{a}/data-export"),
+                None,
+            )
+            .await;
+        assert_eq!(export["campaign_touches"].as_array().unwrap().len(), 4);
 
         // A running campaign stays; cancelled, it can go.
         let (status, problem) = app

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::activities::ActivityView;
 use crate::auth::Auth;
+use crate::campaigns::CampaignTouchView;
 use crate::care::ParticipationView;
 use crate::conversations::{ConversationView, MessageView};
 use crate::coupons::WalletCouponView;
@@ -45,7 +46,7 @@ pub struct SegmentRef {
 #[schema(example = json!({
     "exported_at": "2026-11-22T08:30:00Z",
     "customer": {"id": "0193a5c4-7f0e-7c1a-9d2e-5b8f7e6a1c20", "name": "王芳"},
-    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [], "care_participations": [], "tickets": [], "ticket_comments": [], "conversations": [], "conversation_messages": [], "coupons": [], "points": [], "reward_exchanges": [],
+    "contacts": [], "consent_history": [], "segments": [], "orders": [], "deals": [], "leads": [], "activities": [], "tasks": [], "care_participations": [], "tickets": [], "ticket_comments": [], "conversations": [], "conversation_messages": [], "coupons": [], "points": [], "reward_exchanges": [], "campaign_touches": [],
     "audit_events": [], "events": []
 }))]
 pub struct CustomerDataExport {
@@ -85,6 +86,8 @@ pub struct CustomerDataExport {
     pub points: Vec<PointsEntryView>,
     /// The rewards they exchanged points for, oldest first.
     pub reward_exchanges: Vec<RewardExchangeView>,
+    /// What campaigns' tracking events say happened to them, oldest first.
+    pub campaign_touches: Vec<CampaignTouchView>,
     /// Every change made to the customer, their contacts, orders, deals, leads, activities,
     /// tasks, care occasions, tickets, ticket comments, conversations and messages, oldest first.
     pub audit_events: Vec<AuditEventView>,
@@ -98,7 +101,7 @@ pub struct CustomerDataExport {
 /// Everything held about the customer as one JSON document, for a customer who asks to see their
 /// data: the record, contacts, consent history, static segments, orders (with who received them
 /// and where), deals, the leads converted into them, activities, tasks, care occasions, tickets
-/// and their comments, conversations and their messages, the coupons issued to them, their points ledger, the rewards they exchanged points for, and the audit trail and the event feed
+/// and their comments, conversations and their messages, the coupons issued to them, their points ledger, the rewards they exchanged points for, the campaigns' tracking events about them, and the audit trail and the event feed
 /// about all of these. Served as an attachment. Only for callers who read email and phone
 /// unmasked (403 otherwise); every export is recorded in the audit trail
 /// (`customer.data_exported`).
@@ -141,6 +144,8 @@ pub async fn export_customer_data(
     let coupons = rapport_persistence::marketing::coupons::of_customer(conn, id).await?;
     let points = rapport_persistence::loyalty::points::of_customer(conn, id).await?;
     let reward_exchanges = rapport_persistence::rewards::of_customer(conn, id).await?;
+    let campaign_touches =
+        rapport_persistence::marketing::campaigns::touches_of_customer(conn, id).await?;
     let records: Vec<Uuid> = orders
         .iter()
         .map(|o| o.id)
@@ -175,6 +180,7 @@ pub async fn export_customer_data(
         "coupons": coupons.len(),
         "points": points.len(),
         "reward_exchanges": reward_exchanges.len(),
+        "campaign_touches": campaign_touches.len(),
         "audit_events": data.audit.len(),
         "events": data.events.len(),
     });
@@ -228,6 +234,10 @@ pub async fn export_customer_data(
         reward_exchanges: reward_exchanges
             .into_iter()
             .map(RewardExchangeView::from)
+            .collect(),
+        campaign_touches: campaign_touches
+            .into_iter()
+            .map(CampaignTouchView::from)
             .collect(),
         audit_events: data.audit.into_iter().map(AuditEventView::from).collect(),
         events: data.events.into_iter().map(EventView::from).collect(),

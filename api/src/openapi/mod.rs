@@ -86,6 +86,7 @@ fn composed_examples(doc: &mut serde_json::Value) {
         "coupons": [example("WalletCouponView")],
         "points": [example("PointsEntryView")],
         "reward_exchanges": [example("RewardExchangeView")],
+        "campaign_touches": [example("CampaignTouchView")],
         "audit_events": [example("AuditEventView")],
         "events": [example("EventView")],
     });

@@ -870,6 +870,25 @@ pub async fn touches_with_ids(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Resu
         .order_by_asc(touch::Column::Id)
         .all(conn)
         .await?;
+    named(conn, rows).await
+}
+
+/// Every tracking event about customer `customer_id`, oldest first: what a data export holds.
+pub async fn touches_of_customer(
+    conn: &impl ConnectionTrait,
+    customer_id: Uuid,
+) -> Result<Vec<Touch>> {
+    let rows = touch::Entity::find()
+        .filter(touch::Column::CustomerId.eq(customer_id))
+        .order_by_asc(touch::Column::OccurredAt)
+        .order_by_asc(touch::Column::Id)
+        .all(conn)
+        .await?;
+    named(conn, rows).await
+}
+
+/// `rows` with their campaigns' names.
+async fn named(conn: &impl ConnectionTrait, rows: Vec<touch::Model>) -> Result<Vec<Touch>> {
     let campaign_ids: Vec<Uuid> = rows.iter().map(|m| m.campaign_id).collect();
     let names: HashMap<Uuid, String> = campaign::Entity::find()
         .filter(campaign::Column::Id.is_in(campaign_ids))
